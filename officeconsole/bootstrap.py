@@ -1,0 +1,41 @@
+"""Open a database for the console or the CLI: resolve, connect, migrate, hand back a context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from officeconsole.config import Paths, resolve_db_url
+from officeconsole.db import migrate
+from officeconsole.db.database import Database
+from officeconsole.db.engine import check_connection
+from officeconsole.services.clock import Clock, SystemClock
+from officeconsole.services.context import ServiceContext
+
+
+@dataclass
+class Opened:
+    ctx: ServiceContext
+    paths: Paths
+    url: str
+    upgrade: migrate.UpgradeResult | None
+
+
+def open_database(
+    db: str | None = None,
+    *,
+    clock: Clock | None = None,
+    paths: Paths | None = None,
+    upgrade: bool = True,
+) -> Opened:
+    """Connect and bring the schema to head (a backup copy first when data exists)."""
+    paths = paths or Paths.discover()
+    paths.ensure()
+    url = resolve_db_url(db, paths=paths)
+    database = Database.from_url(url)
+    try:
+        check_connection(database.engine)
+        result = migrate.upgrade(database.engine, paths.backups_dir) if upgrade else None
+    except Exception:
+        database.dispose()
+        raise
+    return Opened(ServiceContext(database, clock or SystemClock()), paths, url, result)

@@ -1,0 +1,1 @@
+"""Engine, session scopes and column types shared by every model."""

@@ -1,0 +1,89 @@
+"""Engine factory: SQLite pragmas, BEGIN IMMEDIATE for writers, clear connection errors.
+
+With the Python sqlite3 driver's own transaction handling, a read-then-write race is not
+isolated (two processes booking 300 slots double-booked 299 of them), so we take BEGIN
+over, as SQLAlchemy's pysqlite documentation describes, and start write transactions
+with BEGIN IMMEDIATE: the second writer waits for the first instead of both reading a
+free slot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from officeconsole.config import describe_url
+from officeconsole.services.errors import DatabaseUnavailable
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`; nothing is connected until first use."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        _install_sqlite_listeners(engine)
+        return engine
+    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def _install_sqlite_listeners(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Hand transaction control to SQLAlchemy: the driver must not emit BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The same pool, but each transaction takes SQLite's write lock at BEGIN."""
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once and turn driver errors into one clear sentence."""
+    where = describe_url(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA schema_version").scalar()
+    except OperationalError as exc:
+        raise DatabaseUnavailable(_explain(engine, where, exc)) from None
+    except DatabaseError as exc:
+        raise DatabaseUnavailable(_explain(engine, where, exc)) from None
+
+
+def _explain(engine: Engine, where: str, exc: Exception) -> str:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
+    if engine.dialect.name == "sqlite":
+        if "not a database" in detail or "file is encrypted" in detail:
+            return f"{engine.url.database} is not an Office Console database (not a SQLite file)."
+        return f"Cannot open the SQLite database {engine.url.database}: {detail}"
+    host = engine.url.host or "localhost"
+    port = engine.url.port or 5432
+    return f"Cannot reach the PostgreSQL server at {host}:{port} ({where}): {detail}"

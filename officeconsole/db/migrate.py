@@ -1,0 +1,110 @@
+"""Schema upgrades through Alembic, run by the app at start and by `officeconsole db`.
+
+A database that already holds data is copied to the backups folder before it is
+upgraded, and a database migrated by newer code is refused rather than touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import migrations
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from officeconsole.db.engine import check_connection, writer_engine
+from officeconsole.services.errors import SchemaTooNew
+
+MIGRATIONS_DIR = Path(migrations.__file__).parent
+
+
+def alembic_config(connection=None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    head = script_directory().get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    before: str | None
+    after: str
+    backup: Path | None
+
+
+def ensure_known_revision(engine: Engine) -> str | None:
+    """The current revision; SchemaTooNew when this code does not know it."""
+    current = current_revision(engine)
+    if current is not None:
+        known = {rev.revision for rev in script_directory().walk_revisions()}
+        if current not in known:
+            raise SchemaTooNew(
+                f"This database was upgraded by a newer Office Console (schema {current}). "
+                "Install the newer version to open it."
+            )
+    return current
+
+
+def upgrade(engine: Engine, backup_dir: Path | None = None, revision: str = "head") -> UpgradeResult:
+    check_connection(engine)
+    before = ensure_known_revision(engine)
+    target = head_revision() if revision == "head" else revision
+    backup = None
+    if before != target and backup_dir is not None and _holds_data(engine):
+        backup = backup_before_upgrade(engine, backup_dir, before)
+    with writer_engine(engine).connect() as conn:
+        command.upgrade(alembic_config(conn), revision)
+        conn.commit()
+    return UpgradeResult(before=before, after=current_revision(engine) or "", backup=backup)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with writer_engine(engine).connect() as conn:
+        command.downgrade(alembic_config(conn), revision)
+        conn.commit()
+
+
+def _holds_data(engine: Engine) -> bool:
+    tables = set(inspect(engine).get_table_names())
+    return bool(tables - {"alembic_version"})
+
+
+def backup_before_upgrade(engine: Engine, backup_dir: Path, revision: str | None) -> Path | None:
+    """A consistent copy of a SQLite file (the online backup API); PostgreSQL is left to pg_dump."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = backup_dir / f"pre-upgrade-{revision or 'empty'}-{stamp}.db"
+    source = sqlite3.connect(engine.url.database)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target

@@ -1,0 +1,42 @@
+"""The clinic's own settings (one row) and named counters for MRNs and receipt numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, CheckConstraint, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from officeconsole.db.base import Base
+
+
+class ClinicSettings(Base):
+    __tablename__ = "clinic_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address_line1: Mapped[str] = mapped_column(default="")
+    address_line2: Mapped[str] = mapped_column(default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(2), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    npi: Mapped[str] = mapped_column(String(10), default="")
+    tax_id: Mapped[str] = mapped_column(String(10), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    # {"mon": ["08:00", "17:00"], ..., "sun": null}
+    opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Counter(Base):
+    """Monotonic numbers handed out inside the caller's write transaction."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_value: Mapped[int] = mapped_column(Integer)

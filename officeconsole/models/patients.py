@@ -1,0 +1,121 @@
+"""Patients, payers and the insurance policies that link them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from officeconsole.db.base import Base
+from officeconsole.db.types import search_key_type
+from officeconsole.models.enums import (
+    ContactPreference,
+    PatientStatus,
+    Relationship,
+    Sex,
+    check_in,
+)
+
+
+class Patient(Base):
+    __tablename__ = "patient"
+    __table_args__ = (
+        CheckConstraint(check_in("sex", Sex), name="sex"),
+        CheckConstraint(check_in("status", PatientStatus), name="status"),
+        CheckConstraint(check_in("preferred_contact", ContactPreference), name="contact"),
+        CheckConstraint(
+            "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
+        ),
+        # Search keys: lower-case, accents and punctuation removed (see services.text).
+        Index("ix_patient_last_first", "last_key", "first_key"),
+        Index("ix_patient_first_last", "first_key", "last_key"),
+        Index("ix_patient_dob", "dob"),
+        Index("ix_patient_phone_key", "phone_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mrn: Mapped[str] = mapped_column(String(12), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    middle_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100))
+    preferred_name: Mapped[str] = mapped_column(String(100), default="")
+    first_key: Mapped[str] = mapped_column(search_key_type(100))
+    last_key: Mapped[str] = mapped_column(search_key_type(100))
+    dob: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    phone: Mapped[str] = mapped_column(String(20), default="")  # E.164
+    phone_key: Mapped[str] = mapped_column(search_key_type(15), default="")  # national digits
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(2), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    preferred_contact: Mapped[str] = mapped_column(String(10), default=ContactPreference.PHONE)
+    status: Mapped[str] = mapped_column(String(10), default=PatientStatus.ACTIVE)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    policies: Mapped[list[InsurancePolicy]] = relationship(
+        back_populates="patient", order_by="InsurancePolicy.rank"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Payer(Base):
+    __tablename__ = "payer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    payer_code: Mapped[str] = mapped_column(String(20), default="")  # electronic payer ID
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class InsurancePolicy(Base):
+    __tablename__ = "insurance_policy"
+    __table_args__ = (
+        CheckConstraint("rank BETWEEN 1 AND 3", name="rank"),
+        CheckConstraint(check_in("subscriber_relationship", Relationship), name="relationship"),
+        CheckConstraint(
+            "effective_to IS NULL OR effective_to >= effective_from", name="dates_ordered"
+        ),
+        UniqueConstraint("patient_id", "payer_id", "member_id"),
+        Index("ix_insurance_policy_patient", "patient_id", "rank"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payer.id"))
+    rank: Mapped[int] = mapped_column(SmallInteger)  # 1 primary, 2 secondary, 3 tertiary
+    member_id: Mapped[str] = mapped_column(String(40))
+    group_number: Mapped[str] = mapped_column(String(40), default="")
+    subscriber_name: Mapped[str] = mapped_column(String(200), default="")
+    subscriber_dob: Mapped[dt.date | None] = mapped_column(Date)
+    subscriber_relationship: Mapped[str] = mapped_column(String(10), default=Relationship.SELF)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    copay: Mapped[Decimal | None]
+    created_at: Mapped[dt.datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    patient: Mapped[Patient] = relationship(back_populates="policies")
+    payer: Mapped[Payer] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+

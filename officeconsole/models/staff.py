@@ -1,0 +1,54 @@
+"""People who log in, and the providers among them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from officeconsole.db.base import Base
+from officeconsole.models.enums import Role, check_in
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(check_in("role", Role), name="role"),
+        CheckConstraint("username = lower(username)", name="username_lower"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[dt.datetime]
+    last_login_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    provider: Mapped[Provider | None] = relationship(back_populates="user")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Provider(Base):
+    __tablename__ = "provider"
+    __table_args__ = (
+        CheckConstraint("default_visit_minutes > 0", name="visit_minutes_positive"),
+        CheckConstraint("length(npi) = 10", name="npi_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), unique=True)
+    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    credentials: Mapped[str] = mapped_column(String(20), default="")
+    specialty: Mapped[str] = mapped_column(String(100), default="")
+    default_visit_minutes: Mapped[int] = mapped_column(Integer, default=20)
+    colour: Mapped[str] = mapped_column(String(20), default="steelblue")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    user: Mapped[User] = relationship(back_populates="provider")

@@ -1,0 +1,106 @@
+"""Writing and reading the audit trail.
+
+`record` is called inside the same transaction as the change it describes, so a change
+and its audit row are saved together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officeconsole.models import AuditEvent, Patient
+from officeconsole.services.context import Actor, ServiceContext
+from officeconsole.services.errors import NotFound
+from officeconsole.services.permissions import requires
+
+
+def record(
+    session: Session,
+    at: dt.datetime,
+    actor: Actor | None,
+    action: str,
+    *,
+    entity: str = "",
+    entity_id: object = "",
+    patient_id: int | None = None,
+    summary: str = "",
+    username: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            at=at,
+            user_id=actor.user_id if actor else None,
+            username=(actor.username if actor else username) or "",
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            patient_id=patient_id,
+            summary=summary[:2000],
+        )
+    )
+
+
+def describe_changes(before: dict[str, object], after: dict[str, object]) -> str:
+    """"field: old -> new" for each changed field, the summary an auditor reads."""
+    parts = [
+        f"{key}: {before.get(key)!s} -> {value!s}"
+        for key, value in after.items()
+        if before.get(key) != value
+    ]
+    return "; ".join(parts) or "no changes"
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: dt.datetime
+    username: str
+    action: str
+    entity: str
+    entity_id: str
+    patient_mrn: str
+    summary: str
+
+
+class AuditService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("audit.view")
+    def list(
+        self,
+        *,
+        patient_mrn: str | None = None,
+        since: dt.date | None = None,
+        limit: int = 200,
+    ) -> list[AuditRow]:
+        with self.ctx.db.read() as session:
+            query = (
+                select(AuditEvent, Patient.mrn)
+                .outerjoin(Patient, Patient.id == AuditEvent.patient_id)
+                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                .limit(limit)
+            )
+            if patient_mrn:
+                patient_id = session.scalar(select(Patient.id).where(Patient.mrn == patient_mrn))
+                if patient_id is None:
+                    raise NotFound(f"No patient has MRN {patient_mrn}.")
+                query = query.where(AuditEvent.patient_id == patient_id)
+            if since:
+                start = dt.datetime.combine(since, dt.time(), self.ctx.timezone)
+                query = query.where(AuditEvent.at >= start)
+            return [
+                AuditRow(
+                    at=event.at,
+                    username=event.username,
+                    action=event.action,
+                    entity=event.entity,
+                    entity_id=event.entity_id,
+                    patient_mrn=mrn or "",
+                    summary=event.summary,
+                )
+                for event, mrn in session.execute(query)
+            ]

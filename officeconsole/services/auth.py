@@ -1,0 +1,227 @@
+"""First-start setup, logins and user accounts. Passwords are hashed with argon2."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from officeconsole.db.database import Database
+from officeconsole.models import ClinicSettings, User
+from officeconsole.models.enums import Role
+from officeconsole.services import audit
+from officeconsole.services.clinic import DEFAULT_HOURS, valid_timezone
+from officeconsole.services.context import Actor, ServiceContext
+from officeconsole.services.errors import AuthError, NotFound, SetupError, ValidationError
+from officeconsole.services.permissions import requires
+from officeconsole.services.text import clean_text
+
+MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+LOGIN_FAILED = "Unknown username or wrong password."
+
+_hasher = PasswordHasher()
+
+
+def use_fast_hashing() -> None:
+    """Cheap argon2 parameters for tests and throwaway demos; never for a real clinic."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    active: bool
+
+
+def _validate_account(username: str, full_name: str, role: str, password: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not USERNAME_PATTERN.match(username):
+        errors["username"] = (
+            "Username: 2-40 characters, starting with a letter; letters, digits, '.', '_' or '-'."
+        )
+    if not full_name:
+        errors["full_name"] = "Full name is required."
+    if role not in {r.value for r in Role}:
+        errors["role"] = f"Role must be one of: {', '.join(r.value for r in Role)}."
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Password must be at least {MIN_PASSWORD_LENGTH} characters."
+    return errors
+
+
+def _to_actor(user: User) -> Actor:
+    return Actor(user.id, user.username, user.full_name, Role(user.role))
+
+
+def needs_setup(db: Database) -> bool:
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(User)) == 0
+
+
+@dataclass(frozen=True)
+class SetupInput:
+    clinic_name: str
+    timezone: str
+    username: str
+    full_name: str
+    password: str
+    password_again: str
+
+
+def setup_clinic(ctx: ServiceContext, data: SetupInput) -> Actor:
+    """The first start: the clinic's name and time zone and the first manager account."""
+    clinic_name = clean_text(data.clinic_name, 200)
+    username = clean_text(data.username).lower()
+    full_name = clean_text(data.full_name, 120)
+    timezone = clean_text(data.timezone)
+    errors = _validate_account(username, full_name, Role.MANAGER, data.password)
+    if not clinic_name:
+        errors["clinic_name"] = "Clinic name is required."
+    if not valid_timezone(timezone):
+        errors["timezone"] = f"{timezone!r} is not a time zone (for example America/Chicago)."
+    if data.password != data.password_again:
+        errors["password_again"] = "The two passwords differ."
+    if errors:
+        raise ValidationError(errors)
+    now = ctx.now()
+    with ctx.db.write() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            raise SetupError("This clinic is set up already: log in instead.")
+        session.merge(
+            ClinicSettings(
+                id=1,
+                name=clinic_name,
+                timezone=timezone,
+                opening_hours=DEFAULT_HOURS,
+                created_at=now,
+            )
+        )
+        user = User(
+            username=username,
+            full_name=full_name,
+            role=Role.MANAGER,
+            password_hash=hash_password(data.password),
+            created_at=now,
+            last_login_at=now,
+        )
+        session.add(user)
+        session.flush()
+        actor = _to_actor(user)
+        audit.record(session, now, actor, "setup", entity="clinic", entity_id=1,
+                     summary=f"clinic {clinic_name!r} set up, first manager {username}")
+    return actor
+
+
+def login(ctx: ServiceContext, username: str, password: str) -> Actor:
+    """Check a username and password; every success and failure is audited."""
+    name = clean_text(username).lower()[:40]
+    now = ctx.now()
+    with ctx.db.write() as session:
+        user = session.scalar(select(User).where(User.username == name))
+        ok = user is not None and user.active and _verify(user.password_hash, password)
+        if not ok:
+            reason = "unknown user" if user is None else ("disabled" if not user.active else "wrong password")
+            audit.record(session, now, None, "login.failed", entity="user",
+                         entity_id=user.id if user else "", summary=reason, username=name)
+        else:
+            assert user is not None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            user.last_login_at = now
+            actor = _to_actor(user)
+            audit.record(session, now, actor, "login", entity="user", entity_id=user.id)
+    if not ok:
+        raise AuthError(LOGIN_FAILED)
+    return actor
+
+
+class UserService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("user.manage")
+    def list(self) -> list[UserRow]:
+        with self.ctx.db.read() as session:
+            users = session.scalars(select(User).order_by(User.username))
+            return [UserRow(u.id, u.username, u.full_name, Role(u.role), u.active) for u in users]
+
+    @requires("user.manage")
+    def add(self, username: str, full_name: str, role: str, password: str) -> UserRow:
+        username = clean_text(username).lower()
+        full_name = clean_text(full_name, 120)
+        errors = _validate_account(username, full_name, role, password)
+        if errors:
+            raise ValidationError(errors)
+        now = self.ctx.now()
+        try:
+            with self.ctx.db.write() as session:
+                user = User(username=username, full_name=full_name, role=role,
+                            password_hash=hash_password(password), created_at=now)
+                session.add(user)
+                session.flush()
+                audit.record(session, now, self.ctx.actor, "user.add", entity="user",
+                             entity_id=user.id, summary=f"{username} ({role})")
+                row = UserRow(user.id, username, full_name, Role(role), True)
+        except IntegrityError:
+            raise ValidationError({"username": f"The username {username!r} is taken."}) from None
+        return row
+
+    @requires("user.manage")
+    def disable(self, username: str) -> None:
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            user = self._get(session, username)
+            if user.id == self.ctx.actor_or_fail().user_id:
+                raise ValidationError({"username": "You cannot disable your own account."})
+            if user.role in (Role.MANAGER, Role.ADMIN) and self._other_admins(session, user.id) == 0:
+                raise ValidationError({"username": "This is the last active manager: add another first."})
+            user.active = False
+            audit.record(session, now, self.ctx.actor, "user.disable", entity="user", entity_id=user.id,
+                         summary=user.username)
+
+    @requires("user.manage")
+    def reset_password(self, username: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValidationError({"password": f"Password must be at least {MIN_PASSWORD_LENGTH} characters."})
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            user = self._get(session, username)
+            user.password_hash = hash_password(password)
+            audit.record(session, now, self.ctx.actor, "user.reset_password", entity="user",
+                         entity_id=user.id, summary=user.username)
+
+    @staticmethod
+    def _get(session: Session, username: str) -> User:
+        name = clean_text(username).lower()
+        user = session.scalar(select(User).where(User.username == name))
+        if user is None:
+            raise NotFound(f"No user is called {name!r}.")
+        return user
+
+    @staticmethod
+    def _other_admins(session: Session, user_id: int) -> int:
+        return session.scalar(
+            select(func.count()).select_from(User).where(
+                User.id != user_id, User.active.is_(True), User.role.in_([Role.MANAGER, Role.ADMIN])
+            )
+        ) or 0

@@ -1,0 +1,75 @@
+"""Clinic settings: name, address, identifiers, time zone, opening hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officeconsole.models import ClinicSettings, Counter
+
+DEFAULT_TIMEZONE = "America/New_York"
+DEFAULT_HOURS = {
+    "mon": ["08:00", "17:00"],
+    "tue": ["08:00", "17:00"],
+    "wed": ["08:00", "17:00"],
+    "thu": ["08:00", "17:00"],
+    "fri": ["08:00", "17:00"],
+    "sat": None,
+    "sun": None,
+}
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    name: str
+    timezone: str
+    address: str
+    phone: str
+    npi: str
+
+
+def valid_timezone(name: str) -> bool:
+    if name not in available_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def clinic_timezone(session: Session) -> ZoneInfo:
+    row = session.get(ClinicSettings, 1)
+    return ZoneInfo(row.timezone if row else DEFAULT_TIMEZONE)
+
+
+def clinic_info(session: Session) -> ClinicInfo | None:
+    row = session.get(ClinicSettings, 1)
+    if row is None:
+        return None
+    address = ", ".join(
+        part for part in (row.address_line1, row.city, f"{row.state} {row.postal_code}".strip()) if part
+    )
+    return ClinicInfo(row.name, row.timezone, address, row.phone, row.npi)
+
+
+def next_number(session: Session, name: str, start: int = 1) -> int:
+    """The next value of a named counter, inside the caller's write transaction.
+
+    The UPDATE takes a row lock on PostgreSQL, and SQLite writers are serialised by
+    BEGIN IMMEDIATE, so two consoles never get the same number.
+    """
+    counter = session.execute(
+        select(Counter).where(Counter.name == name).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = Counter(name=name, next_value=start)
+        session.add(counter)
+        session.flush()
+    value = counter.next_value
+    counter.next_value = value + 1
+    session.flush()
+    return value

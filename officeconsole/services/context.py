@@ -1,0 +1,52 @@
+"""What every service call carries: the database, the clock and the signed-in person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from officeconsole.db.database import Database
+from officeconsole.models.enums import Role
+from officeconsole.services.clock import Clock, SystemClock
+from officeconsole.services.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    username: str
+    full_name: str
+    role: Role
+
+
+@dataclass
+class ServiceContext:
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    actor: Actor | None = None
+    _timezone: ZoneInfo | None = field(default=None, repr=False)
+
+    def actor_or_fail(self) -> Actor:
+        if self.actor is None:
+            raise PermissionDenied("Please log in first.")
+        return self.actor
+
+    def as_actor(self, actor: Actor | None) -> ServiceContext:
+        return ServiceContext(self.db, self.clock, actor, self._timezone)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        if self._timezone is None:
+            from officeconsole.services.clinic import clinic_timezone
+
+            with self.db.read() as session:
+                self._timezone = clinic_timezone(session)
+        return self._timezone
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def today(self) -> dt.date:
+        """Today's date where the clinic is, not where the server is."""
+        return self.clock.now().astimezone(self.timezone).date()

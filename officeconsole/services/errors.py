@@ -1,0 +1,69 @@
+"""Domain errors: what the console shows as a message and the CLI prints as one line."""
+
+from __future__ import annotations
+
+
+class OfficeError(Exception):
+    """Base for every error a person should read as a message, never as a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(OfficeError):
+    """A setting (database URL, config file) is unusable."""
+
+
+class DatabaseUnavailable(OfficeError):
+    """The database cannot be opened: unreachable server, not a SQLite file, and so on."""
+
+
+class SchemaTooNew(OfficeError):
+    """The database was migrated by a newer Office Console than this one."""
+
+
+class AuthError(OfficeError):
+    """Login failed."""
+
+
+class PermissionDenied(OfficeError):
+    """The signed-in role may not do this."""
+
+
+class NotFound(OfficeError):
+    """The record asked for does not exist."""
+
+
+class ConcurrentEdit(OfficeError):
+    """Someone else saved the record after it was opened here."""
+
+    def __init__(self, what: str = "record") -> None:
+        super().__init__(
+            f"Someone else changed this {what} after you opened it. "
+            "Your changes were not saved: reopen it to see theirs, then edit again."
+        )
+
+
+class ValidationError(OfficeError):
+    """Input that breaks a rule; `errors` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{msg}" for msg in self.errors.values()))
+
+
+class PossibleDuplicate(OfficeError):
+    """A patient with the same name and date of birth exists already."""
+
+    def __init__(self, matches: list) -> None:
+        self.matches = matches
+        mrns = ", ".join(m.mrn for m in matches)
+        super().__init__(f"A patient with this name and date of birth exists already (MRN {mrns}).")
+
+
+class SetupError(OfficeError):
+    """First-start setup cannot run (for example, it has been done already)."""

@@ -1,0 +1,71 @@
+"""The one permission table, and the decorator that enforces it on service entry points.
+
+Every public service method that needs a permission is wrapped with `requires`, so the
+console and the CLI cannot skip a check, and a table-driven test can call each entry
+point with each role.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+from officeconsole.models.enums import Role
+from officeconsole.services.errors import PermissionDenied
+
+ALL_ROLES = frozenset(Role)
+_CLINICAL_DESK = frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN, Role.PROVIDER})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "patient.search": ALL_ROLES,
+    "patient.view": ALL_ROLES,
+    "patient.create": _CLINICAL_DESK,
+    "patient.update": _CLINICAL_DESK | {Role.BILLING},
+    "insurance.edit": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "payer.view": ALL_ROLES,
+    "user.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    "audit.view": frozenset({Role.MANAGER, Role.ADMIN}),
+}
+
+DESCRIPTIONS: dict[str, str] = {
+    "patient.search": "search patients",
+    "patient.view": "open patient records",
+    "patient.create": "register patients",
+    "patient.update": "edit patient records",
+    "insurance.edit": "edit insurance policies",
+    "payer.view": "list payers",
+    "user.manage": "manage users",
+    "audit.view": "read the audit trail",
+}
+
+F = TypeVar("F", bound=Callable)
+
+
+def allowed(role: str | Role, permission: str) -> bool:
+    return Role(role) in PERMISSIONS[permission]
+
+
+def check(role: str | Role, permission: str) -> None:
+    if not allowed(role, permission):
+        raise PermissionDenied(
+            f"Permission denied: a {Role(role).label} user may not "
+            f"{DESCRIPTIONS[permission]}."
+        )
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Check the service's signed-in actor against PERMISSIONS before the call."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            check(self.ctx.actor_or_fail().role, permission)
+            return fn(self, *args, **kwargs)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,111 @@
+"""Cleaning and parsing of what people type: names, phones, e-mails, dates.
+
+Control characters and escape sequences are stripped at input, so nothing typed can
+move a terminal's cursor later; Rich markup is kept as literal text (screens render
+user text with markup off).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+DEFAULT_REGION = "US"
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?")
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y", "%Y%m%d")
+
+
+def clean_text(value: str | None, max_length: int | None = None) -> str:
+    """Trimmed text with escape sequences and other control characters removed."""
+    if value is None:
+        return ""
+    value = _ESCAPE_SEQUENCE.sub("", str(value))
+    value = "".join(
+        " " if ch in "\t\n\r" else ch
+        for ch in value
+        if ch in "\t\n\r" or unicodedata.category(ch)[0] != "C"
+    )
+    value = " ".join(value.split())
+    if max_length is not None:
+        value = value[:max_length]
+    return value
+
+
+def search_key(value: str) -> str:
+    """Lower-case ASCII letters and digits only: "O'Brien-Núñez" -> "obriennunez"."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(ch for ch in decomposed.lower() if ch.isascii() and ch.isalnum())
+
+
+def parse_date(value: str | dt.date | None) -> dt.date | None:
+    """A date from ISO (2024-03-01) or US (03/01/2024) text; None when empty."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            parsed = dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if fmt == "%m/%d/%y" and parsed.year > dt.date.today().year:
+            parsed = parsed.replace(year=parsed.year - 100)
+        return parsed
+    raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
+
+
+def looks_like_date(text: str) -> bool:
+    try:
+        return parse_date(text) is not None
+    except ValueError:
+        return False
+
+
+def parse_phone(value: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 form of a valid phone number, or ValueError; empty stays empty."""
+    text = clean_text(value)
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"{text!r} is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{text!r} is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_digits(e164: str) -> str:
+    """The national digits of a stored number: what a person types to search by phone."""
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164, None)
+    return str(number.national_number)
+
+
+def format_phone(e164: str, region: str = DEFAULT_REGION) -> str:
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164, None)
+    fmt = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == region
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, fmt)
+
+
+def parse_email(value: str) -> str:
+    """A syntactically valid e-mail address (no DNS look-up), normalised; empty stays empty."""
+    text = clean_text(value)
+    if not text:
+        return ""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{text!r} is not a valid e-mail address: {exc}") from None

@@ -1,0 +1,151 @@
+"""Shared fixtures: a migrated database on SQLite (default) or PostgreSQL, a fixed clock.
+
+Set OFFICECONSOLE_TEST_DB to a postgresql:// URL to run the whole suite on PostgreSQL;
+each run gets its own schema, dropped at the end. With OFFICECONSOLE_TEST_DB set, a
+server that cannot be reached fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from officeconsole.db import migrate
+from officeconsole.db.database import Database
+from officeconsole.db.engine import make_engine
+from officeconsole.models import Base
+from officeconsole.services import auth
+from officeconsole.services.clock import FixedClock
+from officeconsole.services.context import Actor, ServiceContext
+
+from tests.factories import seed_clinic
+
+auth.use_fast_hashing()
+
+PG_URL = os.environ.get("OFFICECONSOLE_TEST_DB", "")
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
+
+
+def engine_name() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+class PgSchema:
+    """A throwaway schema on the test server, selected through search_path."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.name = f"oc_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.name}"'))
+        finally:
+            admin.dispose()
+
+    @property
+    def url(self) -> str:
+        sep = "&" if "?" in self.base_url else "?"
+        return f"{self.base_url}{sep}options=-csearch_path%3D{self.name}"
+
+    def drop(self) -> None:
+        admin = create_engine(self.base_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE'))
+        finally:
+            admin.dispose()
+
+
+@pytest.fixture
+def empty_db_url(tmp_path: Path) -> Iterator[str]:
+    """A URL to a database with nothing in it (not even alembic_version)."""
+    if PG_URL:
+        schema = PgSchema(PG_URL)
+        yield schema.url
+        schema.drop()
+    else:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory) -> Iterator[str]:
+    """One migrated database per run; each test gets a copy (SQLite) or a truncation (PG)."""
+    if PG_URL:
+        schema = PgSchema(PG_URL)
+        engine = make_engine(schema.url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield schema.url
+        schema.drop()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield str(path)
+
+
+@pytest.fixture
+def db_url(_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        engine = create_engine(_template)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return _template
+    target = tmp_path / "clinic.db"
+    shutil.copyfile(_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    database = Database.from_url(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def ctx(database: Database, clock: FixedClock) -> ServiceContext:
+    return ServiceContext(database, clock)
+
+
+@pytest.fixture
+def clinic(ctx: ServiceContext):
+    """A set-up clinic: a manager, front desk, billing and a provider, two payers."""
+    return seed_clinic(ctx)
+
+
+@pytest.fixture
+def as_role(ctx: ServiceContext, clinic):
+    def _as(role: str) -> ServiceContext:
+        return ctx.as_actor(clinic.actors[role])
+
+    return _as
+
+
+@pytest.fixture
+def manager_ctx(as_role) -> ServiceContext:
+    return as_role("manager")
+
+
+@pytest.fixture
+def desk_ctx(as_role) -> ServiceContext:
+    return as_role("front_desk")
+
+
+__all__ = ["Actor", "NOW", "engine_name"]

@@ -1,0 +1,87 @@
+"""The migration chain gives exactly the models' schema, both ways, on both engines."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from officeconsole.db import migrate
+from officeconsole.db.engine import make_engine
+from officeconsole.models import Base
+from officeconsole.services.errors import SchemaTooNew
+
+
+def _drift(engine) -> list:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+
+def test_upgrade_head_matches_models(empty_db_url):
+    engine = make_engine(empty_db_url)
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    assert _drift(engine) == []
+    engine.dispose()
+
+
+def test_downgrade_to_base_and_upgrade_again(empty_db_url):
+    engine = make_engine(empty_db_url)
+    migrate.upgrade(engine)
+    migrate.downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(engine)
+    assert _drift(engine) == []
+    engine.dispose()
+
+
+def test_audit_table_is_append_only(database, clinic):
+    with pytest.raises(Exception, match="append-only"):
+        with database.write() as session:
+            session.execute(text("UPDATE audit_event SET action = 'x'"))
+    with pytest.raises(Exception, match="append-only"):
+        with database.write() as session:
+            session.execute(text("DELETE FROM audit_event"))
+
+
+def test_schema_newer_than_code_is_refused(empty_db_url):
+    engine = make_engine(empty_db_url)
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    with pytest.raises(SchemaTooNew, match="newer Office Console"):
+        migrate.upgrade(engine)
+    engine.dispose()
+
+
+def test_backup_taken_before_upgrading_a_database_with_data(tmp_path):
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine, revision="base")  # creates alembic_version only
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE legacy_notes (id INTEGER PRIMARY KEY, body TEXT)"))
+        conn.execute(text("INSERT INTO legacy_notes (body) VALUES ('keep me')"))
+    result = migrate.upgrade(engine, tmp_path / "backups")
+    assert result.backup is not None and result.backup.exists()
+    copy = sqlite3.connect(result.backup)
+    assert copy.execute("SELECT body FROM legacy_notes").fetchall() == [("keep me",)]
+    copy.close()
+    engine.dispose()
+
+
+def test_failed_migration_leaves_old_schema_whole(tmp_path, monkeypatch):
+    """A revision that fails at its last step rolls back everything it did (transactional DDL)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'half.db'}")
+
+    def disk_on_fire() -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("migrations.triggers.create_audit_guard", disk_on_fire)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        migrate.upgrade(engine)
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
