@@ -48,6 +48,7 @@ class PatientRow:
     dob: dt.date
     sex: str
     phone: str
+    city: str = ""
 
     @property
     def display_name(self) -> str:
@@ -164,7 +165,7 @@ def validate(data: PatientInput, today: dt.date) -> dict[str, object]:
     try:
         values["email"] = parse_email(data.email)
     except ValueError as exc:
-        errors["email"] = f"E-mail: {exc}."
+        errors["email"] = f"E-mail: {exc}"
     contact = clean_text(data.preferred_contact).lower() or ContactPreference.PHONE.value
     if contact not in {c.value for c in ContactPreference}:
         errors["preferred_contact"] = "Preferred contact must be phone, sms, email or mail."
@@ -182,7 +183,7 @@ def validate(data: PatientInput, today: dt.date) -> dict[str, object]:
 
 
 def _row(p: Patient) -> PatientRow:
-    return PatientRow(p.id, p.mrn, p.last_name, p.first_name, p.dob, p.sex, format_phone(p.phone))
+    return PatientRow(p.id, p.mrn, p.last_name, p.first_name, p.dob, p.sex, format_phone(p.phone), p.city)
 
 
 def _record(p: Patient) -> PatientRecord:

@@ -108,4 +108,4 @@ def parse_email(value: str) -> str:
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ValueError(f"{text!r} is not a valid e-mail address: {exc}") from None
+        raise ValueError(f"{text!r} is not a valid e-mail address ({exc})") from None

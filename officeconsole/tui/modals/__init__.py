@@ -1,0 +1,1 @@
+"""Small typed dialogs that return a value with dismiss()."""

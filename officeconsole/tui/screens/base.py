@@ -1,0 +1,70 @@
+"""What every screen that talks to the services shares: calls run in worker threads.
+
+Database work never runs on the UI thread: `call_service` runs a service call in a
+thread worker and hands the result back to the UI thread; domain errors become a
+message on screen, anything unexpected is logged and shown without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from officeconsole.services.errors import OfficeError
+
+if TYPE_CHECKING:
+    from officeconsole.tui.app import OfficeApp
+
+
+class ServiceCalls:
+    """Mixin for screens: run service calls off the UI thread."""
+
+    app: OfficeApp
+
+    def call_service(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], None] | None = None,
+        on_error: Callable[[OfficeError], None] | None = None,
+        group: str = "service",
+        exclusive: bool = False,
+        **kwargs: Any,
+    ) -> Worker:
+        def job() -> None:
+            worker = get_current_worker()
+            try:
+                result = fn(*args, **kwargs)
+            except OfficeError as exc:
+                if not worker.is_cancelled:
+                    self.app.call_from_thread(on_error or self.show_error, exc)
+                return
+            if then is not None and not worker.is_cancelled:
+                self.app.call_from_thread(then, result)
+
+        return self.run_worker(job, thread=True, group=group, exclusive=exclusive,  # type: ignore[attr-defined]
+                               exit_on_error=False)
+
+    def show_error(self, exc: OfficeError) -> None:
+        self.app.notify(exc.message, severity="error", markup=False, timeout=8)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.app.log.error(repr(error))
+            self.app.notify(f"Something went wrong: {error}. Nothing was saved.",
+                            severity="error", markup=False, timeout=10)
+
+
+class ServiceScreen(ServiceCalls, Screen):
+    pass
+
+
+ResultT = TypeVar("ResultT")
+
+
+class ServiceModal(ServiceCalls, ModalScreen[ResultT], Generic[ResultT]):
+    pass

@@ -1,0 +1,158 @@
+"""One patient's record: demographics and insurance, with keys to edit either.
+
+Opening it is audited by the service (every look at a record is recorded).
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.widgets import DataTable, Footer, Label, Static
+
+from officeconsole.services import permissions
+from officeconsole.services.errors import NotFound, OfficeError, PermissionDenied
+from officeconsole.services.insurance import PolicyView
+from officeconsole.services.patients import PatientRecord, PatientService
+from officeconsole.tui.modals.insurance_form import InsuranceFormModal
+from officeconsole.tui.screens.base import ServiceScreen
+from officeconsole.tui.screens.patient_form import CONTACT_OPTIONS, SEX_OPTIONS, PatientFormScreen
+from officeconsole.tui.widgets.app_header import AppHeader
+
+SEX_LABELS = {value: label.split(maxsplit=1)[1] for label, value in SEX_OPTIONS}
+CONTACT_LABELS = {value: label for label, value in CONTACT_OPTIONS}
+NARROW = 110
+
+
+class PatientRecordScreen(ServiceScreen):
+    CSS_PATH = "patient_record.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("e", "edit", "Edit details"),
+        Binding("i", "add_policy", "Add insurance"),
+        Binding("enter", "edit_policy", "Edit policy", show=False),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(self, patient_id: int) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.record: PatientRecord | None = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Label("Loading…", id="record-title", markup=False)
+        with Horizontal(id="record-body"):
+            yield Static("", id="demographics")
+            with Vertical(id="insurance-box"):
+                yield Label("Insurance", classes="section-title")
+                yield DataTable(id="policies", cursor_type="row", zebra_stripes=True)
+                yield Label("", id="insurance-note", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#policies", DataTable)
+        for name, width in (("Rank", 9), ("Payer", 22), ("Member ID", 12), ("Group", 8),
+                            ("From", 10), ("To", 10), ("Copay", 7), ("Status", 8)):
+            table.add_column(name, width=width)
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.app.refresh_header(self)
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    def action_reload(self) -> None:
+        self.call_service(PatientService(self.app.ctx).get, self.patient_id,
+                          then=self._show, on_error=self._failed, group="load", exclusive=True)
+
+    def _failed(self, exc: OfficeError) -> None:
+        self.show_error(exc)
+        if isinstance(exc, (NotFound, PermissionDenied)):
+            self.dismiss()
+
+    def _show(self, record: PatientRecord) -> None:
+        self.record = record
+        today = self.app.ctx.today()
+        self.query_one("#record-title", Label).update(
+            f"{record.display_name}   MRN {record.mrn}   born {record.dob:%m/%d/%Y} "
+            f"(age {record.age_on(today)})"
+        )
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        address = ", ".join(p for p in (record.address_line1, record.address_line2) if p)
+        place = " ".join(p for p in (record.city + ("," if record.city else ""), record.state,
+                                     record.postal_code) if p)
+        for label, value in (
+            ("Name", " ".join(p for p in (record.first_name, record.middle_name, record.last_name) if p)),
+            ("Preferred", record.preferred_name or "—"),
+            ("Sex", SEX_LABELS.get(record.sex, record.sex)),
+            ("Phone", record.phone_display or "—"),
+            ("E-mail", record.email or "—"),
+            ("Address", address or "—"),
+            ("", place),
+            ("Contact by", CONTACT_LABELS.get(record.preferred_contact, record.preferred_contact)),
+            ("Status", record.status),
+            ("Registered", f"{record.created_at.astimezone(self.app.ctx.timezone):%m/%d/%Y}"),
+        ):
+            grid.add_row(label, Text(value))
+        self.query_one("#demographics", Static).update(grid)
+        table = self.query_one("#policies", DataTable)
+        table.clear()
+        for policy in record.policies:
+            table.add_row(
+                policy.rank_label, Text(policy.payer_name), Text(policy.member_id),
+                Text(policy.group_number), f"{policy.effective_from:%m/%d/%Y}",
+                f"{policy.effective_to:%m/%d/%Y}" if policy.effective_to else "",
+                f"${policy.copay}" if policy.copay is not None else "",
+                Text("active", style="green") if policy.active_on(today) else Text("expired", style="red"),
+                key=str(policy.id),
+            )
+        note = "No insurance on file: press i to add a policy." if not record.policies else \
+            "Enter edits the highlighted policy · i adds one"
+        self.query_one("#insurance-note", Label).update(note)
+
+    def _allowed(self, permission: str) -> bool:
+        actor = self.app.ctx.actor
+        try:
+            permissions.check(actor.role if actor else "front_desk", permission)
+        except PermissionDenied as exc:
+            self.show_error(exc)
+            return False
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_edit(self) -> None:
+        if self.record is not None and self._allowed("patient.update"):
+            self.app.push_screen(PatientFormScreen(self.record), self._after_edit)
+
+    def _after_edit(self, saved: int | None) -> None:
+        if saved is not None:
+            self.action_reload()
+
+    def action_add_policy(self) -> None:
+        if self.record is not None and self._allowed("insurance.edit"):
+            self.app.push_screen(InsuranceFormModal(self.record, None), self._after_policy)
+
+    def action_edit_policy(self) -> None:
+        table = self.query_one("#policies", DataTable)
+        if self.record is None or not self.record.policies or not self._allowed("insurance.edit"):
+            return
+        policy: PolicyView = self.record.policies[min(table.cursor_row, len(self.record.policies) - 1)]
+        self.app.push_screen(InsuranceFormModal(self.record, policy), self._after_policy)
+
+    @on(DataTable.RowSelected, "#policies")
+    def _policy_selected(self) -> None:
+        self.action_edit_policy()
+
+    def _after_policy(self, saved: PolicyView | None) -> None:
+        if saved is not None:
+            self.action_reload()

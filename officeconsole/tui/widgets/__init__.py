@@ -1,0 +1,1 @@
+"""Reusable widgets: the header line and labelled form fields."""
