@@ -1,0 +1,37 @@
+"""Helpers for driving the console with Pilot the way a person would."""
+
+from __future__ import annotations
+
+import pytest
+
+from officeconsole.tui.app import OfficeApp
+
+from tests.factories import PASSWORD
+
+
+async def settle(pilot) -> None:
+    """Wait for every worker (database calls) and the screen updates they cause."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+
+
+async def login(pilot, username: str, password: str = PASSWORD) -> None:
+    await settle(pilot)
+    await type_text(pilot, username)
+    await pilot.press("enter")
+    await type_text(pilot, password)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+@pytest.fixture
+def make_app(ctx):
+    def _make(notice: str | None = None) -> OfficeApp:
+        return OfficeApp(ctx, notice=notice)
+
+    return _make

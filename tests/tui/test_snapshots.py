@@ -1,0 +1,107 @@
+"""Layout snapshots: one per screen, time frozen by the fixed clock, cursor blink off.
+
+Review `snapshot_report.html` before running with --snapshot-update.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from tests.factories import register
+from tests.tui.conftest import login, settle, type_text
+
+
+@pytest.fixture
+def people(desk_ctx, clinic):
+    from officeconsole.services.insurance import InsuranceService, PolicyInput
+
+    rows = [("Abbott", "Grace", "1948-02-29", "(217) 555-0140"),
+            ("Baker", "Luis", "1985-07-04", "(217) 555-0141"),
+            ("Chen", "[red]Mei[/]", "2019-10-31", "(217) 555-0142"),
+            ("O'Neil", "Siobhan", "1972-12-25", "")]
+    made = [register(desk_ctx, last_name=last, first_name=first, dob=dob, phone=phone,
+                     preferred_contact="phone" if phone else "mail")
+            for last, first, dob, phone in rows]
+    payer = clinic.payer_ids["Blue Shield Test Plan"]
+    InsuranceService(desk_ctx).add_policy(made[0].id, PolicyInput(payer, 1, "BS-1001", "GRP9",
+                                                                  effective_from="2020-01-01", copay="20"))
+    InsuranceService(desk_ctx).add_policy(made[0].id, PolicyInput(
+        clinic.payer_ids["Medicare Part B (test)"], 2, "1EG4-TE5-MK72", effective_from="2013-02-01",
+        effective_to="2025-12-31"))
+    return made
+
+
+def _steady(app) -> None:
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+async def _logged_in(pilot) -> None:
+    await login(pilot, "desk")
+    _steady(pilot.app)
+
+
+def test_login_screen(snap_compare, make_app, clinic):
+    async def before(pilot):
+        await settle(pilot)
+        _steady(pilot.app)
+
+    assert snap_compare(make_app(notice="Demo logins: desk / correct horse (front desk)"),
+                        terminal_size=(100, 30), run_before=before)
+
+
+def test_patients_screen_wide(snap_compare, make_app, people):
+    async def before(pilot):
+        await _logged_in(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(140, 30), run_before=before)
+
+
+def test_patients_screen_80x24_search(snap_compare, make_app, people):
+    async def before(pilot):
+        await _logged_in(pilot)
+        await type_text(pilot, "b")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before)
+
+
+def test_patient_record(snap_compare, make_app, people):
+    async def before(pilot):
+        await _logged_in(pilot)
+        await type_text(pilot, "abbott")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(130, 30), run_before=before)
+
+
+def test_registration_form_with_errors(snap_compare, make_app, people):
+    async def before(pilot):
+        await _logged_in(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        _steady(pilot.app)
+        await type_text(pilot, "Zed")
+        await pilot.press("tab", "tab", "tab", "tab")
+        await type_text(pilot, "13/45/1999")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(100, 30), run_before=before)
+
+
+def test_insurance_form(snap_compare, make_app, people):
+    async def before(pilot):
+        await _logged_in(pilot)
+        await type_text(pilot, "abbott")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # edit the highlighted (primary) policy
+        await settle(pilot)
+        _steady(pilot.app)
+
+    assert snap_compare(make_app(), terminal_size=(110, 30), run_before=before)
