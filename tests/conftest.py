@@ -33,6 +33,23 @@ PG_URL = os.environ.get("OFFICECONSOLE_TEST_DB", "")
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
 
 
+def pytest_sessionstart(session) -> None:
+    """On the PostgreSQL run an unreachable server fails the run at once: it never skips."""
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure ends the run with its reason
+            raise pytest.UsageError(f"OFFICECONSOLE_TEST_DB is set but PostgreSQL is unreachable: {exc}")
+        finally:
+            engine.dispose()
+
+
+def pytest_report_header(config) -> str:
+    return f"officeconsole test database: {engine_name()}"
+
+
 def engine_name() -> str:
     return "postgresql" if PG_URL else "sqlite"
 
