@@ -213,3 +213,18 @@ def test_audit_rows_written_in_same_transaction(desk_ctx, registry):
     with desk_ctx.db.read() as session:
         creates = session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.create")).all()
     assert len(creates) == len(registry)
+
+
+def test_payers_are_added_by_billing_not_front_desk(as_role):
+    from officeconsole.services.errors import PermissionDenied
+
+    biller = InsuranceService(as_role("billing"))
+    row = biller.add_payer("Aetna Test", "ae123", "(800) 555-0100")
+    assert row.payer_code == "AE123"
+    assert "Aetna Test" in [p.name for p in biller.payers()]
+    with pytest.raises(ValidationError, match="exists already"):
+        biller.add_payer("Aetna Test")
+    with pytest.raises(ValidationError):
+        biller.add_payer("", "bad code!")
+    with pytest.raises(PermissionDenied):
+        InsuranceService(as_role("front_desk")).add_payer("Sneaky Plan")

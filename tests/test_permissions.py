@@ -36,7 +36,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy):
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),
         "register": (patient_input(first_name="Other"),), "by_mrn": ("0001001",),
         "update": (patient_id, 1, patient_input(first_name="Changed")),
-        "payers": (), "add_policy": (patient_id, PolicyInput(payer_id, 2, "M-2", effective_from="2025-01-01")),
+        "payers": (), "add_payer": ("Payer " + name + str(patient_id),), "add_policy": (patient_id, PolicyInput(payer_id, 2, "M-2", effective_from="2025-01-01")),
         "update_policy": (policy.id, policy.version, PolicyInput(payer_id, 1, "M-1b", effective_from="2025-01-01")),
         "list": (), "add": ("u" + name, "Some One", "billing", PASSWORD),
         "disable": ("biller",), "reset_password": ("biller", PASSWORD + "2"),

@@ -17,7 +17,7 @@ from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, NotFound, ValidationError
 from officeconsole.services.permissions import requires
-from officeconsole.services.text import clean_text, parse_date
+from officeconsole.services.text import clean_text, parse_date, parse_phone
 
 RANK_LABELS = {1: "Primary", 2: "Secondary", 3: "Tertiary"}
 
@@ -132,6 +132,34 @@ class InsuranceService:
         with self.ctx.db.read() as session:
             return [PayerRow(p.id, p.name, p.payer_code) for p in session.scalars(
                 select(Payer).where(Payer.active.is_(True)).order_by(Payer.name))]
+
+    @requires("payer.manage")
+    def add_payer(self, name: str, payer_code: str = "", phone: str = "") -> PayerRow:
+        """A payer the clinic bills; its electronic payer ID goes on claims later."""
+        clean_name = clean_text(name, 120)
+        code = clean_text(payer_code, 20).upper()
+        errors = {}
+        if not clean_name:
+            errors["name"] = "Payer name is required."
+        if code and not code.isalnum():
+            errors["payer_code"] = "Payer ID: letters and digits only."
+        try:
+            phone_e164 = parse_phone(phone)
+        except ValueError as exc:
+            errors["phone"] = f"Phone: {exc}."
+        if errors:
+            raise ValidationError(errors)
+        now = self.ctx.now()
+        try:
+            with self.ctx.db.write() as session:
+                payer = Payer(name=clean_name, payer_code=code, phone=phone_e164)
+                session.add(payer)
+                session.flush()
+                audit.record(session, now, self.ctx.actor, "payer.add", entity="payer",
+                             entity_id=payer.id, summary=f"{clean_name} {code}".strip())
+                return PayerRow(payer.id, payer.name, payer.payer_code)
+        except IntegrityError:
+            raise ValidationError({"name": f"A payer called {clean_name!r} exists already."}) from None
 
     @requires("insurance.edit")
     def add_policy(self, patient_id: int, data: PolicyInput) -> PolicyView:

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "patient.update": _CLINICAL_DESK | {Role.BILLING},
     "insurance.edit": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "payer.view": ALL_ROLES,
+    "payer.manage": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "user.manage": frozenset({Role.MANAGER, Role.ADMIN}),
     "audit.view": frozenset({Role.MANAGER, Role.ADMIN}),
 }
@@ -35,6 +36,7 @@ DESCRIPTIONS: dict[str, str] = {
     "patient.update": "edit patient records",
     "insurance.edit": "edit insurance policies",
     "payer.view": "list payers",
+    "payer.manage": "add or change payers",
     "user.manage": "manage users",
     "audit.view": "read the audit trail",
 }

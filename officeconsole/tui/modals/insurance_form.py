@@ -78,6 +78,10 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
     def _payers(self, payers: list[PayerRow]) -> None:
         select = self.query_one("#payer_id", Select)
         select.set_options([(payer.name, str(payer.id)) for payer in payers])
+        if not payers:
+            self.query_one("#policy-error", Label).update(
+                "No payers are set up yet: a manager or biller adds them with "
+                "`officeconsole payer add NAME --payer-id ID`.")
         if self.policy is not None:
             select.value = str(self.policy.payer_id)
 
