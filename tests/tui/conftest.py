@@ -29,6 +29,14 @@ async def login(pilot, username: str, password: str = PASSWORD) -> None:
     await settle(pilot)
 
 
+async def open_record(pilot, query: str) -> None:
+    """Search for `query` and open the first match, as a person would."""
+    await type_text(pilot, query)
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 @pytest.fixture
 def make_app(ctx):
     def _make(notice: str | None = None) -> OfficeApp:

@@ -13,7 +13,7 @@ from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.screens.patients import PatientsScreen
 
 from tests.factories import register
-from tests.tui.conftest import login, settle, type_text
+from tests.tui.conftest import login, open_record, settle, type_text
 
 
 def _names(screen) -> list[str]:
@@ -125,10 +125,7 @@ async def test_edit_patient_and_add_insurance(make_app, desk_ctx, clinic, manage
     app = make_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await login(pilot, "desk")
-        await type_text(pilot, "edit")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_record(pilot, "edit")
         assert isinstance(app.screen, PatientRecordScreen)
         await pilot.press("e")
         await settle(pilot)
@@ -166,10 +163,7 @@ async def test_concurrent_edit_is_refused_and_form_kept(make_app, desk_ctx, as_r
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await login(pilot, "desk")
-        await type_text(pilot, "shared")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_record(pilot, "shared")
         await pilot.press("e")
         await settle(pilot)
         form = app.screen

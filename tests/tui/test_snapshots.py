@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.factories import register
-from tests.tui.conftest import login, settle, type_text
+from tests.tui.conftest import login, open_record, settle, type_text
 
 
 @pytest.fixture
@@ -70,10 +70,7 @@ def test_patients_screen_80x24_search(snap_compare, make_app, people):
 def test_patient_record(snap_compare, make_app, people):
     async def before(pilot):
         await _logged_in(pilot)
-        await type_text(pilot, "abbott")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_record(pilot, "abbott")
 
     assert snap_compare(make_app(), terminal_size=(130, 30), run_before=before)
 
@@ -96,10 +93,7 @@ def test_registration_form_with_errors(snap_compare, make_app, people):
 def test_insurance_form(snap_compare, make_app, people):
     async def before(pilot):
         await _logged_in(pilot)
-        await type_text(pilot, "abbott")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_record(pilot, "abbott")
         await pilot.press("enter")  # edit the highlighted (primary) policy
         await settle(pilot)
         _steady(pilot.app)
