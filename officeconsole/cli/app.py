@@ -1,0 +1,53 @@
+"""The `officeconsole` command: the console by default, batch commands beside it."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
+
+from officeconsole.cli._common import DbOption, err, open_db
+from officeconsole.services.errors import OfficeError
+
+
+class OfficeGroup(TyperGroup):
+    """Turns every expected failure into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: typer.Context):
+        try:
+            return super().invoke(ctx)
+        except OfficeError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            err.print(f"error: the database refused the request: {detail}", markup=False)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=OfficeGroup,
+    name="officeconsole",
+    help="Office Console: the front desk and practice management console. "
+         "With no command, opens the console.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback(invoke_without_command=True)
+def root(ctx: typer.Context, db: DbOption = None) -> None:
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is None:
+        open_console(ctx, db)
+
+
+@app.command("open")
+def open_console(ctx: typer.Context, db: DbOption = None) -> None:
+    """Open the console (the setup wizard on an empty database, else the login screen)."""
+    opened = open_db(ctx, db)
+    from officeconsole.tui.app import run_console  # Textual loads only when a screen is wanted
+
+    run_console(opened)

@@ -1,0 +1,45 @@
+"""Run `officeconsole` commands in-process, as a person would type them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from typer.testing import CliRunner
+
+from officeconsole.cli import app
+
+from tests.factories import PASSWORD
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """`cli("user", "list", "--as", "manager")` with its own home folder and no real user settings."""
+    monkeypatch.setenv("OFFICECONSOLE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("OFFICECONSOLE_DB", raising=False)
+    monkeypatch.setenv("OFFICECONSOLE_PASSWORD", PASSWORD)
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), env=env, input=input, catch_exceptions=False)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture
+def seeded_url(db_url, clinic) -> str:
+    """A clinic set up by the factories (users manager, desk, biller, drlee, admin)."""
+    return db_url

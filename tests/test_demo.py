@@ -1,0 +1,102 @@
+"""The demo clinic: complete, valid through the services' own rules, deterministic, bookable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import fields
+
+import pytest
+from sqlalchemy import func, select
+
+from officeconsole.db.database import Database
+from officeconsole.db import migrate
+from officeconsole.demo import DEMO_PASSWORD, build_demo
+from officeconsole.models import Appointment, InsurancePolicy, Patient, Provider
+from officeconsole.models.enums import Role
+from officeconsole.services import auth
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import SetupError
+from officeconsole.services.identifiers import valid_npi
+from officeconsole.services.patients import PatientInput, PatientService, validate
+
+from tests.factories import patient_input
+
+PATIENTS = 150
+
+
+@pytest.fixture
+def demo(ctx: ServiceContext):
+    return build_demo(ctx, patients=PATIENTS, seed=11)
+
+
+def test_demo_has_staff_providers_payers_and_patients(ctx, demo):
+    roles = {login.role for login in demo.logins}
+    assert {Role.MANAGER, Role.FRONT_DESK, Role.BILLING, Role.PROVIDER} <= roles
+    assert sum(login.role == Role.PROVIDER for login in demo.logins) == 4
+    assert demo.patients == PATIENTS and demo.policies > PATIENTS * 0.8 and demo.appointments > 100
+    for login in demo.logins:
+        assert auth.login(ctx, login.username, DEMO_PASSWORD).role == login.role
+    with ctx.db.read() as session:
+        npis = session.scalars(select(Provider.npi)).all()
+        assert len(npis) == 4 and all(valid_npi(npi) for npi in npis)
+        assert session.scalar(select(func.count()).select_from(Patient)) == PATIENTS
+        uninsured = session.scalar(select(func.count()).select_from(Patient).where(
+            ~Patient.policies.any()))
+        assert 0 < uninsured < PATIENTS * 0.2
+
+
+def test_every_demo_patient_passes_registration_rules(ctx, demo):
+    names = {f.name for f in fields(PatientInput)}
+    with ctx.db.read() as session:
+        for patient in session.scalars(select(Patient)):
+            data = PatientInput(**{n: getattr(patient, n) for n in names})
+            values = validate(data, ctx.today())
+            for key in ("first_key", "last_key", "phone_key", "phone", "email", "dob"):
+                assert values[key] == getattr(patient, key), (patient.mrn, key)
+        for policy in session.scalars(select(InsurancePolicy)):
+            assert policy.effective_to is None or policy.effective_to >= policy.effective_from
+
+
+def test_demo_appointments_never_overlap_and_keep_to_opening_hours(ctx, demo):
+    zone = ctx.timezone
+    with ctx.db.read() as session:
+        rows = session.execute(select(Appointment.provider_id, Appointment.start_at, Appointment.end_at)
+                               .order_by(Appointment.provider_id, Appointment.start_at)).all()
+    previous: dict[int, dt.datetime] = {}
+    for provider_id, start, end in rows:
+        assert start >= previous.get(provider_id, start), "double booked"
+        previous[provider_id] = end
+        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+        assert dt.time(8) <= local_start.time() and local_end.time() <= dt.time(17)
+        assert local_end.time() <= dt.time(12) or local_start.time() >= dt.time(13), "over lunch"
+        assert local_start.weekday() < 5
+
+
+def test_registering_after_the_demo_continues_the_numbering(ctx, demo):
+    desk = ctx.as_actor(auth.login(ctx, "desk", DEMO_PASSWORD))
+    record = PatientService(desk).register(patient_input(last_name="Afterdemo"))
+    assert record.mrn == f"{1001 + PATIENTS:07d}"
+    assert record.id == PATIENTS + 1
+
+
+def test_demo_is_deterministic_for_a_seed(ctx, empty_db_url, clock):
+    first = build_demo(ctx, patients=40, seed=3)
+    other = Database.from_url(empty_db_url)
+    try:
+        migrate.upgrade(other.engine)
+        second = build_demo(ServiceContext(other, clock), patients=40, seed=3)
+        columns = (Patient.mrn, Patient.first_name, Patient.last_name, Patient.dob, Patient.phone,
+                   Patient.email, Patient.city)
+        with ctx.db.read() as a, other.read() as b:
+            assert a.execute(select(*columns).order_by(Patient.mrn)).all() == \
+                   b.execute(select(*columns).order_by(Patient.mrn)).all()
+            assert a.scalar(select(func.count()).select_from(Appointment)) == \
+                   b.scalar(select(func.count()).select_from(Appointment))
+        assert (first.policies, first.appointments) == (second.policies, second.appointments)
+    finally:
+        other.dispose()
+
+
+def test_demo_refuses_a_database_that_holds_a_clinic(ctx, clinic):
+    with pytest.raises(SetupError, match="already holds a clinic"):
+        build_demo(ctx, patients=10)
