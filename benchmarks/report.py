@@ -1,0 +1,106 @@
+"""Figures, their baselines and targets: printed as a Markdown table, saved as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import sys
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).parent / "results"
+
+
+@dataclass
+class Figure:
+    """One measured figure beside the baseline measured in the same run.
+
+    `target` is a limit on `value` (lower is better) or, when `target_ratio` is set, on
+    value / baseline.
+    """
+
+    name: str
+    value: float
+    unit: str
+    baseline: float | None = None
+    baseline_name: str = ""
+    target: float | None = None
+    target_ratio: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline in (None, 0):
+            return None
+        return self.value / self.baseline
+
+    @property
+    def met(self) -> bool | None:
+        checks = []
+        if self.target is not None:
+            checks.append(self.value <= self.target)
+        if self.target_ratio is not None and self.ratio is not None:
+            checks.append(self.ratio <= self.target_ratio)
+        return all(checks) if checks else None
+
+    def target_text(self) -> str:
+        parts = []
+        if self.target is not None:
+            parts.append(f"≤ {_num(self.target)} {self.unit}")
+        if self.target_ratio is not None:
+            parts.append(f"≤ {self.target_ratio:g}× baseline")
+        return ", ".join(parts) or "—"
+
+
+def _num(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    if value >= 0.1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def markdown(figures: list[Figure]) -> str:
+    lines = ["| figure | value | baseline | ratio | target | met? |", "|---|---:|---:|---:|---|:---:|"]
+    for f in figures:
+        baseline = f"{_num(f.baseline)} {f.unit} ({f.baseline_name})" if f.baseline is not None else "—"
+        ratio = f"{f.ratio:.1f}×" if f.ratio is not None else "—"
+        met = {True: "yes", False: "**no**", None: "—"}[f.met]
+        lines.append(f"| {f.name} | {_num(f.value)} {f.unit} | {baseline} | {ratio} | {f.target_text()} | {met} |")
+    return "\n".join(lines)
+
+
+def machine_info(db_url: str, dataset: dict) -> dict:
+    versions = {}
+    for package in ("textual", "sqlalchemy", "alembic", "psycopg", "rich"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "sqlite": sqlite3.sqlite_version,
+        "packages": versions,
+        "database": db_url.split("@")[-1] if "@" in db_url else db_url,
+        "dataset": dataset,
+    }
+
+
+def save(figures: list[Figure], info: dict, label: str) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS_DIR / f"{stamp}-{label}.json"
+    payload = {"machine": info, "figures": [
+        {**asdict(f), "ratio": f.ratio, "met": f.met} for f in figures]}
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+    return path

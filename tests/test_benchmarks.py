@@ -1,0 +1,63 @@
+"""The benchmark generator and report: a small clinic, checked like a real one."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, inspect, select
+
+from benchmarks import generate, search
+from benchmarks.report import Figure, markdown
+from officeconsole.db.database import Database
+from officeconsole.models import Appointment, InsurancePolicy, Patient
+from officeconsole.services import auth
+from officeconsole.services.clock import SystemClock
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.patients import PatientService
+
+from tests.factories import patient_input
+
+
+def test_generator_builds_a_consistent_clinic(empty_db_url):
+    result = generate.generate(empty_db_url, patients=400, years=1, providers=3, seed=9)
+    assert result.patients == 400 and result.policies > 300
+    assert 400 * 4 <= result.appointments <= 400 * 6  # about five per patient
+    database = Database.from_url(empty_db_url)
+    try:
+        with database.read() as session:
+            assert session.scalar(select(func.count()).select_from(Patient)) == 400
+            assert session.scalar(select(func.count()).select_from(InsurancePolicy)) == result.policies
+            rows = session.execute(select(Appointment.provider_id, Appointment.start_at, Appointment.end_at)
+                                   .order_by(Appointment.provider_id, Appointment.start_at)).all()
+        last_end: dict[int, object] = {}
+        for provider_id, start, end in rows:
+            assert provider_id not in last_end or start >= last_end[provider_id], "double booked"
+            last_end[provider_id] = end
+        indexes = {ix["name"] for ix in inspect(database.engine).get_indexes("patient")}
+        assert {"ix_patient_last_first", "ix_patient_phone_key", "ix_patient_dob"} <= indexes
+        ctx = ServiceContext(database, SystemClock())
+        desk = ctx.as_actor(auth.login(ctx, "desk1", generate.BENCH_PASSWORD))
+        record = PatientService(desk).register(patient_input(last_name="Afterbench"))
+        assert record.mrn == f"{1001 + 400:07d}" and record.id == 401
+        queries = search.sample_queries(database, 25)
+        assert {kind for kind, _ in queries} == set(search.KINDS)
+        timings = search.measure(desk, queries)
+        assert all(p50 > 0 and p95 >= p50 for p50, p95 in timings.values())
+    finally:
+        database.dispose()
+
+
+def test_generator_refuses_a_database_with_a_clinic(db_url, clinic, capsys):
+    assert generate.main(["--db", db_url, "--patients", "10"]) == 1
+    assert "already holds a clinic" in capsys.readouterr().err
+
+
+def test_report_marks_targets():
+    figures = [
+        Figure("fast", 4.0, "ms", baseline=2.0, baseline_name="raw", target=5, target_ratio=3),
+        Figure("slow ratio", 9.0, "ms", baseline=1.0, baseline_name="raw", target=10, target_ratio=3),
+        Figure("untargeted", 1.0, "MB"),
+    ]
+    table = markdown(figures).splitlines()
+    assert table[0].startswith("| figure | value | baseline | ratio | target | met? |")
+    assert table[2].endswith("| yes |") and "2.0×" in table[2]
+    assert table[3].endswith("| **no** |")
+    assert table[4].endswith("| — |")
