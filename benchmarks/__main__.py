@@ -79,18 +79,20 @@ def run(url: str, quick: bool) -> list[Figure]:
         queries = search.sample_queries(database, 200)
         timings = search.measure(desk, queries)
         (svc50, svc95), (raw50, raw95) = timings["service"], timings["raw"]
+        # Targets are issue 3's: p95 <= 2 ms at 1M patients and <= 20x the raw query.
         figures.append(Figure("patient search p50 (service)", svc50, "ms", raw50, "raw SQL p50",
-                              target=10, note=f"{len(queries)} queries: name prefix, full name, DOB, phone, MRN"))
-        figures.append(Figure("patient search p95 (service)", svc95, "ms", raw95, "raw SQL p95", target=25))
+                              note=f"{len(queries)} queries: name prefix, full name, DOB, phone, MRN"))
+        figures.append(Figure("patient search p95 (service)", svc95, "ms", raw95, "raw SQL p95",
+                              target=2, target_ratio=20))
 
         _log("keystroke to results under Pilot ...")
         words = keystroke.WORDS[:4] if quick else keystroke.WORDS
         keys = keystroke.measure(ctx, *DESK, words=words)
         (k50, k95), (b50, b95) = keys["console"], keys["bare"]
         figures.append(Figure("keystroke → results drawn p50", k50, "ms", b50, "bare DataTable refill",
-                              target=75, target_ratio=1.5, note=f"{keys['keys'][0]} keystrokes"))
+                              note=f"{keys['keys'][0]} keystrokes"))
         figures.append(Figure("keystroke → results drawn p95", k95, "ms", b95, "bare DataTable refill",
-                              target=150, target_ratio=1.5))
+                              target=50))
     finally:
         database.dispose()
 
@@ -99,13 +101,13 @@ def run(url: str, quick: bool) -> list[Figure]:
     bare = min(startup.probe("bare", None, None)["seconds"] for _ in range(runs))
     console = min(startup.probe("console", url, None)["seconds"] for _ in range(runs))
     figures.append(Figure("cold start to first screen", console, "s", bare, "bare Textual app",
-                          target=2.0, target_ratio=4.0, note=f"best of {runs} fresh processes"))
+                          target=1.0, target_ratio=2.0, note=f"best of {runs} fresh processes"))
 
     _log("peak RSS of a working console session ...")
     session = startup.probe("console", url, ":".join(DESK))
     bare_rss = startup.probe("bare", None, None)["peak_rss_mb"]
     figures.append(Figure("console peak RSS (login, 6 searches, 6 records)", session["peak_rss_mb"], "MB",
-                          bare_rss, "bare Textual app", target=300))
+                          bare_rss, "bare Textual app", target=200))
     return figures
 
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Index
+from sqlalchemy import ForeignKeyConstraint, Index
+from sqlalchemy.schema import AddConstraint, DropConstraint
 from sqlalchemy.engine import make_url
 
 from officeconsole.config import normalize_db_url
@@ -102,6 +103,14 @@ def _secondary_indexes() -> list[Index]:
     return [index for model in BULK_TABLES for index in model.__table__.indexes if not index.unique]
 
 
+def _foreign_keys(database: Database) -> list[ForeignKeyConstraint]:
+    """PostgreSQL checks foreign keys row by row during a load: drop them and add them back
+    after, which validates all rows in one pass. (SQLite cannot drop a constraint.)"""
+    if database.dialect != "postgresql":
+        return []
+    return [fk for model in BULK_TABLES for fk in model.__table__.foreign_key_constraints]
+
+
 def _appointments(rng: random.Random, plan: dict, day: dt.date, tz: ZoneInfo, now: dt.datetime):
     """Every provider's day on an even grid: `per_day` visits of `minutes` minutes."""
     minutes, per_day = plan["minutes"], plan["per_day"]
@@ -164,9 +173,12 @@ def generate(url: str, *, patients: int, years: int, providers: int, seed: int =
         stages["clinic"] = time.perf_counter() - tick
 
         indexes = _secondary_indexes()
+        foreign_keys = _foreign_keys(database)
         with database.engine.begin() as conn:
             for index in indexes:
                 index.drop(conn)
+            for constraint in foreign_keys:
+                conn.execute(DropConstraint(constraint))
 
         tick = time.perf_counter()
         people = PeopleGenerator(seed, today, now)
@@ -210,6 +222,8 @@ def generate(url: str, *, patients: int, years: int, providers: int, seed: int =
         with database.engine.begin() as conn:
             for index in indexes:
                 index.create(conn)
+            for constraint in foreign_keys:
+                conn.execute(AddConstraint(constraint))  # checks every row once, in one pass
         with database.write() as session:
             session.merge(Counter(name="mrn", next_value=FIRST_MRN + patients))
             sync_sequences(session, BULK_TABLES)

@@ -43,6 +43,7 @@ class BareApp(App):
 
 def _console(db: str, session: str | None) -> None:
     """The real console: exit once the login screen is drawn, or after a working session."""
+    import officeconsole.cli  # noqa: F401 - what `officeconsole` loads before opening the console
     from officeconsole.bootstrap import open_database
     from officeconsole.tui.app import OfficeApp
     from officeconsole.tui.screens.login import LoginScreen

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from migrations import HEAD_REVISION
 from sqlalchemy import inspect, text
 
 from officeconsole.db import migrate
@@ -85,3 +89,19 @@ def test_failed_migration_leaves_old_schema_whole(tmp_path, monkeypatch):
         migrate.upgrade(engine)
     assert inspect(engine).get_table_names() == []
     engine.dispose()
+
+
+def test_head_revision_constant_matches_the_scripts():
+    assert HEAD_REVISION == migrate.head_revision()
+
+
+def test_start_at_head_does_not_load_alembic(tmp_path):
+    """A normal start reads alembic_version with plain SQL; Alembic is imported only to migrate."""
+    path = tmp_path / "clinic.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    code = ("import sys; from officeconsole.bootstrap import open_database; "
+            f"open_database({str(path)!r}); sys.exit(1 if 'alembic' in sys.modules else 0)")
+    env = {**os.environ, "OFFICECONSOLE_HOME": str(tmp_path / "home")}
+    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60).returncode == 0

@@ -16,8 +16,6 @@ from officeconsole.cli._common import out, say
 from officeconsole.config import Paths, describe_url, normalize_db_url
 from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
-from officeconsole.demo import DemoSummary, build_demo
-from officeconsole.demo.clinic import CLINIC_NAME
 from officeconsole.models import ClinicSettings
 from officeconsole.services.errors import OfficeError, SetupError
 
@@ -30,6 +28,8 @@ def demo(
     force: Annotated[bool, typer.Option("--force", help="Replace a SQLite file that is not a demo clinic.")] = False,
 ) -> None:
     """Build a deterministic demo clinic (staff, payers, patients, two weeks of schedule) and open it."""
+    from officeconsole.demo import build_demo  # Faker loads only for the demo
+
     paths = Paths.discover()
     paths.ensure()
     url = normalize_db_url(db or str(paths.data_dir / "demo" / "demo-clinic.db"))
@@ -68,6 +68,8 @@ def _make_room(url: str, force: bool) -> None:
 
 
 def _is_demo(url: str) -> bool:
+    from officeconsole.demo.clinic import CLINIC_NAME
+
     database = Database.from_url(url)
     try:
         check_connection(database.engine)
@@ -81,7 +83,7 @@ def _is_demo(url: str) -> bool:
         database.dispose()
 
 
-def _print_summary(summary: DemoSummary, url: str) -> None:
+def _print_summary(summary, url: str) -> None:
     say(f"Demo clinic {summary.clinic_name!r} is ready: {summary.patients} patients, "
         f"{summary.policies} insurance policies, {summary.appointments} appointments.")
     say(f"Database: {describe_url(url)}")

@@ -197,6 +197,10 @@ def _record(p: Patient) -> PatientRecord:
     )
 
 
+_ROW_COLUMNS = (Patient.id, Patient.mrn, Patient.last_name, Patient.first_name, Patient.dob, Patient.sex,
+                Patient.phone, Patient.city)
+_ROW_COLUMN_NAMES = {c.key for c in _ROW_COLUMNS}
+
 _AUDITED_FIELDS = ("first_name", "middle_name", "last_name", "preferred_name", "dob", "sex",
                    "phone", "email", "address_line1", "address_line2", "city", "state",
                    "postal_code", "preferred_contact")
@@ -216,19 +220,22 @@ class PatientService:
         with self.ctx.db.read() as session:
             for index in range(start, len(phases)):
                 phase = phases[index]
+                # Plain columns, not entities: no identity map, nothing to expire.
+                keys = [c for c in phase.order if c.key not in _ROW_COLUMN_NAMES]
                 stmt = (
-                    select(Patient)
+                    select(*_ROW_COLUMNS, *keys)
                     .where(phase.where, Patient.status != PatientStatus.MERGED)
                     .order_by(*phase.order)
                     .limit(limit - len(rows) + 1)
                 )
                 if cursor is not None and index == cursor.phase and cursor.after is not None:
                     stmt = stmt.where(after(phase, cursor.after))
-                for patient in session.scalars(stmt):
+                for found in session.execute(stmt):
                     if len(rows) == limit:
                         return SearchPage(rows, positions[-1])
-                    rows.append(_row(patient))
-                    positions.append(Cursor(index, tuple(getattr(patient, c.key) for c in phase.order)))
+                    values = found._mapping
+                    rows.append(PatientRow(*found[:6], format_phone(found[6]), found[7]))
+                    positions.append(Cursor(index, tuple(values[c.key] for c in phase.order)))
         return SearchPage(rows, None)
 
     @requires("patient.view")

@@ -89,8 +89,20 @@ def phone_digits(e164: str) -> str:
 
 
 def format_phone(e164: str, region: str = DEFAULT_REGION) -> str:
+    """National format for numbers in the clinic's region, international for the rest.
+
+    A search page formats fifty numbers per keystroke and phonenumbers takes about 17 µs
+    each, so North American numbers whose area code is known to be in the region are laid
+    out directly; the region of each area code is asked of phonenumbers once.
+    """
     if not e164:
         return ""
+    if region == "US" and len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():
+        area = e164[2:5]
+        if area not in _AREA_REGION:
+            _AREA_REGION[area] = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+        if _AREA_REGION[area] == region:
+            return f"({area}) {e164[5:8]}-{e164[8:]}"
     number = phonenumbers.parse(e164, None)
     fmt = (
         phonenumbers.PhoneNumberFormat.NATIONAL
@@ -98,6 +110,9 @@ def format_phone(e164: str, region: str = DEFAULT_REGION) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, fmt)
+
+
+_AREA_REGION: dict[str, str | None] = {}
 
 
 def parse_email(value: str) -> str:

@@ -1,0 +1,34 @@
+"""Phone formatting: the fast path for North American numbers agrees with phonenumbers."""
+
+from __future__ import annotations
+
+import random
+
+import phonenumbers
+import pytest
+
+from officeconsole.services.text import format_phone
+
+
+def _reference(e164: str) -> str:
+    number = phonenumbers.parse(e164, None)
+    national = phonenumbers.region_code_for_number(number) == "US"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL if national
+                                      else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@pytest.mark.parametrize("e164", ["+12175550123", "+14165550123", "+17875550123", "+18005550199",
+                                  "+12065550111", "+442079460958", "+5215512345678"])
+def test_known_numbers_format_as_phonenumbers_does(e164):
+    assert format_phone(e164) == _reference(e164)
+
+
+def test_random_north_american_numbers_match_the_reference():
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(3000):
+        e164 = f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(e164, None)):
+            assert format_phone(e164) == _reference(e164), e164
+            checked += 1
+    assert checked > 1000
