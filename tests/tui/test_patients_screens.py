@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Label, Select
 
+from officeconsole.tui.widgets.results_table import ResultsTable
+
 from officeconsole.services.audit import AuditService
 from officeconsole.services.patients import PatientService
 from officeconsole.tui.modals.confirm import ConfirmModal
@@ -21,8 +23,8 @@ def _names(screen) -> list[str]:
 
 
 def _shown(screen) -> list[str]:
-    table = screen.query_one("#results", DataTable)
-    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+    table = screen.query_one("#results", ResultsTable)
+    return [table.row(i)[1] for i in range(table.row_count)]
 
 
 async def test_search_as_you_type_and_open(make_app, desk_ctx, manager_ctx):

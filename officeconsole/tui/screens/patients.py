@@ -6,13 +6,12 @@ an exclusive worker, so a slow answer to "sm" can never overwrite the answer to 
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.events import Resize
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.events import Key, Resize
+from textual.widgets import Footer, Input, Label
 
 from officeconsole.services import permissions
 from officeconsole.services.errors import PermissionDenied
@@ -22,6 +21,7 @@ from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_form import PatientFormScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.widgets.app_header import AppHeader
+from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 WIDE = 120
 
@@ -51,7 +51,7 @@ class PatientsScreen(ServiceScreen):
             yield Label("Find", id="search-label")
             yield Input(placeholder="name (smith, smith jo, smith, john), DOB, phone or MRN",
                         id="search", compact=True)
-        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield ResultsTable(id="results")
         yield Label("", id="page-info", markup=False)
         yield Footer()
 
@@ -69,7 +69,7 @@ class PatientsScreen(ServiceScreen):
         if wide != self.has_class("-wide"):
             self.set_class(wide, "-wide")
             self._set_columns()
-            self._fill()
+            self._fill(self.query_one("#results", ResultsTable).cursor_row)
 
     # ----- searching --------------------------------------------------------------------
     @on(Input.Changed, "#search")
@@ -86,40 +86,33 @@ class PatientsScreen(ServiceScreen):
                           group="search", exclusive=True)
 
     def _show(self, page: SearchPage, keep_row: bool = False) -> None:
-        table = self.query_one("#results", DataTable)
+        table = self.query_one("#results", ResultsTable)
         row = table.cursor_row if keep_row else 0
         self.page = page
         self.rows = page.rows
-        self._fill()
-        if self.rows:
-            table.move_cursor(row=min(row, len(self.rows) - 1))
+        self._fill(row)
         self._update_page_info()
 
     def _set_columns(self) -> None:
-        table = self.query_one("#results", DataTable)
-        table.clear(columns=True)
-        table.add_column("MRN", width=8)
-        table.add_column("Name", width=32 if self.has_class("-wide") else 24)
-        table.add_column("DOB", width=10)
-        table.add_column("Age", width=4)
-        table.add_column("Sex", width=3)
-        table.add_column("Phone", width=15)
-        if self.has_class("-wide"):
-            table.add_column("City", width=20)
+        wide = self.has_class("-wide")
+        columns = [Column("MRN", 8), Column("Name", 32 if wide else 24), Column("DOB", 10),
+                   Column("Age", 4), Column("Sex", 3), Column("Phone", 15)]
+        if wide:
+            columns.append(Column("City", 20))
+        self.query_one("#results", ResultsTable).set_columns(columns)
 
-    def _fill(self) -> None:
-        table = self.query_one("#results", DataTable)
-        table.clear()
+    def _fill(self, cursor: int = 0) -> None:
+        table = self.query_one("#results", ResultsTable)
         today = self.app.ctx.today() if self.app.base_ctx._timezone else None
+        wide = self.has_class("-wide")
+        rows = []
         for row in self.rows:
             age = ""
             if today is not None:
                 age = str(today.year - row.dob.year - ((today.month, today.day) < (row.dob.month, row.dob.day)))
-            cells = [row.mrn, Text(row.display_name), row.dob.strftime("%m/%d/%Y"), age, row.sex,
-                     Text(row.phone)]
-            if self.has_class("-wide"):
-                cells.append(Text(row.city))
-            table.add_row(*cells, key=str(row.id))
+            cells = (row.mrn, row.display_name, row.dob.strftime("%m/%d/%Y"), age, row.sex, row.phone)
+            rows.append((str(row.id), cells + (row.city,) if wide else cells))
+        table.set_rows(rows, cursor)
 
     def _update_page_info(self) -> None:
         page_no = len(self.cursors)
@@ -159,20 +152,23 @@ class PatientsScreen(ServiceScreen):
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
         if self.rows:
-            self.query_one("#results", DataTable).focus()
+            self.query_one("#results", ResultsTable).focus()
             if len(self.rows) == 1:
                 self.action_open_patient()
 
-    def key_down(self) -> None:
+    def key_down(self, event: Key) -> None:
+        """Down from the search box moves into the results, onto the first row."""
         if self.focused is self.query_one("#search", Input) and self.rows:
-            self.query_one("#results", DataTable).focus()
+            event.stop()
+            event.prevent_default()
+            self.query_one("#results", ResultsTable).focus()
 
-    @on(DataTable.RowSelected, "#results")
+    @on(ResultsTable.Selected, "#results")
     def _row_selected(self) -> None:
         self.action_open_patient()
 
     def action_open_patient(self) -> None:
-        table = self.query_one("#results", DataTable)
+        table = self.query_one("#results", ResultsTable)
         if not self.rows or table.cursor_row < 0:
             return
         row = self.rows[min(table.cursor_row, len(self.rows) - 1)]
