@@ -98,10 +98,15 @@ def run(url: str, quick: bool) -> list[Figure]:
 
     _log("cold start: console vs bare Textual app ...")
     runs = 3 if quick else 5
-    bare = min(startup.probe("bare", None, None)["seconds"] for _ in range(runs))
-    console = min(startup.probe("console", url, None)["seconds"] for _ in range(runs))
-    figures.append(Figure("cold start to first screen", console, "s", bare, "bare Textual app",
-                          target=1.0, target_ratio=2.0, note=f"best of {runs} fresh processes"))
+    bare = [startup.probe("bare", None, None) for _ in range(runs)]
+    console = [startup.probe("console", url, None) for _ in range(runs)]
+    bare_first = min(r["first_frame_s"] for r in bare)
+    figures.append(Figure("cold start to the login screen drawn", min(r["first_frame_s"] for r in console), "s",
+                          bare_first, "bare Textual app", target=1.0, target_ratio=2.0,
+                          note=f"best of {runs} fresh processes, from spawn"))
+    figures.append(Figure("cold start to the database open (clinic in the header)",
+                          min(r["ready_s"] for r in console), "s", bare_first, "bare Textual app",
+                          note="SQLAlchemy, the models and the schema check load in a worker meanwhile"))
 
     _log("peak RSS of a working console session ...")
     session = startup.probe("console", url, ":".join(DESK))

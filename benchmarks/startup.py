@@ -1,10 +1,11 @@
 """Cold start and memory, each in a fresh process.
 
-`python -m benchmarks.startup console --db URL` opens the real console headless and exits as
-soon as its first real screen (the login screen) is drawn; `bare` does the same for a plain
-Textual app with the same kinds of widgets, the floor for any Textual console. With
-`--session USER:PASSWORD` the console also logs in, runs searches and opens records before
-it exits, and reports its peak RSS.
+`python -m benchmarks.startup console --db URL` starts the real console headless the way
+`officeconsole --db URL` does and reports, in seconds from the moment the parent spawned it,
+when the login screen was first drawn and when the database was open behind it; `bare` does
+the same for a plain Textual app with the same kinds of widgets, the floor for any Textual
+console. With `--session USER:PASSWORD` the console also logs in, runs searches and opens
+records before it exits. Every probe reports its own peak RSS.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import inspect
 import asyncio
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -38,39 +40,58 @@ class BareApp(App):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("MRN", "Name", "DOB")
-        self.call_after_refresh(self.exit)
+        self.call_after_refresh(self._drawn)
+
+    def _drawn(self) -> None:
+        self.first_frame_s = _since_spawn()
+        self.exit()
 
 
-def _console(db: str, session: str | None) -> None:
-    """The real console: exit once the login screen is drawn, or after a working session."""
-    import officeconsole.cli  # noqa: F401 - what `officeconsole` loads before opening the console
-    from officeconsole.bootstrap import open_database
+def _since_spawn() -> float:
+    return time.time() - float(os.environ["OC_SPAWN_TS"])
+
+
+def _console(db: str, session: str | None) -> dict:
+    """The real console as `officeconsole --db DB` starts it: first frame, then database ready."""
+    from officeconsole.cli import console_request  # what the entry point imports first
     from officeconsole.tui.app import OfficeApp
     from officeconsole.tui.screens.login import LoginScreen
 
-    opened = open_database(db)
+    assert console_request(["--db", db]) == db
+    if session:
+        from officeconsole.bootstrap import open_database
+
+        opened = open_database(db)
+        asyncio.run(_work_session(OfficeApp(opened.ctx, opened.paths), opened.ctx, session))
+        return {}
+    marks: dict = {}
 
     class Probe(OfficeApp):
-        """Exits as soon as the login screen has been drawn once."""
+        """Notes when the login screen is first drawn and when the database is open."""
 
         CSS_PATH = Path(inspect.getfile(OfficeApp)).with_name("app.tcss")
 
         def on_mount(self) -> None:  # runs after OfficeApp.on_mount (Textual walks the MRO)
-            self.set_timer(0.005, self._check)
+            self.set_timer(0.002, self._check)
 
         def _check(self) -> None:
-            if isinstance(self.screen, LoginScreen) and self.screen.is_mounted:
-                self.call_after_refresh(self.exit)
-            else:
-                self.set_timer(0.005, self._check)
+            if "first_frame_s" not in marks and isinstance(self.screen, LoginScreen) and self.screen.is_mounted:
+                self.call_after_refresh(lambda: marks.setdefault("first_frame_s", _since_spawn()))
+            if "first_frame_s" in marks and self.ready and self.clinic is not None:
+                self.call_after_refresh(self._done)
+                return
+            self.set_timer(0.002, self._check)
 
-    if session:
-        asyncio.run(_work_session(OfficeApp(opened.ctx, opened.paths), opened.ctx, session))
-        return
-    app = Probe(opened.ctx, opened.paths)
+        def _done(self) -> None:
+            marks["ready_s"] = _since_spawn()
+            self.exit()
+
+    app = Probe(db=db)
     app.run(headless=True, size=(120, 40))
-    if app.return_code:
-        sys.exit(app.return_code)
+    if app.return_code or app.start_error:
+        print(app.start_error, file=sys.stderr)
+        sys.exit(app.return_code or 1)
+    return marks
 
 
 async def _work_session(app, ctx, session: str) -> None:
@@ -106,7 +127,8 @@ def probe(kind: str, db: str | None, session: str | None) -> dict:
     if session:
         command += ["--session", session]
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "OC_SPAWN_TS": repr(time.time())}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"{kind} probe failed:\n{result.stderr[-2000:]}")
@@ -122,10 +144,12 @@ def main() -> None:
     parser.add_argument("--session", help="USER:PASSWORD: log in and search before exiting")
     args = parser.parse_args()
     if args.kind == "bare":
-        BareApp().run(headless=True, size=(120, 40))
+        app = BareApp()
+        app.run(headless=True, size=(120, 40))
+        marks = {"first_frame_s": app.first_frame_s}
     else:
-        _console(args.db, args.session)
-    print(json.dumps({"kind": args.kind, "peak_rss_mb": _peak_rss_kib() / 1024}))
+        marks = _console(args.db, args.session)
+    print(json.dumps({"kind": args.kind, "peak_rss_mb": _peak_rss_kib() / 1024, **marks}))
 
 
 def _peak_rss_kib() -> int:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from officeconsole.services.errors import ConfigError
 
@@ -66,6 +64,9 @@ def normalize_db_url(value: str) -> str:
         raise ConfigError("The database setting is empty.")
     if "://" not in value:
         return "sqlite:///" + str(Path(value).expanduser().resolve())
+    from sqlalchemy.engine import make_url  # SQLAlchemy loads after the first frame is drawn
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(value)
     except (ArgumentError, ValueError):
@@ -110,4 +111,6 @@ def resolve_db_url(
 
 def describe_url(url: str) -> str:
     """The URL with any password hidden, for messages and `officeconsole info`."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)

@@ -1,28 +1,51 @@
 """Command line: `officeconsole` opens the console; its sub-commands are the batch jobs.
 
-Textual is imported only by the commands that open the console, so batch jobs start fast.
+Plain `officeconsole` (optionally `--db X`, optionally `open`) goes straight to the console
+without loading Typer, so the login screen is drawn as early as Textual allows; every other
+command line goes through Typer. Textual is imported only by the commands that open the
+console, so batch jobs start fast.
 """
 
 from __future__ import annotations
 
-from officeconsole.cli.app import app
-from officeconsole.cli.audit import audit_app
-from officeconsole.cli.db import db_app
-from officeconsole.cli.demo import demo
-from officeconsole.cli.info import info
-from officeconsole.cli.payers import payer_app
-from officeconsole.cli.users import user_app
+import sys
 
-app.command("info")(info)
-app.command("demo")(demo)
-app.add_typer(db_app, name="db")
-app.add_typer(user_app, name="user")
-app.add_typer(audit_app, name="audit")
-app.add_typer(payer_app, name="payer")
+_NOT_CONSOLE = object()
+
+
+def console_request(args: list[str]) -> object:
+    """The --db value (or None) when `args` only ask to open the console, else _NOT_CONSOLE."""
+    db: str | None = None
+    rest = list(args)
+    if rest[:1] == ["open"]:
+        rest = rest[1:]
+    if rest[:1] == ["--db"] and len(rest) >= 2:
+        db, rest = rest[1], rest[2:]
+    elif rest[:1] and rest[0].startswith("--db="):
+        db, rest = rest[0].removeprefix("--db="), rest[1:]
+    if rest[:1] == ["open"] and args[:1] != ["open"]:
+        rest = rest[1:]
+    return db if not rest else _NOT_CONSOLE
 
 
 def main() -> None:
+    db = console_request(sys.argv[1:])
+    if db is not _NOT_CONSOLE:
+        from officeconsole.tui.app import launch
+
+        sys.exit(launch(db))  # type: ignore[arg-type]
+    from officeconsole.cli.commands import app
+
     app(prog_name="officeconsole")
+
+
+def __getattr__(name: str):
+    """`from officeconsole.cli import app` still works (tests, tools) without eager loading."""
+    if name == "app":
+        from officeconsole.cli.commands import app
+
+        return app
+    raise AttributeError(name)
 
 
 __all__ = ["app", "main"]

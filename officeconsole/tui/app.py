@@ -1,32 +1,40 @@
 """The console application: routing between screens, global keys and the signed-in session.
 
 Screens do their own work; this module only decides which screen is showing.
+
+The login screen is drawn before anything touches the database: SQLAlchemy, the models
+and the services load in a worker thread while it is on screen (they cost more to import
+than Textual itself), and the header fills in the clinic's name when they are ready.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 
-from officeconsole.bootstrap import Opened
 from officeconsole.config import Paths
-from officeconsole.services import auth
-from officeconsole.services.clinic import ClinicInfo, clinic_info
-from officeconsole.services.context import Actor, ServiceContext
+from officeconsole.services.errors import OfficeError
 from officeconsole.tui.modals.help import HelpScreen
 from officeconsole.tui.screens.login import LoginScreen
-from officeconsole.tui.screens.patients import PatientsScreen
-from officeconsole.tui.screens.setup import SetupScreen
 from officeconsole.tui.widgets.app_header import AppHeader
+
+if TYPE_CHECKING:
+    from officeconsole.bootstrap import Opened
+    from officeconsole.services.clinic import ClinicInfo
+    from officeconsole.services.context import Actor, ServiceContext
 
 
 @dataclass(frozen=True)
 class StartState:
+    ctx: ServiceContext
+    paths: Paths
     needs_setup: bool
     clinic: ClinicInfo | None
 
@@ -41,31 +49,65 @@ class OfficeApp(App):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, ctx: ServiceContext, paths: Paths | None = None,
-                 notice: str | None = None) -> None:
+    def __init__(self, ctx: ServiceContext | None = None, paths: Paths | None = None,
+                 notice: str | None = None, *, db: str | None = None) -> None:
+        """Give an open `ctx`, or leave it out and the app opens `db` (as `--db` would)."""
         super().__init__()
-        self.base_ctx = ctx.as_actor(None)
+        self.base_ctx: ServiceContext | None = ctx.as_actor(None) if ctx is not None else None
         self.ctx = self.base_ctx
         self.paths = paths
         self.notice = notice
+        self.db = db
+        self.start_error: str | None = None
         self.clinic: ClinicInfo | None = None
+
+    @property
+    def ready(self) -> bool:
+        """The database is open (the login screen is drawn before it is)."""
+        return self.base_ctx is not None
 
     # ----- start and sessions ---------------------------------------------------------
     def on_mount(self) -> None:
         self.theme = "textual-dark"
+        self.push_screen(LoginScreen(self.notice))
         self.run_worker(self._load_start_state, thread=True, exit_on_error=False, group="start")
 
     def _load_start_state(self) -> None:
-        setup = auth.needs_setup(self.base_ctx.db)
-        with self.base_ctx.db.read() as session:
+        try:
+            state = self._open()
+        except OfficeError as exc:
+            self.start_error = str(exc)
+            self.call_from_thread(self.exit, None, 1)
+            return
+        self.call_from_thread(self._show_start, state)
+
+    def _open(self) -> StartState:
+        from officeconsole.services import auth
+        from officeconsole.services.clinic import clinic_info
+
+        ctx, paths = self.base_ctx, self.paths
+        if ctx is None:
+            from officeconsole.bootstrap import open_database
+
+            opened = open_database(self.db)
+            ctx, paths = opened.ctx, opened.paths
+        setup = auth.needs_setup(ctx.db)
+        with ctx.db.read() as session:
             clinic = clinic_info(session)
         if clinic is not None:
-            _ = self.base_ctx.timezone  # cache the clinic's zone off the UI thread
-        self.call_from_thread(self._show_start, StartState(setup, clinic))
+            _ = ctx.timezone  # cache the clinic's zone off the UI thread
+        return StartState(ctx, paths, setup, clinic)
 
     def _show_start(self, state: StartState) -> None:
+        self.base_ctx = self.ctx = state.ctx
+        self.paths = state.paths
+        if state.needs_setup:
+            from officeconsole.tui.screens.setup import SetupScreen
+
+            self.switch_screen(SetupScreen())
+            return
         self.clinic = state.clinic
-        self.push_screen(SetupScreen() if state.needs_setup else LoginScreen(self.notice))
+        self.refresh_header(self.screen)
 
     def start_session(self, actor: Actor, replace: Screen | None = None) -> None:
         """After a login (or the setup wizard), open the first real screen."""
@@ -74,6 +116,8 @@ class OfficeApp(App):
                         group="start")
 
     def _after_login(self, replace: Screen | None) -> None:
+        from officeconsole.services.clinic import clinic_info
+
         with self.ctx.db.read() as session:
             clinic = clinic_info(session)
         _ = self.ctx.timezone
@@ -81,13 +125,15 @@ class OfficeApp(App):
         self.call_from_thread(self._open_home, clinic, replace)
 
     def _open_home(self, clinic: ClinicInfo | None, replace: Screen | None) -> None:
+        from officeconsole.tui.screens.patients import PatientsScreen
+
         self.clinic = clinic
         if replace is not None:
             self.switch_screen(LoginScreen(self.notice))
         self.push_screen(PatientsScreen())
 
     def action_logout(self) -> None:
-        if self.ctx.actor is None:
+        if self.ctx is None or self.ctx.actor is None:
             return
         self.ctx = self.base_ctx
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LoginScreen):
@@ -104,9 +150,9 @@ class OfficeApp(App):
             return
         name = self.clinic.name if self.clinic else "Office Console"
         date = ""
-        if self.base_ctx._timezone is not None:
+        if self.base_ctx is not None and self.base_ctx._timezone is not None:
             date = self.ctx.now().astimezone(self.base_ctx._timezone).strftime("%a %d %b %Y")
-        actor = self.ctx.actor
+        actor = self.ctx.actor if self.ctx is not None else None
         user = f"{actor.full_name} · {actor.role.label}" if actor else "not logged in"
         headers.first().show(name, date, user)
 
@@ -117,7 +163,7 @@ class OfficeApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Keys and search tips", self.action_help)
-        if self.ctx.actor is None:
+        if self.ctx is None or self.ctx.actor is None:
             return
         yield SystemCommand("Patients", "Find a patient by name, DOB, phone or MRN", self.go_patients)
         yield SystemCommand("Register a new patient", "Open a blank registration form",
@@ -125,6 +171,8 @@ class OfficeApp(App):
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
     def go_patients(self) -> None:
+        from officeconsole.tui.screens.patients import PatientsScreen
+
         for index, screen in enumerate(self.screen_stack):
             if isinstance(screen, PatientsScreen):
                 while len(self.screen_stack) > index + 1:
@@ -133,6 +181,8 @@ class OfficeApp(App):
                 return
 
     def new_patient(self) -> None:
+        from officeconsole.tui.screens.patients import PatientsScreen
+
         self.go_patients()
         if isinstance(self.screen, PatientsScreen):
             self.screen.action_new_patient()
@@ -141,3 +191,16 @@ class OfficeApp(App):
 def run_console(opened: Opened, *, notice: str | None = None) -> None:
     """Open the console on an already migrated database."""
     OfficeApp(opened.ctx, opened.paths, notice=notice).run()
+
+
+def launch(db: str | None = None) -> int:
+    """`officeconsole` with no command: draw first, open the database meanwhile.
+
+    A database that will not open ends the app with one `error:` line and status 1, as
+    the batch commands do.
+    """
+    app = OfficeApp(db=db)
+    app.run()
+    if app.start_error:
+        print(f"error: {app.start_error}", file=sys.stderr)
+    return app.return_code or 0

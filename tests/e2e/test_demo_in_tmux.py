@@ -109,3 +109,13 @@ def test_demo_login_find_open_and_audit(terminal_env, empty_db_url):
     )
     assert audit.returncode == 0, audit.stderr
     assert f"desk,patient.view,patient {patient.id},{patient.mrn}" in audit.stdout
+
+    # The next morning: plain `officeconsole --db ...` opens the same clinic at the login screen.
+    terminal = Terminal(f"{officeconsole} --db {shlex.quote(empty_db_url)}", env)
+    try:
+        terminal.wait_for("Prairie View Family Medicine")
+        screen = terminal.wait_for("Log in")
+        assert "Demo clinic:" not in screen  # the demo notice is only for `officeconsole demo`
+        terminal.press("C-q")
+    finally:
+        terminal.close()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from officeconsole.services import auth
-from officeconsole.services.context import Actor
 from officeconsole.services.errors import OfficeError
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.form_field import text_field
+
+if TYPE_CHECKING:
+    from officeconsole.services.context import Actor
 
 
 class LoginScreen(ServiceScreen):
@@ -52,6 +55,11 @@ class LoginScreen(ServiceScreen):
             self._fail("Type your username.")
             self.query_one("#username", Input).focus()
             return
+        if not self.app.ready:
+            self._fail("Still opening the database: press Enter again in a moment.")
+            return
+        from officeconsole.services import auth
+
         self.query_one("#login", Button).disabled = True
         self.call_service(auth.login, self.app.base_ctx, username, password,
                           then=self._logged_in, on_error=self._rejected, exclusive=True)

@@ -1,0 +1,20 @@
+"""Every batch command, assembled on the Typer app (loaded only when a command is given)."""
+
+from __future__ import annotations
+
+from officeconsole.cli.root import app
+from officeconsole.cli.audit import audit_app
+from officeconsole.cli.db import db_app
+from officeconsole.cli.demo import demo
+from officeconsole.cli.info import info
+from officeconsole.cli.payers import payer_app
+from officeconsole.cli.users import user_app
+
+app.command("info")(info)
+app.command("demo")(demo)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(payer_app, name="payer")
+
+__all__ = ["app"]
