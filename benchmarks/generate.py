@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from officeconsole.config import normalize_db_url
 from officeconsole.db import migrate
-from officeconsole.db.bulk import insert_rows, sync_sequences
+from officeconsole.db.bulk import insert_rows, slot_rows, sync_sequences
 from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
 from officeconsole.demo.appointments import REASONS
@@ -36,6 +36,7 @@ from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
 from officeconsole.models import (
     Appointment,
     AppointmentType,
+    BookedSlot,
     Counter,
     InsurancePolicy,
     Patient,
@@ -47,13 +48,14 @@ from officeconsole.services.auth import SetupInput, UserService
 from officeconsole.services.clock import SystemClock
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import OfficeError
+from officeconsole.services.hours import HoursService
 from officeconsole.services.identifiers import npi_with_check_digit
 from officeconsole.services.insurance import InsuranceService
 
 BENCH_PASSWORD = "bench-office"
 BATCH = 20_000
 WORK_BLOCKS = ((dt.time(8), dt.time(12)), (dt.time(13), dt.time(17)))  # 480 minutes a day
-BULK_TABLES = (Patient, InsurancePolicy, Appointment)
+BULK_TABLES = (Patient, InsurancePolicy, Appointment, BookedSlot)
 
 
 @dataclass
@@ -170,6 +172,10 @@ def generate(url: str, *, patients: int, years: int, providers: int, seed: int =
                 session.add(kind)
                 session.flush()
                 type_ids.append(kind.id)
+        hours = HoursService(ctx.as_actor(manager))
+        for provider_id in provider_ids:
+            hours.set_week(provider_id, {day: [(f"{a:%H:%M}", f"{b:%H:%M}") for a, b in WORK_BLOCKS]
+                                         for day in range(5)})
         stages["clinic"] = time.perf_counter() - tick
 
         indexes = _secondary_indexes()
@@ -205,15 +211,18 @@ def generate(url: str, *, patients: int, years: int, providers: int, seed: int =
         plan = {"minutes": minutes, "per_day": per_day, "providers": provider_ids,
                 "patients": range(1, patients + 1), "types": type_ids, "booked_by": desk_ids}
         tz = ZoneInfo(TIMEZONE)
-        appointments, buffer = 0, []
+        appointments, buffer, appointment_id = 0, [], 1
         day = first_day
         while day <= last_day:
             if day.weekday() < 5:
                 buffer.extend(_appointments(rng, plan, day, tz, now))
             day += dt.timedelta(days=1)
             if len(buffer) >= BATCH * 2 or (day > last_day and buffer):
+                for row in buffer:
+                    row["id"], appointment_id = appointment_id, appointment_id + 1
                 with database.write() as session:
                     appointments += insert_rows(session, Appointment, buffer)
+                    insert_rows(session, BookedSlot, list(slot_rows(buffer, now)))
                 buffer = []
                 _log(f"  appointments {appointments:>10,} (through {day:%Y-%m-%d})")
         stages["appointments"] = time.perf_counter() - tick
@@ -226,7 +235,7 @@ def generate(url: str, *, patients: int, years: int, providers: int, seed: int =
                 conn.execute(AddConstraint(constraint))  # checks every row once, in one pass
         with database.write() as session:
             session.merge(Counter(name="mrn", next_value=FIRST_MRN + patients))
-            sync_sequences(session, BULK_TABLES)
+            sync_sequences(session, (Patient, InsurancePolicy, Appointment))
         with database.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
             conn.commit()

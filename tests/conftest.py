@@ -165,4 +165,36 @@ def desk_ctx(as_role) -> ServiceContext:
     return as_role("front_desk")
 
 
-__all__ = ["Actor", "NOW", "engine_name"]
+WEEK = {day: [("08:00", "12:00"), ("13:00", "17:00")] for day in range(5)}
+MONDAY = dt.date(2026, 11, 30)  # NOW is Monday 2026-11-23 10:00 in New York
+
+
+@pytest.fixture
+def sched(ctx, clinic, manager_ctx, desk_ctx):
+    """Two providers on Mon-Fri 08-12, 13-17; a 20-minute type; two patients."""
+    from officeconsole.models import AppointmentType, Provider, User
+    from officeconsole.models.enums import Role
+    from officeconsole.services.booking import BookingService
+    from officeconsole.services.hours import HoursService
+
+    from tests.factories import register
+
+    with ctx.db.write() as session:
+        kind = AppointmentType(name="Follow-up", default_minutes=20)
+        session.add(kind)
+        user = User(username="drkim", full_name="Jo Kim", role=Role.PROVIDER, password_hash="x", created_at=NOW)
+        session.add(user)
+        session.flush()
+        other = Provider(user_id=user.id, npi="1234567891")
+        session.add(other)
+        session.flush()
+        type_id, other_id = kind.id, other.id
+    hours = HoursService(manager_ctx)
+    for provider_id in (clinic.provider_id, other_id):
+        hours.set_week(provider_id, WEEK)
+    return {"type": type_id, "lee": clinic.provider_id, "kim": other_id,
+            "ann": register(desk_ctx, first_name="Ann").id, "bob": register(desk_ctx, first_name="Bob").id,
+            "book": BookingService(desk_ctx)}
+
+
+__all__ = ["MONDAY", "NOW", "WEEK", "Actor", "engine_name"]

@@ -100,3 +100,22 @@ def test_demo_is_deterministic_for_a_seed(ctx, empty_db_url, clock):
 def test_demo_refuses_a_database_that_holds_a_clinic(ctx, clinic):
     with pytest.raises(SetupError, match="already holds a clinic"):
         build_demo(ctx, patients=10)
+
+
+def test_demo_schedule_is_protected_and_has_working_hours(ctx, demo):
+    from officeconsole.models import AppointmentType
+    from officeconsole.services.booking import BookingInput, BookingService
+    from officeconsole.services.errors import SlotTaken
+    from officeconsole.services.hours import HoursService
+
+    desk = ctx.as_actor(auth.login(ctx, "desk", DEMO_PASSWORD))
+    with ctx.db.read() as session:
+        upcoming = session.execute(select(Appointment.patient_id, Appointment.provider_id, Appointment.start_at).where(
+            Appointment.start_at > ctx.now(), Appointment.status == "scheduled").order_by(Appointment.start_at)).first()
+        type_id = session.scalar(select(AppointmentType.id).where(AppointmentType.name == "Follow-up"))
+        other_patient = session.scalar(select(Patient.id).where(Patient.id != upcoming.patient_id))
+    local = upcoming.start_at.astimezone(ctx.timezone)
+    assert HoursService(desk).intervals(upcoming.provider_id, local.date())
+    with pytest.raises(SlotTaken):
+        BookingService(desk).book(BookingInput(other_patient, upcoming.provider_id, type_id, local.date(),
+                                               local.time(), minutes=5))

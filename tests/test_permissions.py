@@ -7,16 +7,23 @@ import inspect
 import pytest
 
 from officeconsole.models.enums import Role
+import datetime as dt
+
 from officeconsole.services.audit import AuditService
+from officeconsole.services.booking import BookingInput, BookingService
 from officeconsole.services.auth import UserService
 from officeconsole.services.errors import OfficeError, PermissionDenied
+from officeconsole.services.hours import HoursService
 from officeconsole.services.insurance import InsuranceService, PolicyInput
 from officeconsole.services.patients import PatientService
 from officeconsole.services.permissions import PERMISSIONS
+from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.slot_finder import SlotFinder, SlotQuery
 
 from tests.factories import PASSWORD, patient_input, register
 
-SERVICES = [PatientService, InsuranceService, UserService, AuditService]
+SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
+            ScheduleService, SlotFinder]
 
 
 def entry_points():
@@ -31,8 +38,15 @@ def test_every_public_entry_point_declares_a_permission():
     assert missing == []
 
 
-def _arguments(name: str, patient_id: int, payer_id: int, policy):
+def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: int):
+    day = dt.date(2026, 12, 1)
     return {
+        "intervals": (provider_id, day), "set_week": (provider_id, {1: [("09:00", "12:00")]}),
+        "set_day": (provider_id, day, []), "add_holiday": (day, "Holiday " + name),
+        "book": (BookingInput(patient_id, provider_id, 999, day, "09:00"),),
+        "move": (999, 1, day, "10:00"), "cancel": (999, 1, "patient_cancelled"), "history": (999,),
+        "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
+        "day": (day,), "find": (SlotQuery(minutes=20, count=2),),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),
         "register": (patient_input(first_name="Other"),), "by_mrn": ("0001001",),
         "update": (patient_id, 1, patient_input(first_name="Changed")),
@@ -53,7 +67,7 @@ def test_permission_table(ctx, clinic, role):
         policy = InsuranceService(manager).add_policy(
             patient.id, PolicyInput(payer_id, 1, f"M-{checked}", effective_from="2025-01-01"))
         call = getattr(service(ctx.as_actor(clinic.actors[role.value])), name)
-        args = _arguments(name, patient.id, payer_id, policy)
+        args = _arguments(name, patient.id, payer_id, policy, clinic.provider_id)
         expected = role in PERMISSIONS[fn.permission]
         try:
             call(*args)
@@ -64,4 +78,4 @@ def test_permission_table(ctx, clinic, role):
             outcome = True  # allowed through the check, refused by a business rule
         assert outcome == expected, f"{role} {service.__name__}.{name}"
         checked += 1
-    assert checked >= 12
+    assert checked >= 20

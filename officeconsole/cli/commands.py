@@ -8,6 +8,7 @@ from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
 from officeconsole.cli.info import info
 from officeconsole.cli.payers import payer_app
+from officeconsole.cli.schedule import schedule_app
 from officeconsole.cli.users import user_app
 
 app.command("info")(info)
@@ -16,5 +17,6 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(payer_app, name="payer")
+app.add_typer(schedule_app, name="schedule")
 
 __all__ = ["app"]

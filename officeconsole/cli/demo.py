@@ -27,7 +27,7 @@ def demo(
     no_open: Annotated[bool, typer.Option("--no-open", help="Only build it and print where it is.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace a SQLite file that is not a demo clinic.")] = False,
 ) -> None:
-    """Build a deterministic demo clinic (staff, payers, patients, two weeks of schedule) and open it."""
+    """Build a deterministic demo clinic (staff, payers, patients, the last 60 and next 30 days of schedule) and open it."""
     from officeconsole.demo import build_demo  # Faker loads only for the demo
 
     paths = Paths.discover()

@@ -63,3 +63,18 @@ def sync_sequences(session: Session, tables: Iterable[type[Base]]) -> None:
             f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
         ))
+
+
+def slot_rows(appointments: Iterable[dict], after, step_minutes: int = 5) -> Iterator[dict]:
+    """booked_slot rows for generated appointments that are not cancelled and end after `after`
+    (the key that keeps later bookings from overlapping them)."""
+    import datetime as dt
+
+    step = dt.timedelta(minutes=step_minutes)
+    for row in appointments:
+        if row["status"] == "cancelled" or row["end_at"] <= after:
+            continue
+        at = row["start_at"]
+        while at < row["end_at"]:
+            yield {"provider_id": row["provider_id"], "slot_start": at, "appointment_id": row["id"]}
+            at += step

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
-from officeconsole.db.bulk import chunks, insert_rows, next_id, sync_sequences
+from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
 from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
 from officeconsole.models import (
     Appointment,
     AppointmentType,
+    BookedSlot,
     ClinicSettings,
     Counter,
     InsurancePolicy,
@@ -29,6 +30,7 @@ from officeconsole.services import audit, auth
 from officeconsole.services.auth import SetupInput, UserService
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import SetupError
+from officeconsole.services.hours import HoursService
 from officeconsole.services.identifiers import npi_with_check_digit
 from officeconsole.services.insurance import InsuranceService
 
@@ -89,7 +91,7 @@ class DemoSummary:
 
 
 def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
-               schedule_days: int = 14) -> DemoSummary:
+               days_back: int = 60, days_ahead: int = 30) -> DemoSummary:
     """Fill an empty database with a generated clinic. Deterministic for a seed and a date."""
     if not auth.needs_setup(ctx.db):
         raise SetupError("This database already holds a clinic: the demo needs an empty one.")
@@ -143,6 +145,7 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
             session.flush()
             type_plans.append(TypePlan(kind.id, minutes, weight))
 
+        provider_weekdays = [(plan.id, plan.weekdays) for plan in provider_plans]
         people = PeopleGenerator(seed, today, now)
         first_patient = next_id(session, Patient)
         generated = people.batch(first_patient, patients, plans, next_id(session, InsurancePolicy))
@@ -152,12 +155,19 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
 
         plan = SchedulePlan(provider_plans, type_plans, range(first_patient, first_patient + patients),
                             desk_ids, ctx.timezone, now)
-        rows = schedule(rng, plan, today - dt.timedelta(days=schedule_days), today + dt.timedelta(days=schedule_days))
+        rows = schedule(rng, plan, today - dt.timedelta(days=days_back), today + dt.timedelta(days=days_ahead))
+        appointment_id = next_id(session, Appointment)
         for batch in chunks(rows, 2000):
+            for row in batch:
+                row["id"], appointment_id = appointment_id, appointment_id + 1
             summary.appointments += insert_rows(session, Appointment, batch)
+            insert_rows(session, BookedSlot, list(slot_rows(batch, now)))
         sync_sequences(session, (Patient, InsurancePolicy, Appointment))
         audit.record(session, now, manager, "demo.generate", entity="clinic", entity_id=1,
                      summary=f"demo clinic: {summary.patients} patients, {summary.policies} policies, "
                              f"{summary.appointments} appointments (seed {seed})")
+    hours = HoursService(as_manager)
+    for provider_id, weekdays in provider_weekdays:
+        hours.set_week(provider_id, {day: [("08:00", "12:00"), ("13:00", "17:00")] for day in weekdays})
     return summary
 

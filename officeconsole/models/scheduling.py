@@ -41,8 +41,43 @@ class Appointment(Base):
     end_at: Mapped[dt.datetime]
     status: Mapped[str] = mapped_column(String(16), default=AppointmentStatus.SCHEDULED)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # Why a rule (working hours, the past, the patient's other booking) was set aside.
+    override_reason: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class BookedSlot(Base):
+    """Each 5-minute step an active appointment occupies, one row per step.
+
+    The primary key (provider, step) is what makes double booking impossible on both
+    engines: two consoles booking overlapping times insert the same key, and the second
+    transaction fails whatever the timing. Cancelling or moving removes the rows; the
+    appointment itself is never deleted.
+    """
+
+    __tablename__ = "booked_slot"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), primary_key=True)
+    slot_start: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), index=True)
+
+
+class AppointmentEvent(Base):
+    """What happened to an appointment, by whom and when: booked, moved, cancelled, status."""
+
+    __tablename__ = "appointment_event"
+    __table_args__ = (Index("ix_appointment_event_appointment", "appointment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"))
+    at: Mapped[dt.datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(16), default="")
+    to_status: Mapped[str] = mapped_column(String(16), default="")
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -67,3 +67,15 @@ class PossibleDuplicate(OfficeError):
 
 class SetupError(OfficeError):
     """First-start setup cannot run (for example, it has been done already)."""
+
+
+class SlotTaken(OfficeError):
+    """The provider already has an appointment in (part of) that time."""
+
+
+class NeedsOverride(OfficeError):
+    """A rule that a person may set aside with a reason (which is then audited)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = list(reasons)
+        super().__init__(" ".join(self.reasons) + " Give a reason to book it anyway.")

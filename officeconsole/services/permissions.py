@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "payer.manage": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "user.manage": frozenset({Role.MANAGER, Role.ADMIN}),
     "audit.view": frozenset({Role.MANAGER, Role.ADMIN}),
+    "schedule.view": ALL_ROLES,
+    "appointment.book": _CLINICAL_DESK,
+    "schedule.manage": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -39,6 +42,9 @@ DESCRIPTIONS: dict[str, str] = {
     "payer.manage": "add or change payers",
     "user.manage": "manage users",
     "audit.view": "read the audit trail",
+    "schedule.view": "see the schedule",
+    "appointment.book": "book, move or cancel appointments",
+    "schedule.manage": "change working hours and holidays",
 }
 
 F = TypeVar("F", bound=Callable)

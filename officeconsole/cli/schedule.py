@@ -1,0 +1,89 @@
+"""`officeconsole schedule show|export|find-slot`: the day's list and free slots, for people and scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, signed_in
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.text import parse_date
+
+schedule_app = typer.Typer(help="The schedule: a day's appointments and free slots.", no_args_is_help=True)
+
+DateOption = Annotated[str | None, typer.Option("--date", help="Day (YYYY-MM-DD or MM/DD/YYYY); default today.")]
+ProviderOption = Annotated[str | None, typer.Option("--provider", help="Only this provider (username).")]
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _day(service: ScheduleService, text: str | None):
+    try:
+        return parse_date(text) if text else service.ctx.today()
+    except ValueError as exc:
+        raise ValidationError({"date": f"--date: {exc}."}) from None
+
+
+def _service(ctx: typer.Context, db: str | None, as_user: str) -> ScheduleService:
+    return ScheduleService(signed_in(open_db(ctx, db), as_user))
+
+
+def _day_rows(ctx: typer.Context, db: str | None, as_user: str, date: str | None, provider: str | None):
+    service = _service(ctx, db, as_user)
+    day = _day(service, date)
+    providers = [service.provider_by_name(provider).id] if provider else None
+    return day, service.day(day, providers)
+
+
+@schedule_app.command("show")
+def show(ctx: typer.Context, as_user: AsOption, date: DateOption = None, provider: ProviderOption = None,
+         db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    """A day's appointments by time, cancelled ones included."""
+    day, rows = _day_rows(ctx, db, as_user, date, provider)
+    emit(["Time", "Provider", "Patient", "MRN", "Type", "Status", "Reason"],
+         [(f"{r.start:%H:%M}-{r.end:%H:%M}", r.provider_name, r.patient_name, r.mrn, r.type_name,
+           r.status.replace("_", " "), r.reason) for r in rows],
+         fmt, title=f"{day:%A %m/%d/%Y}: {len(rows)} appointments")
+
+
+@schedule_app.command("export")
+def export(ctx: typer.Context, as_user: AsOption, date: DateOption = None, provider: ProviderOption = None,
+           db: DbOption = None, fmt: FormatOption = Format.csv) -> None:
+    """The day's booked patients for reminder calls and texts (cancelled ones left out)."""
+    _, rows = _day_rows(ctx, db, as_user, date, provider)
+    rows = [r for r in rows if r.status != "cancelled"]
+    emit(["Name", "Phone", "Preferred contact", "Time", "Provider", "Type"],
+         [(r.patient_name, r.phone, r.preferred_contact, f"{r.start:%Y-%m-%d %H:%M}", r.provider_name, r.type_name)
+          for r in rows], fmt)
+
+
+@schedule_app.command("find-slot")
+def find_slot(
+    ctx: typer.Context,
+    as_user: AsOption,
+    type_name: Annotated[str, typer.Option("--type", help="Appointment type (its length is used).")],
+    provider: ProviderOption = None,
+    after: Annotated[str | None, typer.Option("--after", help="First day to look at (default today).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last day to look at.")] = None,
+    weekday: Annotated[list[str] | None, typer.Option("--weekday", help="mon..sun; repeat for several.")] = None,
+    part: Annotated[str, typer.Option("--part", help="any, morning or afternoon.")] = "any",
+    count: Annotated[int, typer.Option("--count", min=1, max=100)] = 5,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """The next free slots long enough for the type, within working hours."""
+    service = _service(ctx, db, as_user)
+    kind = service.type_by_name(type_name)
+    days = set()
+    for name in weekday or []:
+        if name.lower()[:3] not in WEEKDAY_NAMES:
+            raise ValidationError({"weekday": f"--weekday {name!r}: use mon, tue, wed, thu, fri, sat or sun."})
+        days.add(WEEKDAY_NAMES.index(name.lower()[:3]))
+    provider_id = service.provider_by_name(provider).id if provider else None
+    slots = SlotFinder(service.ctx).find(SlotQuery(type_id=kind.id, provider_id=provider_id, after=after,
+                                                   until=until, weekdays=days, part=part, count=count))
+    emit(["Day", "Time", "Provider", "Minutes"],
+         [(f"{s.start:%a %m/%d/%Y}", f"{s.start:%H:%M}-{s.end:%H:%M}", s.provider_name, s.minutes) for s in slots],
+         fmt, title=f"Free slots for {kind.name} ({kind.minutes} min)")

@@ -1,0 +1,134 @@
+"""Reading the schedule: a day's appointments, the providers and the appointment types.
+
+One query per day for everyone, so the schedule screen and `schedule show` stay fast on a
+large clinic (the appointment table is indexed by start time and by provider and start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from officeconsole.models import Appointment, AppointmentType, Patient, Provider, User
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import NotFound
+from officeconsole.services.permissions import requires
+from officeconsole.services.text import clean_text, format_phone
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    id: int
+    username: str
+    name: str
+    colour: str
+    default_minutes: int
+
+
+@dataclass(frozen=True)
+class TypeRow:
+    id: int
+    name: str
+    minutes: int
+    colour: str
+    new_patient: bool
+
+
+@dataclass(frozen=True)
+class DayRow:
+    """One appointment as the schedule shows it (times in the clinic's zone)."""
+
+    id: int
+    version: int
+    provider_id: int
+    provider_name: str
+    patient_id: int
+    patient_name: str
+    mrn: str
+    phone: str
+    preferred_contact: str
+    type_name: str
+    type_colour: str
+    start: dt.datetime
+    end: dt.datetime
+    status: str
+    reason: str
+
+
+def day_bounds(day: dt.date, ctx: ServiceContext) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants of the clinic's local midnight to midnight (23 or 25 hours on DST days)."""
+    zone = ctx.timezone
+    start = dt.datetime.combine(day, dt.time(0), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
+    return start, end
+
+
+class ScheduleService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("schedule.view")
+    def providers(self) -> list[ProviderRow]:
+        with self.ctx.db.read() as session:
+            rows = session.execute(
+                select(Provider.id, User.username, User.full_name, Provider.colour, Provider.default_visit_minutes)
+                .join(User, User.id == Provider.user_id)
+                .where(Provider.active.is_(True), User.active.is_(True)).order_by(User.full_name))
+            return [ProviderRow(*row) for row in rows]
+
+    @requires("schedule.view")
+    def provider_by_name(self, text: str) -> ProviderRow:
+        """A provider by username or id, as typed on a command line."""
+        wanted = clean_text(text).lower()
+        for row in self.providers():
+            if wanted in (row.username, str(row.id)):
+                return row
+        raise NotFound(f"No active provider is called {text!r} (use the username, e.g. drpatel).")
+
+    @requires("schedule.view")
+    def types(self) -> list[TypeRow]:
+        with self.ctx.db.read() as session:
+            rows = session.execute(
+                select(AppointmentType.id, AppointmentType.name, AppointmentType.default_minutes,
+                       AppointmentType.colour, AppointmentType.new_patient)
+                .where(AppointmentType.active.is_(True)).order_by(AppointmentType.name))
+            return [TypeRow(*row) for row in rows]
+
+    @requires("schedule.view")
+    def type_by_name(self, text: str) -> TypeRow:
+        wanted = clean_text(text).lower()
+        for row in self.types():
+            if wanted in (row.name.lower(), str(row.id)):
+                return row
+        names = ", ".join(t.name for t in self.types())
+        raise NotFound(f"No appointment type is called {text!r} (types: {names}).")
+
+    @requires("schedule.view")
+    def day(self, day: dt.date, provider_ids: list[int] | None = None) -> list[DayRow]:
+        """Every appointment that starts on `day`, cancelled ones included, by time and provider."""
+        start, end = day_bounds(day, self.ctx)
+        zone = self.ctx.timezone
+        with self.ctx.db.read() as session:
+            query = (
+                select(Appointment.id, Appointment.version, Appointment.provider_id, User.full_name,
+                       Appointment.patient_id, Patient.last_name, Patient.first_name, Patient.mrn, Patient.phone,
+                       Patient.preferred_contact, AppointmentType.name, AppointmentType.colour,
+                       Appointment.start_at, Appointment.end_at, Appointment.status, Appointment.reason)
+                .join(Provider, Provider.id == Appointment.provider_id)
+                .join(User, User.id == Provider.user_id)
+                .join(Patient, Patient.id == Appointment.patient_id)
+                .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+                .where(Appointment.start_at >= start, Appointment.start_at < end)
+                .order_by(Appointment.start_at, User.full_name)
+            )
+            if provider_ids:
+                query = query.where(Appointment.provider_id.in_(provider_ids))
+            return [
+                DayRow(a_id, version, provider_id, provider_name, patient_id, f"{last}, {first}", mrn,
+                       format_phone(phone), contact, type_name, colour, start_at.astimezone(zone),
+                       end_at.astimezone(zone), status, reason)
+                for (a_id, version, provider_id, provider_name, patient_id, last, first, mrn, phone, contact,
+                     type_name, colour, start_at, end_at, status, reason) in session.execute(query)
+            ]

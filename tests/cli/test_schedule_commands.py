@@ -1,0 +1,55 @@
+"""`officeconsole schedule show|export|find-slot` on the two-provider schedule from conftest."""
+
+from __future__ import annotations
+
+import json
+
+from officeconsole.services.booking import BookingInput
+
+from tests.conftest import MONDAY
+
+
+def test_show_and_export_a_day(cli, db_url, sched):
+    booked = sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))
+    sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], MONDAY, "10:00"))
+    other = sched["book"].book(BookingInput(sched["bob"], sched["lee"], sched["type"], MONDAY, "11:00"))
+    sched["book"].cancel(other.id, other.version, "patient_cancelled")
+    shown = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", "2026-11-30", "--format", "json")
+    assert shown.exit_code == 0, shown.text
+    rows = json.loads(shown.stdout)
+    assert [(r["time"], r["provider"], r["status"]) for r in rows] == [
+        ("09:00-09:20", "Avery Lee", "scheduled"), ("10:00-10:20", "Jo Kim", "scheduled"),
+        ("11:00-11:20", "Avery Lee", "cancelled")]
+    assert rows[0]["mrn"] and booked.id
+    only = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", "11/30/2026", "--provider", "drkim",
+               "--format", "csv").stdout.splitlines()
+    assert len(only) == 2 and "Jo Kim" in only[1]
+    export = cli("--db", db_url, "schedule", "export", "--as", "desk", "--date", "2026-11-30").stdout.splitlines()
+    assert export[0] == "Name,Phone,Preferred contact,Time,Provider,Type"
+    assert len(export) == 3  # the cancelled visit gets no reminder
+    assert '"Testperson, Ann",(415) 555-2671,phone,2026-11-30 09:00,Avery Lee,Follow-up' in export
+
+
+def test_find_slot(cli, db_url, sched):
+    sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "08:00"))
+    result = cli("--db", db_url, "schedule", "find-slot", "--as", "desk", "--type", "follow-up",
+                 "--provider", "drlee", "--after", "2026-11-30", "--count", "2", "--format", "csv")
+    assert result.exit_code == 0, result.text
+    assert result.stdout.splitlines()[1:] == ["Mon 11/30/2026,08:20-08:40,Avery Lee,20",
+                                              "Mon 11/30/2026,08:40-09:00,Avery Lee,20"]
+    afternoon = cli("--db", db_url, "schedule", "find-slot", "--as", "desk", "--type", "Follow-up",
+                    "--weekday", "wed", "--part", "afternoon", "--count", "1", "--format", "csv")
+    assert afternoon.stdout.splitlines()[1].startswith("Wed 11/25/2026,13:00-13:20")
+
+
+def test_schedule_bad_input(cli, db_url, sched):
+    for args, message in (
+        (["show", "--date", "31/02/2026"], "is not a date"),
+        (["show", "--provider", "drnobody"], "No active provider is called 'drnobody'"),
+        (["find-slot", "--type", "massage"], "No appointment type is called 'massage'"),
+        (["find-slot", "--type", "follow-up", "--weekday", "funday"], "use mon, tue"),
+        (["find-slot", "--type", "follow-up", "--part", "evening"], "morning or afternoon"),
+    ):
+        result = cli("--db", db_url, "schedule", *args, "--as", "desk")
+        assert result.exit_code == 1, (args, result.text)
+        assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr

@@ -1,0 +1,75 @@
+"""The slot finder and the day listing, on the two-provider schedule from conftest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from officeconsole.services.booking import BookingInput
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.hours import HoursService
+from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+
+from tests.conftest import MONDAY
+
+
+def _book(sched, start: str, provider: str = "lee", patient: str = "ann", day=MONDAY, minutes=None):
+    return sched["book"].book(BookingInput(sched[patient], sched[provider], sched["type"], day, start,
+                                           minutes=minutes))
+
+
+def test_next_slots_skip_bookings_lunch_and_the_past(desk_ctx, sched):
+    _book(sched, "08:00")
+    _book(sched, "08:40", minutes=40)
+    slots = SlotFinder(desk_ctx).find(SlotQuery(type_id=sched["type"], provider_id=sched["lee"],
+                                                after=MONDAY, count=4))
+    assert [(s.start.strftime("%H:%M"), s.minutes) for s in slots] == [
+        ("08:20", 20), ("09:20", 20), ("09:40", 20), ("10:00", 20)]
+    today = SlotFinder(desk_ctx).find(SlotQuery(type_id=sched["type"], provider_id=sched["lee"], count=1))
+    assert today[0].start.date() == dt.date(2026, 11, 23) and today[0].start.time() >= dt.time(10)
+    lunch = SlotFinder(desk_ctx).find(SlotQuery(minutes=60, provider_id=sched["lee"], after=MONDAY, count=4))
+    assert all(not (s.start.time() < dt.time(13) and s.end.time() > dt.time(12)) for s in lunch)
+
+
+def test_any_provider_weekday_and_afternoon_filters(desk_ctx, sched, manager_ctx):
+    HoursService(manager_ctx).set_day(sched["lee"], MONDAY, [])  # Lee is off that Monday
+    slots = SlotFinder(desk_ctx).find(SlotQuery(type_id=sched["type"], after=MONDAY, weekdays={0},
+                                                part="afternoon", count=3))
+    assert {s.provider_name for s in slots} == {"Jo Kim"}
+    assert all(s.start.weekday() == 0 and s.start.time() >= dt.time(12) for s in slots)
+    morning = SlotFinder(desk_ctx).find(SlotQuery(minutes=30, after=MONDAY + dt.timedelta(days=1),
+                                                  part="morning", count=10))
+    assert {s.provider_name for s in morning} == {"Avery Lee", "Jo Kim"}
+    assert all(s.end.time() <= dt.time(12) for s in morning)
+
+
+def test_holidays_and_full_days_are_skipped(desk_ctx, sched, manager_ctx):
+    HoursService(manager_ctx).add_holiday(MONDAY, "Closed for training")
+    slots = SlotFinder(desk_ctx).find(SlotQuery(type_id=sched["type"], after=MONDAY, count=1))
+    assert slots[0].start.date() == MONDAY + dt.timedelta(days=1)
+
+
+def test_bad_queries(desk_ctx, sched):
+    finder = SlotFinder(desk_ctx)
+    for query, field in ((SlotQuery(), "type_id"), (SlotQuery(minutes=7), "minutes"),
+                         (SlotQuery(minutes=20, part="evening"), "part"),
+                         (SlotQuery(minutes=20, after="02/30/2026"), "after"),
+                         (SlotQuery(minutes=20, after=MONDAY, until=MONDAY - dt.timedelta(days=1)), "until")):
+        with pytest.raises(ValidationError) as caught:
+            finder.find(query)
+        assert field in caught.value.errors
+
+
+def test_day_listing_in_clinic_time(desk_ctx, sched):
+    _book(sched, "09:00")
+    _book(sched, "09:00", provider="kim", patient="bob")
+    cancelled = _book(sched, "10:00")
+    sched["book"].cancel(cancelled.id, cancelled.version, "clinic_cancelled")
+    rows = ScheduleService(desk_ctx).day(MONDAY)
+    assert [(r.start.strftime("%H:%M"), r.provider_name, r.status) for r in rows] == [
+        ("09:00", "Avery Lee", "scheduled"), ("09:00", "Jo Kim", "scheduled"), ("10:00", "Avery Lee", "cancelled")]
+    assert rows[0].patient_name == "Testperson, Ann" and rows[0].phone == "(415) 555-2671"
+    only_kim = ScheduleService(desk_ctx).day(MONDAY, [sched["kim"]])
+    assert [r.provider_name for r in only_kim] == ["Jo Kim"]
