@@ -105,3 +105,43 @@ def test_start_at_head_does_not_load_alembic(tmp_path):
             f"open_database({str(path)!r}); sys.exit(1 if 'alembic' in sys.modules else 0)")
     env = {**os.environ, "OFFICECONSOLE_HOME": str(tmp_path / "home")}
     assert subprocess.run([sys.executable, "-c", code], env=env, timeout=60).returncode == 0
+
+
+def test_upgrade_to_0002_gives_upcoming_appointments_their_slots(empty_db_url):
+    """Appointments booked before revision 0002 still block double booking after it (the
+    backfill uses the real clock, hence dates far ahead and far behind)."""
+    from officeconsole.db.database import Database
+
+    database = Database.from_url(empty_db_url)
+    migrate.upgrade(database.engine, revision="0001")
+    seeded = _clinic_at_0001(database.engine)
+    migrate.upgrade(database.engine)
+    with database.read() as session:
+        slots = session.execute(text("SELECT appointment_id, count(*) FROM booked_slot GROUP BY appointment_id")).all()
+    assert dict(slots) == {seeded["future"]: 4}  # 20 minutes; the past and cancelled ones hold none
+    database.dispose()
+
+
+def _clinic_at_0001(engine) -> dict:
+    """A clinic with three appointments written with plain SQL, as 0001-era code would have."""
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO app_user (id, username, full_name, role, active, password_hash, email, phone, created_at, version) "
+            "VALUES (1, 'doc', 'Doc Tor', 'provider', true, 'x', '', '', '2026-01-01 00:00:00', 1)"))
+        conn.execute(text("INSERT INTO provider (id, user_id, npi, credentials, specialty, default_visit_minutes, "
+                          "colour, active) VALUES (1, 1, '1234567893', '', '', 20, 'blue', true)"))
+        conn.execute(text("INSERT INTO patient (id, mrn, first_name, middle_name, last_name, preferred_name, first_key, "
+                          "last_key, dob, sex, phone, phone_key, email, address_line1, address_line2, city, state, "
+                          "postal_code, preferred_contact, status, created_at, updated_at, version) VALUES "
+                          "(1, '0001001', 'A', '', 'B', '', 'a', 'b', '1980-01-01', 'F', '', '', '', '', '', '', '', "
+                          "'', 'mail', 'active', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"))
+        conn.execute(text("INSERT INTO appointment_type (id, name, default_minutes, colour, new_patient, active) "
+                          "VALUES (1, 'Visit', 20, 'grey', false, true)"))
+        for id_, start, end, status in ((1, "2099-12-01 15:00:00", "2099-12-01 15:20:00", "scheduled"),
+                                        (2, "2099-12-01 16:00:00", "2099-12-01 16:20:00", "cancelled"),
+                                        (3, "2020-01-01 15:00:00", "2020-01-01 15:20:00", "checked_out")):
+            conn.execute(text(
+                "INSERT INTO appointment (id, patient_id, provider_id, type_id, start_at, end_at, status, reason, "
+                "created_at, version) VALUES (:id, 1, 1, 1, :start, :end, :status, '', '2020-01-01 00:00:00', 1)"),
+                {"id": id_, "start": start, "end": end, "status": status})
+    return {"future": 1}

@@ -73,3 +73,15 @@ def test_day_listing_in_clinic_time(desk_ctx, sched):
     assert rows[0].patient_name == "Testperson, Ann" and rows[0].phone == "(415) 555-2671"
     only_kim = ScheduleService(desk_ctx).day(MONDAY, [sched["kim"]])
     assert [r.provider_name for r in only_kim] == ["Jo Kim"]
+
+
+def test_patient_appointments_upcoming_and_recent(desk_ctx, sched):
+    _book(sched, "09:00")
+    _book(sched, "10:00", day=MONDAY + dt.timedelta(days=7))
+    later = _book(sched, "11:00", day=MONDAY + dt.timedelta(days=14))
+    sched["book"].cancel(later.id, later.version, "patient_cancelled")
+    past = sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], dt.date(2026, 11, 20),
+                                           "09:00", override_reason="entered late"))
+    upcoming, recent = ScheduleService(desk_ctx).for_patient(sched["ann"])
+    assert [r.start.date() for r in upcoming] == [MONDAY, MONDAY + dt.timedelta(days=7)]
+    assert [r.id for r in recent] == [past.id]

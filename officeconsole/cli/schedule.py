@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, signed_in
+from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
 from officeconsole.services.errors import ValidationError
+from officeconsole.services.hours import HoursService
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.services.slot_finder import SlotFinder, SlotQuery
 from officeconsole.services.text import parse_date
@@ -87,3 +88,33 @@ def find_slot(
     emit(["Day", "Time", "Provider", "Minutes"],
          [(f"{s.start:%a %m/%d/%Y}", f"{s.start:%H:%M}-{s.end:%H:%M}", s.provider_name, s.minutes) for s in slots],
          fmt, title=f"Free slots for {kind.name} ({kind.minutes} min)")
+
+
+@schedule_app.command("holidays")
+def holidays_cmd(
+    ctx: typer.Context,
+    as_user: AsOption,
+    year: Annotated[int, typer.Option("--year", min=2000, max=2100, help="Which year.")],
+    state: Annotated[str, typer.Option("--state", help="US state for state holidays, e.g. IL.")] = "",
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Public holidays to consider closing on, and which ones the clinic has confirmed."""
+    hours = HoursService(signed_in(open_db(ctx, db), as_user))
+    rows = hours.suggest_holidays(year, "US", state)
+    emit(["Date", "Holiday", "Clinic closed"],
+         [(f"{h.day:%a %m/%d/%Y}", h.name, "yes" if h.confirmed else "") for h in rows], fmt,
+         title=f"Holidays {year}" + (f" (US-{state.upper()})" if state else " (US)"))
+
+
+@schedule_app.command("close")
+def close_day(
+    ctx: typer.Context,
+    day: Annotated[str, typer.Argument(help="The date the clinic is closed.")],
+    name: Annotated[str, typer.Argument(help="Why, e.g. Thanksgiving Day.")],
+    as_user: AsOption,
+    db: DbOption = None,
+) -> None:
+    """Confirm a clinic holiday (managers): nobody can be booked that day without a reason."""
+    HoursService(signed_in(open_db(ctx, db), as_user)).add_holiday(day, name)
+    say(f"The clinic is closed on {day}: {name}.")

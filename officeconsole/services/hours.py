@@ -7,6 +7,7 @@ used by booking (and later by the slot finder and the schedule screen).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -128,6 +129,26 @@ class HoursService:
                          summary=f"{date:%Y-%m-%d}: " + (", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in parsed)
                                                           or "off"))
 
+    @requires("schedule.view")
+    def suggest_holidays(self, year: int, country: str = "US", state: str = "") -> list[HolidaySuggestion]:
+        """Public holidays from the `holidays` package, marked where the manager has confirmed them.
+
+        Suggestions only: a clinic decides which days it closes (`add_holiday`).
+        """
+        import holidays
+
+        try:
+            found = holidays.country_holidays(country.upper(), subdiv=state.upper() or None, years=year)
+        except NotImplementedError:
+            raise ValidationError({"country": f"No holiday calendar for {country!r}."}) from None
+        except (KeyError, ValueError) as exc:
+            raise ValidationError({"state": f"No holiday calendar for {country}/{state}: {exc}"}) from None
+        with self.ctx.db.read() as session:
+            confirmed = set(session.scalars(select(Holiday.day).where(
+                Holiday.day >= dt.date(year, 1, 1), Holiday.day <= dt.date(year, 12, 31),
+                Holiday.confirmed.is_(True))))
+        return [HolidaySuggestion(day, name, day in confirmed) for day, name in sorted(found.items())]
+
     @requires("schedule.manage")
     def add_holiday(self, day: str | dt.date, name: str) -> None:
         """A confirmed clinic holiday: nobody is bookable that day without an override."""
@@ -145,6 +166,13 @@ class HoursService:
             holiday.confirmed_by_id = self.ctx.actor_or_fail().user_id
             audit.record(session, now, self.ctx.actor, "holiday.confirm", entity="holiday",
                          entity_id=date.isoformat(), summary=name)
+
+
+@dataclass(frozen=True)
+class HolidaySuggestion:
+    day: dt.date
+    name: str
+    confirmed: bool
 
 
 def _provider(session: Session, provider_id: int) -> Provider:

@@ -109,26 +109,42 @@ class ScheduleService:
     def day(self, day: dt.date, provider_ids: list[int] | None = None) -> list[DayRow]:
         """Every appointment that starts on `day`, cancelled ones included, by time and provider."""
         start, end = day_bounds(day, self.ctx)
-        zone = self.ctx.timezone
+        query = (_ROWS.where(Appointment.start_at >= start, Appointment.start_at < end)
+                 .order_by(Appointment.start_at, User.full_name))
+        if provider_ids:
+            query = query.where(Appointment.provider_id.in_(provider_ids))
         with self.ctx.db.read() as session:
-            query = (
-                select(Appointment.id, Appointment.version, Appointment.provider_id, User.full_name,
-                       Appointment.patient_id, Patient.last_name, Patient.first_name, Patient.mrn, Patient.phone,
-                       Patient.preferred_contact, AppointmentType.name, AppointmentType.colour,
-                       Appointment.start_at, Appointment.end_at, Appointment.status, Appointment.reason)
-                .join(Provider, Provider.id == Appointment.provider_id)
-                .join(User, User.id == Provider.user_id)
-                .join(Patient, Patient.id == Appointment.patient_id)
-                .join(AppointmentType, AppointmentType.id == Appointment.type_id)
-                .where(Appointment.start_at >= start, Appointment.start_at < end)
-                .order_by(Appointment.start_at, User.full_name)
-            )
-            if provider_ids:
-                query = query.where(Appointment.provider_id.in_(provider_ids))
-            return [
-                DayRow(a_id, version, provider_id, provider_name, patient_id, f"{last}, {first}", mrn,
-                       format_phone(phone), contact, type_name, colour, start_at.astimezone(zone),
-                       end_at.astimezone(zone), status, reason)
-                for (a_id, version, provider_id, provider_name, patient_id, last, first, mrn, phone, contact,
-                     type_name, colour, start_at, end_at, status, reason) in session.execute(query)
-            ]
+            return [self._row(row) for row in session.execute(query)]
+
+    @requires("schedule.view")
+    def for_patient(self, patient_id: int, past: int = 5) -> tuple[list[DayRow], list[DayRow]]:
+        """(upcoming, recent): booked visits from now on, and the last `past` visits of any outcome."""
+        now = self.ctx.now()
+        mine = _ROWS.where(Appointment.patient_id == patient_id)
+        with self.ctx.db.read() as session:
+            upcoming = session.execute(mine.where(Appointment.start_at >= now, Appointment.status != "cancelled")
+                                       .order_by(Appointment.start_at))
+            upcoming_rows = [self._row(row) for row in upcoming]
+            recent = session.execute(mine.where(Appointment.start_at < now)
+                                     .order_by(Appointment.start_at.desc()).limit(past))
+            return upcoming_rows, [self._row(row) for row in recent]
+
+    def _row(self, row) -> DayRow:
+        (a_id, version, provider_id, provider_name, patient_id, last, first, mrn, phone, contact,
+         type_name, colour, start_at, end_at, status, reason) = row
+        zone = self.ctx.timezone
+        return DayRow(a_id, version, provider_id, provider_name, patient_id, f"{last}, {first}", mrn,
+                      format_phone(phone), contact, type_name, colour, start_at.astimezone(zone),
+                      end_at.astimezone(zone), status, reason)
+
+
+_ROWS = (
+    select(Appointment.id, Appointment.version, Appointment.provider_id, User.full_name,
+           Appointment.patient_id, Patient.last_name, Patient.first_name, Patient.mrn, Patient.phone,
+           Patient.preferred_contact, AppointmentType.name, AppointmentType.colour,
+           Appointment.start_at, Appointment.end_at, Appointment.status, Appointment.reason)
+    .join(Provider, Provider.id == Appointment.provider_id)
+    .join(User, User.id == Provider.user_id)
+    .join(Patient, Patient.id == Appointment.patient_id)
+    .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+)

@@ -53,3 +53,19 @@ def test_schedule_bad_input(cli, db_url, sched):
         result = cli("--db", db_url, "schedule", *args, "--as", "desk")
         assert result.exit_code == 1, (args, result.text)
         assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+
+
+def test_holiday_suggestions_and_closing_a_day(cli, db_url, sched):
+    listed = cli("--db", db_url, "schedule", "holidays", "--as", "desk", "--year", "2027", "--state", "IL",
+                 "--format", "csv")
+    assert listed.exit_code == 0, listed.text
+    assert "Thu 11/25/2027,Thanksgiving Day," in listed.stdout.splitlines()
+    assert "Casimir Pulaski Day" in listed.stdout  # an Illinois holiday
+    denied = cli("--db", db_url, "schedule", "close", "2027-11-25", "Thanksgiving Day", "--as", "desk")
+    assert denied.exit_code == 1 and "Permission denied" in denied.stderr
+    closed = cli("--db", db_url, "schedule", "close", "11/25/2027", "Thanksgiving Day", "--as", "manager")
+    assert closed.exit_code == 0, closed.text
+    again = cli("--db", db_url, "schedule", "holidays", "--as", "desk", "--year", "2027", "--format", "csv")
+    assert "Thu 11/25/2027,Thanksgiving Day,yes" in again.stdout.splitlines()
+    bad = cli("--db", db_url, "schedule", "holidays", "--as", "desk", "--year", "2027", "--state", "ZZ")
+    assert bad.exit_code == 1 and bad.stderr.startswith("error: ")

@@ -94,9 +94,8 @@ def test_demo_login_find_open_and_audit(terminal_env, empty_db_url):
         terminal.type(f"{patient.last_name}, {patient.first_name}")
         terminal.wait_for(patient.mrn)
         terminal.press("Enter")
-        screen = terminal.wait_for("Insurance")
-        assert f"{patient.last_name}, {patient.first_name}" in screen
-        assert patient.dob.strftime("%m/%d/%Y") in screen
+        screen = terminal.wait_for(f"born {patient.dob:%m/%d/%Y}")  # the record has loaded
+        assert f"{patient.last_name}, {patient.first_name}" in screen and "Insurance" in screen
         terminal.press("C-q")
         time.sleep(1)
     finally:

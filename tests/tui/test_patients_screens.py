@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Label, Select
+import io
 
-from officeconsole.tui.widgets.results_table import ResultsTable
+from rich.console import Console
+from textual.widgets import DataTable, Label, Select, Static
 
 from officeconsole.services.audit import AuditService
 from officeconsole.services.patients import PatientService
@@ -13,6 +14,7 @@ from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.patient_form import PatientFormScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.screens.patients import PatientsScreen
+from officeconsole.tui.widgets.results_table import ResultsTable
 
 from tests.factories import register
 from tests.tui.conftest import login, open_record, settle, type_text
@@ -205,3 +207,22 @@ async def test_usable_at_80_by_24(make_app, desk_ctx):
         for field in ("first_name", "last_name", "dob", "phone", "preferred_contact"):
             widget = form.query_one(f"#{field}")
             assert widget.region.right <= 80, field
+
+
+async def test_record_lists_upcoming_and_recent_appointments(make_app, sched):
+    from officeconsole.services.booking import BookingInput
+
+    from tests.conftest import MONDAY
+
+    book = sched["book"]
+    book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))
+    book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], "11/20/2026", "10:00", override_reason="late entry"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "desk")
+        await open_record(pilot, "testperson, ann")
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#appointments", Static).content)
+        shown = console.export_text()
+        assert "Mon 11/30/2026" in shown and "09:00" in shown and "scheduled" in shown
+        assert "Fri 11/20/2026" in shown and "Avery Lee" in shown

@@ -18,6 +18,7 @@ from officeconsole.services import permissions
 from officeconsole.services.errors import NotFound, OfficeError, PermissionDenied
 from officeconsole.services.insurance import PolicyView
 from officeconsole.services.patients import PatientRecord, PatientService
+from officeconsole.services.schedule import DayRow, ScheduleService
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_form import CONTACT_OPTIONS, SEX_OPTIONS, PatientFormScreen
@@ -36,6 +37,8 @@ class PatientRecordScreen(ServiceScreen):
         Binding("i", "add_policy", "Add insurance"),
         Binding("enter", "edit_policy", "Edit policy", show=False),
         Binding("r", "reload", "Reload"),
+        Binding("pagedown", "scroll_body(1)", "More", show=False, priority=True),
+        Binding("pageup", "scroll_body(-1)", "Back up", show=False, priority=True),
     ]
 
     def __init__(self, patient_id: int) -> None:
@@ -52,6 +55,8 @@ class PatientRecordScreen(ServiceScreen):
                 yield Label("Insurance", classes="section-title")
                 yield DataTable(id="policies", cursor_type="row", zebra_stripes=True)
                 yield Label("", id="insurance-note", markup=False)
+                yield Label("Appointments", classes="section-title", id="appointments-title")
+                yield Static("", id="appointments")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -70,6 +75,26 @@ class PatientRecordScreen(ServiceScreen):
     def action_reload(self) -> None:
         self.call_service(PatientService(self.app.ctx).get, self.patient_id,
                           then=self._show, on_error=self._failed, group="load", exclusive=True)
+        self.call_service(ScheduleService(self.app.ctx).for_patient, self.patient_id,
+                          then=self._show_appointments, group="appointments", exclusive=True)
+
+    def _show_appointments(self, found: tuple[list[DayRow], list[DayRow]]) -> None:
+        """Upcoming visits, then the last few with their outcome; status in words, not colour."""
+        upcoming, recent = found
+        grid = Table.grid(padding=(0, 2))
+        for _ in range(5):
+            grid.add_column(no_wrap=True)
+        if not upcoming and not recent:
+            self.query_one("#appointments", Static).update(Text("No appointments yet.", style="dim"))
+            return
+        for title, rows in (("Upcoming", upcoming), ("Recent", recent)):
+            grid.add_row(Text(title, style="bold"), "", "", "", "")
+            if not rows:
+                grid.add_row(Text("none", style="dim"), "", "", "", "")
+            for row in rows:
+                grid.add_row(f"{row.start:%a %m/%d/%Y}", f"{row.start:%H:%M}", Text(row.provider_name),
+                             Text(row.type_name), row.status.replace("_", " "))
+        self.query_one("#appointments", Static).update(grid)
 
     def _failed(self, exc: OfficeError) -> None:
         self.show_error(exc)
@@ -126,6 +151,11 @@ class PatientRecordScreen(ServiceScreen):
             self.show_error(exc)
             return False
         return True
+
+    def action_scroll_body(self, direction: int) -> None:
+        """On a small terminal the record scrolls: PgDn shows the appointments below."""
+        body = self.query_one("#record-body")
+        body.scroll_to(y=body.scroll_y + direction * max(1, body.size.height - 2), animate=False)
 
     def action_back(self) -> None:
         self.dismiss()
