@@ -54,3 +54,56 @@ def measure_slot_finder(ctx: ServiceContext, runs: int = 40) -> dict[str, tuple[
         cursor.close()
         raw.close()
     return {name: _percentiles(samples) for name, samples in timings.items()}
+
+
+async def _day_render(ctx: ServiceContext, username: str, password: str, presses: int,
+                      providers: int | None) -> tuple[list[float], int]:
+    import asyncio
+
+    from textual import events
+
+    from officeconsole.services import auth
+    from officeconsole.tui.app import OfficeApp
+    from officeconsole.tui.screens.schedule import ScheduleScreen
+
+    app = OfficeApp(ctx)
+    samples: list[float] = []
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.start_session(auth.login(ctx, username, password))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        team = None
+        if providers:
+            team = [p.id for p in ScheduleService(app.ctx).providers()][:providers]
+        app.push_screen(ScheduleScreen(provider_ids=team))
+        while not (isinstance(app.screen, ScheduleScreen) and app.screen.plan is not None):
+            await pilot.pause(0.01)
+        screen = app.screen
+        shown = 0
+        for press in range(presses + 1):  # the first, unmeasured, warms the grid up
+            before = screen.plan
+            drawn = asyncio.Event()
+            start = time.perf_counter()
+            app.post_message(events.Key("right_square_bracket", "]"))
+            while screen.plan is before or any(w.group == "day" and not w.is_finished for w in app.workers):
+                await asyncio.sleep(0.0005)
+            app.call_after_refresh(drawn.set)
+            await drawn.wait()
+            if press:
+                samples.append((time.perf_counter() - start) * 1000)
+            shown = max(shown, len(screen.plan.rows))
+    return samples, shown
+
+
+def measure_day_render(ctx: ServiceContext, username: str, password: str, presses: int = 20,
+                       providers: int | None = None) -> tuple[float, float, int]:
+    """Keypress (next day) to the schedule drawn: (p50 ms, p95 ms, most appointments in a day shown).
+
+    `providers` limits the columns to the first N providers (issue 4 names 5)."""
+    import asyncio
+
+    samples, shown = asyncio.run(_day_render(ctx, username, password, presses, providers))
+    p50, p95 = _percentiles(samples)
+    return p50, p95, shown

@@ -46,7 +46,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "book": (BookingInput(patient_id, provider_id, 999, day, "09:00"),),
         "move": (999, 1, day, "10:00"), "cancel": (999, 1, "patient_cancelled"), "history": (999,),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
-        "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,),
+        "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),
         "register": (patient_input(first_name="Other"),), "by_mrn": ("0001001",),
         "update": (patient_id, 1, patient_input(first_name="Changed")),

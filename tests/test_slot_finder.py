@@ -85,3 +85,18 @@ def test_patient_appointments_upcoming_and_recent(desk_ctx, sched):
     upcoming, recent = ScheduleService(desk_ctx).for_patient(sched["ann"])
     assert [r.start.date() for r in upcoming] == [MONDAY, MONDAY + dt.timedelta(days=7)]
     assert [r.id for r in recent] == [past.id]
+
+
+def test_day_plan_counts_for_the_schedule_header(desk_ctx, sched, manager_ctx):
+    _book(sched, "09:00")
+    _book(sched, "09:00", provider="kim", patient="bob")
+    gone = _book(sched, "10:00")
+    sched["book"].cancel(gone.id, gone.version, "patient_cancelled")
+    plan = ScheduleService(desk_ctx).day_plan(MONDAY)
+    assert [p.name for p in plan.providers] == ["Avery Lee", "Jo Kim"]
+    assert plan.booked == 2 and plan.arrived == 0 and plan.no_shows == 0
+    # 2 providers x 8 hours = 96 free 5-minute steps... minus 2 x 4 booked, in 15-minute blocks
+    assert plan.free_slots == (2 * 96 - 8) // 3
+    HoursService(manager_ctx).set_day(sched["kim"], MONDAY + dt.timedelta(days=1), [])
+    tuesday = ScheduleService(desk_ctx).day_plan(MONDAY + dt.timedelta(days=1))
+    assert [p.name for p in tuesday.providers] == ["Avery Lee"]

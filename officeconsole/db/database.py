@@ -22,6 +22,11 @@ class Database:
         self.engine = engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=writer_engine(engine), expire_on_commit=False)
+        # Single-statement look-ups (search as you type) on a server: no BEGIN/ROLLBACK round
+        # trips. SQLite's transactions are in-process and cost nothing, so it keeps `read`.
+        self._lookup = (sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"),
+                                     expire_on_commit=False)
+                        if engine.dialect.name == "postgresql" else self._reader)
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -34,6 +39,15 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._reader() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """For reads whose statements need not see one snapshot (each is consistent alone)."""
+        with self._lookup() as session:
             try:
                 yield session
             finally:

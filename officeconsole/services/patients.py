@@ -217,7 +217,7 @@ class PatientService:
         start = cursor.phase if cursor else 0
         rows: list[PatientRow] = []
         positions: list[Cursor] = []  # where each row shown sits, for the next cursor
-        with self.ctx.db.read() as session:
+        with self.ctx.db.lookup() as session:
             for index in range(start, len(phases)):
                 phase = phases[index]
                 # Plain columns, not entities: no identity map, nothing to expire.

@@ -57,6 +57,21 @@ class DayRow:
     reason: str
 
 
+ARRIVED = ("arrived", "roomed", "with_provider", "checked_out")
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    day: dt.date
+    providers: list[ProviderRow]
+    hours: dict[int, list[tuple[dt.time, dt.time]]]
+    rows: list[DayRow]
+    booked: int  # not cancelled
+    free_slots: int  # free 15-minute blocks within working hours
+    arrived: int  # arrived or further along
+    no_shows: int
+
+
 def day_bounds(day: dt.date, ctx: ServiceContext) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants of the clinic's local midnight to midnight (23 or 25 hours on DST days)."""
     zone = ctx.timezone
@@ -128,6 +143,43 @@ class ScheduleService:
             recent = session.execute(mine.where(Appointment.start_at < now)
                                      .order_by(Appointment.start_at.desc()).limit(past))
             return upcoming_rows, [self._row(row) for row in recent]
+
+    @requires("schedule.view")
+    def day_plan(self, day: dt.date, provider_ids: list[int] | None = None) -> DayPlan:
+        """Everything the schedule screen draws for a day: who works when, the appointments,
+        and the counts in its header line."""
+        from officeconsole.services.hours import HoursCalendar
+
+        providers = [p for p in self.providers() if not provider_ids or p.id in provider_ids]
+        rows = self.day(day, [p.id for p in providers] if provider_ids else None)
+        with self.ctx.db.read() as session:
+            calendar = HoursCalendar(session, [p.id for p in providers], day, day)
+            hours = {p.id: calendar.intervals(p.id, day) for p in providers}
+        booked_ids = {r.provider_id for r in rows}
+        shown = [p for p in providers if hours[p.id] or p.id in booked_ids]
+        active = [r for r in rows if r.status not in ("cancelled", "no_show")]
+        step = dt.timedelta(minutes=5)
+        occupied: set[tuple[int, dt.datetime]] = set()
+        for row in active:
+            at = row.start
+            while at < row.end:
+                occupied.add((row.provider_id, at))
+                at += step
+        free_steps = 0
+        for provider in shown:
+            for start, end in hours[provider.id]:
+                at = dt.datetime.combine(day, start, self.ctx.timezone)
+                close = dt.datetime.combine(day, end, self.ctx.timezone)
+                while at < close:
+                    free_steps += (provider.id, at) not in occupied
+                    at += step
+        return DayPlan(
+            day=day, providers=shown, hours={p.id: hours[p.id] for p in shown}, rows=rows,
+            booked=len([r for r in rows if r.status != "cancelled"]),
+            free_slots=free_steps // 3,
+            arrived=len([r for r in rows if r.status in ARRIVED]),
+            no_shows=len([r for r in rows if r.status == "no_show"]),
+        )
 
     def _row(self, row) -> DayRow:
         (a_id, version, provider_id, provider_name, patient_id, last, first, mrn, phone, contact,

@@ -45,6 +45,7 @@ class OfficeApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "Help"),
+        Binding("f2", "schedule", "Schedule"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -168,7 +169,21 @@ class OfficeApp(App):
         yield SystemCommand("Patients", "Find a patient by name, DOB, phone or MRN", self.go_patients)
         yield SystemCommand("Register a new patient", "Open a blank registration form",
                             self.new_patient)
+        yield SystemCommand("Schedule", "Today's appointments for every provider (F2)", self.action_schedule)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
+
+    def action_schedule(self) -> None:
+        """Open the day's schedule over the current screen (or go back to it)."""
+        from officeconsole.tui.screens.schedule import ScheduleScreen
+
+        if self.ctx is None or self.ctx.actor is None:
+            return
+        for index, screen in enumerate(self.screen_stack):
+            if isinstance(screen, ScheduleScreen):
+                while len(self.screen_stack) > index + 1:
+                    self.pop_screen()
+                return
+        self.push_screen(ScheduleScreen())
 
     def go_patients(self) -> None:
         from officeconsole.tui.screens.patients import PatientsScreen

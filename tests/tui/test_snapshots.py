@@ -99,3 +99,24 @@ def test_insurance_form(snap_compare, make_app, people):
         _steady(pilot.app)
 
     assert snap_compare(make_app(), terminal_size=(110, 30), run_before=before)
+
+
+def test_schedule_day_80x24(snap_compare, make_app, sched):
+    from officeconsole.services.booking import BookingInput
+
+    from tests.conftest import MONDAY
+
+    book = sched["book"]
+    book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "08:20", minutes=40))
+    book.book(BookingInput(sched["bob"], sched["kim"], sched["type"], MONDAY, "08:00"))
+
+    async def before(pilot):
+        await _logged_in(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("g")
+        await type_text(pilot, "11/30/2026")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before)

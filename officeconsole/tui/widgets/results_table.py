@@ -2,8 +2,9 @@
 
 DataTable renders every visible cell through Rich (padding, wrapping, measuring): about
 25 ms of CPU to redraw a page of fifty patients, paid on every keystroke of a search.
-This widget lays each row out once as a single string of fixed-width columns and hands
-Textual one segment per line, so a refill costs about a millisecond. Cells are plain
+This widget lays a row out as a single string of fixed-width columns the first time it
+is drawn (only visible rows ever are) and hands Textual one segment per line, so a refill
+of any length costs about a millisecond. Cells are plain
 text, never markup: a name such as `[/]` is shown as typed.
 """
 
@@ -81,7 +82,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self.columns: list[Column] = []
         self._keys: list[str] = []
         self._cells: list[tuple[str, ...]] = []
-        self._lines: list[str] = []
+        self._lines: dict[int, str] = {}  # laid out on first draw
         self._header = ""
         self._styles: dict[str, Style] = {}
 
@@ -89,14 +90,14 @@ class ResultsTable(ScrollView, can_focus=True):
     def set_columns(self, columns: list[Column]) -> None:
         self.columns = list(columns)
         self._header = self._layout(tuple(c.label for c in self.columns))
-        self._lines = [self._layout(cells) for cells in self._cells]
+        self._lines = {}
         self._resize()
 
     def set_rows(self, rows: list[tuple[str, tuple[str, ...]]], cursor: int = 0) -> None:
         """Replace every row at once (one redraw); each row is (key, cells)."""
         self._keys = [key for key, _ in rows]
         self._cells = [tuple(cells) for _, cells in rows]
-        self._lines = [self._layout(cells) for cells in self._cells]
+        self._lines = {}
         self._resize()
         self.cursor_row = cursor
 
@@ -115,7 +116,7 @@ class ResultsTable(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         width = sum(c.width + 2 for c in self.columns)
-        self.virtual_size = Size(width, len(self._lines) + 1)
+        self.virtual_size = Size(width, len(self._cells) + 1)
         self.refresh()
 
     def notify_style_update(self) -> None:
@@ -124,7 +125,7 @@ class ResultsTable(ScrollView, can_focus=True):
 
     # ----- cursor --------------------------------------------------------------------
     def validate_cursor_row(self, value: int) -> int:
-        return max(0, min(value, len(self._lines) - 1)) if self._lines else 0
+        return max(0, min(value, len(self._cells) - 1)) if self._cells else 0
 
     def watch_cursor_row(self, _old: int, row: int) -> None:
         visible = max(1, self.size.height - 1)
@@ -148,15 +149,15 @@ class ResultsTable(ScrollView, can_focus=True):
         self.cursor_row = 0
 
     def action_last(self) -> None:
-        self.cursor_row = len(self._lines) - 1
+        self.cursor_row = len(self._cells) - 1
 
     def action_select(self) -> None:
-        if self._lines:
+        if self._cells:
             self.post_message(self.Selected(self, self.cursor_row, self._keys[self.cursor_row]))
 
     def on_click(self, event: events.Click) -> None:
         row = event.y - 1 + round(self.scroll_offset.y)
-        if event.y == 0 or not 0 <= row < len(self._lines):
+        if event.y == 0 or not 0 <= row < len(self._cells):
             return
         if row == self.cursor_row:
             self.action_select()
@@ -185,9 +186,11 @@ class ResultsTable(ScrollView, can_focus=True):
             text, style = self._header, self._style("results-table--header")
         else:
             index = y - 1 + round(scroll_y)
-            if index >= len(self._lines):
+            if index >= len(self._cells):
                 return Strip.blank(width, self._style(""))
-            text = self._lines[index]
+            text = self._lines.get(index)
+            if text is None:
+                text = self._lines[index] = self._layout(self._cells[index])
             if index == self.cursor_row:
                 style = self._style("results-table--cursor")
             elif index % 2:

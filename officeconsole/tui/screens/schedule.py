@@ -1,0 +1,223 @@
+"""The day's schedule: providers side by side, or one list; move through days by key.
+
+`b` books at the highlighted time and provider, `m` moves and `c` cancels the highlighted
+appointment, Enter opens the patient's record. Every rule is the booking service's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Label
+
+from officeconsole.services import permissions
+from officeconsole.services.booking import AppointmentView
+from officeconsole.services.errors import PermissionDenied
+from officeconsole.services.schedule import DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
+from officeconsole.tui.modals.booking_form import BookingModal
+from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
+from officeconsole.tui.modals.go_to_date import GoToDateModal
+from officeconsole.tui.modals.move_appointment import MoveAppointmentModal
+from officeconsole.tui.screens.base import ServiceScreen
+from officeconsole.tui.screens.patient_record import PatientRecordScreen
+from officeconsole.tui.widgets.app_header import AppHeader
+from officeconsole.tui.widgets.results_table import Column, ResultsTable
+from officeconsole.tui.widgets.schedule_grid import SYMBOLS, ScheduleGrid, status_word
+
+LEGEND = " ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
+
+
+class ScheduleScreen(ServiceScreen):
+    CSS_PATH = "schedule.tcss"
+    AUTO_FOCUS = "#grid"
+    BINDINGS = [
+        Binding("left_square_bracket", "shift_day(-1)", "Prev day"),
+        Binding("right_square_bracket", "shift_day(1)", "Next day"),
+        Binding("t", "today", "Today"),
+        Binding("g", "go_to_date", "Go to date"),
+        Binding("p", "next_provider", "Provider"),
+        Binding("l", "toggle_list", "List/grid"),
+        Binding("b", "book", "Book"),
+        Binding("m", "move", "Move"),
+        Binding("c", "cancel_appointment", "Cancel appt"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, day: dt.date | None = None, provider_ids: list[int] | None = None) -> None:
+        """`provider_ids` limits the columns to some providers (say, one team's)."""
+        super().__init__()
+        self.day = day
+        self.team = provider_ids
+        self.provider_filter: int | None = None
+        self.provider_ids: list[int] = []
+        self.providers: list[ProviderRow] = []
+        self.types: list[TypeRow] = []
+        self.plan: DayPlan | None = None
+        self._list_stale = True
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Label("", id="day-title", markup=False)
+        yield Label("", id="day-counts", markup=False)
+        yield ScheduleGrid(id="grid")
+        yield ResultsTable(id="list")
+        yield Label(LEGEND, id="legend", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#list", ResultsTable).set_columns([
+            Column("Time", 11), Column("Provider", 18), Column("Patient", 26), Column("MRN", 8),
+            Column("Type", 16), Column("Status", 14), Column("Reason", 30)])
+        self.day = self.day or self.app.ctx.today()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.app.refresh_header(self)
+
+    def load(self) -> None:
+        service = ScheduleService(self.app.ctx)
+        only = [self.provider_filter] if self.provider_filter else self.team
+        self.call_service(service.day_plan, self.day, only, then=self._show, group="day", exclusive=True)
+        if not self.provider_ids:
+            self.call_service(service.providers, then=self._providers, group="providers")
+            self.call_service(service.types, then=self._types, group="types")
+
+    def _providers(self, providers: list[ProviderRow]) -> None:
+        self.providers = providers
+        self.provider_ids = [p.id for p in providers]
+
+    def _types(self, types: list[TypeRow]) -> None:
+        self.types = types
+
+    def _show(self, plan: DayPlan) -> None:
+        self.plan = plan
+        who = ""
+        if self.provider_filter:
+            who = " · " + ", ".join(p.name for p in plan.providers)
+        self.query_one("#day-title", Label).update(f"{plan.day:%A %m/%d/%Y}{who}")
+        self.query_one("#day-counts", Label).update(
+            f"{plan.booked} booked · {plan.free_slots} free 15-min slots · {plan.arrived} arrived · "
+            f"{plan.no_shows} no-shows" + ("" if plan.providers else " · nobody works this day"))
+        grid = self.query_one("#grid", ScheduleGrid)
+        grid.set_plan(plan, self.app.ctx.timezone)
+        if plan.day == self.app.ctx.today():
+            grid.jump_to(self.app.ctx.now().astimezone(self.app.ctx.timezone).time())
+        self._list_stale = True
+        if self.has_class("-list"):
+            self._fill_list()
+
+    def _fill_list(self) -> None:
+        """The list view is filled when it is shown: a busy day has hundreds of rows."""
+        if self.plan is None or not self._list_stale:
+            return
+        self._list_stale = False
+        self.query_one("#list", ResultsTable).set_rows([
+            (str(r.id), (f"{r.start:%H:%M}-{r.end:%H:%M}", r.provider_name, r.patient_name, r.mrn, r.type_name,
+                         f"{SYMBOLS.get(r.status, '?')} {r.status.replace('_', ' ')}", r.reason))
+            for r in self.plan.rows])
+
+    # ----- actions -------------------------------------------------------------------
+    def action_shift_day(self, days: int) -> None:
+        self.day = self.day + dt.timedelta(days=days)
+        self.load()
+
+    def action_today(self) -> None:
+        self.day = self.app.ctx.today()
+        self.load()
+
+    def action_go_to_date(self) -> None:
+        self.app.push_screen(GoToDateModal(), self._went)
+
+    def _went(self, day: dt.date | None) -> None:
+        if day is not None:
+            self.day = day
+            self.load()
+
+    def action_next_provider(self) -> None:
+        """Cycle: everyone, then each provider alone, then everyone again."""
+        if not self.provider_ids:
+            return
+        if self.provider_filter is None:
+            self.provider_filter = self.provider_ids[0]
+        else:
+            index = self.provider_ids.index(self.provider_filter) + 1
+            self.provider_filter = self.provider_ids[index] if index < len(self.provider_ids) else None
+        self.load()
+
+    def action_toggle_list(self) -> None:
+        self.toggle_class("-list")
+        if self.has_class("-list"):
+            self._fill_list()
+        self.query_one("#list" if self.has_class("-list") else "#grid").focus()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def _selected(self) -> DayRow | None:
+        """The appointment under the cursor, in the grid or in the list."""
+        if self.plan is None:
+            return None
+        if self.has_class("-list"):
+            table = self.query_one("#list", ResultsTable)
+            if not table.row_count:
+                return None
+            key = table.key_at(table.cursor_row)
+            return next((r for r in self.plan.rows if str(r.id) == key), None)
+        return self.query_one("#grid", ScheduleGrid).appointment_at_cursor()
+
+    def _allowed(self) -> bool:
+        actor = self.app.ctx.actor
+        try:
+            permissions.check(actor.role if actor else "front_desk", "appointment.book")
+        except PermissionDenied as exc:
+            self.show_error(exc)
+            return False
+        return True
+
+    def action_book(self) -> None:
+        if self.plan is None or not self._allowed():
+            return
+        grid = self.query_one("#grid", ScheduleGrid)
+        row, col = grid.cursor
+        provider_id = self.plan.providers[col].id if self.plan.providers else None
+        start = grid.times[row].time() if grid.times else dt.time(9)
+        self.app.push_screen(BookingModal(self.providers, self.types, provider_id, self.plan.day, start),
+                             self._changed("Booked"))
+
+    def action_move(self) -> None:
+        row = self._selected()
+        if row is None:
+            self.app.notify("Put the cursor on an appointment to move it.", markup=False)
+        elif row.status == "cancelled":
+            self.app.notify("That appointment is cancelled: book a new one instead.", markup=False)
+        elif self._allowed():
+            self.app.push_screen(MoveAppointmentModal(row, self.providers), self._changed("Moved"))
+
+    def action_cancel_appointment(self) -> None:
+        row = self._selected()
+        if row is None:
+            self.app.notify("Put the cursor on an appointment to cancel it.", markup=False)
+        elif self._allowed():
+            self.app.push_screen(CancelAppointmentModal(row), self._changed("Cancelled"))
+
+    def _changed(self, verb: str):
+        def after(result: AppointmentView | None) -> None:
+            if result is not None:
+                local = result.start_at.astimezone(self.app.ctx.timezone)
+                self.app.notify(f"{verb}: {local:%a %m/%d/%Y %H:%M}", markup=False)
+                self.day = local.date() if verb != "Cancelled" else self.day
+                self.load()
+        return after
+
+    @on(ScheduleGrid.Selected, "#grid")
+    def _open_from_grid(self, event: ScheduleGrid.Selected) -> None:
+        self.app.push_screen(PatientRecordScreen(event.row.patient_id))
+
+    @on(ResultsTable.Selected, "#list")
+    def _open_from_list(self, event: ResultsTable.Selected) -> None:
+        if self.plan is not None:
+            row = next(r for r in self.plan.rows if str(r.id) == event.key)
+            self.app.push_screen(PatientRecordScreen(row.patient_id))

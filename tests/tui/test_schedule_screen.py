@@ -1,0 +1,133 @@
+"""The day's schedule in the console: days by key, go to a date, list view, provider filter."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from officeconsole.services.booking import BookingInput
+from officeconsole.tui.modals.go_to_date import GoToDateModal
+from officeconsole.tui.screens.patient_record import PatientRecordScreen
+from officeconsole.tui.screens.schedule import ScheduleScreen
+from officeconsole.tui.widgets.results_table import ResultsTable
+from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
+
+from tests.conftest import MONDAY
+from tests.tui.conftest import login, settle, type_text
+
+
+def _text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Label).render())
+
+
+async def test_schedule_days_dates_list_and_filter(make_app, sched):
+    sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))
+    sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], MONDAY, "10:00"))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ScheduleScreen)
+        assert _text(screen, "#day-title") == "Monday 11/23/2026"
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert _text(screen, "#day-title") == "Tuesday 11/24/2026"
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, GoToDateModal)
+        await type_text(pilot, "31/02/2026")
+        await pilot.press("enter")
+        assert "is not a date" in str(app.screen.query_one("#date-error", Label).render())
+        app.screen.query_one("#date").value = ""
+        await type_text(pilot, "11/30/2026")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _text(screen, "#day-title") == "Monday 11/30/2026"
+        assert _text(screen, "#day-counts").startswith("2 booked · ")
+        grid = screen.query_one("#grid", ScheduleGrid)
+        assert [p.name for p in grid.plan.providers] == ["Avery Lee", "Jo Kim"]
+        await pilot.press(*["up"] * 20, *["down"] * 6)  # to the top (08:00), then 09:00
+        assert grid.appointment_at_cursor().patient_name == "Testperson, Ann"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("l")
+        table = screen.query_one("#list", ResultsTable)
+        assert table.has_focus and table.row_count == 2
+        assert table.row(1)[1] == "Jo Kim" and "scheduled" in table.row(1)[5]
+        await pilot.press("p")
+        await settle(pilot)
+        assert _text(screen, "#day-title") == "Monday 11/30/2026 · Avery Lee"
+        assert table.row_count == 1
+        await pilot.press("t")
+        await settle(pilot)
+        assert _text(screen, "#day-title").startswith("Monday 11/23/2026")
+
+
+
+async def test_book_move_and_cancel_with_the_keyboard(make_app, sched):
+    from officeconsole.tui.modals.booking_form import BookingModal
+    from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
+    from officeconsole.tui.modals.move_appointment import MoveAppointmentModal
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f2")
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("g")
+        await type_text(pilot, "11/30/2026")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*["up"] * 30, *["down"] * 6)  # 09:00, Avery Lee
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, BookingModal)
+        await type_text(pilot, "testperson, ann")
+        await settle(pilot)
+        await pilot.press("enter")  # one match: chosen
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        rows = screen.plan.rows
+        assert [(r.patient_name, f"{r.start:%H:%M}", r.provider_name) for r in rows] == [
+            ("Testperson, Ann", "09:00", "Avery Lee")]
+
+        await pilot.press("b")  # the same time for someone else: refused, nothing lost
+        await settle(pilot)
+        await type_text(pilot, "testperson, bob")
+        await settle(pilot)
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        assert "already has an appointment" in str(app.screen.query_one("#booking-error", Label).render())
+        app.screen.query_one("#start").value = "12:00"  # lunch: needs a reason
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "outside Avery Lee's hours" in str(app.screen.query_one("#booking-error", Label).render())
+        assert app.screen.focused.id == "override_reason"
+        await type_text(pilot, "only time he can come")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and len(screen.plan.rows) == 2
+
+        await pilot.press("m")  # the cursor is still on Ann at 09:00
+        await settle(pilot)
+        assert isinstance(app.screen, MoveAppointmentModal)
+        app.screen.query_one("#start").value = "10:30"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [f"{r.start:%H:%M}" for r in screen.plan.rows] == ["10:30", "12:00"]
+
+        await pilot.press("l")  # the list view: cancel the first row
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, CancelAppointmentModal)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [(f"{r.start:%H:%M}", r.status) for r in screen.plan.rows] == [
+            ("10:30", "cancelled"), ("12:00", "scheduled")]
+        assert _text(screen, "#day-counts").startswith("1 booked")
