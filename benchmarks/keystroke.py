@@ -86,6 +86,8 @@ async def _console(ctx: ServiceContext, username: str, password: str, words: tup
         await app.workers.wait_for_complete()
         await pilot.pause()
         app.start_session(auth.login(ctx, username, password))
+        await app.workers.wait_for_complete()
+        app.go_patients()  # the front desk lands on the schedule; search is one Esc away
         while not (isinstance(app.screen, PatientsScreen) and app.screen.query("#search")):
             await pilot.pause(0.01)
         screen = app.screen

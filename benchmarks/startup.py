@@ -104,6 +104,8 @@ async def _work_session(app, ctx, session: str) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         app.start_session(auth.login(ctx, username, password))
+        await app.workers.wait_for_complete()
+        app.go_patients()
         while not (isinstance(app.screen, PatientsScreen) and app.screen.query("#search")):
             await pilot.pause(0.01)
         screen = app.screen

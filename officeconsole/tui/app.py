@@ -128,10 +128,16 @@ class OfficeApp(App):
     def _open_home(self, clinic: ClinicInfo | None, replace: Screen | None) -> None:
         from officeconsole.tui.screens.patients import PatientsScreen
 
+        from officeconsole.models.enums import Role
+        from officeconsole.tui.screens.schedule import ScheduleScreen
+
         self.clinic = clinic
         if replace is not None:
             self.switch_screen(LoginScreen(self.notice))
         self.push_screen(PatientsScreen())
+        if self.ctx.actor is not None and self.ctx.actor.role == Role.FRONT_DESK:
+            # The front desk's home is today's schedule; Esc (or Ctrl+P "Patients") goes to Patients.
+            self.push_screen(ScheduleScreen())
 
     def action_logout(self) -> None:
         if self.ctx is None or self.ctx.actor is None:

@@ -89,8 +89,10 @@ def test_demo_login_find_open_and_audit(terminal_env, empty_db_url):
         terminal.press("Enter")
         terminal.type(DEMO_PASSWORD)
         terminal.press("Enter")
-        screen = terminal.wait_for("Find")
-        assert "Front Desk" in screen
+        screen = terminal.wait_for("free 15-min slots")  # the front desk's home: today's schedule
+        assert "Front Desk" in screen and "booked" in screen
+        terminal.press("Escape")
+        terminal.wait_for("Find")
         terminal.type(f"{patient.last_name}, {patient.first_name}")
         terminal.wait_for(patient.mrn)
         terminal.press("Enter")

@@ -20,13 +20,19 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*[("space" if ch == " " else ch) for ch in text])
 
 
-async def login(pilot, username: str, password: str = PASSWORD) -> None:
+async def login(pilot, username: str, password: str = PASSWORD, *, home: bool = False) -> None:
+    """Log in; unless `home`, step back from the front desk's schedule to Patients."""
+    from officeconsole.tui.screens.schedule import ScheduleScreen
+
     await settle(pilot)
     await type_text(pilot, username)
     await pilot.press("enter")
     await type_text(pilot, password)
     await pilot.press("enter")
     await settle(pilot)
+    if not home and isinstance(pilot.app.screen, ScheduleScreen):
+        await pilot.press("escape")
+        await settle(pilot)
 
 
 async def open_record(pilot, query: str) -> None:

@@ -7,6 +7,7 @@ from textual.widgets import Label
 from officeconsole.services import auth
 from officeconsole.tui.screens.login import LoginScreen
 from officeconsole.tui.screens.patients import PatientsScreen
+from officeconsole.tui.screens.schedule import ScheduleScreen
 from officeconsole.tui.screens.setup import SetupScreen
 
 from tests.tui.conftest import login, settle, type_text
@@ -52,7 +53,8 @@ async def test_login_wrong_password_then_right(make_app, clinic):
         await type_text(pilot, "correct horse")
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, PatientsScreen)
+        assert isinstance(app.screen, ScheduleScreen)  # the front desk's home
+        assert isinstance(app.screen_stack[-2], PatientsScreen)
 
 
 async def test_unknown_user_gets_the_same_message(make_app, clinic):

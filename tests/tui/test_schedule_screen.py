@@ -7,6 +7,7 @@ from textual.widgets import Label
 from officeconsole.services.booking import BookingInput
 from officeconsole.tui.modals.go_to_date import GoToDateModal
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
+from officeconsole.tui.screens.patients import PatientsScreen
 from officeconsole.tui.screens.schedule import ScheduleScreen
 from officeconsole.tui.widgets.results_table import ResultsTable
 from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
@@ -24,9 +25,7 @@ async def test_schedule_days_dates_list_and_filter(make_app, sched):
     sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], MONDAY, "10:00"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await login(pilot, "desk")
-        await pilot.press("f2")
-        await settle(pilot)
+        await login(pilot, "desk", home=True)  # the front desk lands on today's schedule
         screen = app.screen
         assert isinstance(screen, ScheduleScreen)
         assert _text(screen, "#day-title") == "Monday 11/23/2026"
@@ -65,6 +64,9 @@ async def test_schedule_days_dates_list_and_filter(make_app, sched):
         await pilot.press("t")
         await settle(pilot)
         assert _text(screen, "#day-title").startswith("Monday 11/23/2026")
+        await pilot.press("escape")  # Patients is underneath
+        await settle(pilot)
+        assert isinstance(app.screen, PatientsScreen)
 
 
 
