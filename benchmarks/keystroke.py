@@ -9,6 +9,8 @@ stops after the next screen refresh.
 
 from __future__ import annotations
 
+from benchmarks.settle import workers_done
+
 import asyncio
 import statistics
 import time
@@ -75,7 +77,7 @@ async def _type_words(app: App, holder, pilot, words: tuple[str, ...], busy) -> 
             await drawn.wait()
             samples.append((time.perf_counter() - start) * 1000)
         await pilot.press("ctrl+u")  # clear the search box for the next word
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     return samples
 
@@ -83,15 +85,15 @@ async def _type_words(app: App, holder, pilot, words: tuple[str, ...], busy) -> 
 async def _console(ctx: ServiceContext, username: str, password: str, words: tuple[str, ...]) -> list[float]:
     app = OfficeApp(ctx)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         app.start_session(auth.login(ctx, username, password))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         app.go_patients()  # the front desk lands on the schedule; search is one Esc away
         while not (isinstance(app.screen, PatientsScreen) and app.screen.query("#search")):
             await pilot.pause(0.01)
         screen = app.screen
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         rows = [(r.mrn, r.display_name, r.dob.strftime("%m/%d/%Y"), 40, r.sex, r.phone, r.city)
                 for r in PatientService(app.ctx).search("").rows] * 4

@@ -8,6 +8,8 @@ steps for every provider, through the driver.
 
 from __future__ import annotations
 
+from benchmarks.settle import workers_done
+
 import datetime as dt
 import statistics
 import time
@@ -69,10 +71,10 @@ async def _day_render(ctx: ServiceContext, username: str, password: str, presses
     app = OfficeApp(ctx)
     samples: list[float] = []
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         app.start_session(auth.login(ctx, username, password))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         team = None
         if providers:

@@ -10,6 +10,8 @@ records before it exits. Every probe reports its own peak RSS.
 
 from __future__ import annotations
 
+from benchmarks.settle import workers_done
+
 import argparse
 import inspect
 import asyncio
@@ -101,21 +103,21 @@ async def _work_session(app, ctx, session: str) -> None:
 
     username, password = session.split(":", 1)
     async with app.run_test(size=(120, 40)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         app.start_session(auth.login(ctx, username, password))
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         app.go_patients()
         while not (isinstance(app.screen, PatientsScreen) and app.screen.query("#search")):
             await pilot.pause(0.01)
         screen = app.screen
         for query in SEARCHES:
             screen.query_one("#search", Input).value = query
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if screen.rows:
                 screen.action_open_patient()
-                await app.workers.wait_for_complete()
+                await workers_done(app)
                 await pilot.pause()
                 app.pop_screen()
                 await pilot.pause()

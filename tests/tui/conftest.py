@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.worker import WorkerCancelled
 
 from officeconsole.tui.app import OfficeApp
 
@@ -12,7 +13,10 @@ from tests.factories import PASSWORD
 async def settle(pilot) -> None:
     """Wait for every worker (database calls) and the screen updates they cause."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass  # a screen closed meanwhile cancelled its own workers
         await pilot.pause()
 
 
