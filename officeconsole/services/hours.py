@@ -137,12 +137,13 @@ class HoursService:
         """
         import holidays
 
-        try:
-            found = holidays.country_holidays(country.upper(), subdiv=state.upper() or None, years=year)
-        except NotImplementedError:
-            raise ValidationError({"country": f"No holiday calendar for {country!r}."}) from None
-        except (KeyError, ValueError) as exc:
-            raise ValidationError({"state": f"No holiday calendar for {country}/{state}: {exc}"}) from None
+        supported = holidays.list_supported_countries()
+        country, state = country.upper(), state.upper()
+        if country not in supported:
+            raise ValidationError({"country": f"No holiday calendar for {country!r}."})
+        if state and state not in supported[country]:
+            raise ValidationError({"state": f"No holiday calendar for {country}-{state}."})
+        found = holidays.country_holidays(country, subdiv=state or None, years=year)
         with self.ctx.db.read() as session:
             confirmed = set(session.scalars(select(Holiday.day).where(
                 Holiday.day >= dt.date(year, 1, 1), Holiday.day <= dt.date(year, 12, 31),

@@ -48,6 +48,19 @@ class ServiceCalls:
         return self.run_worker(job, thread=True, group=group, exclusive=exclusive,  # type: ignore[attr-defined]
                                exit_on_error=False)
 
+    def allowed(self, permission: str) -> bool:
+        """Check early so a refused action says so at once; the service checks again anyway."""
+        from officeconsole.services import permissions
+        from officeconsole.services.errors import PermissionDenied
+
+        actor = self.app.ctx.actor
+        try:
+            permissions.check(actor.role if actor else "front_desk", permission)
+        except PermissionDenied as exc:
+            self.show_error(exc)
+            return False
+        return True
+
     def show_error(self, exc: OfficeError) -> None:
         self.app.notify(exc.message, severity="error", markup=False, timeout=8)
 

@@ -14,7 +14,6 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import DataTable, Footer, Label, Static
 
-from officeconsole.services import permissions
 from officeconsole.services.errors import NotFound, OfficeError, PermissionDenied
 from officeconsole.services.insurance import PolicyView
 from officeconsole.services.patients import PatientRecord, PatientService
@@ -143,15 +142,6 @@ class PatientRecordScreen(ServiceScreen):
             "Enter edits the highlighted policy · i adds one"
         self.query_one("#insurance-note", Label).update(note)
 
-    def _allowed(self, permission: str) -> bool:
-        actor = self.app.ctx.actor
-        try:
-            permissions.check(actor.role if actor else "front_desk", permission)
-        except PermissionDenied as exc:
-            self.show_error(exc)
-            return False
-        return True
-
     def action_scroll_body(self, direction: int) -> None:
         """On a small terminal the record scrolls: PgDn shows the appointments below."""
         body = self.query_one("#record-body")
@@ -161,7 +151,7 @@ class PatientRecordScreen(ServiceScreen):
         self.dismiss()
 
     def action_edit(self) -> None:
-        if self.record is not None and self._allowed("patient.update"):
+        if self.record is not None and self.allowed("patient.update"):
             self.app.push_screen(PatientFormScreen(self.record), self._after_edit)
 
     def _after_edit(self, saved: int | None) -> None:
@@ -169,12 +159,12 @@ class PatientRecordScreen(ServiceScreen):
             self.action_reload()
 
     def action_add_policy(self) -> None:
-        if self.record is not None and self._allowed("insurance.edit"):
+        if self.record is not None and self.allowed("insurance.edit"):
             self.app.push_screen(InsuranceFormModal(self.record, None), self._after_policy)
 
     def action_edit_policy(self) -> None:
         table = self.query_one("#policies", DataTable)
-        if self.record is None or not self.record.policies or not self._allowed("insurance.edit"):
+        if self.record is None or not self.record.policies or not self.allowed("insurance.edit"):
             return
         policy: PolicyView = self.record.policies[min(table.cursor_row, len(self.record.policies) - 1)]
         self.app.push_screen(InsuranceFormModal(self.record, policy), self._after_policy)

@@ -13,8 +13,6 @@ from textual.containers import Horizontal
 from textual.events import Key, Resize
 from textual.widgets import Footer, Input, Label
 
-from officeconsole.services import permissions
-from officeconsole.services.errors import PermissionDenied
 from officeconsole.services.patient_search import Cursor
 from officeconsole.services.patients import PAGE_SIZE, PatientRow, PatientService, SearchPage
 from officeconsole.tui.screens.base import ServiceScreen
@@ -175,11 +173,7 @@ class PatientsScreen(ServiceScreen):
         self.app.push_screen(PatientRecordScreen(row.id))
 
     def action_new_patient(self) -> None:
-        actor = self.app.ctx.actor
-        try:
-            permissions.check(actor.role if actor else "front_desk", "patient.create")
-        except PermissionDenied as exc:
-            self.show_error(exc)
+        if not self.allowed("patient.create"):
             return
         self.app.push_screen(PatientFormScreen(None), self._registered)
 

@@ -13,9 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Label
 
-from officeconsole.services import permissions
 from officeconsole.services.booking import AppointmentView
-from officeconsole.services.errors import PermissionDenied
 from officeconsole.services.schedule import DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
@@ -168,17 +166,8 @@ class ScheduleScreen(ServiceScreen):
             return next((r for r in self.plan.rows if str(r.id) == key), None)
         return self.query_one("#grid", ScheduleGrid).appointment_at_cursor()
 
-    def _allowed(self) -> bool:
-        actor = self.app.ctx.actor
-        try:
-            permissions.check(actor.role if actor else "front_desk", "appointment.book")
-        except PermissionDenied as exc:
-            self.show_error(exc)
-            return False
-        return True
-
     def action_book(self) -> None:
-        if self.plan is None or not self._allowed():
+        if self.plan is None or not self.allowed("appointment.book"):
             return
         grid = self.query_one("#grid", ScheduleGrid)
         row, col = grid.cursor
@@ -193,14 +182,14 @@ class ScheduleScreen(ServiceScreen):
             self.app.notify("Put the cursor on an appointment to move it.", markup=False)
         elif row.status == "cancelled":
             self.app.notify("That appointment is cancelled: book a new one instead.", markup=False)
-        elif self._allowed():
+        elif self.allowed("appointment.book"):
             self.app.push_screen(MoveAppointmentModal(row, self.providers), self._changed("Moved"))
 
     def action_cancel_appointment(self) -> None:
         row = self._selected()
         if row is None:
             self.app.notify("Put the cursor on an appointment to cancel it.", markup=False)
-        elif self._allowed():
+        elif self.allowed("appointment.book"):
             self.app.push_screen(CancelAppointmentModal(row), self._changed("Cancelled"))
 
     def _changed(self, verb: str):
