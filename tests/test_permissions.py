@@ -19,11 +19,12 @@ from officeconsole.services.patients import PatientService
 from officeconsole.services.permissions import PERMISSIONS
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.waitlist import WaitlistInput, WaitlistService
 
 from tests.factories import PASSWORD, patient_input, register
 
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
-            ScheduleService, SlotFinder]
+            ScheduleService, SlotFinder, WaitlistService]
 
 
 def entry_points():
@@ -44,7 +45,10 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "intervals": (provider_id, day), "set_week": (provider_id, {1: [("09:00", "12:00")]}),
         "set_day": (provider_id, day, []), "add_holiday": (day, "Holiday " + name), "suggest_holidays": (2027,),
         "book": (BookingInput(patient_id, provider_id, 999, day, "09:00"),),
+        "book_series": (BookingInput(patient_id, provider_id, 999, day, "09:00"), 3),
         "move": (999, 1, day, "10:00"), "cancel": (999, 1, "patient_cancelled"), "history": (999,),
+        "add_to_waitlist": (WaitlistInput(patient_id, 999),), "waiting": (), "remove_from_waitlist": (999, 1),
+        "waitlist_matches": (day,), "take_slot": (999, 1, provider_id, dt.datetime(2026, 12, 1, 15, tzinfo=dt.UTC)),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

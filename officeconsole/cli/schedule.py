@@ -10,6 +10,7 @@ from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, 
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.hours import HoursService
 from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.schedule_time import TimeProblem, parse_weekdays
 from officeconsole.services.slot_finder import SlotFinder, SlotQuery
 from officeconsole.services.text import parse_date
 
@@ -17,7 +18,6 @@ schedule_app = typer.Typer(help="The schedule: a day's appointments and free slo
 
 DateOption = Annotated[str | None, typer.Option("--date", help="Day (YYYY-MM-DD or MM/DD/YYYY); default today.")]
 ProviderOption = Annotated[str | None, typer.Option("--provider", help="Only this provider (username).")]
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _day(service: ScheduleService, text: str | None):
@@ -77,11 +77,10 @@ def find_slot(
     """The next free slots long enough for the type, within working hours."""
     service = _service(ctx, db, as_user)
     kind = service.type_by_name(type_name)
-    days = set()
-    for name in weekday or []:
-        if name.lower()[:3] not in WEEKDAY_NAMES:
-            raise ValidationError({"weekday": f"--weekday {name!r}: use mon, tue, wed, thu, fri, sat or sun."})
-        days.add(WEEKDAY_NAMES.index(name.lower()[:3]))
+    try:
+        days = parse_weekdays(weekday or [])
+    except TimeProblem as exc:
+        raise ValidationError({"weekday": f"--weekday: {exc}"}) from None
     provider_id = service.provider_by_name(provider).id if provider else None
     slots = SlotFinder(service.ctx).find(SlotQuery(type_id=kind.id, provider_id=provider_id, after=after,
                                                    until=until, weekdays=days, part=part, count=count))

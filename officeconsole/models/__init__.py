@@ -5,12 +5,20 @@ from officeconsole.models.audit import AuditEvent
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.hours import Holiday, ScheduleException, WorkingHours
-from officeconsole.models.scheduling import Appointment, AppointmentEvent, AppointmentType, BookedSlot
+from officeconsole.models.scheduling import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentSeries,
+    AppointmentType,
+    BookedSlot,
+)
 from officeconsole.models.staff import Provider, User
+from officeconsole.models.waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",
     "AppointmentEvent",
+    "AppointmentSeries",
     "AppointmentType",
     "BookedSlot",
     "AuditEvent",
@@ -24,5 +32,6 @@ __all__ = [
     "Provider",
     "ScheduleException",
     "User",
+    "WaitlistEntry",
     "WorkingHours",
 ]

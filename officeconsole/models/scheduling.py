@@ -1,4 +1,4 @@
-"""Appointment types and appointments (the schedule screens arrive with their own issue)."""
+"""Appointment types, appointments, recurring series, and the rows that keep a slot single."""
 
 from __future__ import annotations
 
@@ -23,6 +23,22 @@ class AppointmentType(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class AppointmentSeries(Base):
+    """A recurring booking (say weekly x 6): its appointments point here and were saved together."""
+
+    __tablename__ = "appointment_series"
+    __table_args__ = (
+        CheckConstraint("every_weeks BETWEEN 1 AND 12", name="every_weeks"),
+        CheckConstraint("occurrences BETWEEN 2 AND 52", name="occurrences"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    every_weeks: Mapped[int] = mapped_column(Integer)
+    occurrences: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[dt.datetime]
+
+
 class Appointment(Base):
     __tablename__ = "appointment"
     __table_args__ = (
@@ -43,6 +59,7 @@ class Appointment(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     # Why a rule (working hours, the past, the patient's other booking) was set aside.
     override_reason: Mapped[str] = mapped_column(String(200), default="")
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

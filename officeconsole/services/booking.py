@@ -13,7 +13,7 @@ patient's appointment with someone else.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import delete, select
@@ -21,7 +21,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from officeconsole.models import Appointment, AppointmentEvent, AppointmentType, BookedSlot, Patient, Provider, User
+from officeconsole.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentSeries,
+    AppointmentType,
+    BookedSlot,
+    Patient,
+    Provider,
+    User,
+)
 from officeconsole.models.enums import AppointmentStatus, PatientStatus
 from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
@@ -29,6 +38,7 @@ from officeconsole.services.errors import (
     ConcurrentEdit,
     NeedsOverride,
     NotFound,
+    SeriesConflicts,
     SlotTaken,
     ValidationError,
 )
@@ -45,6 +55,7 @@ from officeconsole.services.schedule_time import (
 from officeconsole.services.text import clean_text
 
 INACTIVE = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+MAX_OCCURRENCES = 52
 
 
 class CancelReason(StrEnum):
@@ -86,10 +97,10 @@ class AppointmentView:
     reason: str
     override_reason: str
 
-
-def _view(a: Appointment) -> AppointmentView:
-    return AppointmentView(a.id, a.version, a.patient_id, a.provider_id, a.type_id, a.start_at, a.end_at,
-                           a.status, a.reason, a.override_reason)
+    @classmethod
+    def of(cls, a: Appointment) -> AppointmentView:
+        return cls(a.id, a.version, a.patient_id, a.provider_id, a.type_id, a.start_at, a.end_at, a.status,
+                   a.reason, a.override_reason)
 
 
 @dataclass(frozen=True)
@@ -107,63 +118,48 @@ class BookingService:
 
     @requires("appointment.book")
     def book(self, data: BookingInput) -> AppointmentView:
-        now = self.ctx.now()
-        override = clean_text(data.override_reason, 200)
         with self.ctx.db.write() as session:
-            patient = _get(session, Patient, data.patient_id, "patient")
-            if patient.status == PatientStatus.MERGED:
-                raise ValidationError({"patient_id": "This record was merged into another: book the surviving record."})
-            provider = _get(session, Provider, data.provider_id, "provider")
-            kind = _get(session, AppointmentType, data.type_id, "appointment type")
-            minutes = kind.default_minutes if data.minutes in (None, "") else data.minutes
-            when = self._when(data.day, data.start, minutes, data.fold)
-            self._soft_rules(session, provider, patient.id, when, override, now, ignore=None)
-            appointment = Appointment(
-                patient_id=patient.id, provider_id=provider.id, type_id=kind.id, start_at=when.start,
-                end_at=when.end, status=AppointmentStatus.SCHEDULED, reason=clean_text(data.reason, 500),
-                override_reason=override, created_by_id=self.ctx.actor_or_fail().user_id, created_at=now)
-            session.add(appointment)
+            return AppointmentView.of(Booker(self.ctx, session).book(data))
+
+    @requires("appointment.book")
+    def book_series(self, data: BookingInput, occurrences: int | str, every_weeks: int | str = 1) -> list[AppointmentView]:
+        """A recurring booking (weekly x 6, fortnightly x 4): every date is checked first and
+        either all are booked or none, with every date's problem listed in the refusal."""
+        try:
+            count, every = int(occurrences), int(every_weeks)
+        except (TypeError, ValueError):
+            raise ValidationError({"occurrences": "Repeats and weeks apart must be whole numbers."}) from None
+        if not 2 <= count <= MAX_OCCURRENCES:
+            raise ValidationError({"occurrences": f"A series has 2 to {MAX_OCCURRENCES} appointments."})
+        if not 1 <= every <= 12:
+            raise ValidationError({"every_weeks": "Weeks apart: 1 to 12."})
+        first = parse_day(data.day)
+        dates = [first + dt.timedelta(weeks=every * i) for i in range(count)]
+        with self.ctx.db.write() as session:
+            booker = Booker(self.ctx, session)
+            conflicts: list[tuple[dt.date, str]] = []
+            overridable = True
+            for day in dates:
+                for message, soft in booker.problems(replace(data, day=day)):
+                    conflicts.append((day, message))
+                    overridable = overridable and soft
+            if conflicts:
+                raise SeriesConflicts(conflicts, overridable)
+            series = AppointmentSeries(every_weeks=every, occurrences=count, created_at=self.ctx.now(),
+                                       created_by_id=self.ctx.actor_or_fail().user_id)
+            session.add(series)
             session.flush()
-            _claim(session, appointment)
-            self._event(session, appointment, "booked", to_status=AppointmentStatus.SCHEDULED,
-                        detail=override and f"override: {override}")
-            audit.record(session, now, self.ctx.actor, "appointment.book", entity="appointment",
-                         entity_id=appointment.id, patient_id=patient.id,
-                         summary=f"{when.day:%Y-%m-%d} {when.local_start:%H:%M}-{when.local_end:%H:%M} "
-                                 f"provider {provider.id}, {kind.name}" + (f"; override: {override}" if override else ""))
-            return _view(appointment)
+            return [AppointmentView.of(booker.book(replace(data, day=day), series_id=series.id)) for day in dates]
 
     @requires("appointment.book")
     def move(self, appointment_id: int, expected_version: int, day: str | dt.date, start: str | dt.time,
              *, provider_id: int | None = None, minutes: int | None = None, override_reason: str = "",
              fold: int | None = None) -> AppointmentView:
         """Reschedule to a new time (and perhaps provider); the old time is freed at once."""
-        now = self.ctx.now()
-        override = clean_text(override_reason, 200)
         with self.ctx.db.write() as session:
-            appointment = self._current(session, appointment_id, expected_version)
-            if appointment.status in (*INACTIVE, AppointmentStatus.CHECKED_OUT):
-                raise ValidationError({"status": f"This appointment is {appointment.status.replace('_', ' ')}: "
-                                                 "book a new one instead of moving it."})
-            provider = _get(session, Provider, provider_id or appointment.provider_id, "provider")
-            length = minutes or int((appointment.end_at - appointment.start_at).total_seconds() // 60)
-            when = self._when(day, start, length, fold)
-            self._soft_rules(session, provider, appointment.patient_id, when, override, now, ignore=appointment.id)
-            before = f"{appointment.start_at:%Y-%m-%d %H:%M}Z provider {appointment.provider_id}"
-            session.execute(delete(BookedSlot).where(BookedSlot.appointment_id == appointment.id))
-            appointment.provider_id, appointment.start_at, appointment.end_at = provider.id, when.start, when.end
-            if override:
-                appointment.override_reason = override
-            try:
-                session.flush()
-            except StaleDataError:
-                raise ConcurrentEdit("appointment") from None
-            _claim(session, appointment)
-            detail = f"from {before} to {when.day:%Y-%m-%d} {when.local_start:%H:%M} provider {provider.id}"
-            self._event(session, appointment, "moved", detail=detail + (f"; override: {override}" if override else ""))
-            audit.record(session, now, self.ctx.actor, "appointment.move", entity="appointment",
-                         entity_id=appointment.id, patient_id=appointment.patient_id, summary=detail)
-            return _view(appointment)
+            return AppointmentView.of(Booker(self.ctx, session).move(
+                appointment_id, expected_version, day, start, provider_id=provider_id, minutes=minutes,
+                override_reason=override_reason, fold=fold))
 
     @requires("appointment.book")
     def cancel(self, appointment_id: int, expected_version: int, reason: str, note: str = "") -> AppointmentView:
@@ -174,7 +170,8 @@ class BookingService:
             raise ValidationError({"reason": "Reason must be patient_cancelled, clinic_cancelled or late_cancel."}) from None
         now = self.ctx.now()
         with self.ctx.db.write() as session:
-            appointment = self._current(session, appointment_id, expected_version)
+            booker = Booker(self.ctx, session)
+            appointment = booker.current(appointment_id, expected_version)
             if appointment.status in INACTIVE or appointment.status == AppointmentStatus.CHECKED_OUT:
                 raise ValidationError({"status": f"This appointment is {appointment.status.replace('_', ' ')}: "
                                                  "it cannot be cancelled."})
@@ -185,12 +182,12 @@ class BookingService:
                 session.flush()
             except StaleDataError:
                 raise ConcurrentEdit("appointment") from None
-            self._event(session, appointment, "cancelled", from_status=previous,
-                        to_status=AppointmentStatus.CANCELLED, reason=why.value, detail=clean_text(note, 500))
+            booker.event(appointment, "cancelled", from_status=previous, to_status=AppointmentStatus.CANCELLED,
+                         reason=why.value, detail=clean_text(note, 500))
             audit.record(session, now, self.ctx.actor, "appointment.cancel", entity="appointment",
                          entity_id=appointment.id, patient_id=appointment.patient_id,
                          summary=why.label + (f": {clean_text(note, 200)}" if note else ""))
-            return _view(appointment)
+            return AppointmentView.of(appointment)
 
     @requires("schedule.view")
     def history(self, appointment_id: int) -> list[tuple[dt.datetime, str, str, str, str]]:
@@ -204,29 +201,119 @@ class BookingService:
                 .order_by(AppointmentEvent.at, AppointmentEvent.id))
             return [(at, who or "", action, reason, detail) for at, who, action, reason, detail in rows]
 
-    # ----- rules ---------------------------------------------------------------------
-    def _when(self, day: str | dt.date, start: str | dt.time, minutes: int | str, fold: int | None) -> _When:
-        date = parse_day(day)
-        try:
-            local_start = parse_time(start)
-            length = int(minutes)
-            check_steps(local_start, length)
-            begin = dt.datetime.combine(date, local_start)
-            finish = begin + dt.timedelta(minutes=length)
-            if finish.date() != date and finish.time() != dt.time(0):
-                raise TimeProblem("An appointment cannot run past midnight.")
-            start_at = local_instant(date, local_start, self.ctx.timezone, fold)
-            end_at = (local_instant(date, finish.time(), self.ctx.timezone, fold)
-                      if finish.date() == date else
-                      local_instant(finish.date(), dt.time(0), self.ctx.timezone))
-        except (TimeProblem, ValueError) as exc:
-            raise ValidationError({"start": str(exc) if isinstance(exc, TimeProblem) else f"Length: {exc}."}) from None
-        if end_at <= start_at:
-            raise ValidationError({"start": "The appointment must end after it starts."})
-        return _When(start_at, end_at, date, local_start, finish.time())
 
-    def _soft_rules(self, session: Session, provider: Provider, patient_id: int, when: _When,
-                    override: str, now: dt.datetime, ignore: int | None) -> None:
+class Booker:
+    """The booking rules inside a caller's transaction.
+
+    BookingService wraps each call in its own transaction; the waitlist uses it to book (or
+    move) and close its entry in one. Callers have checked permissions already.
+    """
+
+    def __init__(self, ctx: ServiceContext, session: Session) -> None:
+        self.ctx = ctx
+        self.session = session
+
+    def book(self, data: BookingInput, series_id: int | None = None) -> Appointment:
+        session, now = self.session, self.ctx.now()
+        override = clean_text(data.override_reason, 200)
+        patient, provider, kind, when = self._inputs(data)
+        self._check(provider, patient.id, when, override, now, ignore=None)
+        appointment = Appointment(
+            patient_id=patient.id, provider_id=provider.id, type_id=kind.id, start_at=when.start,
+            end_at=when.end, status=AppointmentStatus.SCHEDULED, reason=clean_text(data.reason, 500),
+            override_reason=override, created_by_id=self.ctx.actor_or_fail().user_id, created_at=now,
+            series_id=series_id)
+        session.add(appointment)
+        session.flush()
+        _claim(session, appointment)
+        self.event(appointment, "booked", to_status=AppointmentStatus.SCHEDULED,
+                   detail=override and f"override: {override}")
+        audit.record(session, now, self.ctx.actor, "appointment.book", entity="appointment",
+                     entity_id=appointment.id, patient_id=patient.id,
+                     summary=f"{when.day:%Y-%m-%d} {when.local_start:%H:%M}-{when.local_end:%H:%M} "
+                             f"provider {provider.id}, {kind.name}" + (f"; override: {override}" if override else "")
+                             + (f"; series {series_id}" if series_id else ""))
+        return appointment
+
+    def problems(self, data: BookingInput) -> list[tuple[str, bool]]:
+        """Everything that would stop `book(data)`, as (message, can be overridden), saving nothing."""
+        try:
+            patient, provider, _kind, when = self._inputs(data)
+        except (ValidationError, NotFound) as exc:
+            return [(str(exc), False)]
+        found = [(m, True) for m in self._soft(provider, patient.id, when, self.ctx.now(), ignore=None)]
+        if data.override_reason.strip():
+            found = []
+        taken = self._taken_by(provider, when, ignore=None)
+        if taken:
+            found.append((taken, False))
+        return found
+
+    def move(self, appointment_id: int, expected_version: int, day: str | dt.date, start: str | dt.time,
+             *, provider_id: int | None = None, minutes: int | None = None, override_reason: str = "",
+             fold: int | None = None) -> Appointment:
+        session, now = self.session, self.ctx.now()
+        override = clean_text(override_reason, 200)
+        appointment = self.current(appointment_id, expected_version)
+        if appointment.status in (*INACTIVE, AppointmentStatus.CHECKED_OUT):
+            raise ValidationError({"status": f"This appointment is {appointment.status.replace('_', ' ')}: "
+                                             "book a new one instead of moving it."})
+        provider = get_or_fail(session, Provider, provider_id or appointment.provider_id, "provider")
+        length = minutes or int((appointment.end_at - appointment.start_at).total_seconds() // 60)
+        when = _when(self.ctx, day, start, length, fold)
+        self._check(provider, appointment.patient_id, when, override, now, ignore=appointment.id)
+        before = f"{appointment.start_at:%Y-%m-%d %H:%M}Z provider {appointment.provider_id}"
+        session.execute(delete(BookedSlot).where(BookedSlot.appointment_id == appointment.id))
+        appointment.provider_id, appointment.start_at, appointment.end_at = provider.id, when.start, when.end
+        if override:
+            appointment.override_reason = override
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentEdit("appointment") from None
+        _claim(session, appointment)
+        detail = f"from {before} to {when.day:%Y-%m-%d} {when.local_start:%H:%M} provider {provider.id}"
+        self.event(appointment, "moved", detail=detail + (f"; override: {override}" if override else ""))
+        audit.record(session, now, self.ctx.actor, "appointment.move", entity="appointment",
+                     entity_id=appointment.id, patient_id=appointment.patient_id, summary=detail)
+        return appointment
+
+    def current(self, appointment_id: int, expected_version: int) -> Appointment:
+        appointment = get_or_fail(self.session, Appointment, appointment_id, "appointment")
+        if appointment.version != expected_version:
+            raise ConcurrentEdit("appointment")
+        return appointment
+
+    def event(self, appointment: Appointment, action: str, *, from_status: str = "", to_status: str = "",
+              reason: str = "", detail: str = "") -> None:
+        self.session.add(AppointmentEvent(
+            appointment_id=appointment.id, at=self.ctx.now(), user_id=self.ctx.actor_or_fail().user_id,
+            action=action, from_status=from_status, to_status=to_status, reason=reason, detail=detail))
+
+    # ----- rules ---------------------------------------------------------------------
+    def _inputs(self, data: BookingInput) -> tuple[Patient, Provider, AppointmentType, _When]:
+        session = self.session
+        patient = get_or_fail(session, Patient, data.patient_id, "patient")
+        if patient.status == PatientStatus.MERGED:
+            raise ValidationError({"patient_id": "This record was merged into another: book the surviving record."})
+        provider = get_or_fail(session, Provider, data.provider_id, "provider")
+        kind = get_or_fail(session, AppointmentType, data.type_id, "appointment type")
+        minutes = kind.default_minutes if data.minutes in (None, "") else data.minutes
+        return patient, provider, kind, _when(self.ctx, data.day, data.start, minutes, data.fold)
+
+    def _check(self, provider: Provider, patient_id: int, when: _When, override: str, now: dt.datetime,
+               ignore: int | None) -> None:
+        problems = self._soft(provider, patient_id, when, now, ignore)
+        if problems and not override:
+            raise NeedsOverride(problems)
+        taken = self._taken_by(provider, when, ignore)
+        if taken:
+            raise SlotTaken(taken)
+
+    def _soft(self, provider: Provider, patient_id: int, when: _When, now: dt.datetime,
+              ignore: int | None) -> list[str]:
+        """The rules a person may set aside with a reason."""
+        session = self.session
         problems: list[str] = []
         name = provider.user.full_name
         intervals = working_intervals(session, provider.id, when.day)
@@ -247,26 +334,42 @@ class BookingService:
             other = session.get(Provider, clash.provider_id)
             local = clash.start_at.astimezone(self.ctx.timezone)
             problems.append(f"The patient is already booked at {local:%H:%M} with {other.user.full_name}.")
-        if problems and not override:
-            raise NeedsOverride(problems)
-        taken = session.scalar(
+        return problems
+
+    def _taken_by(self, provider: Provider, when: _When, ignore: int | None) -> str:
+        """Why the provider cannot take this time (another booking), or "" when free."""
+        taken = self.session.scalar(
             select(BookedSlot.appointment_id).where(
                 BookedSlot.provider_id == provider.id, BookedSlot.slot_start.in_(steps(when.start, when.end)),
                 BookedSlot.appointment_id != (ignore or 0)).limit(1))
-        if taken is not None:
-            raise SlotTaken(f"{name} already has an appointment in that time.")
+        if taken is None:
+            return ""
+        other = self.session.get(Appointment, taken)
+        zone = self.ctx.timezone
+        return (f"{provider.user.full_name} already has an appointment "
+                f"{other.start_at.astimezone(zone):%H:%M}-{other.end_at.astimezone(zone):%H:%M} in that time.")
 
-    def _current(self, session: Session, appointment_id: int, expected_version: int) -> Appointment:
-        appointment = _get(session, Appointment, appointment_id, "appointment")
-        if appointment.version != expected_version:
-            raise ConcurrentEdit("appointment")
-        return appointment
 
-    def _event(self, session: Session, appointment: Appointment, action: str, *, from_status: str = "",
-               to_status: str = "", reason: str = "", detail: str = "") -> None:
-        session.add(AppointmentEvent(
-            appointment_id=appointment.id, at=self.ctx.now(), user_id=self.ctx.actor_or_fail().user_id,
-            action=action, from_status=from_status, to_status=to_status, reason=reason, detail=detail))
+def _when(ctx: ServiceContext, day: str | dt.date, start: str | dt.time, minutes: int | str,
+          fold: int | None) -> _When:
+    date = parse_day(day)
+    try:
+        local_start = parse_time(start)
+        length = int(minutes)
+        check_steps(local_start, length)
+        begin = dt.datetime.combine(date, local_start)
+        finish = begin + dt.timedelta(minutes=length)
+        if finish.date() != date and finish.time() != dt.time(0):
+            raise TimeProblem("An appointment cannot run past midnight.")
+        start_at = local_instant(date, local_start, ctx.timezone, fold)
+        end_at = (local_instant(date, finish.time(), ctx.timezone, fold)
+                  if finish.date() == date else
+                  local_instant(finish.date(), dt.time(0), ctx.timezone))
+    except (TimeProblem, ValueError) as exc:
+        raise ValidationError({"start": str(exc) if isinstance(exc, TimeProblem) else f"Length: {exc}."}) from None
+    if end_at <= start_at:
+        raise ValidationError({"start": "The appointment must end after it starts."})
+    return _When(start_at, end_at, date, local_start, finish.time())
 
 
 def _claim(session: Session, appointment: Appointment) -> None:
@@ -279,7 +382,8 @@ def _claim(session: Session, appointment: Appointment) -> None:
         raise SlotTaken("Someone else has just booked that time: choose another.") from None
 
 
-def _get(session: Session, model, key: int | None, what: str):
+def get_or_fail(session: Session, model, key: int | None, what: str):
+    """The row, or NotFound naming what was asked for ("Choose a patient." when nothing was)."""
     row = session.get(model, key) if key is not None else None
     if row is None:
         raise NotFound(f"No {what} has id {key}." if key is not None else f"Choose a {what}.")

@@ -79,3 +79,15 @@ class NeedsOverride(OfficeError):
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = list(reasons)
         super().__init__(" ".join(self.reasons) + " Give a reason to book it anyway.")
+
+
+class SeriesConflicts(OfficeError):
+    """Dates of a recurring booking that cannot be booked; nothing of the series was saved."""
+
+    def __init__(self, conflicts: list[tuple], overridable: bool) -> None:
+        self.conflicts = list(conflicts)  # (date, message)
+        self.overridable = overridable  # every problem is one a reason may set aside
+        lines = "\n".join(f"{day:%a %m/%d/%Y}: {message}" for day, message in self.conflicts)
+        dates = len({day for day, _ in self.conflicts})
+        tail = " Give a reason to book them anyway." if overridable else " Choose another time or fewer repeats."
+        super().__init__(f"{dates} date(s) of the series cannot be booked; nothing was saved.{tail}\n{lines}")

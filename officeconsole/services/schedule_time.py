@@ -90,3 +90,30 @@ def steps(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
         out.append(at)
         at += STEP
     return out
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekdays(value: str | set[int] | list[str] | None) -> set[int]:
+    """'Mon, Wed fri' or ['mon', 'wed'] -> {0, 2, 4} (Monday = 0); empty means any day."""
+    if isinstance(value, set):
+        if any(not 0 <= day <= 6 for day in value):
+            raise TimeProblem("Weekdays are 0 (Monday) to 6 (Sunday).")
+        return value
+    names = value if isinstance(value, list) else re.split(r"[\s,;/]+", value or "")
+    days = set()
+    for name in (n.strip().lower() for n in names):
+        if not name:
+            continue
+        if name[:3] not in WEEKDAY_NAMES:
+            raise TimeProblem(f"{name!r} is not a weekday: use mon, tue, wed, thu, fri, sat or sun.")
+        days.add(WEEKDAY_NAMES.index(name[:3]))
+    return days
+
+
+def weekdays_text(days: set[int] | str) -> str:
+    """{0, 2} or '0,2' -> 'Mon Wed'; nothing -> 'any day'."""
+    if isinstance(days, str):
+        days = {int(d) for d in days.split(",") if d}
+    return " ".join(WEEKDAY_NAMES[d].title() for d in sorted(days)) or "any day"
