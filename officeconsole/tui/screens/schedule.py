@@ -1,7 +1,10 @@
 """The day's schedule: providers side by side, or one list; move through days by key.
 
 `b` books at the highlighted time and provider, `m` moves and `c` cancels the highlighted
-appointment, Enter opens the patient's record. Every rule is the booking service's.
+appointment, Enter opens the patient's record; `f` finds a free slot, `e` puts the highlighted
+patient on the waitlist for an earlier slot, `w` shows the waitlist. When a waiting request
+would fit time that is free on the day shown, a line under the counts says so. Every rule is
+the services'.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from textual.binding import Binding
 from textual.widgets import Footer, Label
 
 from officeconsole.services.booking import AppointmentView
+from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
 from officeconsole.services.schedule import DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
+from officeconsole.tui.modals.find_slot import FindSlotModal, SlotChoice
 from officeconsole.tui.modals.go_to_date import GoToDateModal
 from officeconsole.tui.modals.move_appointment import MoveAppointmentModal
+from officeconsole.tui.modals.waitlist import WaitlistModal
+from officeconsole.tui.modals.waitlist_form import WaitlistFormModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.widgets.app_header import AppHeader
@@ -41,6 +48,9 @@ class ScheduleScreen(ServiceScreen):
         Binding("b", "book", "Book"),
         Binding("m", "move", "Move"),
         Binding("c", "cancel_appointment", "Cancel appt"),
+        Binding("f", "find_slot", "Find slot"),
+        Binding("e", "earlier", "Wants earlier"),
+        Binding("w", "waitlist", "Waitlist"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -60,6 +70,7 @@ class ScheduleScreen(ServiceScreen):
         yield AppHeader()
         yield Label("", id="day-title", markup=False)
         yield Label("", id="day-counts", markup=False)
+        yield Label("", id="waitlist-line", markup=False)
         yield ScheduleGrid(id="grid")
         yield ResultsTable(id="list")
         yield Label(LEGEND, id="legend", markup=False)
@@ -79,6 +90,8 @@ class ScheduleScreen(ServiceScreen):
         service = ScheduleService(self.app.ctx)
         only = [self.provider_filter] if self.provider_filter else self.team
         self.call_service(service.day_plan, self.day, only, then=self._show, group="day", exclusive=True)
+        self.call_service(WaitlistService(self.app.ctx).waitlist_matches, self.day, then=self._matches,
+                          group="waitlist", exclusive=True)
         if not self.provider_ids:
             self.call_service(service.providers, then=self._providers, group="providers")
             self.call_service(service.types, then=self._types, group="types")
@@ -89,6 +102,18 @@ class ScheduleScreen(ServiceScreen):
 
     def _types(self, types: list[TypeRow]) -> None:
         self.types = types
+
+    def _matches(self, matches: list[WaitlistMatch]) -> None:
+        """Time free on this day that a waiting patient asked for: say so under the counts."""
+        line = self.query_one("#waitlist-line", Label)
+        line.set_class(bool(matches), "-shown")
+        if matches:
+            first = matches[0]
+            more = f" and {len(matches) - 1} more" if len(matches) > 1 else ""
+            line.update(f"⚑ Waitlist: {first.entry.patient_name} could take {first.slot.start:%H:%M} with "
+                        f"{first.slot.provider_name}{more} · press w")
+        else:
+            line.update("")
 
     def _show(self, plan: DayPlan) -> None:
         self.plan = plan
@@ -192,13 +217,55 @@ class ScheduleScreen(ServiceScreen):
         elif self.allowed("appointment.book"):
             self.app.push_screen(CancelAppointmentModal(row), self._changed("Cancelled"))
 
+    def action_find_slot(self) -> None:
+        if self.plan is None:
+            return
+        column = self.query_one("#grid", ScheduleGrid).cursor[1]
+        provider_id = self.provider_filter or (self.plan.providers[column].id if self.plan.providers else None)
+        after = max(self.plan.day, self.app.ctx.today())
+        self.app.push_screen(FindSlotModal(self.providers, self.types, provider_id, after), self._slot_chosen)
+
+    def _slot_chosen(self, choice: SlotChoice | None) -> None:
+        """Show the slot's day and open the booking form at that time, type and provider."""
+        if choice is None or not self.allowed("appointment.book"):
+            return
+        slot = choice.slot
+        if slot.start.date() != self.day:
+            self.day = slot.start.date()
+            self.load()
+        self.app.push_screen(BookingModal(self.providers, self.types, slot.provider_id, slot.start.date(),
+                                          slot.start.time(), type_id=choice.type_id), self._changed("Booked"))
+
+    def action_earlier(self) -> None:
+        row = self._selected()
+        if row is None:
+            self.app.notify("Put the cursor on the appointment the patient wants sooner, or use w then n.",
+                            markup=False)
+        elif row.status != "scheduled":
+            self.app.notify("Only a scheduled visit can be brought forward.", markup=False)
+        elif self.allowed("appointment.book"):
+            self.app.push_screen(WaitlistFormModal(self.providers, self.types, row), self._waitlisted)
+
+    def _waitlisted(self, row) -> None:
+        if row is not None:
+            self.app.notify(f"{row.patient_name} is on the waitlist for an earlier slot.", markup=False)
+            self.load()
+
+    def action_waitlist(self) -> None:
+        if self.plan is not None:
+            self.app.push_screen(WaitlistModal(self.plan.day, self.providers, self.types),
+                                 lambda changed: self.load() if changed else None)
+
     def _changed(self, verb: str):
-        def after(result: AppointmentView | None) -> None:
-            if result is not None:
-                local = result.start_at.astimezone(self.app.ctx.timezone)
-                self.app.notify(f"{verb}: {local:%a %m/%d/%Y %H:%M}", markup=False)
-                self.day = local.date() if verb != "Cancelled" else self.day
-                self.load()
+        def after(result: AppointmentView | list[AppointmentView] | None) -> None:
+            if not result:
+                return
+            first = result[0] if isinstance(result, list) else result
+            local = first.start_at.astimezone(self.app.ctx.timezone)
+            series = f" and {len(result) - 1} more in the series" if isinstance(result, list) else ""
+            self.app.notify(f"{verb}: {local:%a %m/%d/%Y %H:%M}{series}", markup=False)
+            self.day = local.date() if verb != "Cancelled" else self.day
+            self.load()
         return after
 
     @on(ScheduleGrid.Selected, "#grid")
