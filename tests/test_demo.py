@@ -72,6 +72,22 @@ def test_demo_appointments_never_overlap_and_keep_to_opening_hours(ctx, demo):
         assert local_start.weekday() < 5
 
 
+def test_demo_patients_are_never_in_two_places_at_once_and_some_wait_for_earlier(ctx, demo):
+    from officeconsole.models import WaitlistEntry
+
+    with ctx.db.read() as session:
+        rows = session.execute(select(Appointment.patient_id, Appointment.start_at, Appointment.end_at)
+                               .where(Appointment.status.not_in(("cancelled", "no_show")))
+                               .order_by(Appointment.patient_id, Appointment.start_at)).all()
+    previous: dict[int, dt.datetime] = {}
+    for patient_id, start, end in rows:
+        assert start >= previous.get(patient_id, start), "patient booked twice at once"
+        previous[patient_id] = end
+    with ctx.db.read() as session:
+        booked = session.scalars(select(WaitlistEntry.appointment_id)).all()
+    assert len(booked) == 5 and all(booked)
+
+
 def test_registering_after_the_demo_continues_the_numbering(ctx, demo):
     desk = ctx.as_actor(auth.login(ctx, "desk", DEMO_PASSWORD))
     record = PatientService(desk).register(patient_input(last_name="Afterdemo"))

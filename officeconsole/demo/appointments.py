@@ -109,8 +109,14 @@ def provider_day(rng: random.Random, plan: SchedulePlan, provider: ProviderPlan,
 
 
 def schedule(rng: random.Random, plan: SchedulePlan, first_day: dt.date, last_day: dt.date) -> Iterator[dict]:
+    """Every provider's days; a patient comes at most once a day (so never to two providers at once)."""
     day = first_day
     while day <= last_day:
+        seen: set[int] = set()
         for provider in plan.providers:
-            yield from provider_day(rng, plan, provider, day)
+            for row in provider_day(rng, plan, provider, day):
+                while row["patient_id"] in seen and len(seen) < len(plan.patient_ids):
+                    row["patient_id"] = rng.choice(plan.patient_ids)
+                seen.add(row["patient_id"])
+                yield row
         day += dt.timedelta(days=1)

@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
@@ -33,6 +33,7 @@ from officeconsole.services.errors import SetupError
 from officeconsole.services.hours import HoursService
 from officeconsole.services.identifiers import npi_with_check_digit
 from officeconsole.services.insurance import InsuranceService
+from officeconsole.services.waitlist import WaitlistInput, WaitlistService
 
 DEMO_PASSWORD = "demo-office"
 CLINIC_NAME = "Prairie View Family Medicine (demo)"
@@ -169,5 +170,26 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     hours = HoursService(as_manager)
     for provider_id, weekdays in provider_weekdays:
         hours.set_week(provider_id, {day: [("08:00", "12:00"), ("13:00", "17:00")] for day in weekdays})
+    _waitlist(as_manager, rng, now + dt.timedelta(days=10))
     return summary
+
+
+WAITLIST_NOTES = ("Can come at short notice", "Prefers mornings before work", "Call the mobile first",
+                  "Needs a ride: give a day's notice", "")
+
+
+def _waitlist(ctx: ServiceContext, rng: random.Random, after: dt.datetime) -> None:
+    """A few patients booked weeks out who would take an earlier slot, as every practice has."""
+    with ctx.db.read() as session:
+        later = session.execute(
+            select(Appointment.id, Appointment.patient_id, Appointment.provider_id, Appointment.type_id)
+            .where(Appointment.start_at > after, Appointment.status == "scheduled")
+            .order_by(Appointment.id).limit(200)).all()
+    service = WaitlistService(ctx)
+    for index, (appointment_id, patient_id, provider_id, type_id) in enumerate(rng.sample(later, min(5, len(later)))):
+        days = "" if index % 2 else " ".join(rng.sample(("mon", "tue", "wed", "thu", "fri"), 3))
+        service.add_to_waitlist(WaitlistInput(
+            patient_id=patient_id, type_id=type_id, provider_id=None if index == 3 else provider_id,
+            appointment_id=appointment_id, weekdays=days, part=rng.choice(("any", "any", "morning", "afternoon")),
+            note=WAITLIST_NOTES[index % len(WAITLIST_NOTES)]))
 
