@@ -84,18 +84,26 @@ async def _day_render(ctx: ServiceContext, username: str, password: str, presses
             await pilot.pause(0.01)
         screen = app.screen
         shown = 0
+        shown_plan = asyncio.Event()
+        show = screen._show
+
+        def _show_and_signal(plan) -> None:  # the screen's own handler, then wake the timer
+            show(plan)
+            shown_plan.set()
+
+        screen._show = _show_and_signal  # load() looks the handler up on each call
         for press in range(presses + 1):  # the first, unmeasured, warms the grid up
-            before = screen.plan
+            shown_plan.clear()
             drawn = asyncio.Event()
             start = time.perf_counter()
             app.post_message(events.Key("right_square_bracket", "]"))
-            while screen.plan is before or any(w.group == "day" and not w.is_finished for w in app.workers):
-                await asyncio.sleep(0.0005)
+            await shown_plan.wait()
             app.call_after_refresh(drawn.set)
             await drawn.wait()
             if press:
                 samples.append((time.perf_counter() - start) * 1000)
             shown = max(shown, len(screen.plan.rows))
+            await workers_done(app)  # the waitlist line's worker too, before the next press
     return samples, shown
 
 

@@ -111,19 +111,20 @@ class ScheduleScreen(ServiceScreen):
             first = matches[0]
             more = f" and {len(matches) - 1} more" if len(matches) > 1 else ""
             line.update(f"⚑ Waitlist: {first.entry.patient_name} could take {first.slot.start:%H:%M} with "
-                        f"{first.slot.provider_name}{more} · press w")
+                        f"{first.slot.provider_name}{more} · press w", layout=False)
         else:
-            line.update("")
+            line.update("", layout=False)
 
     def _show(self, plan: DayPlan) -> None:
         self.plan = plan
         who = ""
         if self.provider_filter:
             who = " · " + ", ".join(p.name for p in plan.providers)
-        self.query_one("#day-title", Label).update(f"{plan.day:%A %m/%d/%Y}{who}")
+        # Fixed-size lines (see the .tcss): a new day redraws them without a layout pass.
+        self.query_one("#day-title", Label).update(f"{plan.day:%A %m/%d/%Y}{who}", layout=False)
         self.query_one("#day-counts", Label).update(
             f"{plan.booked} booked · {plan.free_slots} free 15-min slots · {plan.arrived} arrived · "
-            f"{plan.no_shows} no-shows" + ("" if plan.providers else " · nobody works this day"))
+            f"{plan.no_shows} no-shows" + ("" if plan.providers else " · nobody works this day"), layout=False)
         grid = self.query_one("#grid", ScheduleGrid)
         grid.set_plan(plan, self.app.ctx.timezone)
         if plan.day == self.app.ctx.today():
