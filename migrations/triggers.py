@@ -1,34 +1,64 @@
-"""Triggers that make audit_event append-only on both engines (used by revisions)."""
+"""Triggers that make a table append-only on both engines (audit_event, ledger_entry)."""
 
 from __future__ import annotations
 
 from alembic import op
 
-_MESSAGE = "audit_event is append-only"
 
-
-def create_audit_guard() -> None:
+def create_append_only(table: str) -> None:
+    message = f"{table} is append-only"
     if op.get_bind().dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
-                f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
-                f"BEGIN SELECT RAISE(ABORT, '{_MESSAGE}'); END"
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
             )
         return
     op.execute(
-        "CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{_MESSAGE}'; END $$"
+        f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
     )
     op.execute(
-        "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
     )
+
+
+def drop_append_only(table: str) -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+        return
+    op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+    op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
+
+
+def create_audit_guard() -> None:
+    create_append_only("audit_event")
 
 
 def drop_audit_guard() -> None:
+    drop_append_only("audit_event")
+
+
+def add_reference_column(table: str, column: str, target: str, name: str) -> None:
+    """A nullable integer column pointing at `target.id`, without rebuilding `table`.
+
+    SQLite's batch mode would copy the table and drop the original, which its own
+    dependants' foreign keys forbid; a plain ADD COLUMN with a named REFERENCES works.
+    """
+    import sqlalchemy as sa
+
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
-        return
-    op.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event")
-    op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER CONSTRAINT {name} REFERENCES {target} (id)")
+    else:
+        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+        op.create_foreign_key(name, table, target, [column], ["id"])
+
+
+def drop_reference_column(table: str, column: str, name: str) -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")  # SQLite 3.35+, no rebuild
+    else:
+        op.drop_constraint(name, table, type_="foreignkey")
+        op.drop_column(table, column)

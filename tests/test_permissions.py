@@ -20,11 +20,17 @@ from officeconsole.services.permissions import PERMISSIONS
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.services.slot_finder import SlotFinder, SlotQuery
 from officeconsole.services.waitlist import WaitlistInput, WaitlistService
+from officeconsole.services.checkin import CheckInInput, CheckInService
+from officeconsole.services.flow import FlowService
+from officeconsole.services.ledger import LedgerService, PaymentInput
+from officeconsole.services.receipts import ReceiptService
+from officeconsole.services.rooms import RoomService
 
 from tests.factories import PASSWORD, patient_input, register
 
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
-            ScheduleService, SlotFinder, WaitlistService]
+            ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
+            ReceiptService, RoomService]
 
 
 def entry_points():
@@ -49,6 +55,12 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "move": (999, 1, day, "10:00"), "cancel": (999, 1, "patient_cancelled"), "history": (999,),
         "add_to_waitlist": (WaitlistInput(patient_id, 999),), "waiting": (), "remove_from_waitlist": (999, 1),
         "waitlist_matches": (day,), "take_slot": (999, 1, provider_id, dt.datetime(2026, 12, 1, 15, tzinfo=dt.UTC)),
+        "view": (999,), "check_in": (CheckInInput(999, 1),), "check_out": (999, 1), "walk_in": (patient_id, provider_id, 999),
+        "board": (day,), "changes": (day, 0), "timeline": (day,), "advance": (999, 1), "undo": (999, 1),
+        "mark_no_show": (999, 1), "post_payment": (PaymentInput(patient_id, "10", "cash", request_key=f"k-{name}-{patient_id}"),),
+        "void_payment": (999, "mistake", "v-" + name), "account": (patient_id,), "entry": (999,),
+        "receipt": (999,), "receipt_pdf": (999,), "rooms": (), "add_room": ("Room " + name + str(patient_id),),
+        "retire_room": (999,), "set_wait_threshold": (20,),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

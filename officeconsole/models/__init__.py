@@ -4,7 +4,9 @@ from officeconsole.db.base import Base
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
+from officeconsole.models.rooms import Room
 from officeconsole.models.hours import Holiday, ScheduleException, WorkingHours
+from officeconsole.models.ledger import LedgerEntry
 from officeconsole.models.scheduling import (
     Appointment,
     AppointmentEvent,
@@ -27,9 +29,11 @@ __all__ = [
     "Counter",
     "Holiday",
     "InsurancePolicy",
+    "LedgerEntry",
     "Patient",
     "Payer",
     "Provider",
+    "Room",
     "ScheduleException",
     "User",
     "WaitlistEntry",

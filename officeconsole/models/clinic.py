@@ -27,6 +27,8 @@ class ClinicSettings(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     # {"mon": ["08:00", "17:00"], ..., "sun": null}
     opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The flow board colours a patient who has waited longer than this.
+    wait_threshold_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -66,6 +66,7 @@ class Patient(Base):
     preferred_contact: Mapped[str] = mapped_column(String(10), default=ContactPreference.PHONE)
     status: Mapped[str] = mapped_column(String(10), default=PatientStatus.ACTIVE)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
+    privacy_notice_on: Mapped[dt.date | None] = mapped_column(Date)  # acknowledgement signed
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -111,6 +112,10 @@ class InsurancePolicy(Base):
     effective_from: Mapped[dt.date] = mapped_column(Date)
     effective_to: Mapped[dt.date | None] = mapped_column(Date)
     copay: Mapped[Decimal | None]
+    # Last confirmed with the payer or the card, by whom and how (card, phone, portal, eligibility).
+    verified_at: Mapped[dt.datetime | None]
+    verified_how: Mapped[str] = mapped_column(String(12), default="")
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 

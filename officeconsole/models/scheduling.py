@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from officeconsole.db.base import Base
@@ -47,6 +47,10 @@ class Appointment(Base):
         Index("ix_appointment_provider_start", "provider_id", "start_at"),
         Index("ix_appointment_patient_start", "patient_id", "start_at"),
         Index("ix_appointment_start", "start_at"),
+        # One patient per exam room: a room is free again once its patient is checked out.
+        Index("uq_appointment_room_in_use", "room_id", unique=True,
+              sqlite_where=text("status IN ('roomed', 'with_provider')"),
+              postgresql_where=text("status IN ('roomed', 'with_provider')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +64,10 @@ class Appointment(Base):
     # Why a rule (working hours, the past, the patient's other booking) was set aside.
     override_reason: Mapped[str] = mapped_column(String(200), default="")
     series_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_series.id"), index=True)
+    # The flow through the clinic today (the events hold the full story; these are for the board).
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"))
+    arrived_at: Mapped[dt.datetime | None]
+    status_at: Mapped[dt.datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from officeconsole.models import ClinicSettings, Counter
@@ -66,9 +67,14 @@ def next_number(session: Session, name: str, start: int = 1) -> int:
         select(Counter).where(Counter.name == name).with_for_update()
     ).scalar_one_or_none()
     if counter is None:
-        counter = Counter(name=name, next_value=start)
-        session.add(counter)
-        session.flush()
+        try:
+            with session.begin_nested():  # two first-ever numbers at once: one insert wins
+                session.add(Counter(name=name, next_value=start))
+        except IntegrityError:
+            pass
+        counter = session.execute(
+            select(Counter).where(Counter.name == name).with_for_update()
+        ).scalar_one()
     value = counter.next_value
     counter.next_value = value + 1
     session.flush()

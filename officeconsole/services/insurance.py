@@ -44,6 +44,8 @@ class PolicyView:
     effective_from: dt.date
     effective_to: dt.date | None
     copay: Decimal | None
+    verified_at: dt.datetime | None = None  # UTC
+    verified_how: str = ""
 
     @property
     def rank_label(self) -> str:
@@ -60,6 +62,7 @@ def policy_view(policy: InsurancePolicy) -> PolicyView:
         group_number=policy.group_number, subscriber_name=policy.subscriber_name,
         subscriber_dob=policy.subscriber_dob, relationship=policy.subscriber_relationship,
         effective_from=policy.effective_from, effective_to=policy.effective_to, copay=policy.copay,
+        verified_at=policy.verified_at, verified_how=policy.verified_how,
     )
 
 

@@ -104,6 +104,7 @@ class PatientRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
     policies: list[PolicyView] = field(default_factory=list)
+    privacy_notice_on: dt.date | None = None
 
     @property
     def display_name(self) -> str:
@@ -194,6 +195,7 @@ def _record(p: Patient) -> PatientRecord:
         address_line2=p.address_line2, city=p.city, state=p.state, postal_code=p.postal_code,
         preferred_contact=p.preferred_contact, status=p.status, created_at=p.created_at,
         updated_at=p.updated_at, policies=[policy_view(pol) for pol in p.policies],
+        privacy_notice_on=p.privacy_notice_on,
     )
 
 

@@ -30,6 +30,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "schedule.view": ALL_ROLES,
     "appointment.book": _CLINICAL_DESK,
     "schedule.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    "patient.checkin": frozenset({Role.FRONT_DESK, Role.MANAGER, Role.ADMIN}),
+    "flow.view": ALL_ROLES,
+    "flow.update": _CLINICAL_DESK,
+    "payment.post": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "payment.void": frozenset({Role.MANAGER, Role.ADMIN}),
+    "account.view": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "clinic.manage": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -45,6 +52,13 @@ DESCRIPTIONS: dict[str, str] = {
     "schedule.view": "see the schedule",
     "appointment.book": "book, move or cancel appointments",
     "schedule.manage": "change working hours and holidays",
+    "patient.checkin": "check patients in or out",
+    "flow.view": "see the flow board",
+    "flow.update": "move patients through the clinic",
+    "payment.post": "take payments",
+    "payment.void": "void payments",
+    "account.view": "see patient accounts",
+    "clinic.manage": "change clinic settings and rooms",
 }
 
 F = TypeVar("F", bound=Callable)

@@ -1,0 +1,96 @@
+"""Receipts for payments taken at the desk: the same lines as text (screen, CLI) and as PDF.
+
+The PDF is drawn with fpdf2 (pure Python, no system libraries); it uses the core Helvetica
+font, so names are reduced to Latin-1 where a character has no equivalent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from officeconsole.models import ClinicSettings, LedgerEntry, Patient
+from officeconsole.services import audit
+from officeconsole.services.booking import get_or_fail
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.ledger import LedgerService
+from officeconsole.services.money import money
+from officeconsole.services.permissions import requires
+from officeconsole.services.text import format_phone
+
+
+@dataclass(frozen=True)
+class Receipt:
+    number: str
+    clinic: list[str]  # name, address, phone
+    lines: list[tuple[str, str]]  # label, value
+
+    def text(self) -> str:
+        width = max(len(label) for label, _ in self.lines)
+        body = "\n".join(f"{label:<{width}}  {value}" for label, value in self.lines)
+        return "\n".join(self.clinic) + f"\n\nRECEIPT {self.number}\n\n" + body + "\n"
+
+
+class ReceiptService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("account.view")
+    def receipt(self, entry_id: int) -> Receipt:
+        """A payment's receipt, with the account balance as it stood after it."""
+        entry = LedgerService(self.ctx).entry(entry_id)
+        if entry.receipt_number is None:
+            raise ValidationError({"entry": "Only a payment has a receipt."})
+        with self.ctx.db.write() as session:
+            clinic = session.get(ClinicSettings, 1)
+            patient = get_or_fail(session, Patient, entry.patient_id, "patient")
+            posted = session.get(LedgerEntry, entry.id)
+            balance = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                LedgerEntry.patient_id == entry.patient_id,
+                (LedgerEntry.posted_at < posted.posted_at)
+                | ((LedgerEntry.posted_at == posted.posted_at) & (LedgerEntry.id <= posted.id))))
+            audit.record(session, self.ctx.now(), self.ctx.actor, "receipt.view", entity="ledger_entry",
+                         entity_id=entry.id, patient_id=patient.id, summary=entry.receipt_number)
+            address = ", ".join(p for p in (clinic.address_line1, clinic.city,
+                                            f"{clinic.state} {clinic.postal_code}".strip()) if p)
+            lines = [
+                ("Date", f"{entry.posted_at:%m/%d/%Y %H:%M}"),
+                ("Patient", f"{patient.last_name}, {patient.first_name} (MRN {patient.mrn})"),
+                ("For", entry.memo),
+                ("Amount paid", money(entry.received)),
+                ("Method", entry.method.title() + (f" {entry.reference}" if entry.reference else "")),
+                ("Received by", entry.posted_by),
+                ("Balance after", money(Decimal(balance).quantize(Decimal("0.01")))),
+            ]
+            if entry.voided:
+                lines.append(("Status", "VOIDED"))
+            return Receipt(entry.receipt_number, [clinic.name, address, format_phone(clinic.phone)], lines)
+
+    @requires("account.view")
+    def receipt_pdf(self, entry_id: int) -> bytes:
+        receipt = self.receipt(entry_id)
+        from fpdf import FPDF
+
+        pdf = FPDF(format="letter")
+        pdf.set_title(f"Receipt {receipt.number}")
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 16)
+        pdf.cell(0, 10, _latin1(receipt.clinic[0]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        for line in receipt.clinic[1:]:
+            pdf.cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(6)
+        pdf.set_font("Helvetica", "B", 14)
+        pdf.cell(0, 10, f"Receipt {receipt.number}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        for label, value in receipt.lines:
+            pdf.cell(45, 7, _latin1(label))
+            pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
