@@ -6,6 +6,7 @@ from officeconsole.cli.root import app
 from officeconsole.cli.audit import audit_app
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
+from officeconsole.cli.flow import flow, room_app
 from officeconsole.cli.info import info
 from officeconsole.cli.payers import payer_app
 from officeconsole.cli.schedule import schedule_app
@@ -13,10 +14,12 @@ from officeconsole.cli.users import user_app
 
 app.command("info")(info)
 app.command("demo")(demo)
+app.command("flow")(flow)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(payer_app, name="payer")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(room_app, name="room")
 
 __all__ = ["app"]

@@ -14,9 +14,11 @@ from sqlalchemy import select, update
 
 from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
+from officeconsole.demo.flow import visit_flow
 from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
 from officeconsole.models import (
     Appointment,
+    AppointmentEvent,
     AppointmentType,
     BookedSlot,
     ClinicSettings,
@@ -24,6 +26,7 @@ from officeconsole.models import (
     InsurancePolicy,
     Patient,
     Provider,
+    Room,
 )
 from officeconsole.models.enums import Role
 from officeconsole.services import audit, auth
@@ -139,6 +142,12 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
             session.add(provider)
             session.flush()
             provider_plans.append(ProviderPlan(provider.id, frozenset(weekdays), rng.uniform(0.7, 0.85)))
+        room_ids = []
+        for order, name in enumerate(ROOMS, start=1):
+            room = Room(name=name, sort_order=order, active=True)
+            session.add(room)
+            session.flush()
+            room_ids.append(room.id)
         type_plans = []
         for name, minutes, colour, new_patient, weight in APPOINTMENT_TYPES:
             kind = AppointmentType(name=name, default_minutes=minutes, colour=colour, new_patient=new_patient)
@@ -158,10 +167,13 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
                             desk_ids, ctx.timezone, now)
         rows = schedule(rng, plan, today - dt.timedelta(days=days_back), today + dt.timedelta(days=days_ahead))
         appointment_id = next_id(session, Appointment)
+        free_rooms = list(room_ids)
         for batch in chunks(rows, 2000):
             for row in batch:
                 row["id"], appointment_id = appointment_id, appointment_id + 1
+            events = list(visit_flow(rng, batch, now, free_rooms))
             summary.appointments += insert_rows(session, Appointment, batch)
+            insert_rows(session, AppointmentEvent, events)
             insert_rows(session, BookedSlot, list(slot_rows(batch, now)))
         sync_sequences(session, (Patient, InsurancePolicy, Appointment))
         audit.record(session, now, manager, "demo.generate", entity="clinic", entity_id=1,
@@ -173,6 +185,8 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     _waitlist(as_manager, rng, now + dt.timedelta(days=10))
     return summary
 
+
+ROOMS = ("Exam 1", "Exam 2", "Exam 3", "Exam 4", "Exam 5", "Procedure")
 
 WAITLIST_NOTES = ("Can come at short notice", "Prefers mornings before work", "Call the mobile first",
                   "Needs a ride: give a day's notice", "")
