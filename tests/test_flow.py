@@ -245,7 +245,7 @@ def test_receipt_text_and_pdf(ctx, desk_ctx, today):
     receipt = ReceiptService(desk_ctx).receipt(posted.id)
     body = receipt.text()
     assert f"RECEIPT {posted.receipt_number}" in body and "$25.00" in body and "Card 4242" in body
-    assert "Balance after" in body and "-$25.00" in body
+    assert "Balance after" in body and "-$25.00 (credit)" in body
     pdf = ReceiptService(desk_ctx).receipt_pdf(posted.id)
     assert pdf.startswith(b"%PDF") and len(pdf) > 500
 

@@ -137,6 +137,9 @@ class PeopleGenerator:
             "preferred_contact": contact.value,
             "status": (PatientStatus.INACTIVE if rng.random() < 0.03 else PatientStatus.ACTIVE).value,
             "merged_into_id": None,
+            # Most established patients signed the privacy notice at their first visit.
+            "privacy_notice_on": min(self.today, (created + dt.timedelta(days=rng.randint(0, 30))).date())
+            if rng.random() < 0.85 else None,
             "created_at": created,
             "updated_at": created,
             "version": 1,
@@ -167,7 +170,7 @@ class PeopleGenerator:
             end = min(self.today - dt.timedelta(days=rng.randint(1, 200)), start + dt.timedelta(days=400))
             end = max(end, start)
         copay = Decimal(rng.choice(plan.copays)) if plan.copays and rank == 1 else None
-        return {
+        row = {
             "id": policy_id,
             "patient_id": patient["id"],
             "payer_id": plan.id,
@@ -180,9 +183,17 @@ class PeopleGenerator:
             "effective_from": start,
             "effective_to": end,
             "copay": copay,
+            # Most were confirmed at a recent visit; some not for months, some never.
+            "verified_at": self.now - dt.timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 600))
+            if rng.random() < 0.75 else None,
+            "verified_how": rng.choice(("card", "card", "eligibility", "phone", "portal")),
+            "verified_by_id": None,
             "created_at": patient["created_at"],
             "version": 1,
         }
+        if row["verified_at"] is None:
+            row["verified_how"] = ""
+        return row
 
     def policies_for(self, patient: dict, plans: list[PayerPlan], next_id: int) -> list[dict]:
         """Primary (and sometimes secondary) cover: Medicare from 65, Medicaid or an employer plan before."""

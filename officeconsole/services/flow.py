@@ -94,8 +94,9 @@ class FlowBoard:
 
 @dataclass(frozen=True)
 class FlowChanges:
-    rows: list[FlowRow]  # the appointments touched since, as they are now
+    rows: list[FlowRow]  # the appointments touched since, as they are now (if still on the board)
     last_event_id: int
+    touched: frozenset[int] = frozenset()  # every appointment touched: one missing from rows left the board
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class FlowService:
             start, end = day_bounds(day, self.ctx)
             rows = Flow(self.ctx, session).rows(Appointment.id.in_(touched), Appointment.start_at >= start,
                                                 Appointment.start_at < end) if touched else []
-            return FlowChanges(rows, last)
+            return FlowChanges(rows, last, frozenset(touched))
 
     @requires("flow.view")
     def timeline(self, day: dt.date) -> tuple[list[TimelineRow], list[ProviderWaits]]:

@@ -63,7 +63,7 @@ class ReceiptService:
                 ("Amount paid", money(entry.received)),
                 ("Method", entry.method.title() + (f" {entry.reference}" if entry.reference else "")),
                 ("Received by", entry.posted_by),
-                ("Balance after", money(Decimal(balance).quantize(Decimal("0.01")))),
+                ("Balance after", _balance(Decimal(balance).quantize(Decimal("0.01")))),
             ]
             if entry.voided:
                 lines.append(("Status", "VOIDED"))
@@ -90,6 +90,10 @@ class ReceiptService:
             pdf.cell(45, 7, _latin1(label))
             pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
         return bytes(pdf.output())
+
+
+def _balance(amount: Decimal) -> str:
+    return money(amount) + (" (credit)" if amount < 0 else " (owed)" if amount > 0 else "")
 
 
 def _latin1(text: str) -> str:

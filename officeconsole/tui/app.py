@@ -46,6 +46,8 @@ class OfficeApp(App):
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("f2", "schedule", "Schedule"),
+        Binding("f3", "check_in", "Check-in"),
+        Binding("f4", "flow_board", "Flow board"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -178,20 +180,37 @@ class OfficeApp(App):
         yield SystemCommand("Register a new patient", "Open a blank registration form",
                             self.new_patient)
         yield SystemCommand("Schedule", "Today's appointments for every provider (F2)", self.action_schedule)
+        yield SystemCommand("Check-in", "Check patients in and out, walk-ins (F3)", self.action_check_in)
+        yield SystemCommand("Flow board", "Who is waiting, roomed, with a provider, and for how long (F4)",
+                            self.action_flow_board)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
     def action_schedule(self) -> None:
         """Open the day's schedule over the current screen (or go back to it)."""
         from officeconsole.tui.screens.schedule import ScheduleScreen
 
+        self._open_top(ScheduleScreen)
+
+    def action_check_in(self) -> None:
+        from officeconsole.tui.screens.check_in import CheckInScreen
+
+        self._open_top(CheckInScreen)
+
+    def action_flow_board(self) -> None:
+        from officeconsole.tui.screens.flow_board import FlowBoardScreen
+
+        self._open_top(FlowBoardScreen)
+
+    def _open_top(self, kind: type[Screen]) -> None:
+        """Go back to the open screen of this kind, or open one over the current screen."""
         if self.ctx is None or self.ctx.actor is None:
             return
         for index, screen in enumerate(self.screen_stack):
-            if isinstance(screen, ScheduleScreen):
+            if isinstance(screen, kind):
                 while len(self.screen_stack) > index + 1:
                     self.pop_screen()
                 return
-        self.push_screen(ScheduleScreen())
+        self.push_screen(kind())
 
     def go_patients(self) -> None:
         from officeconsole.tui.screens.patients import PatientsScreen

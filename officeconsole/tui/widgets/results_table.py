@@ -45,6 +45,7 @@ class ResultsTable(ScrollView, can_focus=True):
     ResultsTable > .results-table--header { text-style: bold; background: $panel; color: $foreground; }
     ResultsTable > .results-table--odd-row { background: $surface-lighten-1 20%; }
     ResultsTable > .results-table--cursor { background: $block-cursor-blurred-background; }
+    ResultsTable > .results-table--flagged { color: $warning; text-style: bold; }
     ResultsTable:focus > .results-table--cursor {
         background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
     }
@@ -53,6 +54,7 @@ class ResultsTable(ScrollView, can_focus=True):
         "results-table--header",
         "results-table--odd-row",
         "results-table--cursor",
+        "results-table--flagged",
     }
     BINDINGS = [
         Binding("up", "cursor_up", "Up", show=False),
@@ -85,6 +87,7 @@ class ResultsTable(ScrollView, can_focus=True):
         self._lines: dict[int, str] = {}  # laid out on first draw
         self._header = ""
         self._styles: dict[str, Style] = {}
+        self._flagged: set[int] = set()
 
     # ----- content -------------------------------------------------------------------
     def set_columns(self, columns: list[Column]) -> None:
@@ -93,8 +96,11 @@ class ResultsTable(ScrollView, can_focus=True):
         self._lines = {}
         self._resize()
 
-    def set_rows(self, rows: list[tuple[str, tuple[str, ...]]], cursor: int = 0) -> None:
-        """Replace every row at once (one redraw); each row is (key, cells)."""
+    def set_rows(self, rows: list[tuple[str, tuple[str, ...]]], cursor: int = 0,
+                 flagged: set[int] | frozenset[int] = frozenset()) -> None:
+        """Replace every row at once (one redraw); each row is (key, cells). `flagged` rows
+        are drawn in the warning colour (their cells should say why, too: never colour alone)."""
+        self._flagged = set(flagged)
         self._keys = [key for key, _ in rows]
         self._cells = [tuple(cells) for _, cells in rows]
         self._lines = {}
@@ -193,6 +199,8 @@ class ResultsTable(ScrollView, can_focus=True):
                 text = self._lines[index] = self._layout(self._cells[index])
             if index == self.cursor_row:
                 style = self._style("results-table--cursor")
+            elif index in self._flagged:
+                style = self._style("results-table--flagged")
             elif index % 2:
                 style = self._style("results-table--odd-row")
             else:

@@ -1,0 +1,145 @@
+"""The check-in form: confirm contact details, insurance, the privacy notice, take the copay.
+
+Everything on it is saved in one step (Ctrl+S) by the check-in service, with the arrival:
+a refused amount or a second console that got there first leaves nothing half-done. The
+payment carries this form's one-time key, so a double press never takes the money twice.
+"""
+
+from __future__ import annotations
+
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Label, Static
+
+from officeconsole.models.ledger import PaymentMethod
+from officeconsole.services.checkin import CheckInInput, CheckInService, CheckInView, VerifiedHow
+from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.flow import FlowRow
+from officeconsole.services.ledger import PaymentInput, new_request_key
+from officeconsole.services.money import money
+from officeconsole.tui.screens.base import ServiceModal
+from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.tick_box import TickBox
+
+CONTACT_WORDS = {"phone": "phone call", "sms": "text message", "email": "e-mail", "mail": "letter"}
+
+
+class CheckInModal(ServiceModal[FlowRow | None]):
+    CSS_PATH = "check_in_form.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Check in", priority=True),
+        Binding("ctrl+e", "edit_patient", "Edit details", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, appointment_id: int) -> None:
+        super().__init__()
+        self.appointment_id = appointment_id
+        self.view: CheckInView | None = None
+        self.request_key = new_request_key()  # one per opening of the form
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="checkin-box"):
+            yield Label("Check in", id="checkin-title", markup=False)
+            yield Label("", id="checkin-error", markup=False)
+            with VerticalScroll(id="checkin-body"):
+                yield Static("Loading…", id="checkin-contact", markup=False)
+                yield Static("", id="checkin-insurance", markup=False)
+                with Horizontal(id="checkin-verify"):
+                    yield TickBox("Insurance confirmed today", id="verify", compact=True)
+                    yield select_field("How", "verified_how", [(h.label, h.value) for h in VerifiedHow],
+                                       VerifiedHow.CARD.value)
+                yield Static("", id="checkin-privacy", markup=False)
+                yield TickBox("Privacy notice signed today", id="privacy", compact=True)
+                yield Static("", id="checkin-money", markup=False)
+                with Grid(id="checkin-payment"):
+                    yield text_field("Amount", "amount", "", placeholder="blank: no payment now", max_length=12)
+                    yield select_field("Method", "method", [(m.label, m.value) for m in PaymentMethod],
+                                       PaymentMethod.CARD.value)
+                    yield text_field("Reference", "reference", "", placeholder="card last 4 / check no.",
+                                     max_length=60)
+                    yield text_field("For", "memo", "Copay", max_length=200)
+            yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        self.call_service(CheckInService(self.app.ctx).view, self.appointment_id, then=self._show,
+                          on_error=self._refused, group="load", exclusive=True)
+
+    def _show(self, view: CheckInView) -> None:
+        first = self.view is None
+        self.view = view
+        p, v = view.patient, view.visit
+        today = self.app.ctx.today()
+        self.query_one("#checkin-title", Label).update(
+            f"Check in {p.display_name} · MRN {p.mrn} · born {p.dob:%m/%d/%Y} ({p.age_on(today)}) · "
+            f"{v.start:%H:%M} {v.type_name} with {v.provider_name}")
+        address = ", ".join(x for x in (p.address_line1, p.address_line2, p.city,
+                                         f"{p.state} {p.postal_code}".strip()) if x)
+        self.query_one("#checkin-contact", Static).update(
+            f"Phone {p.phone_display or '-'} · e-mail {p.email or '-'} · prefers {CONTACT_WORDS.get(p.preferred_contact, p.preferred_contact)}\n"
+            f"Address {address or '-'}   (Ctrl+E edits these details)")
+        lines = []
+        for check in view.policies:
+            pol = check.policy
+            verified = (f"verified {pol.verified_at.astimezone(self.app.ctx.timezone):%m/%d/%Y} ({pol.verified_how})"
+                        if pol.verified_at else "never verified")
+            flag = f"  ⚠ {check.problem}" if check.problem else "  ✓ current"
+            copay = f" · copay {money(pol.copay)}" if pol.copay is not None else ""
+            lines.append(f"{pol.rank_label}: {pol.payer_name} · member {pol.member_id}{copay} · {verified}{flag}")
+        self.query_one("#checkin-insurance", Static).update(
+            "Insurance\n" + ("\n".join(lines) if lines else "  No insurance on file: self-pay."))
+        signed = p.privacy_notice_on
+        self.query_one("#checkin-privacy", Static).update(
+            f"Privacy notice: signed {signed:%m/%d/%Y}" if signed else "Privacy notice: not on file ⚠")
+        self.query_one("#checkin-money", Static).update(
+            f"Account balance {money(view.balance)} · copay due {money(view.copay_due)}"
+            + (f" · already paid for this visit {money(view.paid_for_visit)}" if view.paid_for_visit else ""))
+        self.query_one("#checkin-verify").display = bool(view.policies)
+        if first:
+            needs_check = any(not c.ok and c.policy.active_on(today) for c in view.policies)
+            self.query_one("#verify", TickBox).value = needs_check
+            self.query_one("#privacy", TickBox).value = signed is None
+            if view.copay_due and not view.paid_for_visit:
+                self.query_one("#amount").value = f"{view.copay_due:.2f}"
+            self.query_one("#amount").focus()
+
+    def action_save(self) -> None:
+        if self.view is None:
+            return
+        typed = values(self)
+        today = self.app.ctx.today()
+        active = [c.policy.id for c in self.view.policies if c.policy.active_on(today)]
+        payment = None
+        if typed.get("amount", "").strip():
+            payment = PaymentInput(amount=typed["amount"], method=typed.get("method", "card"),
+                                   reference=typed.get("reference", ""), memo=typed.get("memo", "Copay"),
+                                   request_key=self.request_key)
+        data = CheckInInput(
+            self.view.visit.appointment_id, self.view.visit.version,
+            verify_policy_ids=active if self.query_one("#verify", TickBox).value else [],
+            verified_how=typed.get("verified_how", VerifiedHow.CARD.value),
+            privacy_signed=self.query_one("#privacy", TickBox).value, payment=payment)
+        self.call_service(CheckInService(self.app.ctx).check_in, data, then=self.dismiss, on_error=self._refused,
+                          group="save", exclusive=True)
+
+    def _refused(self, exc: OfficeError) -> None:
+        if isinstance(exc, ValidationError):
+            show_errors(self, exc.errors)
+        self.query_one("#checkin-error", Label).update(exc.message)
+
+    def action_edit_patient(self) -> None:
+        if self.view is None or not self.allowed("patient.update"):
+            return
+        from officeconsole.tui.screens.patient_form import PatientFormScreen
+
+        self.app.push_screen(PatientFormScreen(self.view.patient), lambda saved: self.load() if saved else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+

@@ -1,0 +1,159 @@
+"""Check-in (F3): today's appointments, filtered as you type; Enter checks the patient in.
+
+`k` registers a walk-in (find the patient, pick provider and type; the first free time today
+is booked and the check-in form opens), `o` checks a patient out, `p` cycles providers.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Label
+
+from officeconsole.services.booking import AppointmentView
+from officeconsole.services.flow import FlowBoard, FlowRow, FlowService, status_label
+from officeconsole.tui.modals.check_in_form import CheckInModal
+from officeconsole.tui.modals.check_out import CheckOutModal
+from officeconsole.tui.modals.walk_in import WalkInModal
+from officeconsole.tui.screens.base import ServiceScreen
+from officeconsole.tui.widgets.app_header import AppHeader
+from officeconsole.tui.widgets.results_table import Column, ResultsTable
+from officeconsole.tui.widgets.schedule_grid import SYMBOLS
+
+IN_CLINIC = ("arrived", "roomed", "with_provider")
+
+
+class CheckInScreen(ServiceScreen):
+    CSS_PATH = "check_in.tcss"
+    AUTO_FOCUS = "#visits"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("p", "next_provider", "Provider"),
+        Binding("k", "walk_in", "Walk-in"),
+        Binding("o", "check_out", "Check out"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: FlowBoard | None = None
+        self.shown: list[FlowRow] = []
+        self.provider_filter: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader()
+        yield Label("", id="checkin-title", markup=False)
+        yield Input(placeholder="Filter by patient name or MRN (/)", id="filter", compact=True)
+        yield ResultsTable(id="visits")
+        yield Label("Enter: check in · k: walk-in · o: check out", id="checkin-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#visits", ResultsTable).set_columns([
+            Column("Time", 5), Column("Patient", 26), Column("MRN", 8), Column("Provider", 18), Column("Type", 16),
+            Column("Status", 16)])
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.app.refresh_header(self)
+        if self.board is not None:
+            self.load()
+
+    def load(self) -> None:
+        self.call_service(FlowService(self.app.ctx).board, self.app.ctx.today(), then=self._show, group="load",
+                          exclusive=True)
+
+    def _show(self, board: FlowBoard) -> None:
+        self.board = board
+        self._fill()
+
+    def _fill(self) -> None:
+        if self.board is None:
+            return
+        wanted = self.query_one("#filter", Input).value.strip().lower()
+        rows = [r for r in self.board.rows
+                if (self.provider_filter in (None, r.provider_id))
+                and (not wanted or wanted in r.patient_name.lower() or wanted == r.mrn)]
+        self.shown = rows
+        providers = {r.provider_id: r.provider_name for r in self.board.rows}
+        who = f" · {providers.get(self.provider_filter, '')}" if self.provider_filter else ""
+        waiting = sum(r.status == "scheduled" for r in self.board.rows)
+        self.query_one("#checkin-title", Label).update(
+            f"Check-in · {self.board.day:%A %m/%d/%Y}{who} · {waiting} still to arrive", layout=False)
+        table = self.query_one("#visits", ResultsTable)
+        key = table.key_at(table.cursor_row) if table.row_count else None
+        keys = [str(r.appointment_id) for r in rows]
+        table.set_rows([(str(r.appointment_id), (
+            f"{r.start:%H:%M}", r.patient_name, r.mrn, r.provider_name, r.type_name,
+            f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}")) for r in rows],
+            cursor=keys.index(key) if key in keys else 0)
+
+    @on(Input.Changed, "#filter")
+    def _filtered(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#filter")
+    def _to_list(self) -> None:
+        self.query_one("#visits", ResultsTable).focus()
+
+    def _current(self) -> FlowRow | None:
+        table = self.query_one("#visits", ResultsTable)
+        if not table.row_count:
+            return None
+        key = table.key_at(table.cursor_row)
+        return next((r for r in self.shown if str(r.appointment_id) == key), None)
+
+    # ----- actions -------------------------------------------------------------------
+    @on(ResultsTable.Selected, "#visits")
+    def _check_in(self) -> None:
+        row = self._current()
+        if row is None or not self.allowed("patient.checkin"):
+            return
+        if row.status != "scheduled":
+            self.app.notify(f"{row.patient_name} is {status_label(row.status).lower()} already.", markup=False)
+            return
+        self.app.push_screen(CheckInModal(row.appointment_id), self._checked_in)
+
+    def _checked_in(self, row: FlowRow | None) -> None:
+        if row is not None:
+            at = row.arrived_at.astimezone(self.app.ctx.timezone) if row.arrived_at else None
+            self.app.notify(f"{row.patient_name} checked in" + (f" at {at:%H:%M}." if at else "."), markup=False)
+            self.load()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_next_provider(self) -> None:
+        if self.board is None:
+            return
+        ids = list(dict.fromkeys(r.provider_id for r in sorted(self.board.rows, key=lambda r: r.provider_name)))
+        if not ids:
+            return
+        if self.provider_filter is None:
+            self.provider_filter = ids[0]
+        else:
+            index = ids.index(self.provider_filter) + 1 if self.provider_filter in ids else len(ids)
+            self.provider_filter = ids[index] if index < len(ids) else None
+        self._fill()
+
+    def action_walk_in(self) -> None:
+        if self.allowed("patient.checkin"):
+            self.app.push_screen(WalkInModal(), self._walked_in)
+
+    def _walked_in(self, booked: AppointmentView | None) -> None:
+        if booked is not None:
+            self.load()
+            self.app.push_screen(CheckInModal(booked.id), self._checked_in)
+
+    def action_check_out(self) -> None:
+        row = self._current()
+        if row is None or not self.allowed("patient.checkin"):
+            return
+        if row.status not in IN_CLINIC:
+            self.app.notify("Only a patient who is in the clinic can be checked out.", markup=False)
+            return
+        self.app.push_screen(CheckOutModal(row), lambda done: self.load() if done else None)
+
+    def action_back(self) -> None:
+        self.dismiss()
