@@ -1,0 +1,179 @@
+"""Check-in, the flow board and check-out, driven by keyboard the way the front desk works."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from textual.widgets import Label
+
+from officeconsole.models import LedgerEntry
+from officeconsole.services.booking import BookingInput
+from officeconsole.services.checkin import CheckInInput, CheckInService
+from officeconsole.services.insurance import InsuranceService, PolicyInput
+from officeconsole.services.rooms import RoomService
+from officeconsole.tui.modals.check_in_form import CheckInModal
+from officeconsole.tui.modals.check_out import CheckOutModal
+from officeconsole.tui.modals.receipt import ReceiptModal
+from officeconsole.tui.modals.room_picker import RoomPickerModal
+from officeconsole.tui.modals.walk_in import WalkInModal
+from officeconsole.tui.screens.check_in import CheckInScreen
+from officeconsole.tui.screens.flow_board import POLL_SECONDS, FlowBoardScreen
+from officeconsole.tui.widgets.results_table import ResultsTable
+
+from tests.conftest import NOW
+from tests.factories import register
+from tests.tui.conftest import login, settle, type_text
+
+
+def _text(screen, selector: str) -> str:
+    return str(screen.query_one(selector, Label).render())
+
+
+def _clinic_day(sched, clinic, desk_ctx, manager_ctx):
+    payer_id = next(iter(clinic.payer_ids.values()))
+    InsuranceService(desk_ctx).add_policy(sched["ann"], PolicyInput(payer_id, 1, "M-100", effective_from="2025-01-01",
+                                                                    copay="25"))
+    ann = sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], NOW.date(), "10:20"))
+    bob = sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], NOW.date(), "10:40"))
+    for name in ("Exam 1", "Exam 2"):
+        RoomService(manager_ctx).add_room(name)
+    return ann, bob
+
+
+def _board_row(board, name: str) -> tuple[str, ...]:
+    table = board.query_one("#board", ResultsTable)
+    return next(table.row(i) for i in range(table.row_count) if table.row(i)[2] == name)
+
+
+async def test_check_in_with_copay_room_see_and_check_out(make_app, ctx, clock, sched, clinic, desk_ctx, manager_ctx):
+    ann, _bob = _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await login(pilot, "desk", home=True)
+        await pilot.press("f3")
+        await settle(pilot)
+        checkin = app.screen
+        assert isinstance(checkin, CheckInScreen)
+        assert _text(checkin, "#checkin-title").endswith("2 still to arrive")
+        await pilot.press("slash")
+        await type_text(pilot, "ann")
+        await pilot.press("enter", "enter")  # filter, then the only row
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CheckInModal)
+        assert form.query_one("#amount").value == "25.00"
+        assert form.query_one("#verify").value and form.query_one("#privacy").value  # never verified, not signed
+        form.query_one("#amount").value = "25.005"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "two decimals" in _text(form, "#checkin-error") and app.screen is form  # nothing saved
+        form.query_one("#amount").value = "25"
+        form.query_one("#reference").value = "4242"
+        await pilot.press("ctrl+s", "ctrl+s")  # a double press takes the copay once
+        await settle(pilot)
+        assert app.screen is checkin
+        assert "● Arrived" in checkin.query_one("#visits", ResultsTable).row(0)[5]
+        with ctx.db.read() as session:
+            assert len(session.scalars(select(LedgerEntry)).all()) == 1
+
+        clock.advance(dt.timedelta(minutes=16))
+        await pilot.press("f4")
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, FlowBoardScreen)
+        row = _board_row(board, "Testperson, Ann")
+        assert row[0] == "⚑" and row[4] == "● Arrived" and row[7] == "16 min"  # over the 15-minute limit
+        await pilot.press("home", "a")
+        await settle(pilot)
+        assert isinstance(app.screen, RoomPickerModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        row = _board_row(board, "Testperson, Ann")
+        assert (row[4], row[5], row[6]) == ("◐ Roomed", "Exam 1", "0 min")
+        clock.advance(dt.timedelta(minutes=4))
+        await pilot.press("a")
+        await settle(pilot)
+        assert _board_row(board, "Testperson, Ann")[4] == "◑ With provider"
+        await pilot.press("u")  # a mistaken step is undone
+        await settle(pilot)
+        assert _board_row(board, "Testperson, Ann")[4] == "◐ Roomed"
+        await pilot.press("a")
+        await settle(pilot)
+        row = _board_row(board, "Testperson, Ann")
+        assert row[4] == "◑ With provider" and row[7] == "20 min" and row[0] == ""
+        clock.advance(dt.timedelta(minutes=15))
+        await pilot.press("a")
+        await settle(pilot)
+        out = app.screen
+        assert isinstance(out, CheckOutModal)
+        out.query_one("#amount").value = "10"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        receipt = app.screen
+        assert isinstance(receipt, ReceiptModal)
+        assert "Amount paid    $10.00" in str(receipt.query_one("#receipt-text").render())
+        await pilot.press("p")
+        await settle(pilot)
+        assert receipt.saved is not None and receipt.saved.read_bytes().startswith(b"%PDF")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is board
+        row = _board_row(board, "Testperson, Ann")
+        assert row[4] == "✓ Checked out" and row[7] == "20 min"  # the wait stopped when the provider came
+    assert ann.id
+
+
+async def test_board_shows_another_consoles_change_within_a_poll(make_app, sched, clinic, desk_ctx, manager_ctx):
+    _ann, bob = _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f4")
+        await settle(pilot)
+        board = app.screen
+        assert _board_row(board, "Testperson, Bob")[4] == "○ Scheduled"
+        CheckInService(desk_ctx).check_in(CheckInInput(bob.id, bob.version))  # the other console
+        await pilot.pause(POLL_SECONDS + 0.5)
+        await settle(pilot)
+        assert _board_row(board, "Testperson, Bob")[4] == "● Arrived"
+
+
+async def test_walk_in_books_the_first_free_time_and_opens_check_in(make_app, sched, clinic, desk_ctx, manager_ctx):
+    _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    register(desk_ctx, first_name="Cy")
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f3")
+        await settle(pilot)
+        checkin = app.screen
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, WalkInModal)
+        await type_text(pilot, "testperson, bob")
+        await settle(pilot)
+        await pilot.press("enter")
+        app.screen.query_one("#provider_id").value = str(sched["lee"])
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "already booked at 10:40" in _text(app.screen, "#walkin-error")  # Bob is Kim's at 10:40
+        app.screen.query_one("#provider_id").value = str(sched["lee"])
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        await type_text(pilot, "testperson, cy")
+        await settle(pilot)
+        await pilot.press("enter")
+        app.screen.query_one("#provider_id").value = str(sched["kim"])
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CheckInModal)
+        assert "10:05 Follow-up with Jo Kim" in _text(form, "#checkin-title")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is checkin
+        rows = [checkin.query_one("#visits", ResultsTable).row(i) for i in range(3)]
+        assert ("10:05", "Testperson, Cy", "● Arrived") in [(r[0], r[1], r[5]) for r in rows]
