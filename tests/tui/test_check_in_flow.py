@@ -177,3 +177,86 @@ async def test_walk_in_books_the_first_free_time_and_opens_check_in(make_app, sc
         assert app.screen is checkin
         rows = [checkin.query_one("#visits", ResultsTable).row(i) for i in range(3)]
         assert ("10:05", "Testperson, Cy", "● Arrived") in [(r[0], r[1], r[5]) for r in rows]
+
+
+async def test_account_payment_and_manager_void(make_app, ctx, sched, clinic, desk_ctx, manager_ctx):
+    from officeconsole.tui.modals.account import AccountModal, PaymentModal
+    from officeconsole.tui.modals.reason import ReasonModal
+    from officeconsole.tui.screens.patient_record import PatientRecordScreen
+
+    from tests.tui.conftest import open_record
+
+    app = make_app()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await login(pilot, "desk")
+        await open_record(pilot, "testperson, ann")
+        assert isinstance(app.screen, PatientRecordScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        account = app.screen
+        assert isinstance(account, AccountModal)
+        assert _text(account, "#account-title").endswith("balance $0.00")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, PaymentModal)
+        await type_text(pilot, "-5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "more than zero" in _text(app.screen, "#payment-error")
+        app.screen.query_one("#amount").value = "40"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceiptModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _text(account, "#account-title").endswith("balance -$40.00 (credit)")
+        await pilot.press("v")  # the front desk may not void
+        await settle(pilot)
+        assert app.screen is account
+    async with make_app().run_test(size=(130, 40)) as pilot:
+        app = pilot.app
+        await login(pilot, "manager")
+        await open_record(pilot, "testperson, ann")
+        await pilot.press("a")
+        await settle(pilot)
+        account = app.screen
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonModal)
+        await type_text(pilot, "charged twice")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _text(account, "#account-title").endswith("balance $0.00")
+        table = account.query_one("#entries", ResultsTable)
+        assert [table.row(i)[5] for i in range(2)] == ["", "VOIDED"]
+
+
+async def test_walk_in_for_a_patient_registered_on_the_spot(make_app, sched, clinic, desk_ctx, manager_ctx):
+    from officeconsole.tui.screens.patient_form import PatientFormScreen
+
+    _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        walk_in = app.screen
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, PatientFormScreen)
+        form.query_one("#first_name").value = "Newly"
+        form.query_one("#last_name").value = "Arrived"
+        form.query_one("#dob").value = "03/04/1999"
+        form.query_one("#phone").value = "415 555 2700"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is walk_in
+        assert _text(walk_in, "#picker-chosen").startswith("Patient: Arrived, Newly")
+        walk_in.query_one("#provider_id").value = str(sched["kim"])
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CheckInModal)
+        assert "Check in Arrived, Newly" in _text(app.screen, "#checkin-title")

@@ -120,3 +120,62 @@ def test_schedule_day_80x24(snap_compare, make_app, sched):
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before)
+
+
+def _flow_day(sched, clinic, desk_ctx, manager_ctx, clock):
+    """Ann waiting 18 minutes, Bob roomed, a policy that lapsed, two rooms."""
+    import datetime as dt
+
+    from officeconsole.services.booking import BookingInput
+    from officeconsole.services.checkin import CheckInInput, CheckInService
+    from officeconsole.services.flow import FlowService
+    from officeconsole.services.insurance import InsuranceService, PolicyInput
+    from officeconsole.services.rooms import RoomService
+
+    from tests.conftest import NOW
+
+    payer = clinic.payer_ids["Blue Shield Test Plan"]
+    InsuranceService(desk_ctx).add_policy(sched["ann"], PolicyInput(payer, 1, "BS-1001", effective_from="2020-01-01",
+                                                                    copay="20"))
+    InsuranceService(desk_ctx).add_policy(sched["ann"], PolicyInput(
+        clinic.payer_ids["Medicare Part B (test)"], 2, "1EG4-TE5-MK72", effective_from="2013-02-01",
+        effective_to="2025-12-31"))
+    rooms = [RoomService(manager_ctx).add_room(name) for name in ("Exam 1", "Exam 2")]
+    book = sched["book"]
+    ann = book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], NOW.date(), "10:20"))
+    bob = book.book(BookingInput(sched["bob"], sched["kim"], sched["type"], NOW.date(), "10:40"))
+    arrived = CheckInService(desk_ctx).check_in(CheckInInput(bob.id, bob.version))
+    clock.advance(dt.timedelta(minutes=5))
+    FlowService(desk_ctx).advance(arrived.appointment_id, arrived.version, rooms[1].id)
+    return ann, rooms
+
+
+def test_check_in_form(snap_compare, make_app, sched, clinic, desk_ctx, manager_ctx, clock):
+    _flow_day(sched, clinic, desk_ctx, manager_ctx, clock)
+
+    async def before(pilot):
+        await _logged_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("enter")  # Ann, the first row
+        await settle(pilot)
+        _steady(pilot.app)
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=before)
+
+
+def test_flow_board(snap_compare, make_app, sched, clinic, desk_ctx, manager_ctx, clock):
+    import datetime as dt
+
+    from officeconsole.services.checkin import CheckInInput, CheckInService
+
+    ann, _ = _flow_day(sched, clinic, desk_ctx, manager_ctx, clock)
+    CheckInService(desk_ctx).check_in(CheckInInput(ann.id, ann.version))
+    clock.advance(dt.timedelta(minutes=18))
+
+    async def before(pilot):
+        await _logged_in(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 30), run_before=before)

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Label, Select
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.checkin import CheckInService
 from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.patients import PatientService
 from officeconsole.services.schedule import ProviderRow, ScheduleService, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
@@ -22,6 +23,7 @@ class WalkInModal(ServiceModal[AppointmentView | None]):
     CSS_PATH = "walk_in.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Book now", priority=True),
+        Binding("ctrl+n", "register", "Register new", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
     AUTO_FOCUS = "#picker-search"
@@ -31,7 +33,7 @@ class WalkInModal(ServiceModal[AppointmentView | None]):
             yield Label("Walk-in: the first free time today", id="walkin-title")
             yield Label("", id="walkin-error", markup=False)
             yield PatientPicker(id="picker")
-            yield Label("Not registered yet? Esc, then Ctrl+P › Register a new patient.", id="walkin-hint")
+            yield Label("Not registered yet? Ctrl+N registers the patient first.", id="walkin-hint")
             with Grid(id="walkin-fields"):
                 yield select_field("Provider *", "provider_id", [], allow_blank=True)
                 yield select_field("Type *", "type_id", [], allow_blank=True)
@@ -59,6 +61,18 @@ class WalkInModal(ServiceModal[AppointmentView | None]):
     @on(PatientPicker.Chosen)
     def _chosen(self) -> None:
         self.query_one("#provider_id", Select).focus()
+
+    def action_register(self) -> None:
+        if not self.allowed("patient.create"):
+            return
+        from officeconsole.tui.screens.patient_form import PatientFormScreen
+
+        self.app.push_screen(PatientFormScreen(None), self._registered)
+
+    def _registered(self, patient_id: int | None) -> None:
+        if patient_id is not None:
+            self.call_service(PatientService(self.app.ctx).get, patient_id,
+                              then=self.query_one(PatientPicker).choose, group="registered")
 
     def action_save(self) -> None:
         patient = self.query_one(PatientPicker).patient

@@ -34,6 +34,7 @@ class PatientRecordScreen(ServiceScreen):
         Binding("escape", "back", "Back"),
         Binding("e", "edit", "Edit details"),
         Binding("i", "add_policy", "Add insurance"),
+        Binding("a", "account", "Account"),
         Binding("enter", "edit_policy", "Edit policy", show=False),
         Binding("r", "reload", "Reload"),
         Binding("pagedown", "scroll_body(1)", "More", show=False, priority=True),
@@ -157,6 +158,13 @@ class PatientRecordScreen(ServiceScreen):
     def _after_edit(self, saved: int | None) -> None:
         if saved is not None:
             self.action_reload()
+
+    def action_account(self) -> None:
+        """Balance, payments and voids (payments on account, receipts)."""
+        if self.record is not None and self.allowed("account.view"):
+            from officeconsole.tui.modals.account import AccountModal
+
+            self.app.push_screen(AccountModal(self.record.id, self.record.display_name))
 
     def action_add_policy(self) -> None:
         if self.record is not None and self.allowed("insurance.edit"):

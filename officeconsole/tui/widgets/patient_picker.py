@@ -66,16 +66,17 @@ class PatientPicker(Vertical):
     def _to_results(self, event: Input.Submitted) -> None:
         event.stop()
         if len(self.found) == 1:
-            self._choose(self.found[0])
+            self.choose(self.found[0])
         elif self.found:
             self.query_one("#picker-results", ResultsTable).focus()
 
     @on(ResultsTable.Selected, "#picker-results")
     def _picked(self, event: ResultsTable.Selected) -> None:
         event.stop()
-        self._choose(self.found[event.row])
+        self.choose(self.found[event.row])
 
-    def _choose(self, patient: PatientRow) -> None:
+    def choose(self, patient: PatientRow) -> None:
+        """Take this patient (from the list, or just registered: anything with id, name, MRN, DOB)."""
         self.patient = patient
         self.query_one("#picker-chosen", Label).update(
             f"Patient: {patient.display_name} · MRN {patient.mrn} · born {patient.dob:%m/%d/%Y}")
