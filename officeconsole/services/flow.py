@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -301,10 +301,12 @@ class Flow:
         return self.rows(Appointment.id == appointment_id)[0]
 
     def rows(self, *conditions) -> list[FlowRow]:
-        seen = (select(func.max(AppointmentEvent.at))
-                .where(AppointmentEvent.appointment_id == Appointment.id, AppointmentEvent.action == "status",
-                       AppointmentEvent.to_status == S.WITH_PROVIDER)
-                .correlate(Appointment).scalar_subquery())
+        # When the provider came in: only looked up for visits that got that far.
+        seen = case((Appointment.status.in_((S.WITH_PROVIDER, S.CHECKED_OUT)),
+                     select(func.max(AppointmentEvent.at))
+                     .where(AppointmentEvent.appointment_id == Appointment.id, AppointmentEvent.action == "status",
+                            AppointmentEvent.to_status == S.WITH_PROVIDER)
+                     .correlate(Appointment).scalar_subquery()), else_=None)
         query = (select(Appointment.id, Appointment.version, Appointment.patient_id, Patient.last_name,
                         Patient.first_name, Patient.mrn, Appointment.provider_id, User.full_name, AppointmentType.name,
                         Appointment.start_at, Appointment.status, Appointment.status_at, Appointment.arrived_at,

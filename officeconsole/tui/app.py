@@ -62,6 +62,7 @@ class OfficeApp(App):
         self.notice = notice
         self.db = db
         self.start_error: str | None = None
+        self._kept: list[str] = []  # installed screens kept for this login (see _open_top)
         self.clinic: ClinicInfo | None = None
 
     @property
@@ -149,6 +150,9 @@ class OfficeApp(App):
         self.ctx = self.base_ctx
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LoginScreen):
             self.pop_screen()
+        for name in self._kept:  # the next person starts from fresh screens
+            self.uninstall_screen(name)
+        self._kept.clear()
         if isinstance(self.screen, LoginScreen):
             self.screen.reset()
             self.refresh_header(self.screen)
@@ -194,15 +198,30 @@ class OfficeApp(App):
     def action_check_in(self) -> None:
         from officeconsole.tui.screens.check_in import CheckInScreen
 
-        self._open_top(CheckInScreen)
+        self._open_top(CheckInScreen, keep=True)
 
     def action_flow_board(self) -> None:
         from officeconsole.tui.screens.flow_board import FlowBoardScreen
 
-        self._open_top(FlowBoardScreen)
+        self._open_top(FlowBoardScreen, keep=True)
 
-    def _open_top(self, kind: type[Screen]) -> None:
-        """Go back to the open screen of this kind, or open one over the current screen."""
+    def check_in_form(self, appointment_id: int):
+        """The check-in form for a visit: one kept instance per login, prepared each time
+        (building its dozens of widgets afresh took most of its opening time)."""
+        from officeconsole.tui.modals.check_in_form import CheckInModal
+
+        name = "kept-CheckInModal"
+        if not self.is_screen_installed(name):
+            self.install_screen(CheckInModal(appointment_id), name)
+            self._kept.append(name)
+        return self.get_screen(name).prepare(appointment_id)
+
+    def _open_top(self, kind: type[Screen], keep: bool = False) -> None:
+        """Go back to the open screen of this kind, or open one over the current screen.
+
+        A `keep` screen (the desk's all-day screens) is built once per login and reopened
+        as it was, reloading only its data: building one costs far more than its query.
+        """
         if self.ctx is None or self.ctx.actor is None:
             return
         for index, screen in enumerate(self.screen_stack):
@@ -210,7 +229,14 @@ class OfficeApp(App):
                 while len(self.screen_stack) > index + 1:
                     self.pop_screen()
                 return
-        self.push_screen(kind())
+        if not keep:
+            self.push_screen(kind())
+            return
+        name = f"kept-{kind.__name__}"
+        if not self.is_screen_installed(name):
+            self.install_screen(kind(), name)
+            self._kept.append(name)
+        self.push_screen(name)
 
     def go_patients(self) -> None:
         from officeconsole.tui.screens.patients import PatientsScreen

@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from officeconsole.models.ledger import PaymentMethod
 from officeconsole.services.errors import OfficeError, ValidationError
@@ -21,6 +21,7 @@ from officeconsole.tui.modals.receipt import ReceiptModal
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class AccountModal(ServiceModal[None]):
@@ -43,7 +44,7 @@ class AccountModal(ServiceModal[None]):
         with Vertical(id="account-box"):
             yield Label(f"Account: {self.patient_name}", id="account-title", markup=False)
             yield ResultsTable(id="entries")
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#entries", ResultsTable).set_columns([
@@ -136,7 +137,7 @@ class PaymentModal(ServiceModal[EntryView | None]):
                                    PaymentMethod.CARD.value)
                 yield text_field("Reference", "reference", "", placeholder="card last 4 / check no.", max_length=60)
                 yield text_field("For", "memo", "Payment on account", max_length=200)
-            yield Footer()
+            yield KeyBar()
 
     def action_save(self) -> None:
         typed = values(self)

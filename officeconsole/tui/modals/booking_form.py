@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Input, Label, Select
+from textual.widgets import Input, Label, Select
 
 from officeconsole.services.booking import AppointmentView, BookingInput, BookingService
 from officeconsole.services.errors import NeedsOverride, OfficeError, SeriesConflicts, ValidationError
@@ -22,6 +22,7 @@ from officeconsole.services.schedule import ProviderRow, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.patient_picker import PatientPicker
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 Booked = AppointmentView | list[AppointmentView]
 
@@ -66,7 +67,7 @@ class BookingModal(ServiceModal[Booked | None]):
             yield text_field("Override", "override_reason", "",
                              placeholder="only to book outside hours, in the past or over another visit",
                              max_length=200)
-            yield Footer()
+            yield KeyBar()
 
     @on(PatientPicker.Chosen)
     def _chosen(self) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from officeconsole.services.booking import AppointmentView, BookingService, CancelReason
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.schedule import DayRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, text_field, values
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class CancelAppointmentModal(ServiceModal[AppointmentView | None]):
@@ -42,7 +43,7 @@ class CancelAppointmentModal(ServiceModal[AppointmentView | None]):
             yield select_field("Reason *", "reason", [(reason.label, reason.value) for reason in CancelReason],
                                CancelReason.PATIENT.value)
             yield text_field("Note", "note", "", placeholder="optional", max_length=500)
-            yield Footer()
+            yield KeyBar()
 
     def action_save(self) -> None:
         typed = values(self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from officeconsole.models.ledger import PaymentMethod
 from officeconsole.services.checkin import CheckInInput, CheckInService, CheckInView, VerifiedHow
@@ -22,6 +22,7 @@ from officeconsole.services.money import money
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.tick_box import TickBox
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 CONTACT_WORDS = {"phone": "phone call", "sms": "text message", "email": "e-mail", "mail": "letter"}
 
@@ -39,6 +40,28 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         self.appointment_id = appointment_id
         self.view: CheckInView | None = None
         self.request_key = new_request_key()  # one per opening of the form
+
+    def prepare(self, appointment_id: int) -> CheckInModal:
+        """Ready this (kept) form for another visit: nothing of the last patient stays on it."""
+        self.appointment_id, self.view, self.request_key = appointment_id, None, new_request_key()
+        if self.is_mounted:
+            for selector, text in (("#checkin-title", "Check in"), ("#checkin-error", ""),
+                                   ("#checkin-contact", "Loading…"), ("#checkin-insurance", ""),
+                                   ("#checkin-privacy", ""), ("#checkin-money", "")):
+                self.query_one(selector).update(text)
+            for field, value in (("#amount", ""), ("#reference", ""), ("#memo", "Copay")):
+                self.query_one(field).value = value
+            self.query_one("#method").value = PaymentMethod.CARD.value
+            self.query_one("#verified_how").value = VerifiedHow.CARD.value
+            self.query_one("#verify", TickBox).value = False
+            self.query_one("#privacy", TickBox).value = False
+            show_errors(self, {})
+        return self
+
+    def on_screen_resume(self) -> None:
+        """Shown (first time, or again for the next patient): read the visit."""
+        if self.view is None:
+            self.load()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="checkin-box"):
@@ -61,10 +84,7 @@ class CheckInModal(ServiceModal[FlowRow | None]):
                     yield text_field("Reference", "reference", "", placeholder="card last 4 / check no.",
                                      max_length=60)
                     yield text_field("For", "memo", "Copay", max_length=200)
-            yield Footer()
-
-    def on_mount(self) -> None:
-        self.load()
+            yield KeyBar()
 
     def load(self) -> None:
         self.call_service(CheckInService(self.app.ctx).view, self.appointment_id, then=self._show,

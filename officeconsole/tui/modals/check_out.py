@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from officeconsole.models.ledger import PaymentMethod
 from officeconsole.services.checkin import CheckInService, CheckInView
@@ -20,6 +20,7 @@ from officeconsole.services.money import money
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class CheckOutModal(ServiceModal[bool]):
@@ -53,7 +54,7 @@ class CheckOutModal(ServiceModal[bool]):
                 yield text_field("Reference", "reference", "", placeholder="card last 4 / check no.",
                                  max_length=60)
                 yield text_field("For", "memo", "Payment on account", max_length=200)
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.call_service(CheckInService(self.app.ctx).view, self.row.appointment_id, then=self._show,

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.schedule import ProviderRow, TypeRow
@@ -23,6 +23,7 @@ from officeconsole.services.slot_finder import Slot, SlotFinder, SlotQuery
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 COUNT = 20
 
@@ -69,7 +70,7 @@ class FindSlotModal(ServiceModal[SlotChoice | None]):
                                                            ("Afternoon", "afternoon")], "any")
             yield ResultsTable(id="slots")
             yield Label("Enter in a field searches; Enter on a slot books it.", id="slot-hint")
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#slots", ResultsTable).set_columns(

@@ -6,13 +6,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Input, Label, Select
+from textual.widgets import Input, Label, Select
 
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.insurance import InsuranceService, PayerRow, PolicyInput, PolicyView
 from officeconsole.services.patients import PatientRecord
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 RANK_OPTIONS = [("1  Primary", "1"), ("2  Secondary", "2"), ("3  Tertiary", "3")]
 RELATIONSHIP_OPTIONS = [("Self", "self"), ("Spouse", "spouse"), ("Child", "child"), ("Other", "other")]
@@ -70,7 +71,7 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
                                  max_length=10)
                 yield text_field("Ends", "effective_to", _date(p.effective_to) if p else "",
                                  placeholder="MM/DD/YYYY (blank: open)", max_length=10)
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.call_service(InsuranceService(self.app.ctx).payers, then=self._payers, group="payers")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from officeconsole.services.booking import AppointmentView, BookingService
 from officeconsole.services.errors import NeedsOverride, OfficeError, ValidationError
 from officeconsole.services.schedule import DayRow, ProviderRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class MoveAppointmentModal(ServiceModal[AppointmentView | None]):
@@ -48,7 +49,7 @@ class MoveAppointmentModal(ServiceModal[AppointmentView | None]):
                                    str(r.provider_id))
                 yield text_field("Override", "override_reason", "", placeholder="only if a rule must be set aside",
                                  max_length=200)
-            yield Footer()
+            yield KeyBar()
 
     def action_save(self) -> None:
         typed = values(self)

@@ -8,10 +8,11 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from officeconsole.services.receipts import Receipt, ReceiptService
 from officeconsole.tui.screens.base import ServiceModal
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class ReceiptModal(ServiceModal[None]):
@@ -31,7 +32,7 @@ class ReceiptModal(ServiceModal[None]):
         with Vertical(id="receipt-box"):
             yield Static("Loading…", id="receipt-text", markup=False)
             yield Static("", id="receipt-saved", markup=False)
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.call_service(ReceiptService(self.app.ctx).receipt, self.entry_id, then=self._show, group="load")

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.schedule import ProviderRow, TypeRow
@@ -22,6 +22,7 @@ from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.waitlist_form import WaitlistFormModal
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 def _booked(row: WaitlistRow) -> str:
@@ -53,7 +54,7 @@ class WaitlistModal(ServiceModal[bool]):
             yield ResultsTable(id="matches")
             yield Label("Everyone waiting, oldest first", id="waiting-title")
             yield ResultsTable(id="waiting")
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#matches", ResultsTable).set_columns([

@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Label, Select
+from textual.widgets import Label, Select
 
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.schedule import DayRow, ProviderRow, TypeRow
@@ -18,6 +18,7 @@ from officeconsole.services.waitlist import WaitlistInput, WaitlistRow, Waitlist
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.patient_picker import PatientPicker
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class WaitlistFormModal(ServiceModal[WaitlistRow | None]):
@@ -57,7 +58,7 @@ class WaitlistFormModal(ServiceModal[WaitlistRow | None]):
                 yield text_field("From", "earliest", "", placeholder="MM/DD/YYYY (optional)", max_length=10)
                 yield text_field("Until", "latest", "", placeholder="MM/DD/YYYY (optional)", max_length=10)
             yield text_field("Note", "note", "", placeholder="e.g. can come at short notice", max_length=200)
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         if self.booking is None:

@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Label, Select
+from textual.widgets import Label, Select
 
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.checkin import CheckInService
@@ -17,6 +17,7 @@ from officeconsole.services.schedule import ProviderRow, ScheduleService, TypeRo
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.patient_picker import PatientPicker
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class WalkInModal(ServiceModal[AppointmentView | None]):
@@ -38,7 +39,7 @@ class WalkInModal(ServiceModal[AppointmentView | None]):
                 yield select_field("Provider *", "provider_id", [], allow_blank=True)
                 yield select_field("Type *", "type_id", [], allow_blank=True)
             yield text_field("Reason", "reason", "", placeholder="e.g. sore throat", max_length=500)
-            yield Footer()
+            yield KeyBar()
 
     def on_mount(self) -> None:
         service = ScheduleService(self.app.ctx)

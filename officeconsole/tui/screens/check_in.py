@@ -9,17 +9,17 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.flow import FlowBoard, FlowRow, FlowService, status_label
-from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.walk_in import WalkInModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 IN_CLINIC = ("arrived", "roomed", "with_provider")
 
@@ -47,7 +47,7 @@ class CheckInScreen(ServiceScreen):
         yield Input(placeholder="Filter by patient name or MRN (/)", id="filter", compact=True)
         yield ResultsTable(id="visits")
         yield Label("Enter: check in · k: walk-in · o: check out", id="checkin-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#visits", ResultsTable).set_columns([
@@ -113,7 +113,7 @@ class CheckInScreen(ServiceScreen):
         if row.status != "scheduled":
             self.app.notify(f"{row.patient_name} is {status_label(row.status).lower()} already.", markup=False)
             return
-        self.app.push_screen(CheckInModal(row.appointment_id), self._checked_in)
+        self.app.push_screen(self.app.check_in_form(row.appointment_id), self._checked_in)
 
     def _checked_in(self, row: FlowRow | None) -> None:
         if row is not None:
@@ -144,7 +144,7 @@ class CheckInScreen(ServiceScreen):
     def _walked_in(self, booked: AppointmentView | None) -> None:
         if booked is not None:
             self.load()
-            self.app.push_screen(CheckInModal(booked.id), self._checked_in)
+            self.app.push_screen(self.app.check_in_form(booked.id), self._checked_in)
 
     def action_check_out(self) -> None:
         row = self._current()

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from officeconsole.services.flow import NEXT, FlowBoard, FlowChanges, FlowRow, FlowService, status_label
-from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.room_picker import RoomPickerModal
@@ -24,6 +23,7 @@ from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 POLL_SECONDS = 3.0
 GROUP = {"with_provider": 0, "roomed": 1, "arrived": 2, "scheduled": 3, "checked_out": 4, "no_show": 5}
@@ -61,18 +61,28 @@ class FlowBoardScreen(ServiceScreen):
         yield ResultsTable(id="board")
         yield Label("⚑ waiting longer than the clinic's limit · a/Enter next step · u undo · i check in · "
                     "n no-show", id="flow-legend", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#board", ResultsTable).set_columns([
             Column("", 1), Column("Appt", 5), Column("Patient", 24), Column("Provider", 16), Column("Status", 16),
             Column("Room", 10), Column("In status", 9), Column("Wait", 7), Column("Type", 14)])
+        self.timer = self.set_interval(POLL_SECONDS, self._poll)
+        self.load()
+
+    def load(self) -> None:
         self.call_service(FlowService(self.app.ctx).board, self.app.ctx.today(), then=self._loaded,
                           group="load", exclusive=True)
-        self.set_interval(POLL_SECONDS, self._poll)
 
     def on_screen_resume(self) -> None:
+        """Shown again (it is kept between visits): catch up on the day, then poll again."""
         self.app.refresh_header(self)
+        if self.board is not None:
+            self.load()
+        self.timer.resume()
+
+    def on_screen_suspend(self) -> None:
+        self.timer.pause()  # nobody is looking: no polling
 
     def _loaded(self, board: FlowBoard) -> None:
         self.board = board
@@ -194,7 +204,8 @@ class FlowBoardScreen(ServiceScreen):
         if row.status != "scheduled":
             self.app.notify(f"{row.patient_name} is {status_label(row.status).lower()} already.", markup=False)
             return
-        self.app.push_screen(CheckInModal(row.appointment_id), lambda done: self._refresh_now() if done else None)
+        self.app.push_screen(self.app.check_in_form(row.appointment_id),
+                             lambda done: self._refresh_now() if done else None)
 
     def action_no_show(self) -> None:
         row = self._current()

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from officeconsole.services.errors import OfficeError
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.form_field import text_field
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from officeconsole.services.context import Actor
@@ -37,7 +38,7 @@ class LoginScreen(ServiceScreen):
                 yield Button("Log in", id="login", variant="primary")
         if self.notice:
             yield Static(self.notice, id="login-notice", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.app.refresh_header(self)

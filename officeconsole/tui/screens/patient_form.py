@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from officeconsole.services.errors import OfficeError, PossibleDuplicate, ValidationError
 from officeconsole.services.patients import PatientInput, PatientRecord, PatientService
@@ -20,6 +20,7 @@ from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 SEX_OPTIONS = [("F  Female", "F"), ("M  Male", "M"), ("X  Other", "X"), ("U  Unknown", "U")]
 CONTACT_OPTIONS = [("Phone call", "phone"), ("Text message", "sms"), ("E-mail", "email"),
@@ -68,7 +69,7 @@ class PatientFormScreen(ServiceScreen):
                 yield select_field("Contact by", "preferred_contact", CONTACT_OPTIONS,
                                    v.preferred_contact or "phone")
         yield Label("Ctrl+S saves · Esc cancels · * required", id="form-help")
-        yield Footer()
+        yield KeyBar()
 
     def on_screen_resume(self) -> None:
         self.app.refresh_header(self)

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from officeconsole.services.errors import NotFound, OfficeError, PermissionDenied
 from officeconsole.services.insurance import PolicyView
@@ -22,6 +22,7 @@ from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_form import CONTACT_OPTIONS, SEX_OPTIONS, PatientFormScreen
 from officeconsole.tui.widgets.app_header import AppHeader
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 SEX_LABELS = {value: label.split(maxsplit=1)[1] for label, value in SEX_OPTIONS}
 CONTACT_LABELS = {value: label for label, value in CONTACT_OPTIONS}
@@ -57,7 +58,7 @@ class PatientRecordScreen(ServiceScreen):
                 yield Label("", id="insurance-note", markup=False)
                 yield Label("Appointments", classes="section-title", id="appointments-title")
                 yield Static("", id="appointments")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#policies", DataTable)

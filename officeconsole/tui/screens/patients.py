@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.events import Key, Resize
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
 
 from officeconsole.services.patient_search import Cursor
 from officeconsole.services.patients import PAGE_SIZE, PatientRow, PatientService, SearchPage
@@ -20,6 +20,7 @@ from officeconsole.tui.screens.patient_form import PatientFormScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 WIDE = 120
 
@@ -51,7 +52,7 @@ class PatientsScreen(ServiceScreen):
                         id="search", compact=True)
         yield ResultsTable(id="results")
         yield Label("", id="page-info", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._set_columns()

@@ -14,7 +14,7 @@ import datetime as dt
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
@@ -31,6 +31,7 @@ from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS, ScheduleGrid, status_word
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 LEGEND = " ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
 
@@ -74,7 +75,7 @@ class ScheduleScreen(ServiceScreen):
         yield ScheduleGrid(id="grid")
         yield ResultsTable(id="list")
         yield Label(LEGEND, id="legend", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#list", ResultsTable).set_columns([

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from officeconsole.services import auth
 from officeconsole.services.auth import MIN_PASSWORD_LENGTH, SetupInput
@@ -16,6 +16,7 @@ from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.form_field import show_errors, text_field, values
+from officeconsole.tui.widgets.key_bar import KeyBar
 
 
 class SetupScreen(ServiceScreen):
@@ -41,7 +42,7 @@ class SetupScreen(ServiceScreen):
                                  placeholder=f"at least {MIN_PASSWORD_LENGTH} characters")
                 yield text_field("Again", "password_again", password=True)
                 yield Button("Create clinic", id="create", variant="primary")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.app.refresh_header(self)
