@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from benchmarks import generate, keystroke, schedule, search, startup
+from benchmarks import checkin, generate, keystroke, schedule, search, startup
 from benchmarks.report import Figure, machine_info, markdown, save
 from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db import migrate
@@ -105,6 +105,16 @@ def run(url: str, quick: bool) -> list[Figure]:
         a50, a95, all_day = schedule.measure_day_render(ctx, *DESK, presses=presses)
         figures.append(Figure(f"schedule, all providers ({all_day} appts): next day → drawn p95", a95, "ms",
                               note="no target: four times the issue's case"))
+
+        _log("check-in screen and form under Pilot ...")
+        opens = checkin.measure_check_in(ctx, *DESK, runs=5 if quick else 15)
+        (l50, l95), (c50, c95) = opens["list"], opens["form"]
+        figures.append(Figure("check-in: F3 → today's list drawn p50", l50, "ms",
+                              note=f"{opens['rows']} visits today, every provider"))
+        figures.append(Figure(f"check-in: F3 → today's list ({opens['rows']} visits) drawn p95", l95, "ms",
+                              target=100))
+        figures.append(Figure("check-in form: Enter → patient, insurance, account drawn p95", c95, "ms",
+                              note=f"p50 {c50:.0f} ms; the record look is audited (a write)"))
 
         _log("keystroke to results under Pilot ...")
         words = keystroke.WORDS[:4] if quick else keystroke.WORDS
