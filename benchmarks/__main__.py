@@ -108,11 +108,11 @@ def run(url: str, quick: bool) -> list[Figure]:
 
         _log("check-in screen and form under Pilot ...")
         opens = checkin.measure_check_in(ctx, *DESK, runs=5 if quick else 15)
-        (l50, l95), (c50, c95) = opens["list"], opens["form"]
-        figures.append(Figure("check-in: F3 → today's list drawn p50", l50, "ms",
-                              note=f"{opens['rows']} visits today, every provider"))
-        figures.append(Figure(f"check-in: F3 → today's list ({opens['rows']} visits) drawn p95", l95, "ms",
-                              target=100))
+        (l50, l95), (f50, f95), (c50, c95) = opens["list"], opens["first"], opens["form"]
+        figures.append(Figure(f"check-in, first open of a login: F3 → today's {opens['rows']} visits drawn p95",
+                              f95, "ms", target=100, note=f"p50 {f50:.0f} ms; builds the screen, reads the day"))
+        figures.append(Figure("check-in, reopened: F3 → list drawn p95", l95, "ms", target=100,
+                              note=f"p50 {l50:.0f} ms; reads only what changed since"))
         figures.append(Figure("check-in form: Enter → patient, insurance, account drawn p95", c95, "ms",
                               note=f"p50 {c50:.0f} ms; the record look is audited (a write)"))
 

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Label
 
 from officeconsole.services.booking import AppointmentView
-from officeconsole.services.flow import FlowBoard, FlowRow, FlowService, status_label
+from officeconsole.services.flow import FlowBoard, FlowChanges, FlowRow, FlowService, status_label
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.walk_in import WalkInModal
 from officeconsole.tui.screens.base import ServiceScreen
@@ -38,6 +38,8 @@ class CheckInScreen(ServiceScreen):
     def __init__(self) -> None:
         super().__init__()
         self.board: FlowBoard | None = None
+        self.rows: dict[int, FlowRow] = {}
+        self.last_event_id = 0
         self.shown: list[FlowRow] = []
         self.provider_filter: int | None = None
 
@@ -56,9 +58,15 @@ class CheckInScreen(ServiceScreen):
         self.load()
 
     def on_screen_resume(self) -> None:
+        """Shown again (it is kept all day): read only what changed since, as the flow board does."""
         self.app.refresh_header(self)
-        if self.board is not None:
+        if self.board is None:
+            return
+        if self.board.day != self.app.ctx.today():
             self.load()
+            return
+        self.call_service(FlowService(self.app.ctx).changes, self.board.day, self.last_event_id,
+                          then=self._merge, group="load", exclusive=True)
 
     def load(self) -> None:
         self.call_service(FlowService(self.app.ctx).board, self.app.ctx.today(), then=self._show, group="load",
@@ -66,19 +74,31 @@ class CheckInScreen(ServiceScreen):
 
     def _show(self, board: FlowBoard) -> None:
         self.board = board
+        self.rows = {r.appointment_id: r for r in board.rows}
+        self.last_event_id = board.last_event_id
+        self._fill()
+
+    def _merge(self, changes: FlowChanges) -> None:
+        self.last_event_id = changes.last_event_id
+        if not changes.touched:
+            return  # nothing happened: the list on screen is current
+        for appointment_id in changes.touched:
+            self.rows.pop(appointment_id, None)
+        self.rows.update((r.appointment_id, r) for r in changes.rows)
         self._fill()
 
     def _fill(self) -> None:
         if self.board is None:
             return
         wanted = self.query_one("#filter", Input).value.strip().lower()
-        rows = [r for r in self.board.rows
+        every = sorted(self.rows.values(), key=lambda r: (r.start, r.provider_name, r.patient_name))
+        rows = [r for r in every
                 if (self.provider_filter in (None, r.provider_id))
                 and (not wanted or wanted in r.patient_name.lower() or wanted == r.mrn)]
         self.shown = rows
-        providers = {r.provider_id: r.provider_name for r in self.board.rows}
+        providers = {r.provider_id: r.provider_name for r in every}
         who = f" · {providers.get(self.provider_filter, '')}" if self.provider_filter else ""
-        waiting = sum(r.status == "scheduled" for r in self.board.rows)
+        waiting = sum(r.status == "scheduled" for r in every)
         self.query_one("#checkin-title", Label).update(
             f"Check-in · {self.board.day:%A %m/%d/%Y}{who} · {waiting} still to arrive", layout=False)
         table = self.query_one("#visits", ResultsTable)
@@ -119,7 +139,7 @@ class CheckInScreen(ServiceScreen):
         if row is not None:
             at = row.arrived_at.astimezone(self.app.ctx.timezone) if row.arrived_at else None
             self.app.notify(f"{row.patient_name} checked in" + (f" at {at:%H:%M}." if at else "."), markup=False)
-            self.load()
+            # The list catches up by itself: this screen resumes when the form closes.
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -127,7 +147,7 @@ class CheckInScreen(ServiceScreen):
     def action_next_provider(self) -> None:
         if self.board is None:
             return
-        ids = list(dict.fromkeys(r.provider_id for r in sorted(self.board.rows, key=lambda r: r.provider_name)))
+        ids = list(dict.fromkeys(r.provider_id for r in sorted(self.rows.values(), key=lambda r: r.provider_name)))
         if not ids:
             return
         if self.provider_filter is None:
@@ -143,7 +163,6 @@ class CheckInScreen(ServiceScreen):
 
     def _walked_in(self, booked: AppointmentView | None) -> None:
         if booked is not None:
-            self.load()
             self.app.push_screen(self.app.check_in_form(booked.id), self._checked_in)
 
     def action_check_out(self) -> None:
@@ -153,7 +172,7 @@ class CheckInScreen(ServiceScreen):
         if row.status not in IN_CLINIC:
             self.app.notify("Only a patient who is in the clinic can be checked out.", markup=False)
             return
-        self.app.push_screen(CheckOutModal(row), lambda done: self.load() if done else None)
+        self.app.push_screen(CheckOutModal(row))  # the list catches up when this screen resumes
 
     def action_back(self) -> None:
         self.dismiss()
