@@ -25,12 +25,14 @@ from officeconsole.services.flow import FlowService
 from officeconsole.services.ledger import LedgerService, PaymentInput
 from officeconsole.services.receipts import ReceiptService
 from officeconsole.services.rooms import RoomService
+from officeconsole.services.encounters import ChargeInput, EncounterService
+from officeconsole.services.fees import FeeService
 
 from tests.factories import PASSWORD, patient_input, register
 
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
-            ReceiptService, RoomService]
+            ReceiptService, RoomService, EncounterService, FeeService]
 
 
 def entry_points():
@@ -61,6 +63,9 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "void_payment": (999, "mistake", "v-" + name), "account": (patient_id,), "entry": (999,),
         "receipt": (999,), "receipt_pdf": (999,), "rooms": (), "add_room": ("Room " + name + str(patient_id),),
         "retire_room": (999,), "set_wait_threshold": (20,),
+        "for_visit": (999,), "encounter": (999,), "set_diagnoses": (999, 1, ["E11.9"]),
+        "add_charge": (999, 1, ChargeInput("99213")), "remove_charge": (999, 1, 999), "fees": (),
+        "import_csv": ("99213,Office visit,100\n",),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

@@ -6,6 +6,7 @@ from officeconsole.cli.root import app
 from officeconsole.cli.audit import audit_app
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
+from officeconsole.cli.fees import fees_app
 from officeconsole.cli.flow import flow, room_app
 from officeconsole.cli.info import info
 from officeconsole.cli.payers import payer_app
@@ -21,5 +22,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(payer_app, name="payer")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(room_app, name="room")
+app.add_typer(fees_app, name="fees")
 
 __all__ = ["app"]

@@ -2,6 +2,7 @@
 
 from officeconsole.db.base import Base
 from officeconsole.models.audit import AuditEvent
+from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.rooms import Room
@@ -23,10 +24,14 @@ __all__ = [
     "AppointmentSeries",
     "AppointmentType",
     "BookedSlot",
+    "ChargeLine",
     "AuditEvent",
     "Base",
     "ClinicSettings",
     "Counter",
+    "Encounter",
+    "EncounterDiagnosis",
+    "FeeScheduleItem",
     "Holiday",
     "InsurancePolicy",
     "LedgerEntry",

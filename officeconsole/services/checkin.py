@@ -21,6 +21,7 @@ from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services import permissions
 from officeconsole.services.booking import AppointmentView, Booker, BookingInput, get_or_fail
 from officeconsole.services.context import ServiceContext
+from officeconsole.services.encounters import open_encounter
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.flow import Flow, FlowRow
 from officeconsole.services.insurance import PolicyView
@@ -152,6 +153,7 @@ class CheckInService:
             notes = "; ".join(filter(None, [", ".join(verified) and "verified " + ", ".join(verified),
                                             "privacy notice signed" if data.privacy_signed else "", receipt]))
             flow.set_status(visit, S.ARRIVED, detail=notes)
+            open_encounter(session, self.ctx, visit)  # every visit that happened gets coded
             return flow.row(visit.id)
 
     @requires("patient.checkin")

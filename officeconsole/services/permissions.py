@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "payment.void": frozenset({Role.MANAGER, Role.ADMIN}),
     "account.view": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "clinic.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    "billing.view": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN, Role.PROVIDER}),
+    "billing.code": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN, Role.PROVIDER}),
+    "fees.manage": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -59,6 +62,9 @@ DESCRIPTIONS: dict[str, str] = {
     "payment.void": "void payments",
     "account.view": "see patient accounts",
     "clinic.manage": "change clinic settings and rooms",
+    "billing.view": "see encounters and the fee schedule",
+    "billing.code": "code encounters",
+    "fees.manage": "change the fee schedule",
 }
 
 F = TypeVar("F", bound=Callable)

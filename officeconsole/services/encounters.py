@@ -1,0 +1,248 @@
+"""Coding a visit: its ordered diagnoses and its charge lines, priced from the fee schedule.
+
+Every checked-in visit has an encounter (check-in opens it in the same transaction). Each
+change carries the encounter's version, so two billers cannot overwrite each other; the
+same code (with the same modifiers) twice on one visit is refused unless confirmed, since a
+doubled charge is the commonest coding slip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from officeconsole.models import (
+    Appointment,
+    ChargeLine,
+    Encounter,
+    EncounterDiagnosis,
+    FeeScheduleItem,
+    Patient,
+    Provider,
+    User,
+)
+from officeconsole.models.billing import EncounterStatus
+from officeconsole.models.enums import AppointmentStatus as S
+from officeconsole.services import audit
+from officeconsole.services.booking import get_or_fail
+from officeconsole.services.codes import icd10, icd10_description, parse_modifiers, procedure_kind
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import ConcurrentEdit, OfficeError, ValidationError
+from officeconsole.services.permissions import requires
+
+SEEN = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT)
+MAX_DIAGNOSES = 12
+MAX_POINTERS = 4
+MAX_UNITS = 999
+
+
+class DuplicateCharge(OfficeError):
+    """The visit has this code (with these modifiers) already: confirm to add it again."""
+
+
+@dataclass
+class ChargeInput:
+    code: str
+    modifiers: str = ""
+    units: int | str = 1
+    pointers: str = "1"  # diagnosis positions, "1,2"
+    allow_duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class LineView:
+    id: int
+    line_no: int
+    code: str
+    description: str
+    modifiers: str
+    units: int
+    fee: Decimal
+    pointers: str
+
+    @property
+    def amount(self) -> Decimal:
+        return self.fee * self.units
+
+
+@dataclass(frozen=True)
+class EncounterView:
+    id: int
+    version: int
+    appointment_id: int
+    patient_id: int
+    patient_name: str
+    provider_name: str
+    date_of_service: dt.date
+    place_of_service: str
+    status: str
+    diagnoses: list[tuple[int, str, str]]  # position, code, description
+    lines: list[LineView]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+
+def open_encounter(session: Session, ctx: ServiceContext, visit: Appointment) -> Encounter:
+    """The visit's encounter, created if it has none (inside the caller's transaction)."""
+    encounter = session.scalar(select(Encounter).where(Encounter.appointment_id == visit.id))
+    if encounter is None:
+        now = ctx.now()
+        encounter = Encounter(appointment_id=visit.id, patient_id=visit.patient_id, provider_id=visit.provider_id,
+                              date_of_service=visit.start_at.astimezone(ctx.timezone).date(), place_of_service="11",
+                              status=EncounterStatus.NEEDS_CODING, created_at=now, updated_at=now)
+        session.add(encounter)
+        session.flush()
+    return encounter
+
+
+class EncounterService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("billing.code")
+    def for_visit(self, appointment_id: int) -> EncounterView:
+        """The visit's encounter (opened now for a visit checked in before encounters existed)."""
+        with self.ctx.db.write() as session:
+            visit = get_or_fail(session, Appointment, appointment_id, "appointment")
+            if visit.status not in SEEN:
+                raise ValidationError({"status": "Only a visit the patient came to can be coded."})
+            return self._view(session, open_encounter(session, self.ctx, visit).id)
+
+    @requires("billing.view")
+    def encounter(self, encounter_id: int) -> EncounterView:
+        with self.ctx.db.read() as session:
+            return self._view(session, encounter_id)
+
+    @requires("billing.code")
+    def set_diagnoses(self, encounter_id: int, expected_version: int, codes: list[str]) -> EncounterView:
+        """Replace the ordered diagnoses (primary first); pointers beyond the new list are refused."""
+        cleaned = [c for c in (code.strip() for code in codes) if c]
+        if len(cleaned) > MAX_DIAGNOSES:
+            raise ValidationError({"diagnoses": f"A claim takes at most {MAX_DIAGNOSES} diagnoses."})
+        errors: dict[str, str] = {}
+        found: list[str] = []
+        for position, text in enumerate(cleaned, start=1):
+            try:
+                code, _ = icd10(text, f"diagnosis_{position}")
+            except ValidationError as exc:
+                errors.update(exc.errors)
+                continue
+            if code in found:
+                errors[f"diagnosis_{position}"] = f"{code} is listed twice."
+            found.append(code)
+        if errors:
+            raise ValidationError(errors)
+        with self.ctx.db.write() as session:
+            encounter = self._current(session, encounter_id, expected_version)
+            pointed = {int(p) for line in session.scalars(select(ChargeLine.diagnosis_pointers)
+                                                          .where(ChargeLine.encounter_id == encounter.id))
+                       for p in line.split(",") if p}
+            if pointed and max(pointed) > len(found):
+                raise ValidationError({"diagnoses": f"A charge line points at diagnosis {max(pointed)}: keep it, "
+                                                    "or change that line's pointers first."})
+            session.execute(delete(EncounterDiagnosis).where(EncounterDiagnosis.encounter_id == encounter.id))
+            session.add_all(EncounterDiagnosis(encounter_id=encounter.id, position=n, code=code)
+                            for n, code in enumerate(found, start=1))
+            self._touch(session, encounter, "encounter.diagnoses", ", ".join(found) or "none")
+            return self._view(session, encounter.id)
+
+    @requires("billing.code")
+    def add_charge(self, encounter_id: int, expected_version: int, data: ChargeInput) -> EncounterView:
+        code = (data.code or "").strip().upper()
+        procedure_kind(code)
+        modifiers = parse_modifiers(data.modifiers)
+        try:
+            units = int(data.units)
+        except (TypeError, ValueError):
+            raise ValidationError({"units": "Units: a whole number, 1 or more."}) from None
+        if not 1 <= units <= MAX_UNITS:
+            raise ValidationError({"units": f"Units: 1 to {MAX_UNITS}."})
+        try:
+            pointers = [int(p) for p in (data.pointers or "").replace(" ", ",").split(",") if p]
+        except ValueError:
+            raise ValidationError({"pointers": "Diagnosis pointers are positions such as 1 or 1,2."}) from None
+        if not pointers:
+            raise ValidationError({"pointers": "Point the line at one or more of the visit's diagnoses (e.g. 1)."})
+        if len(pointers) > MAX_POINTERS or len(set(pointers)) != len(pointers):
+            raise ValidationError({"pointers": f"Up to {MAX_POINTERS} different diagnoses per line."})
+        with self.ctx.db.write() as session:
+            encounter = self._current(session, encounter_id, expected_version)
+            fee = session.scalar(select(FeeScheduleItem).where(FeeScheduleItem.code == code,
+                                                               FeeScheduleItem.active.is_(True)))
+            if fee is None:
+                raise ValidationError({"code": f"{code} is not on the clinic's fee schedule (import it first)."})
+            count = session.scalar(select(func.count()).select_from(EncounterDiagnosis)
+                                   .where(EncounterDiagnosis.encounter_id == encounter.id))
+            if max(pointers) > count or min(pointers) < 1:
+                raise ValidationError({"pointers": f"This visit has {count} diagnos{'is' if count == 1 else 'es'}: "
+                                                   "point at one of them."})
+            mods = ",".join(modifiers)
+            twice = session.scalar(select(ChargeLine.line_no).where(
+                ChargeLine.encounter_id == encounter.id, ChargeLine.code == code, ChargeLine.modifiers == mods))
+            if twice is not None and not data.allow_duplicate:
+                raise DuplicateCharge(f"{code}{' ' + mods if mods else ''} is on this visit already (line {twice}). "
+                                      "Add it again only if it was really done twice.")
+            line_no = (session.scalar(select(func.max(ChargeLine.line_no))
+                                      .where(ChargeLine.encounter_id == encounter.id)) or 0) + 1
+            session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no, code=code, modifiers=mods, units=units,
+                                   fee=fee.fee, diagnosis_pointers=",".join(str(p) for p in pointers)))
+            self._touch(session, encounter, "encounter.charge_add",
+                        f"line {line_no}: {code}{' ' + mods if mods else ''} x{units} @ {fee.fee}")
+            return self._view(session, encounter.id)
+
+    @requires("billing.code")
+    def remove_charge(self, encounter_id: int, expected_version: int, line_id: int) -> EncounterView:
+        with self.ctx.db.write() as session:
+            encounter = self._current(session, encounter_id, expected_version)
+            line = get_or_fail(session, ChargeLine, line_id, "charge line")
+            if line.encounter_id != encounter.id:
+                raise ValidationError({"line": "That line belongs to another visit."})
+            summary = f"line {line.line_no}: {line.code}"
+            session.delete(line)
+            self._touch(session, encounter, "encounter.charge_remove", summary)
+            return self._view(session, encounter.id)
+
+    # ----- helpers -------------------------------------------------------------------
+    def _current(self, session: Session, encounter_id: int, expected_version: int) -> Encounter:
+        encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
+        if encounter.version != expected_version:
+            raise ConcurrentEdit("encounter")
+        if encounter.status not in (EncounterStatus.NEEDS_CODING, EncounterStatus.READY, EncounterStatus.REJECTED):
+            raise ValidationError({"status": f"This claim is {encounter.status.replace('_', ' ')}: "
+                                             "it can no longer be recoded."})
+        return encounter
+
+    def _touch(self, session: Session, encounter: Encounter, action: str, summary: str) -> None:
+        now = self.ctx.now()
+        encounter.updated_at = now
+        encounter.status = EncounterStatus.NEEDS_CODING  # any change is scrubbed again
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentEdit("encounter") from None
+        audit.record(session, now, self.ctx.actor, action, entity="encounter", entity_id=encounter.id,
+                     patient_id=encounter.patient_id, summary=summary)
+
+    def _view(self, session: Session, encounter_id: int) -> EncounterView:
+        e = get_or_fail(session, Encounter, encounter_id, "encounter")
+        patient = session.get(Patient, e.patient_id)
+        provider = session.scalar(select(User.full_name).join(Provider, Provider.user_id == User.id)
+                                  .where(Provider.id == e.provider_id))
+        diagnoses = [(d.position, d.code, icd10_description(d.code)) for d in session.scalars(
+            select(EncounterDiagnosis).where(EncounterDiagnosis.encounter_id == e.id)
+            .order_by(EncounterDiagnosis.position))]
+        names = dict(session.execute(select(FeeScheduleItem.code, FeeScheduleItem.description)).all())
+        lines = [LineView(c.id, c.line_no, c.code, names.get(c.code, ""), c.modifiers, c.units, c.fee,
+                          c.diagnosis_pointers)
+                 for c in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == e.id)
+                                          .order_by(ChargeLine.line_no))]
+        return EncounterView(e.id, e.version, e.appointment_id, e.patient_id,
+                             f"{patient.last_name}, {patient.first_name}", provider or "", e.date_of_service,
+                             e.place_of_service, e.status, diagnoses, lines)
