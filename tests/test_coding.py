@@ -127,3 +127,18 @@ def test_bad_diagnoses_are_listed_per_position(coded_visit, as_role):
     assert set(refused.value.errors) == {"diagnosis_2", "diagnosis_3", "diagnosis_4"}
     with pytest.raises(ValidationError, match="at most 12"):
         coding.set_diagnoses(encounter.id, encounter.version, ["I10"] * 13)
+
+
+def test_queue_counts_and_amounts_by_state(coded_visit, as_role):
+    coding = EncounterService(as_role("billing"))
+    encounter = coding.for_visit(coded_visit.id)
+    encounter = coding.set_diagnoses(encounter.id, encounter.version, ["E11.9"])
+    coding.add_charge(encounter.id, encounter.version, ChargeInput("99214", units=2))
+    queue = coding.queue()
+    assert queue.counts == {"needs_coding": (1, Decimal("370.00"))}
+    [row] = queue.rows
+    assert (row.patient_name, row.lines, row.total, row.status) == ("Testperson, Ann", 1, Decimal("370.00"),
+                                                                     "needs_coding")
+    assert coding.queue("ready").rows == []
+    with pytest.raises(ValidationError):
+        coding.queue("lost")

@@ -33,6 +33,7 @@ from officeconsole.services import audit, auth
 from officeconsole.services.auth import SetupInput, UserService
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import SetupError
+from officeconsole.services.fees import FeeService
 from officeconsole.services.hours import HoursService
 from officeconsole.services.identifiers import npi_with_check_digit
 from officeconsole.services.insurance import InsuranceService
@@ -183,7 +184,26 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     for provider_id, weekdays in provider_weekdays:
         hours.set_week(provider_id, {day: [("08:00", "12:00"), ("13:00", "17:00")] for day in weekdays})
     _waitlist(as_manager, rng, now + dt.timedelta(days=10))
+    FeeService(as_manager).import_csv(DEMO_FEES)
     return summary
+
+
+# The demo clinic's own fee schedule (its words, not the licensed CPT descriptions).
+DEMO_FEES = """code,description,fee
+99202,"New patient visit, straightforward",110.00
+99203,"New patient visit, low complexity",165.00
+99212,"Established patient visit, straightforward",75.00
+99213,"Established patient visit, low complexity",125.00
+99214,"Established patient visit, moderate complexity",185.00
+99395,Preventive visit 18-39,210.00
+99396,Preventive visit 40-64,225.00
+36415,Blood draw (venipuncture),15.00
+81002,Urinalysis dipstick,12.00
+87880,Rapid strep test,28.00
+90471,Vaccine administration,25.00
+90686,"Influenza vaccine, quadrivalent",38.00
+J1100,Dexamethasone injection 1 mg,12.50
+"""
 
 
 ROOMS = ("Exam 1", "Exam 2", "Exam 3", "Exam 4", "Exam 5", "Procedure")

@@ -9,6 +9,7 @@ under it suggested). Procedure codes come from the clinic's fee schedule: CPT is
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 from officeconsole.services.errors import ValidationError
@@ -45,12 +46,29 @@ def icd10_description(code: str) -> str:
     return cm.get_description(code) if cm.is_valid_item(code) else ""
 
 
-@lru_cache(maxsize=1)
+_LOADING = threading.Lock()
+
+
 def _billable() -> tuple[tuple[str, str, str], ...]:
-    """(code, description, lower-case description) for every billable code, in code order."""
+    """(code, description, lower-case description) for every billable code, in code order.
+
+    Built once (about 0.3 s); the lock keeps a burst of searches (one per keystroke, each in
+    its own worker) from building it several times over.
+    """
+    with _LOADING:
+        return _build_billable()
+
+
+@lru_cache(maxsize=1)
+def _build_billable() -> tuple[tuple[str, str, str], ...]:
     cm = _cm()
     return tuple((c, d, d.lower()) for c in cm.get_all_codes(True) if cm.is_leaf(c)
                  for d in (cm.get_description(c),))
+
+
+def warm_icd10() -> None:
+    """Load the code set ahead of the first search (call it in a worker when a form opens)."""
+    _billable()
 
 
 def search_icd10(text: str, limit: int = 20) -> list[tuple[str, str]]:

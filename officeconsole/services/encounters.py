@@ -102,9 +102,52 @@ def open_encounter(session: Session, ctx: ServiceContext, visit: Appointment) ->
     return encounter
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    encounter_id: int
+    date_of_service: dt.date
+    patient_name: str
+    mrn: str
+    provider_name: str
+    status: str
+    lines: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class Queue:
+    rows: list[QueueRow]
+    counts: dict[str, tuple[int, Decimal]]  # status -> (claims, amount), over the whole queue
+
+
 class EncounterService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+
+    @requires("billing.view")
+    def queue(self, status: str | None = None, limit: int = 500) -> Queue:
+        """Encounters by state, oldest date of service first; counts and amounts for every state."""
+        if status is not None and status not in {s.value for s in EncounterStatus}:
+            raise ValidationError({"status": f"Unknown claim state {status!r}."})
+        amount = func.coalesce(func.sum(ChargeLine.fee * ChargeLine.units), 0)
+        with self.ctx.db.read() as session:
+            counts = {state: (n, Decimal(total).quantize(Decimal("0.01"))) for state, n, total in session.execute(
+                select(Encounter.status, func.count(func.distinct(Encounter.id)), amount)
+                .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id).group_by(Encounter.status))}
+            query = (select(Encounter.id, Encounter.date_of_service, Patient.last_name, Patient.first_name, Patient.mrn,
+                            User.full_name, Encounter.status, func.count(ChargeLine.id), amount)
+                     .join(Patient, Patient.id == Encounter.patient_id)
+                     .join(Provider, Provider.id == Encounter.provider_id).join(User, User.id == Provider.user_id)
+                     .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
+                     .group_by(Encounter.id, Encounter.date_of_service, Patient.last_name, Patient.first_name,
+                               Patient.mrn, User.full_name, Encounter.status)
+                     .order_by(Encounter.date_of_service, Encounter.id).limit(limit))
+            if status is not None:
+                query = query.where(Encounter.status == status)
+            rows = [QueueRow(e_id, day, f"{last}, {first}", mrn, provider, state, n,
+                             Decimal(total).quantize(Decimal("0.01")))
+                    for e_id, day, last, first, mrn, provider, state, n, total in session.execute(query)]
+            return Queue(rows, counts)
 
     @requires("billing.code")
     def for_visit(self, appointment_id: int) -> EncounterView:

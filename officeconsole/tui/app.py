@@ -48,6 +48,7 @@ class OfficeApp(App):
         Binding("f2", "schedule", "Schedule"),
         Binding("f3", "check_in", "Check-in"),
         Binding("f4", "flow_board", "Flow board"),
+        Binding("f5", "billing", "Billing"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -187,6 +188,7 @@ class OfficeApp(App):
         yield SystemCommand("Check-in", "Check patients in and out, walk-ins (F3)", self.action_check_in)
         yield SystemCommand("Flow board", "Who is waiting, roomed, with a provider, and for how long (F4)",
                             self.action_flow_board)
+        yield SystemCommand("Billing queue", "Encounters to code and claims by state (F5)", self.action_billing)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
     def action_schedule(self) -> None:
@@ -215,6 +217,17 @@ class OfficeApp(App):
             self.install_screen(CheckInModal(appointment_id), name)
             self._kept.append(name)
         return self.get_screen(name).prepare(appointment_id)
+
+    def action_billing(self) -> None:
+        from officeconsole.tui.screens.billing_queue import BillingQueueScreen
+
+        if self.ctx is not None and self.ctx.actor is not None:
+            from officeconsole.services import permissions
+
+            if not permissions.allowed(self.ctx.actor.role, "billing.view"):
+                self.notify("The billing queue is for billing staff, providers and managers.", markup=False)
+                return
+        self._open_top(BillingQueueScreen)
 
     def _open_top(self, kind: type[Screen], keep: bool = False) -> None:
         """Go back to the open screen of this kind, or open one over the current screen.
