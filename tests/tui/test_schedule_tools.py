@@ -12,7 +12,6 @@ from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.find_slot import FindSlotModal
 from officeconsole.tui.modals.waitlist import WaitlistModal
 from officeconsole.tui.modals.waitlist_form import WaitlistFormModal
-from officeconsole.tui.screens.schedule import ScheduleScreen
 from officeconsole.tui.widgets.results_table import ResultsTable
 
 from tests.conftest import MONDAY
