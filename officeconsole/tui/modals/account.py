@@ -12,16 +12,16 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Label
 
-from officeconsole.models.ledger import PaymentMethod
 from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.ledger import Account, EntryView, LedgerService, PaymentInput, new_request_key
+from officeconsole.services.ledger import Account, EntryView, LedgerService, new_request_key
 from officeconsole.services.money import money
 from officeconsole.tui.modals.reason import ReasonModal
 from officeconsole.tui.modals.receipt import ReceiptModal
 from officeconsole.tui.screens.base import ServiceModal
-from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.form_field import show_errors, values
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.payment_fields import payment_fields, payment_from
 
 
 class AccountModal(ServiceModal[None]):
@@ -132,17 +132,12 @@ class PaymentModal(ServiceModal[EntryView | None]):
             yield Label(f"Payment from {self.patient_name}", id="payment-title", markup=False)
             yield Label("", id="payment-error", markup=False)
             with Grid(id="payment-fields"):
-                yield text_field("Amount *", "amount", "", placeholder="e.g. 40.00", max_length=12)
-                yield select_field("Method", "method", [(m.label, m.value) for m in PaymentMethod],
-                                   PaymentMethod.CARD.value)
-                yield text_field("Reference", "reference", "", placeholder="card last 4 / check no.", max_length=60)
-                yield text_field("For", "memo", "Payment on account", max_length=200)
+                yield from payment_fields("Amount *", "e.g. 40.00", "Payment on account")
             yield KeyBar()
 
     def action_save(self) -> None:
         typed = values(self)
-        data = PaymentInput(self.patient_id, typed.get("amount", ""), typed.get("method", "card"),
-                            typed.get("reference", ""), typed.get("memo", ""), request_key=self.request_key)
+        data = payment_from(typed, self.request_key, patient_id=self.patient_id, required=True)
         self.call_service(LedgerService(self.app.ctx).post_payment, data, then=self.dismiss, on_error=self._refused,
                           group="save", exclusive=True)
 

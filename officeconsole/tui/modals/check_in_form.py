@@ -17,12 +17,13 @@ from officeconsole.models.ledger import PaymentMethod
 from officeconsole.services.checkin import CheckInInput, CheckInService, CheckInView, VerifiedHow
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.flow import FlowRow
-from officeconsole.services.ledger import PaymentInput, new_request_key
+from officeconsole.services.ledger import new_request_key
 from officeconsole.services.money import money
 from officeconsole.tui.screens.base import ServiceModal
-from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.form_field import select_field, show_errors, values
 from officeconsole.tui.widgets.tick_box import TickBox
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.payment_fields import payment_fields, payment_from
 
 CONTACT_WORDS = {"phone": "phone call", "sms": "text message", "email": "e-mail", "mail": "letter"}
 
@@ -78,12 +79,7 @@ class CheckInModal(ServiceModal[FlowRow | None]):
                 yield TickBox("Privacy notice signed today", id="privacy", compact=True)
                 yield Static("", id="checkin-money", markup=False)
                 with Grid(id="checkin-payment"):
-                    yield text_field("Amount", "amount", "", placeholder="blank: no payment now", max_length=12)
-                    yield select_field("Method", "method", [(m.label, m.value) for m in PaymentMethod],
-                                       PaymentMethod.CARD.value)
-                    yield text_field("Reference", "reference", "", placeholder="card last 4 / check no.",
-                                     max_length=60)
-                    yield text_field("For", "memo", "Copay", max_length=200)
+                    yield from payment_fields("Amount", "blank: no payment now", "Copay")
             yield KeyBar()
 
     def load(self) -> None:
@@ -134,11 +130,7 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         typed = values(self)
         today = self.app.ctx.today()
         active = [c.policy.id for c in self.view.policies if c.policy.active_on(today)]
-        payment = None
-        if typed.get("amount", "").strip():
-            payment = PaymentInput(amount=typed["amount"], method=typed.get("method", "card"),
-                                   reference=typed.get("reference", ""), memo=typed.get("memo", "Copay"),
-                                   request_key=self.request_key)
+        payment = payment_from(typed, self.request_key)
         data = CheckInInput(
             self.view.visit.appointment_id, self.view.visit.version,
             verify_policy_ids=active if self.query_one("#verify", TickBox).value else [],

@@ -11,7 +11,6 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Label, Static
 
-from officeconsole.models.ledger import PaymentMethod
 from officeconsole.services.checkin import CheckInService, CheckInView
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.flow import FlowRow
@@ -19,8 +18,9 @@ from officeconsole.services.ledger import LedgerService, PaymentInput, new_reque
 from officeconsole.services.money import money
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.tui.screens.base import ServiceModal
-from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.form_field import show_errors, values
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.payment_fields import payment_fields, payment_from
 
 
 class CheckOutModal(ServiceModal[bool]):
@@ -48,12 +48,7 @@ class CheckOutModal(ServiceModal[bool]):
             yield Static("Loading the account…", id="checkout-account", markup=False)
             yield Static("Follow-up: none booked yet (Ctrl+F books one)", id="checkout-follow-up", markup=False)
             with Grid(id="checkout-payment"):
-                yield text_field("Amount", "amount", "", placeholder="blank: nothing to pay", max_length=12)
-                yield select_field("Method", "method", [(m.label, m.value) for m in PaymentMethod],
-                                   PaymentMethod.CARD.value)
-                yield text_field("Reference", "reference", "", placeholder="card last 4 / check no.",
-                                 max_length=60)
-                yield text_field("For", "memo", "Payment on account", max_length=200)
+                yield from payment_fields("Amount", "blank: nothing to pay", "Payment on account")
             yield KeyBar()
 
     def on_mount(self) -> None:
@@ -94,11 +89,7 @@ class CheckOutModal(ServiceModal[bool]):
 
     def action_save(self) -> None:
         typed = values(self)
-        payment = None
-        if typed.get("amount", "").strip():
-            payment = PaymentInput(amount=typed["amount"], method=typed.get("method", "card"),
-                                   reference=typed.get("reference", ""), memo=typed.get("memo", ""),
-                                   request_key=self.request_key)
+        payment = payment_from(typed, self.request_key)
         self.call_service(self._check_out, payment, then=self._done, on_error=self._refused, group="save",
                           exclusive=True)
 
