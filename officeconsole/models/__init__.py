@@ -3,6 +3,7 @@
 from officeconsole.db.base import Base
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
+from officeconsole.models.claims import ArEntry, ClaimBatch, ClaimBatchItem, RemitLine, Remittance
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.rooms import Room
@@ -20,6 +21,11 @@ from officeconsole.models.waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",
+    "ArEntry",
+    "ClaimBatch",
+    "ClaimBatchItem",
+    "RemitLine",
+    "Remittance",
     "AppointmentEvent",
     "AppointmentSeries",
     "AppointmentType",

@@ -67,6 +67,10 @@ class Encounter(Base):
     date_of_service: Mapped[dt.date] = mapped_column(Date)
     place_of_service: Mapped[str] = mapped_column(String(2), default="11")  # 11: office
     status: Mapped[str] = mapped_column(String(16), default=EncounterStatus.NEEDS_CODING)
+    # The policy billed, fixed when the claim is marked ready (the primary on the date of service).
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("insurance_policy.id", name="fk_encounter_policy_id"))
+    # Why the payer or clearinghouse rejected it, shown until it is fixed and billed again.
+    note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -29,6 +29,9 @@ class ClinicSettings(Base):
     opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
     # The flow board colours a patient who has waited longer than this.
     wait_threshold_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # Where 837P files go: the clearinghouse's interchange ID (ISA08) and name.
+    clearinghouse_id: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    clearinghouse_name: Mapped[str] = mapped_column(String(60), default="", server_default="")
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 

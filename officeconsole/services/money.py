@@ -30,6 +30,20 @@ def parse_amount(value: str | Decimal | int | None, field: str = "amount") -> De
     return amount.quantize(CENT)
 
 
+def parse_signed(value: str | Decimal | int | None, field: str = "amount") -> Decimal:
+    """An insurer's figure: zero and negatives allowed (a payer takes money back), cents only."""
+    text = str(value if value is not None else "").strip().replace(",", "").replace("$", "").strip()
+    try:
+        amount = Decimal(text or "0")
+    except InvalidOperation:
+        raise ValidationError({field: f"{value!s} is not an amount: type e.g. 80 or 80.00."}) from None
+    if not amount.is_finite() or amount != amount.quantize(CENT):
+        raise ValidationError({field: f"{value!s} is not an amount in dollars and cents."})
+    if abs(amount) >= LIMIT * 10:
+        raise ValidationError({field: f"{value!s} is too large for one claim line: check the figure."})
+    return amount.quantize(CENT)
+
+
 def money(amount: Decimal | None) -> str:
     """Decimal('-25.5') -> '-$25.50'."""
     if amount is None:

@@ -40,6 +40,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "billing.view": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN, Role.PROVIDER}),
     "billing.code": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN, Role.PROVIDER}),
     "fees.manage": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "claims.submit": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "remit.post": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "ar.view": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "ar.adjust": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -65,6 +69,10 @@ DESCRIPTIONS: dict[str, str] = {
     "billing.view": "see encounters and the fee schedule",
     "billing.code": "code encounters",
     "fees.manage": "change the fee schedule",
+    "claims.submit": "mark claims ready, export or move them",
+    "remit.post": "post insurer payments",
+    "ar.view": "see accounts receivable",
+    "ar.adjust": "write off or transfer balances",
 }
 
 F = TypeVar("F", bound=Callable)

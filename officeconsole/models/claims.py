@@ -1,0 +1,129 @@
+"""Claims after coding: export batches, insurer remittances and the accounts receivable.
+
+`ar_entry` is append-only like the desk ledger: a charge, an insurer payment, an adjustment
+or a transfer to the patient is a new signed entry on one of two accounts (what the insurer
+owes, what the patient owes), never an edit. A balance is a sum, so it always reconciles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from officeconsole.db.base import Base
+from officeconsole.models.enums import check_in
+
+
+class Account(StrEnum):
+    INSURER = "insurer"
+    PATIENT = "patient"
+
+
+class ArKind(StrEnum):
+    CHARGE = "charge"  # the line billed, on the insurer's account (or the patient's when self-pay)
+    PAYMENT = "payment"  # an insurer's payment
+    ADJUSTMENT = "adjustment"  # contractual and other write-offs, with a CARC group and reason
+    TRANSFER = "transfer"  # patient responsibility: off the insurer's account, onto the patient's
+    REVERSAL = "reversal"  # a rejected claim's charges taken back before it is billed again
+
+
+class RemitSource(StrEnum):
+    MANUAL = "manual"
+    X835 = "835"
+
+
+class ClaimBatch(Base):
+    """One 837P file. ISA13/GS06 is `control_number`, unique forever: a re-export is a new batch."""
+
+    __tablename__ = "claim_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    control_number: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[dt.datetime]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    claim_count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    file_name: Mapped[str] = mapped_column(String(200))
+    resent_of_id: Mapped[int | None] = mapped_column(ForeignKey("claim_batch.id"))
+
+
+class ClaimBatchItem(Base):
+    __tablename__ = "claim_batch_item"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("claim_batch.id"), primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), primary_key=True, index=True)
+
+
+class Remittance(Base):
+    """An insurer's payment (a check or an EFT), posted by hand or from an 835 file."""
+
+    __tablename__ = "remittance"
+    __table_args__ = (
+        UniqueConstraint("payer_id", "trace_number"),  # the same check posted twice is refused
+        CheckConstraint(check_in("source", RemitSource), name="source"),
+        CheckConstraint("method IN ('check', 'eft', 'none')", name="method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payer.id"))
+    trace_number: Mapped[str] = mapped_column(String(50))  # check or EFT number (TRN02)
+    method: Mapped[str] = mapped_column(String(5))
+    paid_on: Mapped[dt.date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    source: Mapped[str] = mapped_column(String(6))
+    file_digest: Mapped[str | None] = mapped_column(String(64), unique=True)  # SHA-256 of an 835
+    posted_at: Mapped[dt.datetime]
+    posted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+
+class RemitLine(Base):
+    """What the insurer said about one claim line: allowed, paid, patient share, denial codes."""
+
+    __tablename__ = "remit_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), index=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), index=True)
+    charge_line_id: Mapped[int] = mapped_column(ForeignKey("charge_line.id"), index=True)
+    billed: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    allowed: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    paid: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    patient_responsibility: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    denial: Mapped[str] = mapped_column(String(80), default="")  # "CO-50 Not medically necessary"
+
+
+class ArEntry(Base):
+    __tablename__ = "ar_entry"
+    __table_args__ = (
+        CheckConstraint(check_in("account", Account), name="account"),
+        CheckConstraint(check_in("kind", ArKind), name="kind"),
+        CheckConstraint("amount <> 0", name="not_zero"),
+        CheckConstraint("account <> 'insurer' OR payer_id IS NOT NULL", name="insurer_named"),
+        CheckConstraint("kind <> 'adjustment' OR reason_code <> ''", name="adjustment_reason"),
+        CheckConstraint("group_code IN ('', 'CO', 'PR', 'OA', 'PI', 'CR')", name="group_code"),
+        # Aging reads only this index: account, age and payer, and the amount to add up.
+        Index("ix_ar_entry_aging", "account", "service_date", "payer_id", "amount"),
+        Index("ix_ar_entry_patient", "patient_id", "account"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), index=True)
+    charge_line_id: Mapped[int | None] = mapped_column(ForeignKey("charge_line.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("payer.id"))
+    account: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))  # signed: + raises what is owed
+    group_code: Mapped[str] = mapped_column(String(2), default="")
+    reason_code: Mapped[str] = mapped_column(String(5), default="")
+    service_date: Mapped[dt.date] = mapped_column(Date)  # the encounter's, copied for aging
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"))
+    memo: Mapped[str] = mapped_column(String(200), default="")
+    posted_at: Mapped[dt.datetime]
+    posted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    # What makes a posting happen once: "charge:<line>:<n>", "remit:<remittance>:<n>", a form's key.
+    request_key: Mapped[str] = mapped_column(String(60), unique=True)

@@ -1,0 +1,164 @@
+"""Everything one claim needs, read in one place: the scrubber checks it, the 837P writes it.
+
+Plain frozen values, so the checks and the X12 writer are pure functions that tests can
+feed directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officeconsole.models import (
+    ChargeLine,
+    ClinicSettings,
+    Encounter,
+    EncounterDiagnosis,
+    FeeScheduleItem,
+    InsurancePolicy,
+    Patient,
+    Payer,
+    Provider,
+    User,
+)
+from officeconsole.services.booking import get_or_fail
+
+
+@dataclass(frozen=True)
+class ClaimPatient:
+    id: int
+    mrn: str
+    first_name: str
+    middle_name: str
+    last_name: str
+    dob: dt.date | None
+    sex: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+
+
+@dataclass(frozen=True)
+class ClaimPolicy:
+    id: int
+    rank: int
+    member_id: str
+    group_number: str
+    relationship: str
+    subscriber_name: str
+    subscriber_dob: dt.date | None
+    payer_id: int
+    payer_name: str
+    payer_code: str
+    payer_active: bool
+
+
+@dataclass(frozen=True)
+class BillingProvider:
+    name: str
+    npi: str
+    tax_id: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    phone: str
+    clearinghouse_id: str
+    clearinghouse_name: str
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    id: int
+    line_no: int
+    code: str
+    modifiers: tuple[str, ...]
+    units: int
+    fee: Decimal
+    pointers: tuple[int, ...]
+    on_fee_schedule: bool
+
+    @property
+    def amount(self) -> Decimal:
+        return self.fee * self.units
+
+
+@dataclass(frozen=True)
+class ClaimData:
+    encounter_id: int
+    version: int
+    status: str
+    date_of_service: dt.date
+    place_of_service: str
+    patient: ClaimPatient
+    policy: ClaimPolicy | None
+    rendering_name: str
+    rendering_npi: str
+    billing: BillingProvider
+    diagnoses: tuple[str, ...]  # with the dot, primary first
+    lines: tuple[ClaimLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    @property
+    def claim_id(self) -> str:
+        """CLM01, the patient control number the payer echoes back in the 835 (CLP01)."""
+        return f"OC{self.encounter_id}"
+
+
+def claim_id_to_encounter(claim_id: str) -> int | None:
+    text = (claim_id or "").strip().upper()
+    return int(text[2:]) if text.startswith("OC") and text[2:].isdigit() else None
+
+
+def billing_provider(session: Session) -> BillingProvider:
+    c = session.get(ClinicSettings, 1)
+    return BillingProvider(c.name, c.npi, c.tax_id, c.address_line1, c.address_line2, c.city, c.state,
+                           c.postal_code, c.phone, c.clearinghouse_id, c.clearinghouse_name)
+
+
+def billed_policy(session: Session, encounter: Encounter) -> InsurancePolicy | None:
+    """The policy fixed on the claim, or else the first-ranked one in force on the date of service."""
+    if encounter.policy_id is not None:
+        return session.get(InsurancePolicy, encounter.policy_id)
+    day = encounter.date_of_service
+    return session.scalar(
+        select(InsurancePolicy).where(
+            InsurancePolicy.patient_id == encounter.patient_id, InsurancePolicy.effective_from <= day,
+            (InsurancePolicy.effective_to.is_(None)) | (InsurancePolicy.effective_to >= day))
+        .order_by(InsurancePolicy.rank).limit(1))
+
+
+def load_claim(session: Session, encounter_id: int, billing: BillingProvider | None = None) -> ClaimData:
+    e = get_or_fail(session, Encounter, encounter_id, "encounter")
+    p = session.get(Patient, e.patient_id)
+    patient = ClaimPatient(p.id, p.mrn, p.first_name, p.middle_name, p.last_name, p.dob, p.sex, p.address_line1,
+                           p.address_line2, p.city, p.state, p.postal_code)
+    policy = None
+    row = billed_policy(session, e)
+    if row is not None:
+        payer = session.get(Payer, row.payer_id)
+        policy = ClaimPolicy(row.id, row.rank, row.member_id, row.group_number, row.subscriber_relationship,
+                             row.subscriber_name, row.subscriber_dob, payer.id, payer.name, payer.payer_code,
+                             payer.active)
+    name, npi = session.execute(select(User.full_name, Provider.npi).join(Provider, Provider.user_id == User.id)
+                                .where(Provider.id == e.provider_id)).one()
+    diagnoses = tuple(session.scalars(select(EncounterDiagnosis.code).where(EncounterDiagnosis.encounter_id == e.id)
+                                      .order_by(EncounterDiagnosis.position)))
+    scheduled = set(session.scalars(select(FeeScheduleItem.code).where(FeeScheduleItem.active.is_(True))))
+    lines = tuple(
+        ClaimLine(c.id, c.line_no, c.code, tuple(m for m in c.modifiers.split(",") if m), c.units, c.fee,
+                  tuple(int(x) for x in c.diagnosis_pointers.split(",") if x), c.code in scheduled)
+        for c in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == e.id)
+                                 .order_by(ChargeLine.line_no)))
+    return ClaimData(e.id, e.version, e.status, e.date_of_service, e.place_of_service, patient, policy, name, npi,
+                     billing or billing_provider(session), diagnoses, lines)

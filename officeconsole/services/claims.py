@@ -1,0 +1,316 @@
+"""A claim's life after coding: scrubbed, marked ready, exported as an 837P batch, moved on.
+
+Only a claim that passes the scrubber becomes ready. Exporting takes every ready claim into
+one file with a control number never used before, checks the file with pyx12, posts the
+charges to the insurer's account and marks the claims submitted, all in one transaction;
+the file appears under its final name only after that commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from officeconsole.models import ChargeLine, ClaimBatch, ClaimBatchItem, Encounter, User
+from officeconsole.models.billing import EncounterStatus as St
+from officeconsole.models.claims import Account, ArKind
+from officeconsole.services import audit
+from officeconsole.services.ar_book import ArBook
+from officeconsole.services.booking import get_or_fail
+from officeconsole.services.claim_data import ClaimData, billed_policy, billing_provider, load_claim
+from officeconsole.services.clinic import next_number
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import ConcurrentEdit, OfficeError, ValidationError
+from officeconsole.services.money import money
+from officeconsole.services.permissions import requires
+from officeconsole.services.scrubber import Problem, scrub
+from officeconsole.services.text import clean_text
+from officeconsole.services.x12_837 import write_837
+from officeconsole.services.x12_check import x12_errors
+
+MAX_BATCH = 500
+# Moves a biller makes by hand, from the states that allow them.
+MOVES: dict[str, tuple[str, ...]] = {
+    St.ACCEPTED: (St.SUBMITTED,),
+    St.REJECTED: (St.SUBMITTED, St.ACCEPTED),
+    St.CLOSED: (St.PAID, St.PARTIALLY_PAID, St.DENIED),
+}
+
+
+class ClaimNotClean(OfficeError):
+    """The scrubber found problems: the claim stays where it is."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("Not ready: " + "; ".join(p.message for p in problems))
+
+
+class ExportError(OfficeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    encounter_id: int
+    version: int
+    status: str
+    total: Decimal
+    problems: list[Problem]
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class ReadyRun:
+    ready: list[int]
+    failing: dict[int, list[Problem]]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    control_number: int
+    path: Path
+    claims: int
+    total: Decimal
+    skipped: dict[int, str]  # claims left out, and why
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    control_number: int
+    created_at: dt.datetime
+    created_by: str
+    claims: int
+    total: Decimal
+    file_name: str
+    resent_of_id: int | None
+
+
+class ClaimService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("billing.view")
+    def scrub(self, encounter_id: int) -> ScrubResult:
+        with self.ctx.db.read() as session:
+            claim = load_claim(session, encounter_id)
+            return ScrubResult(claim.encounter_id, claim.version, claim.status, claim.total,
+                               scrub(claim, self.ctx.today()))
+
+    @requires("claims.submit")
+    def mark_ready(self, encounter_id: int, expected_version: int) -> ScrubResult:
+        """Ready only when clean; the billed policy is fixed on the claim at this moment."""
+        with self.ctx.db.write() as session:
+            encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
+            if encounter.version != expected_version:
+                raise ConcurrentEdit("claim")
+            claim = self._ready(session, encounter, load_claim(session, encounter_id))
+            return ScrubResult(claim.encounter_id, encounter.version, encounter.status, claim.total, [])
+
+    @requires("claims.submit")
+    def mark_all_ready(self) -> ReadyRun:
+        """Scrub every claim waiting for coding; the clean ones become ready, the rest are listed."""
+        run = ReadyRun([], {})
+        with self.ctx.db.write() as session:
+            billing = billing_provider(session)
+            for encounter in session.scalars(select(Encounter).where(
+                    Encounter.status.in_([St.NEEDS_CODING, St.REJECTED])).order_by(Encounter.id)):
+                try:
+                    self._ready(session, encounter, load_claim(session, encounter.id, billing))
+                    run.ready.append(encounter.id)
+                except ClaimNotClean as exc:
+                    run.failing[encounter.id] = exc.problems
+        return run
+
+    @requires("claims.submit")
+    def export_837(self, out_dir: Path | str) -> BatchResult:
+        """Every ready claim (up to MAX_BATCH) into one new 837P file in `out_dir`."""
+        folder = _writable(out_dir)
+        with _unlink_on_failure(folder), self.ctx.db.write() as session:
+            encounters = session.scalars(select(Encounter).where(Encounter.status == St.READY)
+                                         .order_by(Encounter.date_of_service, Encounter.id).limit(MAX_BATCH)).all()
+            if not encounters:
+                raise ExportError("No claims are ready: mark clean claims ready in the billing queue first.")
+            billing = billing_provider(session)
+            claims, skipped = [], {}
+            for encounter in encounters:
+                claim = load_claim(session, encounter.id, billing)
+                problems = scrub(claim, self.ctx.today())
+                if problems:  # something changed since it was marked ready (a payer, the clinic's NPI)
+                    encounter.status = St.NEEDS_CODING
+                    skipped[encounter.id] = problems[0].message
+                    continue
+                claims.append(claim)
+            if not claims:
+                session.flush()
+                return BatchResult(0, 0, folder, 0, Decimal("0.00"), skipped)
+            batch, path = self._write_batch(session, folder, claims, resent_of=None)
+            for claim, encounter in zip(claims, [e for e in encounters if e.id not in skipped], strict=True):
+                self._post_charges(session, encounter, claim)
+                encounter.status = St.SUBMITTED
+                encounter.updated_at = batch.created_at
+        final = _publish(path)
+        return BatchResult(batch.id, batch.control_number, final, batch.claim_count, batch.total, skipped)
+
+    @requires("claims.submit")
+    def reexport_837(self, batch_id: int, out_dir: Path | str) -> BatchResult:
+        """The batch's claims again, as a new file with a new control number (a lost or refused file)."""
+        folder = _writable(out_dir)
+        with _unlink_on_failure(folder), self.ctx.db.write() as session:
+            original = get_or_fail(session, ClaimBatch, batch_id, "claim batch")
+            billing = billing_provider(session)
+            claims, skipped = [], {}
+            for encounter in session.scalars(select(Encounter).join(
+                    ClaimBatchItem, ClaimBatchItem.encounter_id == Encounter.id)
+                    .where(ClaimBatchItem.batch_id == original.id).order_by(Encounter.id)):
+                if encounter.status not in (St.SUBMITTED, St.ACCEPTED):
+                    skipped[encounter.id] = f"now {encounter.status.replace('_', ' ')}"
+                    continue
+                claims.append(load_claim(session, encounter.id, billing))
+            if not claims:
+                raise ExportError(f"Nothing in batch {original.control_number} can be sent again: "
+                                  "every claim has moved on.")
+            batch, path = self._write_batch(session, folder, claims, resent_of=original.id)
+        final = _publish(path)
+        return BatchResult(batch.id, batch.control_number, final, batch.claim_count, batch.total, skipped)
+
+    @requires("billing.view")
+    def batches(self, limit: int = 50) -> list[BatchRow]:
+        with self.ctx.db.read() as session:
+            rows = session.execute(select(ClaimBatch, User.username).join(User, User.id == ClaimBatch.created_by_id)
+                                   .order_by(ClaimBatch.id.desc()).limit(limit)).all()
+            return [BatchRow(b.id, b.control_number, b.created_at.astimezone(self.ctx.timezone), who, b.claim_count,
+                             b.total, b.file_name, b.resent_of_id) for b, who in rows]
+
+    @requires("claims.submit")
+    def move(self, encounter_id: int, expected_version: int, state: str, reason: str = "") -> ScrubResult:
+        """Accepted (the payer acknowledged it), rejected (with the reason; charges reversed, the
+        claim can be fixed and sent again), or closed (nothing left for the insurer to pay)."""
+        if state not in MOVES:
+            raise ValidationError({"state": f"A claim cannot be moved to {state!r} by hand."})
+        why = clean_text(reason, 200)
+        if state == St.REJECTED and not why:
+            raise ValidationError({"reason": "Say why the claim was rejected (the clearinghouse's message)."})
+        with self.ctx.db.write() as session:
+            encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
+            if encounter.version != expected_version:
+                raise ConcurrentEdit("claim")
+            if encounter.status not in MOVES[state]:
+                raise ValidationError({"state": f"A {encounter.status.replace('_', ' ')} claim cannot become "
+                                                f"{state.replace('_', ' ')}."})
+            book = ArBook(self.ctx, session)
+            if state == St.CLOSED and (left := book.balance(encounter).insurer) != 0:
+                raise ValidationError({"state": f"The insurer still owes {money(left)}: write it off or move it "
+                                                "to the patient first."})
+            if state == St.REJECTED:
+                self._reverse_charges(session, encounter)
+            encounter.status = state
+            encounter.note = why
+            self._save(session, encounter, f"claim.{state}", why or state)
+            return ScrubResult(encounter.id, encounter.version, encounter.status, book.balance(encounter).charged, [])
+
+    # ----- helpers -------------------------------------------------------------------
+    def _ready(self, session: Session, encounter: Encounter, claim: ClaimData) -> ClaimData:
+        if encounter.status not in (St.NEEDS_CODING, St.REJECTED):
+            raise ValidationError({"state": f"This claim is {encounter.status.replace('_', ' ')} already."})
+        problems = scrub(claim, self.ctx.today())
+        if problems:
+            raise ClaimNotClean(problems)
+        encounter.policy_id = claim.policy.id
+        encounter.status = St.READY
+        encounter.note = ""
+        self._save(session, encounter, "claim.ready", f"{money(claim.total)} to {claim.policy.payer_name}")
+        return claim
+
+    def _save(self, session: Session, encounter: Encounter, action: str, summary: str) -> None:
+        now = self.ctx.now()
+        encounter.updated_at = now
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentEdit("claim") from None
+        audit.record(session, now, self.ctx.actor, action, entity="encounter", entity_id=encounter.id,
+                     patient_id=encounter.patient_id, summary=summary)
+
+    def _write_batch(self, session: Session, folder: Path, claims: list[ClaimData],
+                     resent_of: int | None) -> tuple[ClaimBatch, Path]:
+        now = self.ctx.now()
+        control = next_number(session, "x12_interchange", start=1)
+        text = write_837(claims, control, now.astimezone(self.ctx.timezone))
+        errors = x12_errors(text)
+        if errors:  # a bug of ours, never the biller's: refuse to send a file a payer would bounce
+            raise ExportError("The 837P failed validation and was not written: " + "; ".join(errors[:3]))
+        name = f"837P-{control:09d}-{now.astimezone(self.ctx.timezone):%Y%m%d-%H%M}.x12"
+        batch = ClaimBatch(control_number=control, created_at=now, created_by_id=self.ctx.actor_or_fail().user_id,
+                           claim_count=len(claims), total=sum((c.total for c in claims), Decimal("0.00")),
+                           file_name=name, resent_of_id=resent_of)
+        session.add(batch)
+        session.flush()
+        session.add_all(ClaimBatchItem(batch_id=batch.id, encounter_id=c.encounter_id) for c in claims)
+        audit.record(session, now, self.ctx.actor, "claims.export", entity="claim_batch", entity_id=batch.id,
+                     summary=f"{name}: {len(claims)} claims, {money(batch.total)}"
+                             + (f" (again, batch {resent_of})" if resent_of else ""))
+        staged = folder / f".{name}.partial"
+        staged.write_text(text, encoding="ascii")
+        return batch, staged
+
+    def _post_charges(self, session: Session, encounter: Encounter, claim: ClaimData) -> None:
+        book = ArBook(self.ctx, session)
+        for line in claim.lines:
+            if book.charged(line.id) == 0:
+                n = book.postings(line.id, ArKind.CHARGE) + 1
+                book.post(encounter, f"charge:{line.id}:{n}", Account.INSURER, ArKind.CHARGE, line.amount,
+                          payer_id=claim.policy.payer_id, line_id=line.id, memo=f"{line.code} x{line.units}")
+
+    def _reverse_charges(self, session: Session, encounter: Encounter) -> None:
+        book = ArBook(self.ctx, session)
+        policy = billed_policy(session, encounter)
+        for line in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == encounter.id)):
+            outstanding = book.charged(line.id)
+            if outstanding:
+                n = book.postings(line.id, ArKind.REVERSAL) + 1
+                book.post(encounter, f"reverse:{line.id}:{n}", Account.INSURER, ArKind.REVERSAL, -outstanding,
+                          payer_id=policy.payer_id if policy else None, line_id=line.id, memo="claim rejected")
+
+
+def _writable(out_dir: Path | str) -> Path:
+    folder = Path(out_dir).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise ExportError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
+    return folder
+
+
+@contextlib.contextmanager
+def _unlink_on_failure(folder: Path):
+    """A batch whose transaction did not commit leaves no file behind."""
+    before = set(folder.glob(".837P-*.partial"))
+    try:
+        yield
+    except BaseException:
+        for staged in set(folder.glob(".837P-*.partial")) - before:
+            staged.unlink(missing_ok=True)
+        raise
+
+
+def _publish(staged: Path) -> Path:
+    """Give the committed batch's file its final name (a crash before this leaves a .partial to resend)."""
+    final = staged.with_name(staged.name[1:].removesuffix(".partial"))
+    os.replace(staged, final)
+    return final

@@ -1,0 +1,297 @@
+"""Insurer payments applied to claim lines, typed in from an EOB or read from an 835.
+
+Per line the payer says what it allowed, what it paid and why the rest was adjusted (CARC
+group and reason). Paid and adjusted amounts leave the insurer's account; patient
+responsibility (group PR) moves to the patient's account; a line denied outright is not
+written off but left owing and put on the denial work list for the biller to appeal, bill
+the patient or write off. One check or EFT is posted once: its trace number is unique per
+payer, and an 835 file's digest is unique too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from officeconsole.models import ChargeLine, Encounter, Patient, Payer, RemitLine, Remittance
+from officeconsole.models.billing import EncounterStatus as St
+from officeconsole.models.claims import Account, ArKind, RemitSource
+from officeconsole.services import audit
+from officeconsole.services.ar_book import ArBook
+from officeconsole.services.booking import get_or_fail
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.money import money, parse_signed
+from officeconsole.services.permissions import requires
+from officeconsole.services.text import clean_text, parse_date
+
+GROUPS = ("CO", "PR", "OA", "PI", "CR")
+# Reasons that are the contract, not a denial: the allowed amount below the fee, sequestration.
+CONTRACTUAL = frozenset({"45", "253"})
+PAYABLE = (St.SUBMITTED, St.ACCEPTED, St.PARTIALLY_PAID, St.DENIED)
+REASONS = {
+    "1": "Deductible", "2": "Coinsurance", "3": "Copay", "4": "Modifier inconsistent with the procedure",
+    "16": "Missing or invalid information", "18": "Duplicate claim or service", "22": "Coordination of benefits",
+    "27": "Coverage ended before the date of service", "29": "Filing time limit passed",
+    "45": "Charge above the fee schedule", "50": "Not medically necessary", "96": "Not covered",
+    "97": "Included in another service", "109": "Not covered by this payer", "197": "No authorization",
+    "204": "Not covered under the benefit plan", "253": "Sequestration",
+}
+
+
+class AlreadyPosted(OfficeError):
+    """This check, EFT or file was posted before: nothing was posted again."""
+
+
+@dataclass
+class Adjustment:
+    group: str
+    reason: str
+    amount: Decimal | str
+
+
+@dataclass
+class LinePayment:
+    charge_line_id: int
+    paid: Decimal | str
+    allowed: Decimal | str | None = None  # None: billed less the non-PR adjustments
+    adjustments: list[Adjustment] = field(default_factory=list)
+
+
+@dataclass
+class ClaimPayment:
+    encounter_id: int
+    lines: list[LinePayment]
+
+
+@dataclass
+class RemitInput:
+    payer_id: int
+    trace_number: str
+    paid_on: dt.date | str
+    method: str = "check"
+    claims: list[ClaimPayment] = field(default_factory=list)
+    source: str = RemitSource.MANUAL
+    file_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class PostedClaim:
+    encounter_id: int
+    patient_name: str
+    paid: Decimal
+    adjusted: Decimal
+    to_patient: Decimal
+    denied: list[str]
+    status: str
+
+
+@dataclass(frozen=True)
+class RemitResult:
+    remittance_id: int
+    payer_name: str
+    trace_number: str
+    total: Decimal
+    claims: list[PostedClaim]
+
+
+@dataclass(frozen=True)
+class DenialRow:
+    encounter_id: int
+    line_no: int
+    code: str
+    date_of_service: dt.date
+    patient_name: str
+    payer_name: str
+    billed: Decimal
+    owing: Decimal
+    denial: str
+    days: int  # since the denial was posted
+
+
+def describe(group: str, reason: str) -> str:
+    return f"{group}-{reason} {REASONS.get(reason, '')}".strip()
+
+
+def is_denial(paid: Decimal, adjustments: list[tuple[str, str, Decimal]]) -> bool:
+    """Nothing paid and something refused beyond the contract and the patient's share."""
+    return paid == 0 and any(g != "PR" and r not in CONTRACTUAL for g, r, _ in adjustments)
+
+
+class RemittanceService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("remit.post")
+    def post(self, data: RemitInput) -> RemitResult:
+        """Post one check or EFT across its claims' lines, all or nothing."""
+        header = self._header(data)
+        try:
+            with self.ctx.db.write() as session:
+                return self._post(session, data, header)
+        except IntegrityError:
+            raise AlreadyPosted(f"Trace {header['trace']} from this payer was posted from another console "
+                                "just now.") from None
+
+    @requires("ar.view")
+    def denials(self, limit: int = 500) -> list[DenialRow]:
+        """Denied lines the insurer still owes on: the biller's work list, oldest first."""
+        today = self.ctx.today()
+        with self.ctx.db.read() as session:
+            rows = session.execute(
+                select(RemitLine, ChargeLine.line_no, ChargeLine.code, Encounter, Patient.last_name,
+                       Patient.first_name, Payer.name, Remittance.paid_on)
+                .join(ChargeLine, ChargeLine.id == RemitLine.charge_line_id)
+                .join(Encounter, Encounter.id == RemitLine.encounter_id)
+                .join(Patient, Patient.id == Encounter.patient_id)
+                .join(Remittance, Remittance.id == RemitLine.remittance_id)
+                .join(Payer, Payer.id == Remittance.payer_id)
+                .where(RemitLine.denial != "", Encounter.status.in_([St.DENIED, St.PARTIALLY_PAID]))
+                .order_by(Remittance.paid_on, RemitLine.id).limit(limit)).all()
+            book = ArBook(self.ctx, session)
+            result = []
+            for line, line_no, code, encounter, last, first, payer, paid_on in rows:
+                owing = book.line_insurer_balance(line.charge_line_id)
+                if owing > 0:
+                    result.append(DenialRow(encounter.id, line_no, code, encounter.date_of_service,
+                                            f"{last}, {first}", payer, line.billed, owing, line.denial,
+                                            (today - paid_on).days))
+            return result
+
+    # ----- posting ---------------------------------------------------------------------
+    def _header(self, data: RemitInput) -> dict:
+        errors: dict[str, str] = {}
+        trace = clean_text(data.trace_number, 50)
+        if not trace:
+            errors["trace_number"] = "Type the check or EFT trace number."
+        method = clean_text(data.method).lower()
+        if method not in ("check", "eft", "none"):
+            errors["method"] = "Method: check or eft."
+        try:
+            paid_on = parse_date(data.paid_on)
+        except ValueError as exc:
+            errors["paid_on"] = str(exc)
+            paid_on = None
+        if paid_on is None and "paid_on" not in errors:
+            errors["paid_on"] = "Type the payment date."
+        elif paid_on and paid_on > self.ctx.today():
+            errors["paid_on"] = "The payment date is in the future."
+        if not data.claims:
+            errors["claims"] = "Apply the payment to at least one claim."
+        if errors:
+            raise ValidationError(errors)
+        return {"trace": trace, "method": method, "paid_on": paid_on}
+
+    def _post(self, session: Session, data: RemitInput, header: dict) -> RemitResult:
+        payer = get_or_fail(session, Payer, data.payer_id, "payer")
+        earlier = session.scalar(select(Remittance).where(Remittance.payer_id == payer.id,
+                                                          Remittance.trace_number == header["trace"]))
+        if earlier is None and data.file_digest:
+            earlier = session.scalar(select(Remittance).where(Remittance.file_digest == data.file_digest))
+        if earlier is not None:
+            raise AlreadyPosted(f"{payer.name} trace {earlier.trace_number} was posted on "
+                                f"{earlier.posted_at.astimezone(self.ctx.timezone):%m/%d/%Y} "
+                                f"({money(earlier.total)}): nothing was posted again.")
+        now = self.ctx.now()
+        total = sum((parse_signed(line.paid, "paid") for claim in data.claims for line in claim.lines), Decimal("0.00"))
+        remit = Remittance(payer_id=payer.id, trace_number=header["trace"], method=header["method"],
+                           paid_on=header["paid_on"], total=total, source=data.source,
+                           file_digest=data.file_digest, posted_at=now, posted_by_id=self.ctx.actor_or_fail().user_id)
+        session.add(remit)
+        session.flush()
+        book = ArBook(self.ctx, session)
+        posted: list[PostedClaim] = []
+        errors: dict[str, str] = {}
+        for claim in data.claims:
+            try:
+                posted.append(self._post_claim(session, book, remit, payer, claim))
+            except ValidationError as exc:
+                errors.update({f"claim {claim.encounter_id} {k}": v for k, v in exc.errors.items()})
+        if errors:
+            raise ValidationError(errors)
+        audit.record(session, now, self.ctx.actor, "remit.post", entity="remittance", entity_id=remit.id,
+                     summary=f"{payer.name} {header['method']} {header['trace']}: {money(total)} over "
+                             f"{len(posted)} claims")
+        return RemitResult(remit.id, payer.name, remit.trace_number, total, posted)
+
+    def _post_claim(self, session: Session, book: ArBook, remit: Remittance, payer: Payer,
+                    claim: ClaimPayment) -> PostedClaim:
+        encounter = get_or_fail(session, Encounter, claim.encounter_id, "encounter")
+        if encounter.status not in PAYABLE:
+            raise ValidationError({"state": f"is {encounter.status.replace('_', ' ')}: only a submitted claim "
+                                            "takes an insurer's payment."})
+        if not claim.lines:
+            raise ValidationError({"lines": "no lines to apply the payment to."})
+        patient = session.get(Patient, encounter.patient_id)
+        paid_total = adjusted = to_patient = Decimal("0.00")
+        denied: list[str] = []
+        for n, line_in in enumerate(claim.lines, start=1):
+            line = session.get(ChargeLine, line_in.charge_line_id)
+            if line is None or line.encounter_id != encounter.id:
+                raise ValidationError({f"line {n}": "is not a line of this claim."})
+            billed = line.fee * line.units
+            paid = parse_signed(line_in.paid, "paid")
+            adjustments = []
+            for a in line_in.adjustments:
+                group, reason = clean_text(a.group).upper(), clean_text(a.reason).upper()
+                if group not in GROUPS:
+                    raise ValidationError({f"line {line.line_no}": f"adjustment group {group!r}: CO, PR, OA, PI or CR."})
+                if not reason or len(reason) > 5:
+                    raise ValidationError({f"line {line.line_no}": "each adjustment needs its reason code (e.g. 45)."})
+                amount = parse_signed(a.amount, "adjustment")
+                adjustments.append((group, reason, amount))
+            if paid + sum(a for _, _, a in adjustments) != billed:
+                raise ValidationError({f"line {line.line_no}": (
+                    f"{line.code} billed {money(billed)} but paid {money(paid)} + adjustments "
+                    f"{money(sum((a for _, _, a in adjustments), Decimal(0)))} do not add up to it.")})
+            denial = is_denial(paid, adjustments)
+            key = f"remit:{remit.id}:{line.id}"
+            book.post(encounter, f"{key}:paid", Account.INSURER, ArKind.PAYMENT, -paid, payer_id=payer.id,
+                      line_id=line.id, remittance_id=remit.id, memo=f"{payer.name} {remit.trace_number}")
+            share = Decimal("0.00")
+            for i, (group, reason, amount) in enumerate(adjustments):
+                if group == "PR":
+                    book.post(encounter, f"{key}:{i}:out", Account.INSURER, ArKind.TRANSFER, -amount, payer_id=payer.id,
+                              line_id=line.id, group=group, reason=reason, remittance_id=remit.id,
+                              memo=describe(group, reason))
+                    book.post(encounter, f"{key}:{i}:in", Account.PATIENT, ArKind.TRANSFER, amount, line_id=line.id,
+                              group=group, reason=reason, remittance_id=remit.id, memo=describe(group, reason))
+                    share += amount
+                elif not denial:
+                    book.post(encounter, f"{key}:{i}:adj", Account.INSURER, ArKind.ADJUSTMENT, -amount,
+                              payer_id=payer.id, line_id=line.id, group=group, reason=reason,
+                              remittance_id=remit.id, memo=describe(group, reason))
+                    adjusted += amount
+            text = " ".join(describe(g, r) for g, r, _ in adjustments if g != "PR" and r not in CONTRACTUAL)
+            if denial:
+                denied.append(f"line {line.line_no} {line.code}: {text}")
+            allowed = (parse_signed(line_in.allowed, "allowed") if line_in.allowed not in (None, "")
+                       else billed - sum((a for g, _, a in adjustments if g != "PR"), Decimal(0)))
+            session.add(RemitLine(remittance_id=remit.id, encounter_id=encounter.id, charge_line_id=line.id,
+                                  billed=billed, allowed=allowed, paid=paid, patient_responsibility=share,
+                                  denial=text[:80] if denial else ""))
+            paid_total += paid
+            to_patient += share
+        session.flush()
+        balance = book.balance(encounter)
+        if denied and paid_total == 0:
+            encounter.status = St.DENIED
+        elif balance.insurer > 0:
+            encounter.status = St.PARTIALLY_PAID
+        elif balance.patient <= 0:
+            encounter.status = St.CLOSED
+        else:
+            encounter.status = St.PAID
+        encounter.updated_at = self.ctx.now()
+        session.flush()
+        audit.record(session, self.ctx.now(), self.ctx.actor, "remit.apply", entity="encounter",
+                     entity_id=encounter.id, patient_id=encounter.patient_id,
+                     summary=f"{payer.name} paid {money(paid_total)}, adjusted {money(adjusted)}, patient "
+                             f"{money(to_patient)}{'; denied ' + '; '.join(denied) if denied else ''}")
+        return PostedClaim(encounter.id, f"{patient.last_name}, {patient.first_name}", paid_total, adjusted,
+                           to_patient, denied, encounter.status)

@@ -1,0 +1,143 @@
+"""ASC X12 5010 837P (005010X222A1) from scrubbed claims: a pure function of its inputs.
+
+One interchange (ISA/IEA) holds one functional group (GS/GE) holding one transaction set
+(ST/SE). The interchange control number is the batch's, never reused. Free text is reduced
+to X12's basic character set so a name can never carry a delimiter into the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+
+from officeconsole.services.claim_data import ClaimData
+
+ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
+GUIDE = "005010X222A1"
+SBR_RANK = {1: "P", 2: "S", 3: "T"}
+PAT_RELATIONSHIP = {"spouse": "01", "child": "19", "other": "G8"}
+_UNSAFE = re.compile(r"[^A-Z0-9 .,\-'&/()#]")
+
+
+def x12_text(value: str, max_length: int = 60) -> str:
+    """Upper-case ASCII without delimiters: 'José O'Brien~*' -> "JOSE O'BRIEN"."""
+    plain = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().upper()
+    return " ".join(_UNSAFE.sub(" ", plain).split())[:max_length].strip()
+
+
+def x12_amount(value: Decimal) -> str:
+    """X12 decimal: no trailing zeros, no exponent (125.00 -> 125, 12.50 -> 12.5)."""
+    text = format(value.quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def digits(value: str) -> str:
+    return "".join(ch for ch in value or "" if ch.isdigit())
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """'Dr. Avery J. Lee' -> ('LEE', 'AVERY'): last word is the surname, the first is the given name."""
+    words = [w for w in x12_text(full_name).split() if w not in {"DR", "DR."}]
+    if not words:
+        return "", ""
+    return words[-1], (words[0] if len(words) > 1 else "")
+
+
+class _Segments:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, *elements: str) -> None:
+        values = list(elements)
+        while len(values) > 1 and values[-1] == "":
+            values.pop()  # no trailing empty elements
+        self.items.append(ELEMENT.join(values))
+
+
+def write_837(claims: Sequence[ClaimData], control_number: int, created_at: dt.datetime,
+              production: bool = True) -> str:
+    if not claims:
+        raise ValueError("an 837 needs at least one claim")
+    billing = claims[0].billing
+    sender = x12_text(billing.npi, 15)
+    receiver = x12_text(billing.clearinghouse_id, 15)
+    control = f"{control_number:09d}"
+    stamp_date, stamp_time = created_at.strftime("%Y%m%d"), created_at.strftime("%H%M")
+    isa = ELEMENT.join([
+        "ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver.ljust(15),
+        created_at.strftime("%y%m%d"), stamp_time, REPETITION, "00501", control, "0", "P" if production else "T",
+        COMPONENT])
+    body = _Segments()
+    body.add("ST", "837", "0001", GUIDE)
+    body.add("BHT", "0019", "00", control, stamp_date, stamp_time, "CH")
+    body.add("NM1", "41", "2", x12_text(billing.name), "", "", "", "", "46", sender)
+    body.add("PER", "IC", x12_text(billing.name), "TE", digits(billing.phone)[-10:])
+    body.add("NM1", "40", "2", x12_text(billing.clearinghouse_name or billing.clearinghouse_id), "", "", "", "",
+             "46", receiver)
+    body.add("HL", "1", "", "20", "1")
+    body.add("NM1", "85", "2", x12_text(billing.name), "", "", "", "", "XX", billing.npi)
+    _address(body, billing.address_line1, billing.address_line2, billing.city, billing.state, billing.postal_code)
+    body.add("REF", "EI", digits(billing.tax_id))
+    hl = 1
+    for claim in claims:
+        hl = _claim(body, claim, hl)
+    body.add("SE", str(len(body.items) + 1), "0001")
+    gs = ELEMENT.join(["GS", "HC", sender, receiver, stamp_date, stamp_time, str(control_number), "X", GUIDE])
+    segments = [isa, gs, *body.items, ELEMENT.join(["GE", "1", str(control_number)]),
+                ELEMENT.join(["IEA", "1", control])]
+    return SEGMENT.join(segments) + SEGMENT + "\n"
+
+
+def _address(body: _Segments, line1: str, line2: str, city: str, state: str, postal: str) -> None:
+    body.add("N3", x12_text(line1, 55), x12_text(line2, 55))
+    body.add("N4", x12_text(city, 30), x12_text(state, 2), digits(postal))
+
+
+def _claim(body: _Segments, claim: ClaimData, parent_hl: int) -> int:
+    policy, patient = claim.policy, claim.patient
+    assert policy is not None, "the scrubber refuses a claim without insurance"
+    self_insured = policy.relationship == "self"
+    subscriber_hl = parent_hl + 1
+    body.add("HL", str(subscriber_hl), "1", "22", "0" if self_insured else "1")
+    body.add("SBR", SBR_RANK[policy.rank], "18" if self_insured else "", x12_text(policy.group_number, 50),
+             "", "", "", "", "", "CI")
+    if self_insured:
+        last, first = x12_text(patient.last_name), x12_text(patient.first_name, 35)
+    else:
+        last, first = split_name(policy.subscriber_name)
+    body.add("NM1", "IL", "1", last, first, x12_text(patient.middle_name, 25) if self_insured else "", "", "",
+             "MI", x12_text(policy.member_id, 80))
+    _address(body, patient.address_line1, patient.address_line2, patient.city, patient.state, patient.postal_code)
+    dob = patient.dob if self_insured else policy.subscriber_dob
+    body.add("DMG", "D8", f"{dob:%Y%m%d}", _sex(patient.sex) if self_insured else "U")
+    body.add("NM1", "PR", "2", x12_text(policy.payer_name), "", "", "", "", "PI", x12_text(policy.payer_code, 80))
+    last_hl = subscriber_hl
+    if not self_insured:
+        last_hl = subscriber_hl + 1
+        body.add("HL", str(last_hl), str(subscriber_hl), "23", "0")
+        body.add("PAT", PAT_RELATIONSHIP.get(policy.relationship, "G8"))
+        body.add("NM1", "QC", "1", x12_text(patient.last_name), x12_text(patient.first_name, 35),
+                 x12_text(patient.middle_name, 25))
+        _address(body, patient.address_line1, patient.address_line2, patient.city, patient.state,
+                 patient.postal_code)
+        body.add("DMG", "D8", f"{patient.dob:%Y%m%d}", _sex(patient.sex))
+    body.add("CLM", claim.claim_id, x12_amount(claim.total), "", "",
+             COMPONENT.join([claim.place_of_service, "B", "1"]), "Y", "A", "Y", "Y")
+    body.add("HI", *(COMPONENT.join(["ABK" if n == 0 else "ABF", code.replace(".", "")])
+                     for n, code in enumerate(claim.diagnoses)))
+    last, first = split_name(claim.rendering_name)
+    body.add("NM1", "82", "1", last, first, "", "", "", "XX", claim.rendering_npi)
+    for number, line in enumerate(claim.lines, start=1):
+        body.add("LX", str(number))
+        body.add("SV1", COMPONENT.join(["HC", line.code, *line.modifiers]), x12_amount(line.amount), "UN",
+                 str(line.units), "", "", COMPONENT.join(str(p) for p in line.pointers))
+        body.add("DTP", "472", "D8", f"{claim.date_of_service:%Y%m%d}")
+        body.add("REF", "6R", str(line.id))  # echoed back per line in the 835
+    return last_hl
+
+
+def _sex(code: str) -> str:
+    return code if code in ("F", "M") else "U"

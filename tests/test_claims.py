@@ -1,0 +1,206 @@
+"""The claim scrubber, marking claims ready, the 837P export (checked by pyx12) and claim moves."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+
+from officeconsole.models import ArEntry, ClaimBatch, Encounter
+from officeconsole.services.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.claim_data import load_claim
+from officeconsole.services.claims import ClaimNotClean, ClaimService, ExportError
+from officeconsole.services.encounters import EncounterService
+from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
+from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, scrub
+from officeconsole.services.x12_837 import x12_text
+from officeconsole.services.x12_check import x12_errors
+
+from tests.billing_setup import make_billing
+from tests.factories import register
+
+
+@pytest.fixture
+def billing(sched, as_role, clinic):
+    return make_billing(sched, as_role, clinic)
+
+
+def test_a_clean_claim_becomes_ready_and_fixes_its_policy(ctx, billing):
+    encounter = billing.coded()
+    claims = ClaimService(billing.biller)
+    result = claims.scrub(encounter.id)
+    assert result.clean and result.total == Decimal("125.00")
+    ready = claims.mark_ready(encounter.id, result.version)
+    assert ready.status == "ready"
+    with ctx.db.read() as session:
+        assert session.get(Encounter, encounter.id).policy_id == billing.policy_id
+    with pytest.raises(ValidationError, match="ready already"):
+        claims.mark_ready(encounter.id, ready.version)
+
+
+def test_every_scrubber_failure_is_one_line_with_where_to_fix_it(ctx, billing, as_role):
+    coding = EncounterService(billing.biller)
+    uninsured = register(billing.desk, first_name="Una", last_name="Insured")
+    encounter = coding.for_visit(billing.visit(patient_id=uninsured.id))
+    claim = load_claim_of(ctx, encounter.id)
+    bad = dataclasses.replace(
+        claim, date_of_service=dt.date(2026, 12, 1), place_of_service="",
+        patient=dataclasses.replace(claim.patient, dob=dt.date(2030, 1, 1)),
+        lines=(dataclasses.replace(line, pointers=()) for line in claim.lines),
+        rendering_npi="1234567890", billing=dataclasses.replace(claim.billing, npi="1234567890", postal_code="62704"))
+    problems = scrub(dataclasses.replace(bad, lines=()), ctx.today())
+    messages = [p.message for p in problems]
+    assert any("in the future" in m for m in messages)
+    assert any("Place of service is missing" in m for m in messages)
+    assert any("No diagnosis" in m for m in messages) and any("No charge lines" in m for m in messages)
+    assert any("No insurance in force" in m for m in messages)
+    assert any("date of birth" in m and "after the date of service" in m for m in messages)
+    assert any("Patient address is incomplete" in m for m in messages)
+    assert any("Rendering provider" in m and "check digit" in m for m in messages)
+    assert any("Billing NPI 1234567890" in m for m in messages)
+    assert any("ZIP+4" in m for m in messages)
+    assert {p.fix for p in problems} == {CODING, INSURANCE, PATIENT, BILLING}
+    with pytest.raises(ClaimNotClean) as refused:
+        ClaimService(billing.biller).mark_ready(encounter.id, encounter.version)
+    assert "No diagnosis" in str(refused.value)
+    with ctx.db.read() as session:
+        assert session.get(Encounter, encounter.id).status == "needs_coding"
+
+
+def test_pointer_and_subscriber_checks(ctx, billing):
+    encounter = billing.coded(diagnoses=("E11.9",), lines=(("99213", "", 1, "1"),))
+    claim = load_claim_of(ctx, encounter.id)
+    line = dataclasses.replace(claim.lines[0], pointers=(2,))
+    child = dataclasses.replace(claim.policy, relationship="child", subscriber_name="Pat", subscriber_dob=None,
+                                member_id="AB 12*", payer_code="")
+    messages = [p.message for p in scrub(dataclasses.replace(claim, lines=(line,), policy=child), ctx.today())]
+    assert any("points at diagnosis 2" in m for m in messages)
+    assert any("first and last name" in m for m in messages) and any("Subscriber's date of birth" in m
+                                                                      for m in messages)
+    assert any("letters, digits and dashes" in m for m in messages)
+    assert any("no electronic payer ID" in m for m in messages)
+
+
+def load_claim_of(ctx, encounter_id):
+    with ctx.db.read() as session:
+        return load_claim(session, encounter_id)
+
+
+def test_export_makes_a_valid_837p_posts_charges_and_never_reuses_a_control_number(ctx, billing, tmp_path):
+    claims = ClaimService(billing.biller)
+    first = billing.coded(lines=(("99214", "25", 1, "1,2"), ("36415", "", 2, "1")))
+    second = billing.coded(diagnoses=("J45.909",))
+    run = claims.mark_all_ready()
+    assert sorted(run.ready) == [first.id, second.id] and run.failing == {}
+    batch = claims.export_837(tmp_path)
+    assert (batch.claims, batch.total, batch.control_number) == (2, Decimal("340.00"), 1)
+    body = batch.path.read_text()
+    assert x12_errors(body) == []
+    segments = body.strip().rstrip("~").split("~")
+    assert len(segments[0]) == 105 and segments[0].startswith("ISA*00*")  # 106 with its terminator
+    assert "HI*ABK:E119*ABF:I10" in segments and "SV1*HC:99214:25*185*UN*1***1:2" in segments
+    clm = [s.split("*") for s in segments if s.startswith("CLM*")]
+    assert [(c[1], c[2]) for c in clm] == [(f"OC{first.id}", "215"), (f"OC{second.id}", "125")]
+    line_sums = {}
+    for s in segments:  # CLM02 equals the sum of its SV102s (pyx12 does not check this)
+        parts = s.split("*")
+        if parts[0] == "CLM":
+            current = parts[1]
+            line_sums[current] = Decimal(0)
+        elif parts[0] == "SV1":
+            line_sums[current] += Decimal(parts[2])
+    assert {k: str(v) for k, v in line_sums.items()} == {c[1]: c[2] for c in clm}
+    se = next(s for s in segments if s.startswith("SE*")).split("*")
+    st_index = next(i for i, s in enumerate(segments) if s.startswith("ST*"))
+    assert int(se[1]) == segments.index("*".join(se)) - st_index + 1
+    with ctx.db.read() as session:
+        assert {e.status for e in session.scalars(select(Encounter))} == {"submitted"}
+        charges = session.execute(select(func.count(), func.sum(ArEntry.amount)).where(ArEntry.kind == "charge")).one()
+    assert charges == (3, Decimal("340.00"))
+    with pytest.raises(ExportError, match="No claims are ready"):
+        claims.export_837(tmp_path)
+    again = claims.reexport_837(batch.batch_id, tmp_path)
+    assert again.control_number == 2 and again.claims == 2 and again.path != batch.path
+    assert x12_errors(again.path.read_text()) == []
+    with ctx.db.read() as session:  # sending again posts nothing twice
+        assert session.scalar(select(func.count()).select_from(ArEntry)) == 3
+        assert session.scalar(select(func.count()).select_from(ClaimBatch)) == 2
+    assert [b.control_number for b in claims.batches()] == [2, 1]
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_export_refuses_an_unwritable_folder_and_leaves_claims_ready(ctx, billing, tmp_path):
+    claims = ClaimService(billing.biller)
+    encounter = billing.coded()
+    claims.mark_all_ready()
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    with pytest.raises(ExportError, match="Cannot write"):
+        claims.export_837(blocked)
+    with ctx.db.read() as session:
+        assert session.get(Encounter, encounter.id).status == "ready"
+
+
+def test_a_claim_that_went_bad_after_ready_is_held_back(ctx, billing, tmp_path):
+    claims = ClaimService(billing.biller)
+    good, bad = billing.coded(), billing.coded()
+    claims.mark_all_ready()
+    with ctx.db.write() as session:  # its provider's NPI was mistyped in the meantime, say
+        session.get(Encounter, bad.id).place_of_service = "00"
+    batch = claims.export_837(tmp_path)
+    assert batch.claims == 1 and bad.id in batch.skipped and "Place of service" in batch.skipped[bad.id]
+    with ctx.db.read() as session:
+        assert session.get(Encounter, bad.id).status == "needs_coding"
+        assert session.get(Encounter, good.id).status == "submitted"
+
+
+def test_rejected_claim_reverses_its_charges_and_is_billed_again_once(ctx, billing, tmp_path):
+    claims = ClaimService(billing.biller)
+    encounter = billing.coded()
+    claims.mark_all_ready()
+    claims.export_837(tmp_path)
+    version = claims.scrub(encounter.id).version
+    with pytest.raises(ValidationError, match="Say why"):
+        claims.move(encounter.id, version, "rejected")
+    moved = claims.move(encounter.id, version, "rejected", "Invalid subscriber ID")
+    assert moved.status == "rejected"
+    with pytest.raises(ConcurrentEdit):
+        claims.move(encounter.id, version, "accepted")
+    with ctx.db.read() as session:
+        assert session.scalar(select(func.sum(ArEntry.amount))) == 0
+    assert claims.mark_all_ready().ready == [encounter.id]
+    claims.export_837(tmp_path)
+    with ctx.db.read() as session:
+        assert session.scalar(select(func.sum(ArEntry.amount))) == Decimal("125.00")
+    version = claims.scrub(encounter.id).version
+    assert claims.move(encounter.id, version, "accepted").status == "accepted"
+    with pytest.raises(ValidationError, match="cannot become closed"):
+        claims.move(encounter.id, version + 1, "closed")
+    with pytest.raises(ValidationError, match="by hand"):
+        claims.move(encounter.id, version + 1, "paid")
+
+
+def test_ledger_tables_refuse_edits(ctx, billing, tmp_path):
+    ClaimService(billing.biller).mark_all_ready() if billing.coded() else None
+    ClaimService(billing.biller).export_837(tmp_path)
+    with pytest.raises(Exception, match="append-only"), ctx.db.write() as session:
+        session.execute(text("UPDATE ar_entry SET amount = 1"))
+
+
+def test_front_desk_cannot_export_and_billing_ids_are_checked(billing, as_role, tmp_path):
+    with pytest.raises(PermissionDenied):
+        ClaimService(as_role("front_desk")).export_837(tmp_path)
+    with pytest.raises(ValidationError) as refused:
+        BillingIdentityService(as_role("manager")).set_identities(
+            Identities("1234567890", "12", "62704", "x", "", {billing.sched["lee"]: "1"}))
+    assert set(refused.value.errors) == {"npi", "tax_id", "postal_code", "clearinghouse_id",
+                                         f"provider_{billing.sched['lee']}"}
+
+
+@pytest.mark.parametrize(("typed", "safe"), [("José O'Brien", "JOSE O'BRIEN"), ("A*B~C:D^E", "A B C D E"),
+                                              ("  many   spaces ", "MANY SPACES"), ("Zoë\nNewline", "ZOE NEWLINE")])
+def test_x12_text_never_carries_a_delimiter(typed, safe):
+    assert x12_text(typed) == safe
