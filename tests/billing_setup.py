@@ -29,12 +29,15 @@ class Billing:
     patient_id: int
     policy_id: int
     slot: int = 0
+    day: object = None
 
     def visit(self, patient_id: int | None = None) -> int:
         """A checked-in visit today (the clock's day), one per call, at the next free time from 13:00."""
+        day = self.desk.today()
+        if day != self.day:
+            self.day, self.slot = day, 0
         start = f"{13 + self.slot // 3:02d}:{(self.slot % 3) * 20:02d}"
         self.slot += 1
-        day = self.desk.today()
         visit = self.sched["book"].book(BookingInput(patient_id or self.patient_id, self.sched["lee"],
                                                      self.sched["type"], day, start))
         CheckInService(self.desk).check_in(CheckInInput(visit.id, visit.version))

@@ -164,11 +164,11 @@ def test_rejected_claim_reverses_its_charges_and_is_billed_again_once(ctx, billi
     claims.export_837(tmp_path)
     version = claims.scrub(encounter.id).version
     with pytest.raises(ValidationError, match="Say why"):
-        claims.move(encounter.id, version, "rejected")
-    moved = claims.move(encounter.id, version, "rejected", "Invalid subscriber ID")
+        claims.set_claim_state(encounter.id, version, "rejected")
+    moved = claims.set_claim_state(encounter.id, version, "rejected", "Invalid subscriber ID")
     assert moved.status == "rejected"
     with pytest.raises(ConcurrentEdit):
-        claims.move(encounter.id, version, "accepted")
+        claims.set_claim_state(encounter.id, version, "accepted")
     with ctx.db.read() as session:
         assert session.scalar(select(func.sum(ArEntry.amount))) == 0
     assert claims.mark_all_ready().ready == [encounter.id]
@@ -176,11 +176,11 @@ def test_rejected_claim_reverses_its_charges_and_is_billed_again_once(ctx, billi
     with ctx.db.read() as session:
         assert session.scalar(select(func.sum(ArEntry.amount))) == Decimal("125.00")
     version = claims.scrub(encounter.id).version
-    assert claims.move(encounter.id, version, "accepted").status == "accepted"
+    assert claims.set_claim_state(encounter.id, version, "accepted").status == "accepted"
     with pytest.raises(ValidationError, match="cannot become closed"):
-        claims.move(encounter.id, version + 1, "closed")
+        claims.set_claim_state(encounter.id, version + 1, "closed")
     with pytest.raises(ValidationError, match="by hand"):
-        claims.move(encounter.id, version + 1, "paid")
+        claims.set_claim_state(encounter.id, version + 1, "paid")
 
 
 def test_ledger_tables_refuse_edits(ctx, billing, tmp_path):

@@ -27,12 +27,17 @@ from officeconsole.services.receipts import ReceiptService
 from officeconsole.services.rooms import RoomService
 from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.fees import FeeService
+from officeconsole.services.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.claims import ClaimService
+from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.remittance import RemitInput, RemittanceService
 
 from tests.factories import PASSWORD, patient_input, register
 
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
-            ReceiptService, RoomService, EncounterService, FeeService]
+            ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
+            ReceivablesService, BillingIdentityService]
 
 
 def entry_points():
@@ -66,6 +71,11 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "for_visit": (999,), "encounter": (999,), "queue": (), "set_diagnoses": (999, 1, ["E11.9"]),
         "add_charge": (999, 1, ChargeInput("99213")), "remove_charge": (999, 1, 999), "fees": (),
         "import_csv": ("99213,Office visit,100\n",),
+        "scrub": (999,), "mark_ready": (999, 1), "mark_all_ready": (), "export_837": ("/dev/null/x",),
+        "reexport_837": (999, "/dev/null/x"), "batches": (), "set_claim_state": (999, 1, "accepted"),
+        "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
+        "aging": (), "write_off": (999, "50", "test", "k"), "bill_patient": (999, "k"),
+        "identities": (), "set_identities": (Identities(),),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

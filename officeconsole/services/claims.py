@@ -196,7 +196,7 @@ class ClaimService:
                              b.total, b.file_name, b.resent_of_id) for b, who in rows]
 
     @requires("claims.submit")
-    def move(self, encounter_id: int, expected_version: int, state: str, reason: str = "") -> ScrubResult:
+    def set_claim_state(self, encounter_id: int, expected_version: int, state: str, reason: str = "") -> ScrubResult:
         """Accepted (the payer acknowledged it), rejected (with the reason; charges reversed, the
         claim can be fixed and sent again), or closed (nothing left for the insurer to pay)."""
         if state not in MOVES:

@@ -11,10 +11,11 @@ payer, and an 835 file's digest is unique too.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,11 +25,13 @@ from officeconsole.models.claims import Account, ArKind, RemitSource
 from officeconsole.services import audit
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
+from officeconsole.services.claim_data import claim_id_to_encounter
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.errors import NotFound, OfficeError, ValidationError
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text, parse_date
+from officeconsole.services.x12_835 import ParsedPayment, parse_835
 
 GROUPS = ("CO", "PR", "OA", "PI", "CR")
 # Reasons that are the contract, not a denial: the allowed amount below the fee, sequestration.
@@ -96,8 +99,27 @@ class RemitResult:
     remittance_id: int
     payer_name: str
     trace_number: str
-    total: Decimal
+    total: Decimal  # the check or EFT
     claims: list[PostedClaim]
+
+    @property
+    def applied(self) -> Decimal:
+        return sum((c.paid for c in self.claims), Decimal("0.00"))
+
+    @property
+    def unapplied(self) -> Decimal:
+        """Money received for claims that did not match: to be found and posted by hand."""
+        return self.total - self.applied
+
+
+@dataclass
+class File835Result:
+    payer_name: str
+    trace_number: str
+    total: Decimal
+    posted: RemitResult | None = None
+    refused: str = ""  # why nothing of this payment was posted
+    skipped: dict[str, str] = field(default_factory=dict)  # claim ID -> why it was not posted
 
 
 @dataclass(frozen=True)
@@ -137,6 +159,80 @@ class RemittanceService:
         except IntegrityError:
             raise AlreadyPosted(f"Trace {header['trace']} from this payer was posted from another console "
                                 "just now.") from None
+
+    @requires("remit.post")
+    def post_835(self, text: str) -> list[File835Result]:
+        """Post every payment in an 835 file; each one's result says what was posted and what did not match.
+
+        A payment posted before (same payer and trace, or the same file) is reported, not posted again,
+        so the file can be run twice safely.
+        """
+        payments = parse_835(text)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        results = []
+        for n, payment in enumerate(payments):
+            result = File835Result(payment.payer_name, payment.trace_number, payment.total)
+            results.append(result)
+            with self.ctx.db.write() as session:
+                data = self._match(session, payment, result.skipped)
+                if data is None:
+                    result.refused = f"Payer {payment.payer_name} ({payment.payer_code or 'no ID'}) is not known here."
+                    continue
+                data.file_digest = hashlib.sha256(f"{digest}:{n}".encode()).hexdigest()
+                if not data.claims:
+                    result.refused = "No claim in this payment matched a claim of this clinic."
+                    continue
+                try:
+                    header = self._header(data)
+                    with session.begin_nested():
+                        result.posted = self._post(session, data, header, payment.total, result.skipped)
+                except (AlreadyPosted, ValidationError) as exc:
+                    result.refused = str(exc)
+        return results
+
+    def _match(self, session: Session, payment: ParsedPayment, skipped: dict[str, str]) -> RemitInput | None:
+        payer = None
+        if payment.payer_code:
+            payer = session.scalar(select(Payer).where(func.upper(Payer.payer_code) == payment.payer_code.upper()))
+        if payer is None and payment.payer_name:
+            payer = session.scalar(select(Payer).where(func.upper(Payer.name) == payment.payer_name.upper()))
+        if payer is None:
+            return None
+        data = RemitInput(payer.id, payment.trace_number, payment.paid_on or self.ctx.today(), payment.method,
+                          source=RemitSource.X835)
+        for parsed in payment.claims:
+            encounter_id = claim_id_to_encounter(parsed.claim_id)
+            if parsed.status == "22":
+                skipped[parsed.claim_id] = "a payer reversal: post it by hand after reading the EOB"
+                continue
+            if encounter_id is None or session.get(Encounter, encounter_id) is None:
+                skipped[parsed.claim_id] = "no such claim here"
+                continue
+            lines = {line.id: line for line in session.scalars(
+                select(ChargeLine).where(ChargeLine.encounter_id == encounter_id))}
+            unused = dict(lines)
+            payments, problem = [], ""
+            for svc in parsed.lines:
+                line = None
+                if svc.line_ref.isdigit() and int(svc.line_ref) in unused:
+                    line = unused.pop(int(svc.line_ref))
+                else:
+                    line = next((c for c in sorted(unused.values(), key=lambda c: c.line_no) if c.code == svc.code), None)
+                    if line is not None:
+                        unused.pop(line.id)
+                if line is None:
+                    problem = f"service {svc.code} ({money(svc.billed)}) matches no line of the claim"
+                    break
+                payments.append(LinePayment(line.id, svc.paid, svc.allowed,
+                                            [Adjustment(g, r, a) for g, r, a in svc.adjustments]))
+            if not problem and parsed.adjustments:
+                problem = "claim-level adjustments (" + ", ".join(f"{g}-{r} {money(a)}" for g, r, a in
+                                                                    parsed.adjustments) + ") need posting by hand"
+            if problem or not payments:
+                skipped[parsed.claim_id] = problem or "no service lines"
+                continue
+            data.claims.append(ClaimPayment(encounter_id, payments))
+        return data
 
     @requires("ar.view")
     def denials(self, limit: int = 500) -> list[DenialRow]:
@@ -187,7 +283,9 @@ class RemittanceService:
             raise ValidationError(errors)
         return {"trace": trace, "method": method, "paid_on": paid_on}
 
-    def _post(self, session: Session, data: RemitInput, header: dict) -> RemitResult:
+    def _post(self, session: Session, data: RemitInput, header: dict, total: Decimal | None = None,
+              skipped: dict[str, str] | None = None) -> RemitResult:
+        """All claims or none; with `skipped` given (an 835), a claim that fails is left out and listed."""
         payer = get_or_fail(session, Payer, data.payer_id, "payer")
         earlier = session.scalar(select(Remittance).where(Remittance.payer_id == payer.id,
                                                           Remittance.trace_number == header["trace"]))
@@ -198,7 +296,9 @@ class RemittanceService:
                                 f"{earlier.posted_at.astimezone(self.ctx.timezone):%m/%d/%Y} "
                                 f"({money(earlier.total)}): nothing was posted again.")
         now = self.ctx.now()
-        total = sum((parse_signed(line.paid, "paid") for claim in data.claims for line in claim.lines), Decimal("0.00"))
+        if total is None:
+            total = sum((parse_signed(line.paid, "paid") for claim in data.claims for line in claim.lines),
+                        Decimal("0.00"))
         remit = Remittance(payer_id=payer.id, trace_number=header["trace"], method=header["method"],
                            paid_on=header["paid_on"], total=total, source=data.source,
                            file_digest=data.file_digest, posted_at=now, posted_by_id=self.ctx.actor_or_fail().user_id)
@@ -209,9 +309,14 @@ class RemittanceService:
         errors: dict[str, str] = {}
         for claim in data.claims:
             try:
-                posted.append(self._post_claim(session, book, remit, payer, claim))
-            except ValidationError as exc:
-                errors.update({f"claim {claim.encounter_id} {k}": v for k, v in exc.errors.items()})
+                with session.begin_nested():
+                    posted.append(self._post_claim(session, book, remit, payer, claim))
+            except (ValidationError, NotFound) as exc:
+                problems = exc.errors if isinstance(exc, ValidationError) else {"": str(exc)}
+                if skipped is None:
+                    errors.update({f"claim {claim.encounter_id} {k}".strip(): v for k, v in problems.items()})
+                else:
+                    skipped[f"OC{claim.encounter_id}"] = "; ".join(f"{k} {v}".strip() for k, v in problems.items())
         if errors:
             raise ValidationError(errors)
         audit.record(session, now, self.ctx.actor, "remit.post", entity="remittance", entity_id=remit.id,

@@ -34,7 +34,7 @@ def x12_errors(text: str) -> list[str]:
         logger.addHandler(handler)
         previous, logger.propagate = logger.propagate, False
         try:
-            ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), io.StringIO(text), io.StringIO(), None)
+            ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), io.StringIO(text), None, None)
         finally:
             logger.removeHandler(handler)
             logger.propagate = previous

@@ -1,0 +1,200 @@
+"""Accounts receivable: who owes what, and for how long; write-offs and billing the patient.
+
+Insurer balances age by date of service (every entry of a claim carries it), so one
+grouped scan of `ar_entry` gives aging by payer. Patient balances net their desk payments
+against their share of claims, oldest first, so a credit clears the oldest debt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, select
+
+from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, Payer
+from officeconsole.models.billing import EncounterStatus as St
+from officeconsole.models.claims import Account, ArKind
+from officeconsole.services import audit
+from officeconsole.services.ar_book import ArBook
+from officeconsole.services.booking import get_or_fail
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.money import money
+from officeconsole.services.permissions import requires
+from officeconsole.services.remittance import REASONS
+from officeconsole.services.text import clean_text
+
+BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
+_EDGES = (30, 60, 90, 120)
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class AgingRow:
+    key: int
+    name: str
+    buckets: tuple[Decimal, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets, ZERO)
+
+
+@dataclass(frozen=True)
+class Aging:
+    as_of: dt.date
+    payers: list[AgingRow]
+    patients: list[AgingRow]  # the largest balances first
+    days_in_ar: Decimal | None  # None: no charges in the last 90 days
+
+    def totals(self, rows: list[AgingRow]) -> tuple[Decimal, ...]:
+        return tuple(sum((r.buckets[i] for r in rows), ZERO) for i in range(len(BUCKETS)))
+
+    @property
+    def insurer_total(self) -> Decimal:
+        return sum((r.total for r in self.payers), ZERO)
+
+    @property
+    def patient_total(self) -> Decimal:
+        return sum((r.total for r in self.patients), ZERO)
+
+
+def _bucket_case(column, as_of: dt.date):
+    return case(*((column >= as_of - dt.timedelta(days=edge), n) for n, edge in enumerate(_EDGES)), else_=len(_EDGES))
+
+
+class ReceivablesService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("ar.view")
+    def aging(self, as_of: dt.date | None = None, patients: int = 200) -> Aging:
+        as_of = as_of or self.ctx.today()
+        with self.ctx.db.read() as session:
+            bucket = _bucket_case(ArEntry.service_date, as_of)
+            by_payer: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
+            for payer_id, b, amount in session.execute(
+                    select(ArEntry.payer_id, bucket, func.sum(ArEntry.amount))
+                    .where(ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of)
+                    .group_by(ArEntry.payer_id, bucket)):
+                by_payer[payer_id][b] += _d(amount)
+            names = dict(session.execute(select(Payer.id, Payer.name)).all())
+            payer_rows = sorted((AgingRow(pid, names.get(pid, "?"), tuple(v)) for pid, v in by_payer.items()
+                                 if any(v)), key=lambda r: r.name)
+            patient_rows = self._patients(session, as_of, patients)
+            since = as_of - dt.timedelta(days=90)
+            charged = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
+                ArEntry.kind.in_([ArKind.CHARGE, ArKind.REVERSAL]), ArEntry.service_date > since,
+                ArEntry.service_date <= as_of)))
+            outstanding = sum((r.total for r in payer_rows), ZERO) + self._patient_total(session, as_of)
+            days = (outstanding / (charged / 90)).quantize(Decimal("0.1")) if charged > 0 else None
+            return Aging(as_of, payer_rows, patient_rows, days)
+
+    @requires("ar.adjust")
+    def write_off(self, encounter_id: int, reason_code: str, memo: str, request_key: str) -> Decimal:
+        """Write off what the insurer still owes on a claim (a lost appeal, a timely-filing denial)."""
+        reason = clean_text(reason_code).upper()
+        why = clean_text(memo, 200)
+        errors = {}
+        if not reason or len(reason) > 5:
+            errors["reason_code"] = "Give the adjustment reason code (e.g. 50, 97, 29)."
+        if not why:
+            errors["memo"] = "Say why the balance is written off."
+        if errors:
+            raise ValidationError(errors)
+        return self._clear(encounter_id, request_key, "write_off", reason, why)
+
+    @requires("ar.adjust")
+    def bill_patient(self, encounter_id: int, request_key: str) -> Decimal:
+        """Move what the insurer did not pay onto the patient's account (e.g. a non-covered service)."""
+        return self._clear(encounter_id, request_key, "bill_patient", "", "")
+
+    def _clear(self, encounter_id: int, request_key: str, action: str, reason: str, why: str) -> Decimal:
+        key = clean_text(request_key, 40)
+        if not key:
+            raise ValidationError({"request_key": "The form's request key is missing (reopen it)."})
+        with self.ctx.db.write() as session:
+            encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
+            book = ArBook(self.ctx, session)
+            done = session.scalar(select(func.sum(ArEntry.amount)).where(ArEntry.request_key.like(f"{key}:%"),
+                                                                         ArEntry.account == Account.INSURER))
+            if done is not None:  # the same form pressed twice: the first run stands
+                return -_d(done)
+            if encounter.status not in (St.DENIED, St.PARTIALLY_PAID, St.PAID, St.ACCEPTED, St.SUBMITTED):
+                raise ValidationError({"state": f"A {encounter.status.replace('_', ' ')} claim has no insurer "
+                                                "balance to clear."})
+            owed = book.balance(encounter).insurer
+            if owed <= 0:
+                raise ValidationError({"state": "The insurer owes nothing on this claim."})
+            payer_id = session.scalar(select(ArEntry.payer_id).where(ArEntry.encounter_id == encounter.id,
+                                                                     ArEntry.account == Account.INSURER).limit(1))
+            label = f"{reason} {REASONS.get(reason, '')}".strip()
+            if action == "write_off":
+                book.post(encounter, f"{key}:out", Account.INSURER, ArKind.ADJUSTMENT, -owed, payer_id=payer_id,
+                          group="CO", reason=reason, memo=f"Write-off {label}: {why}")
+            else:
+                book.post(encounter, f"{key}:out", Account.INSURER, ArKind.TRANSFER, -owed, payer_id=payer_id,
+                          memo="Billed to the patient")
+                book.post(encounter, f"{key}:in", Account.PATIENT, ArKind.TRANSFER, owed,
+                          memo="Not paid by insurance")
+            encounter.status = St.CLOSED if book.balance(encounter).patient <= 0 else St.PAID
+            encounter.updated_at = self.ctx.now()
+            session.flush()
+            audit.record(session, self.ctx.now(), self.ctx.actor, f"ar.{action}", entity="encounter",
+                         entity_id=encounter.id, patient_id=encounter.patient_id,
+                         summary=f"{money(owed)}{' ' + label + ': ' + why if why else ' to the patient'}")
+            return owed
+
+    # ----- patients ----------------------------------------------------------------------
+    def _patients(self, session, as_of: dt.date, limit: int) -> list[AgingRow]:
+        bucket = _bucket_case(ArEntry.service_date, as_of)
+        owed: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
+        for patient_id, b, amount in session.execute(
+                select(ArEntry.patient_id, bucket, func.sum(ArEntry.amount))
+                .where(ArEntry.account == Account.PATIENT, ArEntry.amount > 0, ArEntry.service_date <= as_of)
+                .group_by(ArEntry.patient_id, bucket)):
+            owed[patient_id][b] += _d(amount)
+        credit: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for patient_id, amount in session.execute(
+                select(ArEntry.patient_id, func.sum(ArEntry.amount))
+                .where(ArEntry.account == Account.PATIENT, ArEntry.amount < 0, ArEntry.service_date <= as_of)
+                .group_by(ArEntry.patient_id)):
+            credit[patient_id] -= _d(amount)
+        for patient_id, amount in self._desk(session, as_of):
+            credit[patient_id] -= _d(amount)
+        rows = []
+        for patient_id in set(owed) | {p for p, c in credit.items() if c}:
+            buckets = owed[patient_id]
+            left = credit.get(patient_id, ZERO)
+            for i in range(len(BUCKETS) - 1, -1, -1):  # credits clear the oldest debt first
+                used = min(left, buckets[i]) if left > 0 else ZERO
+                buckets[i] -= used
+                left -= used
+            if left:
+                buckets[0] -= left  # an unused credit (or a refund owed) shows as current
+            if any(buckets):
+                rows.append((patient_id, buckets))
+        rows.sort(key=lambda r: -sum(r[1], ZERO))
+        rows = rows[:limit]
+        names = {pid: f"{last}, {first}" for pid, last, first in session.execute(
+            select(Patient.id, Patient.last_name, Patient.first_name).where(Patient.id.in_([r[0] for r in rows])))}
+        return [AgingRow(pid, names.get(pid, "?"), tuple(b)) for pid, b in rows]
+
+    def _patient_total(self, session, as_of: dt.date) -> Decimal:
+        shares = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
+            ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of)))
+        desk = sum((_d(a) for _, a in self._desk(session, as_of)), ZERO)
+        return shares + desk
+
+    def _desk(self, session, as_of: dt.date):
+        """Desk payments (and their voids) per patient, up to the end of `as_of`."""
+        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), self.ctx.timezone)
+        return session.execute(select(LedgerEntry.patient_id, func.sum(LedgerEntry.amount))
+                               .where(and_(LedgerEntry.posted_at < end)).group_by(LedgerEntry.patient_id)).all()
+
+
+def _d(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))

@@ -1,0 +1,145 @@
+"""Accounts receivable: aging by payer and patient, days in A/R, write-offs, billing the patient,
+and the property that balances always equal charges less payments and adjustments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from officeconsole.models import Encounter
+from officeconsole.services.ar_book import ArBook
+from officeconsole.services.claims import ClaimService
+from officeconsole.services.errors import PermissionDenied, ValidationError
+from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.remittance import Adjustment, ClaimPayment, LinePayment, RemitInput, RemittanceService
+
+from tests.billing_setup import make_billing
+
+
+@pytest.fixture
+def billing(sched, as_role, clinic):
+    return make_billing(sched, as_role, clinic)
+
+
+def submit(billing, tmp_path, *codings):
+    encounters = [billing.coded(**c) for c in codings]
+    ClaimService(billing.biller).mark_all_ready()
+    ClaimService(billing.biller).export_837(tmp_path)
+    return encounters
+
+
+def test_aging_by_payer_and_patient_in_buckets(ctx, clock, billing, tmp_path):
+    [old] = submit(billing, tmp_path, {})
+    clock.advance(dt.timedelta(days=35))  # a Monday five weeks on
+    [new] = submit(billing, tmp_path, {"lines": (("99214", "", 1, "1"),)})
+    remits = RemittanceService(billing.biller)
+    remits.post(RemitInput(billing.payer_id, "C1", clock.now().date(), "check", [ClaimPayment(old.id, [
+        LinePayment(old.lines[0].id, "70", None, [Adjustment("CO", "45", "25"), Adjustment("PR", "3", "30")])])]))
+    aging = ReceivablesService(billing.biller).aging()
+    [payer] = aging.payers
+    assert payer.name == "Blue Shield Test Plan" and payer.buckets == (D("185.00"), 0, 0, 0, 0)
+    [patient] = aging.patients
+    assert patient.name == "Claimant, Carla" and patient.buckets == (0, D("30.00"), 0, 0, 0)
+    assert (aging.insurer_total, aging.patient_total) == (D("185.00"), D("30.00"))
+    assert aging.days_in_ar == D("62.4")  # 215 owed / (310 charged in 90 days / 90 days)
+    LedgerService(billing.desk).post_payment(PaymentInput(billing.patient_id, "10", "cash",
+                                                          request_key=new_request_key()))
+    assert ReceivablesService(billing.biller).aging().patients[0].buckets == (0, D("20.00"), 0, 0, 0)
+    later = ReceivablesService(billing.biller).aging(as_of=clock.now().date() + dt.timedelta(days=130))
+    assert later.payers[0].buckets == (0, 0, 0, 0, D("185.00"))
+    with pytest.raises(PermissionDenied):
+        ReceivablesService(billing.desk).aging()
+
+
+def test_write_off_and_bill_patient_clear_the_insurer_once(ctx, billing, tmp_path):
+    denied, uncovered = submit(billing, tmp_path, {}, {})
+    remits = RemittanceService(billing.biller)
+    remits.post(RemitInput(billing.payer_id, "D1", "2026-11-23", "check", [
+        ClaimPayment(e.id, [LinePayment(e.lines[0].id, "0", None, [Adjustment("CO", reason, "125")])])
+        for e, reason in ((denied, "29"), (uncovered, "96"))]))
+    ar = ReceivablesService(billing.biller)
+    with pytest.raises(ValidationError) as refused:
+        ar.write_off(denied.id, "", "", new_request_key())
+    assert set(refused.value.errors) == {"reason_code", "memo"}
+    key = new_request_key()
+    assert ar.write_off(denied.id, "29", "Filed too late, no appeal", key) == D("125.00")
+    assert ar.write_off(denied.id, "29", "Filed too late, no appeal", key) == D("125.00")  # pressed twice
+    with pytest.raises(ValidationError, match="no insurer balance|owes nothing"):
+        ar.write_off(denied.id, "29", "again", new_request_key())
+    assert ar.bill_patient(uncovered.id, new_request_key()) == D("125.00")
+    with ctx.db.read() as session:
+        book = ArBook(ctx, session)
+        first, second = session.get(Encounter, denied.id), session.get(Encounter, uncovered.id)
+        assert (first.status, book.balance(first).total) == ("closed", 0)
+        assert (second.status, book.balance(second).insurer, book.balance(second).patient) == ("paid", 0, D("125.00"))
+    assert RemittanceService(billing.biller).denials() == []
+
+
+CENTS = st.integers(min_value=0, max_value=12500)
+
+
+@st.composite
+def postings(draw):
+    """A random day of postings on two $125 claims: insurer payments with contractual and patient
+    shares, denials, desk payments, write-offs and bills to the patient, in any order."""
+    steps = []
+    for _ in range(draw(st.integers(min_value=1, max_value=6))):
+        claim = draw(st.integers(min_value=0, max_value=1))
+        kind = draw(st.sampled_from(["remit", "deny", "desk", "write_off", "bill_patient"]))
+        paid, share = draw(CENTS), draw(CENTS)
+        steps.append((kind, claim, D(paid) / 100, D(min(share, 12500 - paid)) / 100))
+    return steps
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=postings())
+def test_balances_are_charges_less_payments_and_adjustments(ctx, clock, billing, tmp_path, steps):
+    clock.advance(dt.timedelta(days=7))  # a fresh Monday afternoon for this example's visits
+    ar, remits = ReceivablesService(billing.biller), RemittanceService(billing.biller)
+    before = ar.aging(patients=10_000)
+    encounters = submit(billing, tmp_path, {}, {})
+    charged = {e.id: D("125.00") for e in encounters}
+    insurer_paid = {e.id: D(0) for e in encounters}
+    adjusted = {e.id: D(0) for e in encounters}
+    patient_paid = {e.id: D(0) for e in encounters}
+    for n, (kind, index, paid, share) in enumerate(steps):
+        e = encounters[index]
+        try:
+            if kind in ("remit", "deny"):
+                if kind == "deny":
+                    paid, share = D(0), D(0)
+                contract = D("125.00") - paid - share
+                adjustments = [Adjustment(g, r, a) for g, r, a in (("CO", "45" if kind == "remit" else "50", contract),
+                                                                   ("PR", "2", share)) if a]
+                remits.post(RemitInput(billing.payer_id, f"T{clock.now():%j}-{n}", clock.now().date(), "check",
+                                       [ClaimPayment(e.id, [LinePayment(e.lines[0].id, paid, None, adjustments)])]))
+                insurer_paid[e.id] += paid
+                if kind == "remit" or paid:
+                    adjusted[e.id] += contract
+            elif kind == "desk":
+                if paid == 0:
+                    continue
+                LedgerService(billing.desk).post_payment(PaymentInput(billing.patient_id, paid, "cash",
+                                                                      appointment_id=e.appointment_id,
+                                                                      request_key=new_request_key()))
+                patient_paid[e.id] += paid
+            elif kind == "write_off":
+                adjusted[e.id] += ar.write_off(e.id, "50", "property test", new_request_key())
+            else:
+                ar.bill_patient(e.id, new_request_key())
+        except ValidationError:
+            continue  # refused (the claim was not payable any more, nothing owed): nothing may change
+    after = ar.aging(patients=10_000)
+    with ctx.db.read() as session:
+        book = ArBook(ctx, session)
+        for e in encounters:
+            balance = book.balance(session.get(Encounter, e.id))
+            assert balance.charged == charged[e.id]
+            assert balance.total == charged[e.id] - insurer_paid[e.id] - adjusted[e.id] - patient_paid[e.id]
+    expected = sum(charged.values()) - sum(insurer_paid.values()) - sum(adjusted.values()) - sum(patient_paid.values())
+    assert (after.insurer_total + after.patient_total) - (before.insurer_total + before.patient_total) == expected
