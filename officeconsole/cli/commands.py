@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from officeconsole.cli.root import app
 from officeconsole.cli.audit import audit_app
+from officeconsole.cli.billing import billing_app
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
 from officeconsole.cli.fees import fees_app
@@ -23,5 +24,6 @@ app.add_typer(payer_app, name="payer")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(room_app, name="room")
 app.add_typer(fees_app, name="fees")
+app.add_typer(billing_app, name="billing")
 
 __all__ = ["app"]

@@ -1,0 +1,165 @@
+"""`officeconsole billing ...`: claims out (ready, export-837, resend), money in (post-835),
+and what is owed (aging, denials, statements). Each command is safe to run twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, err, open_db, say, signed_in
+from officeconsole.config import Paths
+from officeconsole.services.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.claims import ClaimService
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.money import money
+from officeconsole.services.receivables import BUCKETS, ReceivablesService
+from officeconsole.services.remittance import RemittanceService
+from officeconsole.services.statements import StatementService
+from officeconsole.services.text import parse_date
+
+billing_app = typer.Typer(help="Claims, insurer payments and accounts receivable.", no_args_is_help=True)
+OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the files (default: the reports folder).")]
+
+
+def _out(out: Path | None, sub: str) -> Path:
+    return out if out is not None else Paths.discover().reports_dir / sub
+
+
+@billing_app.command("ready")
+def ready(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    """Scrub every claim waiting to be billed: clean ones become ready, the rest are listed with why."""
+    run = ClaimService(signed_in(open_db(ctx, db), as_user)).mark_all_ready()
+    say(f"{len(run.ready)} claims marked ready; {len(run.failing)} need fixing.")
+    emit(["Claim", "Fix in", "Problem"],
+         [(f"OC{e_id}", p.fix, p.message) for e_id, problems in run.failing.items() for p in problems], fmt)
+
+
+@billing_app.command("export-837")
+def export_837(ctx: typer.Context, as_user: AsOption, out: OutOption = None, db: DbOption = None) -> None:
+    """Every ready claim into one new 837P file (checked by pyx12); the claims become submitted."""
+    result = ClaimService(signed_in(open_db(ctx, db), as_user)).export_837(_out(out, "claims"))
+    for e_id, why in result.skipped.items():
+        err.print(f"Held back OC{e_id}: {why}", markup=False)
+    if result.claims:
+        say(f"Batch {result.control_number}: {result.claims} claims, {money(result.total)} -> {result.path}")
+    else:
+        say("No claim could be exported: every ready claim needs fixing again (see above).")
+
+
+@billing_app.command("resend")
+def resend(ctx: typer.Context, batch: Annotated[int, typer.Argument(help="Batch id (see `billing batches`).")],
+           as_user: AsOption, out: OutOption = None, db: DbOption = None) -> None:
+    """A batch's claims again, in a new file with a new control number."""
+    result = ClaimService(signed_in(open_db(ctx, db), as_user)).reexport_837(batch, _out(out, "claims"))
+    say(f"Batch {result.control_number} (again): {result.claims} claims, {money(result.total)} -> {result.path}")
+
+
+@billing_app.command("batches")
+def batches(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    """837P files made, newest first."""
+    rows = ClaimService(signed_in(open_db(ctx, db), as_user)).batches()
+    emit(["Batch", "Control", "Made", "By", "Claims", "Total", "File", "Resends"],
+         [(b.id, b.control_number, f"{b.created_at:%m/%d/%Y %H:%M}", b.created_by, b.claims, money(b.total),
+           b.file_name, b.resent_of_id or "") for b in rows], fmt)
+
+
+@billing_app.command("post-835")
+def post_835(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="An X12 835 remittance file.")],
+             as_user: AsOption, db: DbOption = None) -> None:
+    """Post an insurer's remittance; what did not match is listed, and a file posted before is not posted again."""
+    try:
+        text = file.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ValidationError({"file": f"Cannot read {file}: {exc.strerror or exc}."}) from None
+    results = RemittanceService(signed_in(open_db(ctx, db), as_user)).post_835(text)
+    failed = False
+    for r in results:
+        if r.posted is None:
+            failed = True
+            say(f"{r.payer_name} {r.trace_number} ({money(r.total)}): not posted. {r.refused}")
+        else:
+            p = r.posted
+            say(f"{p.payer_name} {p.trace_number}: {money(p.total)} received, {money(p.applied)} applied to "
+                f"{len(p.claims)} claims" + (f", {money(p.unapplied)} not applied" if p.unapplied else "") + ".")
+            emit(["Claim", "Patient", "Paid", "Adjusted", "Patient owes", "State", "Denied"],
+                 [(f"OC{c.encounter_id}", c.patient_name, money(c.paid), money(c.adjusted), money(c.to_patient),
+                   c.status.replace("_", " "), "; ".join(c.denied)) for c in p.claims], Format.table)
+        if r.skipped:
+            emit(["Claim", "Not posted because"], sorted(r.skipped.items()), Format.table, title="Did not match")
+    if failed and all(r.posted is None for r in results):
+        raise typer.Exit(1)
+
+
+@billing_app.command("denials")
+def denials(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    """Denied lines the insurer still owes on, oldest first: appeal, bill the patient or write off."""
+    rows = RemittanceService(signed_in(open_db(ctx, db), as_user)).denials()
+    emit(["Claim", "Line", "Code", "Service", "Patient", "Payer", "Owing", "Denial", "Days"],
+         [(f"OC{r.encounter_id}", r.line_no, r.code, f"{r.date_of_service:%m/%d/%Y}", r.patient_name, r.payer_name,
+           money(r.owing), r.denial, r.days) for r in rows], fmt)
+
+
+@billing_app.command("aging")
+def aging(
+    ctx: typer.Context,
+    as_user: AsOption,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Age balances as of this day (default today).")] = None,
+    by: Annotated[str, typer.Option("--by", help="payer, patient or both.")] = "both",
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Accounts receivable in buckets of 0-30, 31-60, 61-90, 91-120 and 120+ days, and days in A/R."""
+    if by not in ("payer", "patient", "both"):
+        raise ValidationError({"by": "--by: payer, patient or both."})
+    try:
+        day = parse_date(as_of) if as_of else None
+    except ValueError as exc:
+        raise ValidationError({"as_of": f"--as-of: {exc}."}) from None
+    result = ReceivablesService(signed_in(open_db(ctx, db), as_user)).aging(day)
+    for kind, rows in (("payer", result.payers), ("patient", result.patients)):
+        if by not in (kind, "both"):
+            continue
+        table = [(r.name, *(money(b) for b in r.buckets), money(r.total)) for r in rows]
+        if fmt is Format.table:
+            table.append(("Total", *(money(b) for b in result.totals(rows)), money(sum(result.totals(rows)))))
+        emit([kind.title(), *BUCKETS, "Total"], table, fmt,
+             title=f"{'Insurance' if kind == 'payer' else 'Patient'} A/R as of {result.as_of:%m/%d/%Y}")
+    if fmt is Format.table:
+        days = "n/a (no charges in 90 days)" if result.days_in_ar is None else f"{result.days_in_ar}"
+        say(f"Days in A/R: {days}")
+
+
+@billing_app.command("statements")
+def statements(
+    ctx: typer.Context,
+    as_user: AsOption,
+    over: Annotated[str, typer.Option("--over", help="Only balances above this amount.")] = "10",
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """A text and a PDF statement for each patient owing more than --over."""
+    files = StatementService(signed_in(open_db(ctx, db), as_user)).write_statements(_out(out, "statements"), over)
+    for f in files:
+        say(f"{f.patient_name}: {money(f.balance)} -> {f.pdf_path}")
+    say(f"{len(files)} statements written.")
+
+
+@billing_app.command("identities")
+def identities(
+    ctx: typer.Context,
+    as_user: AsOption,
+    npi: Annotated[str, typer.Option("--npi", help="The clinic's (billing) NPI.")],
+    tax_id: Annotated[str, typer.Option("--tax-id", help="The clinic's EIN, NN-NNNNNNN.")],
+    zip_code: Annotated[str, typer.Option("--zip", help="The clinic's ZIP+4.")],
+    clearinghouse: Annotated[str, typer.Option("--clearinghouse-id", help="The clearinghouse's interchange ID.")],
+    clearinghouse_name: Annotated[str, typer.Option("--clearinghouse-name")] = "",
+    db: DbOption = None,
+) -> None:
+    """Set the identifiers every claim carries (check digits verified)."""
+    result = BillingIdentityService(signed_in(open_db(ctx, db), as_user)).set_identities(
+        Identities(npi, tax_id, zip_code, clearinghouse, clearinghouse_name))
+    say(f"Billing as NPI {result.npi}, tax ID {result.tax_id}, ZIP {result.postal_code}, "
+        f"to clearinghouse {result.clearinghouse_id}.")

@@ -1,0 +1,183 @@
+"""Patient statements: what each visit cost, what insurance paid, what the patient paid and owes.
+
+One statement per patient whose balance is over the threshold, as text (to read or print from
+the console) and as PDF (fpdf2, core fonts). Producing them is audited: they carry PHI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from officeconsole.models import ArEntry, ChargeLine, ClinicSettings, Encounter, LedgerEntry, Patient
+from officeconsole.models.claims import Account, ArKind
+from officeconsole.services import audit
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.money import money, parse_signed
+from officeconsole.services.permissions import requires
+from officeconsole.services.receipts import _latin1
+from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.text import format_phone
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    day: dt.date
+    description: str
+    charges: Decimal
+    insurance: Decimal  # paid and adjusted by insurance (shown as a credit)
+    patient_paid: Decimal
+
+    @property
+    def patient_share(self) -> Decimal:
+        return self.charges - self.insurance - self.patient_paid
+
+
+@dataclass(frozen=True)
+class Statement:
+    patient_id: int
+    patient_name: str
+    address: list[str]
+    clinic: list[str]
+    as_of: dt.date
+    lines: list[StatementLine]
+    balance: Decimal
+
+    def text(self) -> str:
+        rows = [f"{'Date':<10}  {'Description':<34} {'Charges':>10} {'Insurance':>10} {'You paid':>10} {'Balance':>10}"]
+        for line in self.lines:
+            rows.append(f"{line.day:%m/%d/%Y}  {line.description[:34]:<34} {money(line.charges):>10} "
+                        f"{money(-line.insurance):>10} {money(-line.patient_paid):>10} {money(line.patient_share):>10}")
+        return ("\n".join(self.clinic) + f"\n\nSTATEMENT as of {self.as_of:%m/%d/%Y}\n\n" + "\n".join(self.address)
+                + "\n\n" + "\n".join(rows) + f"\n\nAMOUNT DUE: {money(self.balance)}\n")
+
+
+@dataclass(frozen=True)
+class StatementFile:
+    patient_id: int
+    patient_name: str
+    balance: Decimal
+    text_path: Path
+    pdf_path: Path
+
+
+class StatementService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("ar.view")
+    def statement(self, patient_id: int) -> Statement:
+        today = self.ctx.today()
+        with self.ctx.db.write() as session:
+            patient = session.get(Patient, patient_id)
+            if patient is None:
+                raise ValidationError({"patient": f"No patient has id {patient_id}."})
+            clinic = session.get(ClinicSettings, 1)
+            lines = []
+            for e in session.scalars(select(Encounter).where(Encounter.patient_id == patient_id)
+                                     .order_by(Encounter.date_of_service)):
+                sums = dict(session.execute(select(ArEntry.kind, func.sum(ArEntry.amount)).where(
+                    ArEntry.encounter_id == e.id, ArEntry.account == Account.INSURER).group_by(ArEntry.kind)).all())
+                own = session.scalar(select(func.sum(ArEntry.amount)).where(
+                    ArEntry.encounter_id == e.id, ArEntry.account == Account.PATIENT, ArEntry.kind == ArKind.CHARGE))
+                charges = _d(sums.get(ArKind.CHARGE)) + _d(sums.get(ArKind.REVERSAL)) + _d(own)
+                insurance = -_d(sums.get(ArKind.PAYMENT)) - _d(sums.get(ArKind.ADJUSTMENT))
+                paid = -_d(session.scalar(select(func.sum(LedgerEntry.amount))
+                                          .where(LedgerEntry.appointment_id == e.appointment_id)))
+                owed_by_insurer = _d(sum((v or 0 for v in sums.values()), Decimal(0)))
+                codes = ", ".join(session.scalars(select(ChargeLine.code).where(ChargeLine.encounter_id == e.id)
+                                                  .order_by(ChargeLine.line_no)))
+                description = f"Visit: {codes or 'not yet billed'}"
+                if owed_by_insurer:
+                    description += " (insurance pending)"
+                line = StatementLine(e.date_of_service, description, charges, insurance + owed_by_insurer, paid)
+                if line.charges or line.patient_paid:
+                    lines.append(line)
+            on_account = -_d(session.scalar(select(func.sum(LedgerEntry.amount)).where(
+                LedgerEntry.patient_id == patient_id, LedgerEntry.appointment_id.is_(None))))
+            if on_account:
+                lines.append(StatementLine(today, "Payments on account", ZERO, ZERO, on_account))
+            balance = sum((line.patient_share for line in lines), ZERO)
+            audit.record(session, self.ctx.now(), self.ctx.actor, "statement.view", entity="patient",
+                         entity_id=patient.id, patient_id=patient.id, summary=f"balance {money(balance)}")
+            address = [f"{patient.first_name} {patient.last_name}", patient.address_line1, patient.address_line2,
+                       f"{patient.city}, {patient.state} {patient.postal_code}".strip(", ")]
+            clinic_lines = [clinic.name, ", ".join(p for p in (clinic.address_line1, clinic.city,
+                                                               f"{clinic.state} {clinic.postal_code}") if p),
+                            format_phone(clinic.phone)]
+            return Statement(patient.id, f"{patient.last_name}, {patient.first_name}", [a for a in address if a],
+                             clinic_lines, today, lines, balance)
+
+    @requires("ar.view")
+    def write_statements(self, out_dir: Path | str, threshold: str | Decimal = "10") -> list[StatementFile]:
+        """A text and a PDF statement for every patient owing more than `threshold`; rerunning overwrites."""
+        limit = parse_signed(threshold, "threshold")
+        folder = Path(out_dir).expanduser()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError({"out": f"Cannot write to {folder}: {exc.strerror or exc}."}) from None
+        aging = ReceivablesService(self.ctx).aging(patients=100_000)
+        files = []
+        for row in aging.patients:
+            if row.total <= limit:
+                continue
+            statement = self.statement(row.key)
+            if statement.balance <= limit:
+                continue
+            stem = folder / f"statement-{statement.as_of:%Y%m%d}-{row.key}"
+            text_path, pdf_path = stem.with_suffix(".txt"), stem.with_suffix(".pdf")
+            try:
+                text_path.write_text(statement.text(), encoding="utf-8")
+                pdf_path.write_bytes(statement_pdf(statement))
+            except OSError as exc:
+                raise ValidationError({"out": f"Cannot write to {folder}: {exc.strerror or exc}."}) from None
+            files.append(StatementFile(row.key, statement.patient_name, statement.balance, text_path, pdf_path))
+        return files
+
+
+def statement_pdf(statement: Statement) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.set_title(f"Statement {statement.patient_name}")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 15)
+    pdf.cell(0, 9, _latin1(statement.clinic[0]), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    for line in statement.clinic[1:]:
+        pdf.cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    for line in statement.address:
+        pdf.cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 8, f"Statement as of {statement.as_of:%m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 9)
+    widths = (22, 70, 24, 24, 24, 24)
+    for width, title in zip(widths, ("Date", "Description", "Charges", "Insurance", "You paid", "Balance"),
+                            strict=True):
+        pdf.cell(width, 6, title, align="L" if title in ("Date", "Description") else "R")
+    pdf.ln()
+    pdf.set_font("Helvetica", "", 9)
+    for line in statement.lines:
+        values = (f"{line.day:%m/%d/%Y}", line.description[:42], money(line.charges), money(-line.insurance),
+                  money(-line.patient_paid), money(line.patient_share))
+        for n, (width, value) in enumerate(zip(widths, values, strict=True)):
+            pdf.cell(width, 6, _latin1(value), align="L" if n < 2 else "R")
+        pdf.ln()
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 8, f"Amount due: {money(statement.balance)}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _d(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
