@@ -68,7 +68,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "void_payment": (999, "mistake", "v-" + name), "account": (patient_id,), "entry": (999,),
         "receipt": (999,), "receipt_pdf": (999,), "rooms": (), "add_room": ("Room " + name + str(patient_id),),
         "retire_room": (999,), "set_wait_threshold": (20,),
-        "for_visit": (999,), "encounter": (999,), "queue": (), "set_diagnoses": (999, 1, ["E11.9"]),
+        "for_visit": (999,), "encounter": (999,), "queue": (), "set_diagnoses": (999, 1, ["E11.9"]), "set_place_of_service": (999, 1, "11"),
         "add_charge": (999, 1, ChargeInput("99213")), "remove_charge": (999, 1, 999), "fees": (),
         "import_csv": ("99213,Office visit,100\n",),
         "scrub": (999,), "mark_ready": (999, 1), "mark_all_ready": (), "export_837": ("/dev/null/x",),

@@ -24,7 +24,7 @@ from officeconsole.services.x12_835 import RemitFileError
 from officeconsole.services.x12_check import x12_errors
 
 from tests.billing_setup import make_billing
-from tests.x835 import Clp, Svc, make_835
+from officeconsole.demo.x835 import Clp, Svc, make_835
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def demo(
     _make_room(url, force)
     opened = open_database(url, paths=paths)
     try:
-        summary = build_demo(opened.ctx, patients=patients, seed=seed)
+        summary = build_demo(opened.ctx, patients=patients, seed=seed, claims_dir=paths.reports_dir / "claims")
     finally:
         opened.ctx.db.dispose()
     _print_summary(summary, url)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select, update
 
 from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
+from officeconsole.demo.billing import build_billing
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
 from officeconsole.demo.flow import visit_flow
 from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
@@ -31,7 +33,7 @@ from officeconsole.models import (
 from officeconsole.models.enums import Role
 from officeconsole.services import audit, auth
 from officeconsole.services.auth import SetupInput, UserService
-from officeconsole.services.context import ServiceContext
+from officeconsole.services.context import Actor, ServiceContext
 from officeconsole.services.errors import SetupError
 from officeconsole.services.fees import FeeService
 from officeconsole.services.hours import HoursService
@@ -93,10 +95,11 @@ class DemoSummary:
     patients: int = 0
     policies: int = 0
     appointments: int = 0
+    billing: dict[str, int] = field(default_factory=dict)
 
 
 def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
-               days_back: int = 60, days_ahead: int = 30) -> DemoSummary:
+               days_back: int = 60, days_ahead: int = 30, claims_dir: Path | None = None) -> DemoSummary:
     """Fill an empty database with a generated clinic. Deterministic for a seed and a date."""
     if not auth.needs_setup(ctx.db):
         raise SetupError("This database already holds a clinic: the demo needs an empty one.")
@@ -109,11 +112,14 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     as_manager = ctx.as_actor(manager)
     users = UserService(as_manager)
     desk_ids = []
+    biller = None
     for username, role, name in STAFF:
         row = users.add(username, name, role, DEMO_PASSWORD)
         summary.logins.append(DemoLogin(username, name, role, DEMO_PASSWORD))
         if role == Role.FRONT_DESK:
             desk_ids.append(row.id)
+        if role == Role.BILLING:
+            biller = Actor(row.id, row.username, row.full_name, Role(row.role))
     provider_users = []
     for username, name, *_ in PROVIDERS:
         row = users.add(username, name, Role.PROVIDER, DEMO_PASSWORD)
@@ -185,6 +191,7 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
         hours.set_week(provider_id, {day: [("08:00", "12:00"), ("13:00", "17:00")] for day in weekdays})
     _waitlist(as_manager, rng, now + dt.timedelta(days=10))
     FeeService(as_manager).import_csv(DEMO_FEES)
+    summary.billing = build_billing(as_manager, ctx.as_actor(biller), rng, claims_dir)
     return summary
 
 

@@ -25,6 +25,7 @@ from officeconsole.models import (
     Provider,
     User,
 )
+from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.services.booking import get_or_fail
 
 
@@ -127,8 +128,9 @@ def billing_provider(session: Session) -> BillingProvider:
 
 
 def billed_policy(session: Session, encounter: Encounter) -> InsurancePolicy | None:
-    """The policy fixed on the claim, or else the first-ranked one in force on the date of service."""
-    if encounter.policy_id is not None:
+    """The first-ranked policy in force on the date of service while the claim is being coded;
+    the one fixed on it once it is marked ready."""
+    if encounter.policy_id is not None and encounter.status not in (St.NEEDS_CODING, St.REJECTED):
         return session.get(InsurancePolicy, encounter.policy_id)
     day = encounter.date_of_service
     return session.scalar(

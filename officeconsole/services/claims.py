@@ -65,6 +65,9 @@ class ScrubResult:
     status: str
     total: Decimal
     problems: list[Problem]
+    insurer_owes: Decimal = Decimal("0.00")
+    patient_owes: Decimal = Decimal("0.00")
+    note: str = ""  # why it was rejected
 
     @property
     def clean(self) -> bool:
@@ -105,10 +108,15 @@ class ClaimService:
 
     @requires("billing.view")
     def scrub(self, encounter_id: int) -> ScrubResult:
+        """The claim's problems while it can still be changed, and what is owed on it."""
         with self.ctx.db.read() as session:
             claim = load_claim(session, encounter_id)
+            encounter = session.get(Encounter, encounter_id)
+            balance = ArBook(self.ctx, session).balance(encounter)
+            editable = claim.status in (St.NEEDS_CODING, St.REJECTED, St.READY)
             return ScrubResult(claim.encounter_id, claim.version, claim.status, claim.total,
-                               scrub(claim, self.ctx.today()))
+                               scrub(claim, self.ctx.today()) if editable else [], balance.insurer,
+                               balance.patient, encounter.note)
 
     @requires("claims.submit")
     def mark_ready(self, encounter_id: int, expected_version: int) -> ScrubResult:

@@ -22,7 +22,9 @@ from officeconsole.models import (
     Encounter,
     EncounterDiagnosis,
     FeeScheduleItem,
+    InsurancePolicy,
     Patient,
+    Payer,
     Provider,
     User,
 )
@@ -83,6 +85,8 @@ class EncounterView:
     status: str
     diagnoses: list[tuple[int, str, str]]  # position, code, description
     lines: list[LineView]
+    payer_id: int | None = None  # the billed (or, while coding, the primary) policy's payer
+    payer_name: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -99,19 +103,41 @@ def open_encounter(session: Session, ctx: ServiceContext, visit: Appointment) ->
                               status=EncounterStatus.NEEDS_CODING, created_at=now, updated_at=now)
         session.add(encounter)
         session.flush()
+        encounter.policy_id = _policy_id(session, encounter)
     return encounter
+
+
+def _policy_id(session: Session, encounter: Encounter) -> int | None:
+    from officeconsole.services.claim_data import billed_policy
+
+    policy = billed_policy(session, encounter)
+    return policy.id if policy is not None else None
 
 
 @dataclass(frozen=True)
 class QueueRow:
     encounter_id: int
+    version: int
     date_of_service: dt.date
     patient_name: str
     mrn: str
     provider_name: str
+    payer_name: str
     status: str
     lines: int
     total: Decimal
+    note: str
+
+    def age(self, today: dt.date) -> int:
+        return (today - self.date_of_service).days
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    payer_id: int | None = None
+    provider_id: int | None = None
+    older_than_days: int | None = None  # only claims whose date of service is at least this old
 
 
 @dataclass(frozen=True)
@@ -125,28 +151,48 @@ class EncounterService:
         self.ctx = ctx
 
     @requires("billing.view")
-    def queue(self, status: str | None = None, limit: int = 500) -> Queue:
-        """Encounters by state, oldest date of service first; counts and amounts for every state."""
+    def queue(self, status: str | None = None, limit: int = 500, where: QueueFilter | None = None) -> Queue:
+        """Encounters by state, oldest date of service first; counts and amounts for every state
+        (under the same payer, provider and age filters)."""
+        where = where or QueueFilter(status)
+        status = status or where.status
         if status is not None and status not in {s.value for s in EncounterStatus}:
             raise ValidationError({"status": f"Unknown claim state {status!r}."})
         amount = func.coalesce(func.sum(ChargeLine.fee * ChargeLine.units), 0)
+        conditions = []
+        if where.payer_id is not None:
+            conditions.append(InsurancePolicy.payer_id == where.payer_id)
+        if where.provider_id is not None:
+            conditions.append(Encounter.provider_id == where.provider_id)
+        if where.older_than_days:
+            conditions.append(Encounter.date_of_service <= self.ctx.today() - dt.timedelta(days=where.older_than_days))
         with self.ctx.db.read() as session:
-            counts = {state: (n, Decimal(total).quantize(Decimal("0.01"))) for state, n, total in session.execute(
-                select(Encounter.status, func.count(func.distinct(Encounter.id)), amount)
-                .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id).group_by(Encounter.status))}
-            query = (select(Encounter.id, Encounter.date_of_service, Patient.last_name, Patient.first_name, Patient.mrn,
-                            User.full_name, Encounter.status, func.count(ChargeLine.id), amount)
+            count_query = (select(Encounter.status, func.count(func.distinct(Encounter.id)), amount)
+                           .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
+                           .where(*conditions).group_by(Encounter.status))
+            if where.payer_id is not None:
+                count_query = count_query.join(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
+            counts = {state: (n, Decimal(total).quantize(Decimal("0.01")))
+                      for state, n, total in session.execute(count_query)}
+            query = (select(Encounter.id, Encounter.version, Encounter.date_of_service, Patient.last_name,
+                            Patient.first_name, Patient.mrn, User.full_name, Payer.name, Encounter.status,
+                            Encounter.note, func.count(ChargeLine.id), amount)
                      .join(Patient, Patient.id == Encounter.patient_id)
                      .join(Provider, Provider.id == Encounter.provider_id).join(User, User.id == Provider.user_id)
+                     .outerjoin(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
+                     .outerjoin(Payer, Payer.id == InsurancePolicy.payer_id)
                      .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-                     .group_by(Encounter.id, Encounter.date_of_service, Patient.last_name, Patient.first_name,
-                               Patient.mrn, User.full_name, Encounter.status)
+                     .where(*conditions)
+                     .group_by(Encounter.id, Encounter.version, Encounter.date_of_service, Patient.last_name,
+                               Patient.first_name, Patient.mrn, User.full_name, Payer.name, Encounter.status,
+                               Encounter.note)
                      .order_by(Encounter.date_of_service, Encounter.id).limit(limit))
             if status is not None:
                 query = query.where(Encounter.status == status)
-            rows = [QueueRow(e_id, day, f"{last}, {first}", mrn, provider, state, n,
-                             Decimal(total).quantize(Decimal("0.01")))
-                    for e_id, day, last, first, mrn, provider, state, n, total in session.execute(query)]
+            rows = [QueueRow(e_id, version, day, f"{last}, {first}", mrn, provider, payer or "", state, n,
+                             Decimal(total).quantize(Decimal("0.01")), note)
+                    for e_id, version, day, last, first, mrn, provider, payer, state, note, n, total
+                    in session.execute(query)]
             return Queue(rows, counts)
 
     @requires("billing.code")
@@ -241,6 +287,21 @@ class EncounterService:
             return self._view(session, encounter.id)
 
     @requires("billing.code")
+    def set_place_of_service(self, encounter_id: int, expected_version: int, code: str) -> EncounterView:
+        from officeconsole.services.scrubber import PLACES_OF_SERVICE
+
+        place = (code or "").strip().zfill(2) if (code or "").strip().isdigit() else (code or "").strip()
+        if place not in PLACES_OF_SERVICE:
+            raise ValidationError({"place_of_service": f"{code!r} is not a place of service this clinic bills "
+                                                       "(11 office, 02 or 10 telehealth, 12 home, 20 urgent care...)."})
+        with self.ctx.db.write() as session:
+            encounter = self._current(session, encounter_id, expected_version)
+            before = encounter.place_of_service
+            encounter.place_of_service = place
+            self._touch(session, encounter, "encounter.place", f"place of service {before} -> {place}")
+            return self._view(session, encounter.id)
+
+    @requires("billing.code")
     def remove_charge(self, encounter_id: int, expected_version: int, line_id: int) -> EncounterView:
         with self.ctx.db.write() as session:
             encounter = self._current(session, encounter_id, expected_version)
@@ -266,6 +327,7 @@ class EncounterService:
         now = self.ctx.now()
         encounter.updated_at = now
         encounter.status = EncounterStatus.NEEDS_CODING  # any change is scrubbed again
+        encounter.policy_id = _policy_id(session, encounter)  # the payer shown in the queue
         try:
             session.flush()
         except StaleDataError:
@@ -286,6 +348,9 @@ class EncounterService:
                           c.diagnosis_pointers)
                  for c in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == e.id)
                                           .order_by(ChargeLine.line_no))]
+        payer = session.execute(select(Payer.id, Payer.name).join(InsurancePolicy, InsurancePolicy.payer_id == Payer.id)
+                                .where(InsurancePolicy.id == e.policy_id)).first() if e.policy_id else None
         return EncounterView(e.id, e.version, e.appointment_id, e.patient_id,
                              f"{patient.last_name}, {patient.first_name}", provider or "", e.date_of_service,
-                             e.place_of_service, e.status, diagnoses, lines)
+                             e.place_of_service, e.status, diagnoses, lines, payer[0] if payer else None,
+                             payer[1] if payer else "")

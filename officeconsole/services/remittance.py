@@ -136,6 +136,22 @@ class DenialRow:
     days: int  # since the denial was posted
 
 
+def parse_adjustments(text: str, field: str = "adjustments") -> list[Adjustment]:
+    """'CO-45 65, PR-2 24.50' -> two adjustments; a clear refusal for anything else."""
+    result = []
+    for part in (p.strip() for p in (text or "").replace(";", ",").split(",")):
+        if not part:
+            continue
+        words = part.replace("*", " ").split()
+        code = words[0].upper() if words else ""
+        group, _, reason = code.partition("-")
+        if len(words) != 2 or group not in GROUPS or not reason:
+            raise ValidationError({field: f"{part!r}: write each adjustment as GROUP-REASON AMOUNT, e.g. CO-45 65 "
+                                          "(groups CO, PR, OA, PI, CR)."})
+        result.append(Adjustment(group, reason, parse_signed(words[1], field)))
+    return result
+
+
 def describe(group: str, reason: str) -> str:
     return f"{group}-{reason} {REASONS.get(reason, '')}".strip()
 

@@ -1,18 +1,38 @@
-"""The billing queue (F5): encounters by claim state, counts and amounts per state at the top.
+"""The billing queue (F5): claims by state with counts and amounts, the scrubber's findings for
+the highlighted claim, and a key for every move a biller makes.
 
-`s` cycles the state shown (all, needs coding, ready, ...), Enter opens the highlighted visit
-for coding. Claim scrubbing, export and payment posting build on this screen.
+Filters: `s` state, `p` payer, `v` provider, `g` age. Enter codes the claim; `1`-`9` jump to
+the form that fixes the scrubber's problem of that number; `r` marks it ready (`R` every clean
+one), `x` exports the ready claims as an 837P; `m` posts the insurer's payment from the EOB;
+`k` accepted, `j` rejected, `c` closed; `w` writes off, `b` bills the patient; `A` opens A/R.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Label
+from textual.widgets import Label, Static
 
 from officeconsole.models.billing import EncounterStatus
-from officeconsole.services.encounters import EncounterService, Queue
+from officeconsole.services.billing_identity import BillingIdentityService
+from officeconsole.services.claims import BatchResult, ClaimNotClean, ClaimService, ReadyRun, ScrubResult
+from officeconsole.services.encounters import EncounterService, EncounterView, Queue, QueueFilter, QueueRow
+from officeconsole.services.errors import OfficeError
+from officeconsole.services.insurance import InsuranceService
+from officeconsole.services.ledger import new_request_key
 from officeconsole.services.money import money
+from officeconsole.services.patients import PatientService
+from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT
+from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
+from officeconsole.tui.modals.confirm import ConfirmModal
+from officeconsole.tui.modals.insurance_form import InsuranceFormModal
+from officeconsole.tui.modals.reason import ReasonModal
+from officeconsole.tui.modals.remit_form import RemitModal
+from officeconsole.tui.modals.write_off import WriteOffModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.coding import CodingScreen
 from officeconsole.tui.widgets.app_header import AppHeader
@@ -20,6 +40,8 @@ from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 STATES: list[str | None] = [None, *(s.value for s in EncounterStatus)]
+AGES: list[int | None] = [None, 30, 60, 90, 120]
+FIX_LABELS = {CODING: "coding", INSURANCE: "insurance", PATIENT: "patient details", BILLING: "billing identities"}
 
 
 def state_label(state: str | None) -> str:
@@ -31,51 +53,292 @@ class BillingQueueScreen(ServiceScreen):
     AUTO_FOCUS = "#claims"
     BINDINGS = [
         Binding("s", "next_state", "State"),
+        Binding("p", "next_payer", "Payer"),
+        Binding("v", "next_provider", "Provider"),
+        Binding("g", "next_age", "Age"),
+        Binding("r", "ready", "Ready"),
+        Binding("R", "all_ready", "All ready", show=False),
+        Binding("x", "export", "Export 837"),
+        Binding("m", "post_payment", "Post EOB"),
+        Binding("k", "accepted", "Accepted", show=False),
+        Binding("j", "rejected", "Rejected"),
+        Binding("c", "close_claim", "Close", show=False),
+        Binding("w", "write_off", "Write off"),
+        Binding("b", "bill_patient", "Bill patient", show=False),
+        Binding("A", "aging", "A/R"),
+        *(Binding(str(n), f"fix({n})", f"Fix {n}", show=False) for n in range(1, 10)),
         Binding("escape", "back", "Back"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.state: str | None = EncounterStatus.NEEDS_CODING.value
+        self.payers: list[tuple[int | None, str]] = [(None, "all")]
+        self.providers: list[tuple[int | None, str]] = [(None, "all")]
+        self.payer_index = self.provider_index = self.age_index = 0
         self.queue: Queue | None = None
+        self.current: ScrubResult | None = None
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Label("", id="queue-title", markup=False)
         yield Label("", id="queue-counts", markup=False)
         yield ResultsTable(id="claims")
+        yield Static("", id="problems", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#claims", ResultsTable).set_columns([
-            Column("Service", 10), Column("Patient", 26), Column("MRN", 8), Column("Provider", 18),
-            Column("State", 14), Column("Lines", 5), Column("Amount", 11)])
+            Column("Claim", 8), Column("Service", 10), Column("Age", 4), Column("Patient", 24), Column("Payer", 22),
+            Column("Provider", 16), Column("State", 14), Column("Lines", 5), Column("Amount", 11)])
+        self.call_service(self._filters, then=self._set_filters, group="filters")
+
+    def _filters(self) -> tuple[list, list]:
+        payers = InsuranceService(self.app.ctx).payers()
+        providers = ScheduleService(self.app.ctx).providers()
+        return [(p.id, p.name) for p in payers], [(p.id, p.name) for p in providers]
+
+    def _set_filters(self, found: tuple[list, list]) -> None:
+        self.payers = [(None, "all"), *found[0]]
+        self.providers = [(None, "all"), *found[1]]
 
     def on_screen_resume(self) -> None:
         self.app.refresh_header(self)
         self.load()
 
+    # ----- the list ------------------------------------------------------------------
+    @property
+    def where(self) -> QueueFilter:
+        return QueueFilter(self.state, self.payers[self.payer_index][0], self.providers[self.provider_index][0],
+                           AGES[self.age_index])
+
     def load(self) -> None:
-        self.call_service(EncounterService(self.app.ctx).queue, self.state, then=self._show, group="load",
+        self.call_service(EncounterService(self.app.ctx).queue, None, 500, self.where, then=self._show, group="load",
                           exclusive=True)
 
     def _show(self, queue: Queue) -> None:
         self.queue = queue
+        age = AGES[self.age_index]
         self.query_one("#queue-title", Label).update(
-            f"Billing queue · {state_label(self.state)} · {len(queue.rows)} claims (s: next state)", layout=False)
+            f"Billing queue · {state_label(self.state)} (s) · payer {self.payers[self.payer_index][1]} (p) · "
+            f"provider {self.providers[self.provider_index][1]} (v) · {'any age' if age is None else f'over {age} days'}"
+            f" (g) · {len(queue.rows)} claims", layout=False)
         parts = [f"{state_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items()]
-        self.query_one("#queue-counts", Label).update(" · ".join(parts) or "No encounters yet.", layout=False)
-        self.query_one("#claims", ResultsTable).set_rows([
-            (str(r.encounter_id), (f"{r.date_of_service:%m/%d/%Y}", r.patient_name, r.mrn, r.provider_name,
-                                   state_label(r.status), str(r.lines), money(r.total))) for r in queue.rows])
+        self.query_one("#queue-counts", Label).update(" · ".join(parts) or "No claims match.", layout=False)
+        table = self.query_one("#claims", ResultsTable)
+        keep = table.cursor_row
+        today = self.app.ctx.today()
+        table.set_rows([
+            (str(r.encounter_id), (f"OC{r.encounter_id}", f"{r.date_of_service:%m/%d/%Y}", str(r.age(today)),
+                                   r.patient_name, r.payer_name or "(no insurance)", r.provider_name,
+                                   state_label(r.status), str(r.lines), money(r.total))) for r in queue.rows],
+            cursor=min(keep, max(0, len(queue.rows) - 1)),
+            flagged={i for i, r in enumerate(queue.rows) if r.status in ("rejected", "denied")})
+        if not queue.rows:
+            self.current = None
+            self.query_one("#problems", Static).update("No claims here. s, p, v and g change what is shown.")
 
+    def on_results_table_highlighted(self, event: ResultsTable.Highlighted) -> None:
+        self.call_service(ClaimService(self.app.ctx).scrub, int(event.key), then=self._scrubbed, group="scrub",
+                          exclusive=True)
+
+    def _scrubbed(self, result: ScrubResult) -> None:
+        self.current = result
+        lines = [f"OC{result.encounter_id} · {state_label(result.status)} · charges {money(result.total)} · "
+                 f"insurer owes {money(result.insurer_owes)} · patient owes {money(result.patient_owes)}"]
+        if result.note:
+            lines.append(f"Rejected: {result.note}")
+        if result.status in ("needs_coding", "rejected", "ready"):
+            if result.problems:
+                lines.append("Not ready. Press the number to fix:")
+                lines += [f" {n}  {p.message}  → {FIX_LABELS[p.fix]}" for n, p in enumerate(result.problems[:9], 1)]
+                if len(result.problems) > 9:
+                    lines.append(f"    … and {len(result.problems) - 9} more")
+            elif result.status == "ready":
+                lines.append("✓ Clean and ready: x exports every ready claim as an 837P.")
+            else:
+                lines.append("✓ Clean: r marks it ready to bill.")
+        self.query_one("#problems", Static).update("\n".join(lines))
+
+    def _row(self) -> QueueRow | None:
+        table = self.query_one("#claims", ResultsTable)
+        if self.queue is None or not self.queue.rows:
+            return None
+        return self.queue.rows[min(table.cursor_row, len(self.queue.rows) - 1)]
+
+    # ----- filters -------------------------------------------------------------------
+    def action_next_state(self) -> None:
+        self.state = STATES[(STATES.index(self.state) + 1) % len(STATES)]
+        self.load()
+
+    def action_next_payer(self) -> None:
+        self.payer_index = (self.payer_index + 1) % len(self.payers)
+        self.load()
+
+    def action_next_provider(self) -> None:
+        self.provider_index = (self.provider_index + 1) % len(self.providers)
+        self.load()
+
+    def action_next_age(self) -> None:
+        self.age_index = (self.age_index + 1) % len(AGES)
+        self.load()
+
+    # ----- open and fix --------------------------------------------------------------
     def on_results_table_selected(self, event: ResultsTable.Selected) -> None:
         if self.allowed("billing.code"):
             self.app.push_screen(CodingScreen(int(event.key)))
 
-    def action_next_state(self) -> None:
-        self.state = STATES[(STATES.index(self.state) + 1) % len(STATES)]
+    def action_fix(self, number: int) -> None:
+        result = self.current
+        if result is None or number > len(result.problems):
+            return
+        problem = result.problems[number - 1]
+        if problem.fix == CODING:
+            if self.allowed("billing.code"):
+                self.app.push_screen(CodingScreen(result.encounter_id))
+        elif problem.fix == BILLING:
+            if self.allowed("clinic.manage"):
+                self.call_service(BillingIdentityService(self.app.ctx).identities, then=self._edit_ids, group="fix")
+        else:
+            self.call_service(self._patient_and_policy, result.encounter_id, then=(
+                self._edit_policy if problem.fix == INSURANCE else self._edit_patient), group="fix")
+
+    def _edit_ids(self, found) -> None:
+        self.app.push_screen(BillingIdsModal(*found), lambda _saved: self.load())
+
+    def _patient_and_policy(self, encounter_id: int):
+        encounter = EncounterService(self.app.ctx).encounter(encounter_id)
+        record = PatientService(self.app.ctx).get(encounter.patient_id)
+        policy = next((p for p in record.policies if p.active_on(encounter.date_of_service)), None)
+        return record, policy
+
+    def _edit_policy(self, found) -> None:
+        if self.allowed("insurance.edit"):
+            record, policy = found
+            self.app.push_screen(InsuranceFormModal(record, policy), lambda _saved: self.load())
+
+    def _edit_patient(self, found) -> None:
+        from officeconsole.tui.screens.patient_form import PatientFormScreen
+
+        if self.allowed("patient.update"):
+            self.app.push_screen(PatientFormScreen(found[0]), lambda _saved: self.load())
+
+    # ----- moves ---------------------------------------------------------------------
+    def action_ready(self) -> None:
+        row = self._row()
+        if row is not None and self.allowed("claims.submit"):
+            self.call_service(ClaimService(self.app.ctx).mark_ready, row.encounter_id, row.version,
+                              then=lambda r: self._moved(f"OC{r.encounter_id} is ready to bill."),
+                              on_error=self._not_ready, group="move", exclusive=True)
+
+    def _not_ready(self, exc: OfficeError) -> None:
+        if isinstance(exc, ClaimNotClean):
+            self.app.notify(f"Not ready: {len(exc.problems)} problem(s) listed below; press its number to fix it.",
+                            severity="warning", markup=False)
+            self.load()
+        else:
+            self.show_error(exc)
+
+    def action_all_ready(self) -> None:
+        if self.allowed("claims.submit"):
+            self.call_service(ClaimService(self.app.ctx).mark_all_ready, then=self._all_ready, group="move",
+                              exclusive=True)
+
+    def _all_ready(self, run: ReadyRun) -> None:
+        self._moved(f"{len(run.ready)} claims marked ready; {len(run.failing)} still need fixing.")
+
+    def action_export(self) -> None:
+        if not self.allowed("claims.submit"):
+            return
+        folder = self._claims_folder()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(ClaimService(self.app.ctx).export_837, folder, then=self._exported, group="move",
+                                  exclusive=True)
+        self.app.push_screen(ConfirmModal("Export claims", f"Put every ready claim into a new 837P file in {folder}?",
+                                          "Export", "Not now"), answered)
+
+    def _claims_folder(self) -> Path:
+        paths = getattr(self.app, "paths", None)
+        if paths is not None:
+            return paths.reports_dir / "claims"
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "officeconsole" / "claims"
+
+    def _exported(self, batch: BatchResult) -> None:
+        held = f"; {len(batch.skipped)} held back (fix and mark ready again)" if batch.skipped else ""
+        if batch.claims:
+            self._moved(f"Batch {batch.control_number}: {batch.claims} claims, {money(batch.total)} → "
+                        f"{batch.path}{held}")
+        else:
+            self._moved(f"Nothing exported{held}.")
+
+    def action_post_payment(self) -> None:
+        row = self._row()
+        if row is not None and self.allowed("remit.post"):
+            if row.status not in ("submitted", "accepted", "partially_paid", "denied"):
+                self.app.notify("Only a submitted claim takes an insurer's payment.", markup=False)
+                return
+            self.call_service(EncounterService(self.app.ctx).encounter, row.encounter_id, then=self._remit,
+                              group="fix")
+
+    def _remit(self, encounter: EncounterView) -> None:
+        self.app.push_screen(RemitModal(encounter), lambda _posted: self.load())
+
+    def action_accepted(self) -> None:
+        self._set_state("accepted")
+
+    def action_close_claim(self) -> None:
+        self._set_state("closed")
+
+    def action_rejected(self) -> None:
+        row = self._row()
+        if row is None or not self.allowed("claims.submit"):
+            return
+
+        def typed(reason: str | None) -> None:
+            if reason:
+                self._set_state("rejected", reason)
+        self.app.push_screen(ReasonModal(f"Rejected: OC{row.encounter_id} {row.patient_name}",
+                                         "The clearinghouse's or payer's message"), typed)
+
+    def _set_state(self, state: str, reason: str = "") -> None:
+        row = self._row()
+        if row is not None and self.allowed("claims.submit"):
+            self.call_service(ClaimService(self.app.ctx).set_claim_state, row.encounter_id, row.version, state,
+                              reason, then=lambda r: self._moved(f"OC{r.encounter_id} is {state_label(r.status)}."),
+                              group="move", exclusive=True)
+
+    def action_write_off(self) -> None:
+        if self.current is not None and self.allowed("ar.adjust"):
+            row = self._row()
+            self.app.push_screen(WriteOffModal(self.current.encounter_id, f"OC{row.encounter_id} {row.patient_name}",
+                                               self.current.insurer_owes), lambda _done: self.load())
+
+    def action_bill_patient(self) -> None:
+        if self.current is None or not self.allowed("ar.adjust"):
+            return
+        current, key = self.current, new_request_key()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(ReceivablesService(self.app.ctx).bill_patient, current.encounter_id, key,
+                                  then=lambda amount: self._moved(f"{money(amount)} moved to the patient."),
+                                  group="move", exclusive=True)
+        self.app.push_screen(ConfirmModal("Bill the patient", f"Move the {money(current.insurer_owes)} the insurer "
+                                          "did not pay onto the patient's account?", "Bill patient", "Keep"), answered)
+
+    def _moved(self, message: str) -> None:
+        self.app.notify(message, markup=False, timeout=8)
         self.load()
+
+    def action_aging(self) -> None:
+        from officeconsole.tui.screens.receivables import ReceivablesScreen
+
+        if self.allowed("ar.view"):
+            self.app.push_screen(ReceivablesScreen())
 
     def action_back(self) -> None:
         self.dismiss()

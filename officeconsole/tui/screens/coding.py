@@ -2,7 +2,7 @@
 
 `d` edits the diagnoses (type codes, or search the code set by code or words and press
 Enter to add one), `n` adds a charge line (search the fee schedule as you type), `x`
-removes the highlighted line. Every rule (valid and billable codes, pointers, a charge
+removes the highlighted line, `o` sets the place of service. Every rule (valid and billable codes, pointers, a charge
 entered twice) is the encounter service's.
 """
 
@@ -17,6 +17,7 @@ from officeconsole.services.money import money
 from officeconsole.tui.modals.charge_form import ChargeModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.diagnoses_form import DiagnosesModal
+from officeconsole.tui.modals.reason import ReasonModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.key_bar import KeyBar
@@ -30,6 +31,7 @@ class CodingScreen(ServiceScreen):
         Binding("d", "diagnoses", "Diagnoses"),
         Binding("n", "new_line", "Add charge"),
         Binding("x", "remove_line", "Remove line"),
+        Binding("o", "place", "Place of service"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -100,6 +102,18 @@ class CodingScreen(ServiceScreen):
                                   line.id, then=self._show, group="save", exclusive=True)
         self.app.push_screen(ConfirmModal("Remove charge line", f"Remove line {line.line_no} ({line.code})?",
                                           "Remove", "Keep"), answered)
+
+    def action_place(self) -> None:
+        if self.encounter is None or not self.allowed("billing.code"):
+            return
+        encounter = self.encounter
+
+        def typed(code: str | None) -> None:
+            if code:
+                self.call_service(EncounterService(self.app.ctx).set_place_of_service, encounter.id,
+                                  encounter.version, code, then=self._show, group="save", exclusive=True)
+        self.app.push_screen(ReasonModal(f"Place of service (now {encounter.place_of_service}): 11 office, "
+                                         "02/10 telehealth, 12 home", "Two digits, e.g. 11"), typed)
 
     def _changed(self, encounter: EncounterView | None) -> None:
         if encounter is not None:

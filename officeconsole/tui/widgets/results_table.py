@@ -79,6 +79,19 @@ class ResultsTable(ScrollView, can_focus=True):
         def control(self) -> ResultsTable:
             return self.table
 
+    class Highlighted(Message):
+        """The cursor moved onto a row (or the rows were refilled under it)."""
+
+        def __init__(self, table: ResultsTable, row: int, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+            self.key = key
+
+        @property
+        def control(self) -> ResultsTable:
+            return self.table
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns: list[Column] = []
@@ -134,6 +147,8 @@ class ResultsTable(ScrollView, can_focus=True):
         return max(0, min(value, len(self._cells) - 1)) if self._cells else 0
 
     def watch_cursor_row(self, _old: int, row: int) -> None:
+        if self._cells:
+            self.post_message(self.Highlighted(self, row, self.key_at(row)))
         visible = max(1, self.size.height - 1)
         top = round(self.scroll_offset.y)
         if row < top:

@@ -1,4 +1,4 @@
-"""Generated 835 remittances for tests (and the demo's sample file): the payer's side of a claim."""
+"""Generated 835 remittances (the payer's side of a claim) for the demo clinic and the tests."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ class Clp:
 
 
 def make_835(claims: list[Clp], trace: str = "CHK10001", payer=("BLUE SHIELD TEST PLAN", "BSTP1"),
-             paid_on: dt.date = dt.date(2026, 11, 23), control: int = 5) -> str:
+             paid_on: dt.date = dt.date(2026, 11, 23), control: int = 5,
+             payee=("MAPLE STREET FAMILY PRACTICE", "1234567893")) -> str:
     total = sum((c.paid for c in claims), Decimal(0))
     body = [
         "ST*835*0001",
@@ -54,7 +55,7 @@ def make_835(claims: list[Clp], trace: str = "CHK10001", payer=("BLUE SHIELD TES
         "N4*CHICAGO*IL*60601",
         f"REF*2U*{payer[1]}",
         "PER*BL*PROVIDER SERVICES*TE*8005551212",
-        "N1*PE*MAPLE STREET FAMILY PRACTICE*XX*1234567893",
+        f"N1*PE*{payee[0]}*XX*{payee[1]}",
         "LX*1",
     ]
     for c in claims:
@@ -75,8 +76,8 @@ def make_835(claims: list[Clp], trace: str = "CHK10001", payer=("BLUE SHIELD TES
             allowed = s.billed - sum((a for g, _, a in s.adjustments if g != "PR"), Decimal(0))
             body.append(f"AMT*B6*{x12_amount(allowed)}")
     body.append(f"SE*{len(body) + 1}*0001")
-    isa = (f"ISA*00*          *00*          *ZZ*{payer[1]:<15}*ZZ*{'1234567893':<15}*{paid_on:%y%m%d}*1200*^*00501*"
+    isa = (f"ISA*00*          *00*          *ZZ*{payer[1]:<15}*ZZ*{payee[1]:<15}*{paid_on:%y%m%d}*1200*^*00501*"
            f"{control:09d}*0*P*:")
-    segments = [isa, f"GS*HP*{payer[1]}*1234567893*{paid_on:%Y%m%d}*1200*{control}*X*005010X221A1", *body,
+    segments = [isa, f"GS*HP*{payer[1]}*{payee[1]}*{paid_on:%Y%m%d}*1200*{control}*X*005010X221A1", *body,
                 f"GE*1*{control}", f"IEA*1*{control:09d}"]
     return "~".join(segments) + "~\n"

@@ -1,0 +1,151 @@
+"""The billing queue by keyboard: the scrubber's numbered problems and their jump keys, ready,
+export, posting an EOB (and a bad one), the A/R screen and a write-off from the denial list."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import update
+from textual.widgets import Input, Static
+
+from officeconsole.models import ClinicSettings, Encounter
+from officeconsole.services.claims import ClaimService
+from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
+from officeconsole.tui.modals.confirm import ConfirmModal
+from officeconsole.tui.modals.remit_form import RemitModal
+from officeconsole.tui.modals.write_off import WriteOffModal
+from officeconsole.tui.screens.billing_queue import BillingQueueScreen
+from officeconsole.tui.screens.coding import CodingScreen
+from officeconsole.tui.screens.receivables import ReceivablesScreen
+from officeconsole.tui.widgets.results_table import ResultsTable
+
+from tests.billing_setup import make_billing
+from tests.tui.conftest import login, settle, type_text
+
+
+def panel(app) -> str:
+    return str(app.screen.query_one("#problems", Static).render())
+
+
+async def test_scrubber_problem_jump_fix_ready_and_export(make_app, ctx, sched, as_role, clinic):
+    billing = make_billing(sched, as_role, clinic)
+    encounter = billing.coded()
+    with ctx.db.write() as session:
+        session.execute(update(Encounter).where(Encounter.id == encounter.id).values(place_of_service="00"))
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, BillingQueueScreen)
+        assert " 1  Place of service 00 is not a code this clinic bills.  → coding" in panel(app)
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("o")
+        await settle(pilot)
+        await type_text(pilot, "11")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "✓ Clean: r marks it ready" in panel(app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen.query_one("#claims", ResultsTable).row_count == 0  # gone from "needs coding"
+        await pilot.press("s")  # needs coding -> ready
+        await settle(pilot)
+        assert "✓ Clean and ready" in panel(app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+    [batch] = ClaimService(billing.biller).batches()
+    assert batch.claims == 1 and batch.control_number == 1
+
+
+async def test_manager_fixes_a_billing_npi_from_the_queue(make_app, ctx, sched, as_role, clinic):
+    billing = make_billing(sched, as_role, clinic)
+    billing.coded()
+    with ctx.db.write() as session:
+        session.execute(update(ClinicSettings).values(npi="1234567890"))
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await login(pilot, "manager")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "Billing NPI 1234567890 is not a valid NPI.  → billing identities" in panel(app)
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, BillingIdsModal)
+        app.screen.query_one("#npi", Input).value = "1234567891"  # still wrong: the modal says so
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BillingIdsModal)
+        app.screen.query_one("#npi", Input).value = "1234567893"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BillingQueueScreen)
+        assert "✓ Clean" in panel(app)
+
+
+async def test_post_an_eob_deny_another_and_write_it_off(make_app, ctx, sched, as_role, clinic, tmp_path):
+    billing = make_billing(sched, as_role, clinic)
+    paid, denied = billing.coded(), billing.coded()
+    claims = ClaimService(billing.biller)
+    claims.mark_all_ready()
+    claims.export_837(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("s", "s")  # needs coding -> ready -> submitted
+        await settle(pilot)
+        assert app.screen.query_one("#claims", ResultsTable).row_count == 2
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, RemitModal)
+        await type_text(pilot, "CHK123")
+        line = paid.lines[0].id
+        app.screen.query_one(f"#paid_{line}", Input).value = "80"
+        app.screen.query_one(f"#adj_{line}", Input).value = "CO45 25"  # a slip: refused, nothing posted
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RemitModal)
+        assert "GROUP-REASON AMOUNT" in str(app.screen.query_one("#remit-error").render())
+        app.screen.query_one(f"#adj_{line}", Input).value = "CO-45 25, PR-2 10"  # 80 + 35 != 125
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "do not add up" in str(app.screen.query_one("#remit-error").render())
+        app.screen.query_one(f"#adj_{line}", Input).value = "CO-45 25, PR-2 20"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, BillingQueueScreen)
+        assert app.screen.query_one("#claims", ResultsTable).row_count == 1  # paid: out of "submitted"
+        await pilot.press("m")
+        await settle(pilot)
+        await type_text(pilot, "CHK124")
+        app.screen.query_one(f"#adj_{denied.lines[0].id}", Input).value = "CO-50 125"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceivablesScreen)
+        denials = app.screen.query_one("#denials", ResultsTable)
+        assert denials.row_count == 1 and denials.row(0)[6] == "CO-50 Not medically necessary"
+        patients = app.screen.query_one("#patients", ResultsTable)
+        assert patients.row(0)[0] == "Claimant, Carla" and patients.row(0)[1] == "$20.00"
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, WriteOffModal)
+        await type_text(pilot, "50")
+        await pilot.press("enter")
+        await type_text(pilot, "appeal lost")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReceivablesScreen)
+        assert app.screen.query_one("#denials", ResultsTable).row_count == 0
+    scrub = ClaimService(billing.biller).scrub(denied.id)
+    assert (scrub.status, scrub.insurer_owes) == ("closed", Decimal("0.00"))
