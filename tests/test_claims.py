@@ -13,7 +13,7 @@ from officeconsole.models import ArEntry, ClaimBatch, Encounter
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.claim_data import load_claim
 from officeconsole.services.claims import ClaimNotClean, ClaimService, ExportError
-from officeconsole.services.encounters import EncounterService
+from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
 from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, scrub
 from officeconsole.services.x12_837 import x12_text
@@ -204,3 +204,21 @@ def test_front_desk_cannot_export_and_billing_ids_are_checked(billing, as_role, 
                                               ("  many   spaces ", "MANY SPACES"), ("Zoë\nNewline", "ZOE NEWLINE")])
 def test_x12_text_never_carries_a_delimiter(typed, safe):
     assert x12_text(typed) == safe
+
+
+def test_a_visit_with_no_insurance_is_billed_to_the_patient(ctx, billing):
+    uninsured = register(billing.desk, first_name="Sel", last_name="Fpay", address_line1="1 Elm St")
+    coding = EncounterService(billing.biller)
+    encounter = coding.for_visit(billing.visit(patient_id=uninsured.id))
+    claims = ClaimService(billing.biller)
+    with pytest.raises(ValidationError, match="Add the visit's charges"):
+        claims.bill_self_pay(encounter.id, encounter.version)
+    insured = billing.coded()
+    with pytest.raises(ValidationError, match="bill the insurer"):
+        claims.bill_self_pay(insured.id, insured.version)
+    encounter = coding.set_diagnoses(encounter.id, encounter.version, ["J06.9"])
+    encounter = coding.add_charge(encounter.id, encounter.version, ChargeInput("99213"))
+    result = claims.bill_self_pay(encounter.id, encounter.version)
+    assert (result.status, result.patient_owes, result.note) == ("closed", Decimal("125.00"), "self-pay")
+    with pytest.raises(ValidationError, match="billed already"):
+        claims.bill_self_pay(encounter.id, result.version)

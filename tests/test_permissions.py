@@ -74,7 +74,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "scrub": (999,), "mark_ready": (999, 1), "mark_all_ready": (), "export_837": ("/dev/null/x",),
         "reexport_837": (999, "/dev/null/x"), "batches": (), "set_claim_state": (999, 1, "accepted"),
         "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
-        "aging": (), "write_off": (999, "50", "test", "k"), "bill_patient": (999, "k"),
+        "aging": (), "write_off": (999, "50", "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
         "identities": (), "set_identities": (Identities(),),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),

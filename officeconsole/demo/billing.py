@@ -74,7 +74,7 @@ def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Rand
                                                           "Prairie Claims Clearinghouse (demo)"))
     counts = _code_visits(ctx, rng, today)
     claims = ClaimService(ctx)
-    recent = _encounters(ctx, today - dt.timedelta(days=HISTORY_DAYS - 1), today - dt.timedelta(days=READY_DAYS))
+    recent = _encounters(ctx, today - dt.timedelta(days=HISTORY_DAYS), today - dt.timedelta(days=READY_DAYS))
     for encounter_id, version, day in recent:  # billed and ready: every clean claim of 4-20 days ago
         try:
             claims.mark_ready(encounter_id, version)
@@ -267,6 +267,12 @@ def _moves(ctx: ServiceContext, rng: random.Random, today: dt.date) -> None:
                 ar.bill_patient(encounter_id, new_request_key())
         except ValidationError:
             pass
+    with ctx.db.read() as session:  # last week's uninsured visits: most billed to the patient already
+        self_pay = session.execute(select(Encounter.id, Encounter.version).where(
+            Encounter.status == St.NEEDS_CODING, Encounter.policy_id.is_(None),
+            Encounter.date_of_service <= today - dt.timedelta(days=READY_DAYS))).all()
+    for encounter_id, version in self_pay[: max(0, len(self_pay) - 3)]:
+        claims.bill_self_pay(encounter_id, version)
     ledger = LedgerService(ctx)
     with ctx.db.read() as session:
         owing = session.execute(select(Encounter.patient_id, Encounter.appointment_id).where(

@@ -230,6 +230,36 @@ class ClaimService:
             self._save(session, encounter, f"claim.{state}", why or state)
             return ScrubResult(encounter.id, encounter.version, encounter.status, book.balance(encounter).charged, [])
 
+    @requires("claims.submit")
+    def bill_self_pay(self, encounter_id: int, expected_version: int) -> ScrubResult:
+        """A visit with no insurance: its charges go straight onto the patient's account and the
+        claim is closed (the patient's balance is then in patient A/R and on their statement)."""
+        with self.ctx.db.write() as session:
+            encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
+            if encounter.version != expected_version:
+                raise ConcurrentEdit("claim")
+            if encounter.status not in (St.NEEDS_CODING, St.REJECTED):
+                raise ValidationError({"state": f"A {encounter.status.replace('_', ' ')} claim is billed already."})
+            claim = load_claim(session, encounter_id)
+            if claim.policy is not None:
+                raise ValidationError({"state": f"The patient has {claim.policy.payer_name} on the date of service: "
+                                                "bill the insurer (or end that policy first)."})
+            if not claim.lines:
+                raise ValidationError({"lines": "Add the visit's charges first."})
+            coding = [p for p in scrub(claim, self.ctx.today()) if p.fix == "coding"]
+            if coding:
+                raise ClaimNotClean(coding)
+            book = ArBook(self.ctx, session)
+            for line in claim.lines:
+                n = book.postings(line.id, ArKind.CHARGE) + 1
+                book.post(encounter, f"self:{line.id}:{n}", Account.PATIENT, ArKind.CHARGE, line.amount,
+                          line_id=line.id, memo=f"{line.code} x{line.units} (self-pay)")
+            encounter.status = St.CLOSED
+            encounter.note = "self-pay"
+            self._save(session, encounter, "claim.self_pay", f"{money(claim.total)} to the patient")
+            return ScrubResult(encounter.id, encounter.version, encounter.status, claim.total, [],
+                               Decimal("0.00"), book.balance(encounter).patient, encounter.note)
+
     # ----- helpers -------------------------------------------------------------------
     def _ready(self, session: Session, encounter: Encounter, claim: ClaimData) -> ClaimData:
         if encounter.status not in (St.NEEDS_CODING, St.REJECTED):

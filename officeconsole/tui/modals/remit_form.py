@@ -32,13 +32,14 @@ class RemitModal(ServiceModal[RemitResult | None]):
     DEFAULT_CSS = """
     RemitModal { align: center middle; }
     RemitModal > Vertical {
-        width: 110; max-width: 100%; height: auto; max-height: 100%;
+        width: 130; max-width: 100%; height: auto; max-height: 100%;
         border: thick $primary; background: $panel; padding: 0 1;
     }
-    RemitModal #remit-title { text-style: bold; }
-    RemitModal #remit-hint { color: $text-muted; margin-bottom: 1; }
-    RemitModal #remit-error { color: $error; height: auto; }
-    RemitModal Grid { grid-size: 3; grid-columns: 2fr 1fr 2fr; grid-rows: auto; grid-gutter: 0 1; height: auto; }
+    RemitModal #remit-title { text-style: bold; width: 100%; }
+    RemitModal #remit-hint { color: $text-muted; margin-bottom: 1; width: 100%; }
+    RemitModal #remit-error { color: $error; height: auto; width: 100%; }
+    RemitModal Grid { grid-size: 3; grid-columns: 36 30 1fr; grid-rows: auto; grid-gutter: 0 1; height: auto; }
+    RemitModal #remit-header { grid-columns: 1fr 1fr 1fr; margin-bottom: 1; }
     RemitModal .line-label { padding: 0 1; }
     """
     BINDINGS = [
@@ -61,10 +62,11 @@ class RemitModal(ServiceModal[RemitResult | None]):
                         "CO-45 65 (contract), PR-2 24 (coinsurance, the patient's), CO-50 125 (denied).",
                         id="remit-hint", markup=False)
             yield Label("", id="remit-error", markup=False)
-            with Grid():
+            with Grid(id="remit-header"):
                 yield text_field("Check/EFT #", "trace_number", max_length=50)
                 yield text_field("Paid on", "paid_on", f"{today:%m/%d/%Y}", max_length=10)
                 yield select_field("Method", "method", METHODS, "check")
+            with Grid():
                 for line in e.lines:
                     yield Label(f"{line.line_no}  {line.code} {line.modifiers}  x{line.units}  billed "
                                 f"{money(line.amount)}", classes="line-label", markup=False)

@@ -4,7 +4,8 @@ the highlighted claim, and a key for every move a biller makes.
 Filters: `s` state, `p` payer, `v` provider, `g` age. Enter codes the claim; `1`-`9` jump to
 the form that fixes the scrubber's problem of that number; `r` marks it ready (`R` every clean
 one), `x` exports the ready claims as an 837P; `m` posts the insurer's payment from the EOB;
-`k` accepted, `j` rejected, `c` closed; `w` writes off, `b` bills the patient; `A` opens A/R.
+`k` accepted, `j` rejected, `c` closed; `w` writes off, `b` bills the patient (what the
+insurer did not pay, or a visit with no insurance); `A` opens A/R.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class BillingQueueScreen(ServiceScreen):
         Binding("j", "rejected", "Rejected"),
         Binding("c", "close_claim", "Close", show=False),
         Binding("w", "write_off", "Write off"),
-        Binding("b", "bill_patient", "Bill patient", show=False),
+        Binding("b", "bill_patient", "Bill patient"),
         Binding("A", "aging", "A/R"),
         *(Binding(str(n), f"fix({n})", f"Fix {n}", show=False) for n in range(1, 10)),
         Binding("escape", "back", "Back"),
@@ -124,7 +125,7 @@ class BillingQueueScreen(ServiceScreen):
             f"provider {self.providers[self.provider_index][1]} (v) · {'any age' if age is None else f'over {age} days'}"
             f" (g) · {len(queue.rows)} claims", layout=False)
         parts = [f"{state_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items()]
-        self.query_one("#queue-counts", Label).update(" · ".join(parts) or "No claims match.", layout=False)
+        self.query_one("#queue-counts", Label).update(" · ".join(parts) or "No claims match.")
         table = self.query_one("#claims", ResultsTable)
         keep = table.cursor_row
         today = self.app.ctx.today()
@@ -150,6 +151,8 @@ class BillingQueueScreen(ServiceScreen):
             lines.append(f"Rejected: {result.note}")
         if result.status in ("needs_coding", "rejected", "ready"):
             if result.problems:
+                if any(p.message.startswith("No insurance") for p in result.problems):
+                    lines.append("No insurance on file: b bills the patient (self-pay), or add the policy (below).")
                 lines.append("Not ready. Press the number to fix:")
                 lines += [f" {n}  {p.message}  → {FIX_LABELS[p.fix]}" for n, p in enumerate(result.problems[:9], 1)]
                 if len(result.problems) > 9:
@@ -318,9 +321,14 @@ class BillingQueueScreen(ServiceScreen):
                                                self.current.insurer_owes), lambda _done: self.load())
 
     def action_bill_patient(self) -> None:
-        if self.current is None or not self.allowed("ar.adjust"):
+        if self.current is None:
             return
         current, key = self.current, new_request_key()
+        if current.status in ("needs_coding", "rejected"):
+            self._self_pay(current)
+            return
+        if not self.allowed("ar.adjust"):
+            return
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -329,6 +337,20 @@ class BillingQueueScreen(ServiceScreen):
                                   group="move", exclusive=True)
         self.app.push_screen(ConfirmModal("Bill the patient", f"Move the {money(current.insurer_owes)} the insurer "
                                           "did not pay onto the patient's account?", "Bill patient", "Keep"), answered)
+
+    def _self_pay(self, current: ScrubResult) -> None:
+        if not self.allowed("claims.submit"):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(ClaimService(self.app.ctx).bill_self_pay, current.encounter_id, current.version,
+                                  then=lambda r: self._moved(f"OC{r.encounter_id}: {money(r.patient_owes)} is on the "
+                                                             "patient's account (self-pay)."),
+                                  on_error=self._not_ready, group="move", exclusive=True)
+        self.app.push_screen(ConfirmModal("Self-pay", f"No insurance to bill: put the {money(current.total)} of "
+                                          f"OC{current.encounter_id} on the patient's account and close the claim?",
+                                          "Bill patient", "Keep"), answered)
 
     def _moved(self, message: str) -> None:
         self.app.notify(message, markup=False, timeout=8)
