@@ -129,7 +129,8 @@ def aging(
              title=f"{'Insurance' if kind == 'payer' else 'Patient'} A/R as of {result.as_of:%m/%d/%Y}")
     if fmt is Format.table:
         days = "n/a (no charges in 90 days)" if result.days_in_ar is None else f"{result.days_in_ar}"
-        say(f"Days in A/R: {days}")
+        say(f"Insurers owe {money(result.insurer_total)}; patients owe {money(result.patient_total)} in all "
+            f"(the {len(result.patients)} largest balances listed). Days in A/R: {days}")
 
 
 @billing_app.command("statements")

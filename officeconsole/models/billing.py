@@ -93,6 +93,7 @@ class ChargeLine(Base):
         CheckConstraint("units > 0", name="units_positive"),
         CheckConstraint("fee >= 0", name="fee_not_negative"),
         CheckConstraint("line_no BETWEEN 1 AND 50", name="line_no"),
+        Index("ix_charge_line_amounts", "encounter_id", "fee", "units"),  # the queue's amounts, index only
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

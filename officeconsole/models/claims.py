@@ -105,13 +105,15 @@ class ArEntry(Base):
         CheckConstraint("account <> 'insurer' OR payer_id IS NOT NULL", name="insurer_named"),
         CheckConstraint("kind <> 'adjustment' OR reason_code <> ''", name="adjustment_reason"),
         CheckConstraint("group_code IN ('', 'CO', 'PR', 'OA', 'PI', 'CR')", name="group_code"),
-        # Aging reads only this index: account, age and payer, and the amount to add up.
-        Index("ix_ar_entry_aging", "account", "service_date", "payer_id", "amount"),
-        Index("ix_ar_entry_patient", "patient_id", "account"),
+        # Covering indexes: a claim's balance and insurer aging read the first, patient aging the
+        # second, days in A/R the third, never the table.
+        Index("ix_ar_entry_encounter", "encounter_id", "account", "payer_id", "service_date", "amount"),
+        Index("ix_ar_entry_patient", "account", "patient_id", "service_date", "amount"),
+        Index("ix_ar_entry_charged", "kind", "service_date", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), index=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"))
     charge_line_id: Mapped[int | None] = mapped_column(ForeignKey("charge_line.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
     payer_id: Mapped[int | None] = mapped_column(ForeignKey("payer.id"))

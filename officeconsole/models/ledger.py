@@ -43,6 +43,7 @@ class LedgerEntry(Base):
         CheckConstraint("kind <> 'void' OR reason <> ''", name="void_has_reason"),
         CheckConstraint("kind <> 'payment' OR (amount < 0 AND receipt_number IS NOT NULL)", name="payment_shape"),
         Index("ix_ledger_entry_patient_posted", "patient_id", "posted_at"),
+        Index("ix_ledger_entry_patient_amount", "patient_id", "posted_at", "amount"),  # covers patient aging
         Index("ix_ledger_entry_posted", "posted_at"),
     )
 

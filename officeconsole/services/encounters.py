@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -41,6 +41,8 @@ SEEN = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT)
 MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
 MAX_UNITS = 999
+CLOSED_DAYS = 30  # closed claims stay in the queue this long
+STATE_ORDER = [s.value for s in EncounterStatus]
 
 
 class DuplicateCharge(OfficeError):
@@ -152,45 +154,58 @@ class EncounterService:
 
     @requires("billing.view")
     def queue(self, status: str | None = None, limit: int = 500, where: QueueFilter | None = None) -> Queue:
-        """Encounters by state, oldest date of service first; counts and amounts for every state
-        (under the same payer, provider and age filters)."""
+        """Claims by state, oldest date of service first (closed ones newest first), with counts and
+        amounts per state under the same payer, provider and age filters. The queue is the open
+        claims and those closed in the last CLOSED_DAYS days; older history is in A/R and reports."""
         where = where or QueueFilter(status)
         status = status or where.status
         if status is not None and status not in {s.value for s in EncounterStatus}:
             raise ValidationError({"status": f"Unknown claim state {status!r}."})
-        amount = func.coalesce(func.sum(ChargeLine.fee * ChargeLine.units), 0)
-        conditions = []
+        recent = self.ctx.today() - dt.timedelta(days=CLOSED_DAYS)
+        closed = EncounterStatus.CLOSED.value
+        everything = or_(Encounter.status.in_([s.value for s in EncounterStatus if s != closed]),
+                         and_(Encounter.status == closed, Encounter.date_of_service >= recent))
+        scope = everything
+        if status is not None:
+            scope = Encounter.status == status
+            if status == closed:
+                scope = and_(scope, Encounter.date_of_service >= recent)
+        conditions = [scope]
         if where.payer_id is not None:
-            conditions.append(InsurancePolicy.payer_id == where.payer_id)
+            conditions.append(Encounter.policy_id.in_(
+                select(InsurancePolicy.id).where(InsurancePolicy.payer_id == where.payer_id)))
         if where.provider_id is not None:
             conditions.append(Encounter.provider_id == where.provider_id)
         if where.older_than_days:
             conditions.append(Encounter.date_of_service <= self.ctx.today() - dt.timedelta(days=where.older_than_days))
+        lines = (select(func.count()).where(ChargeLine.encounter_id == Encounter.id)
+                 .correlate(Encounter).scalar_subquery())
+        amount = (select(func.sum(ChargeLine.fee * ChargeLine.units)).where(ChargeLine.encounter_id == Encounter.id)
+                  .correlate(Encounter).scalar_subquery())
         with self.ctx.db.read() as session:
-            count_query = (select(Encounter.status, func.count(func.distinct(Encounter.id)), amount)
-                           .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-                           .where(*conditions).group_by(Encounter.status))
-            if where.payer_id is not None:
-                count_query = count_query.join(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
-            counts = {state: (n, Decimal(total).quantize(Decimal("0.01")))
-                      for state, n, total in session.execute(count_query)}
+            count_scope = [everything, *conditions[1:]]
+            claims = dict(session.execute(select(Encounter.status, func.count()).where(*count_scope)
+                                          .group_by(Encounter.status)).all())
+            money_by_state = dict(session.execute(
+                select(Encounter.status, func.sum(ChargeLine.fee * ChargeLine.units))
+                .join(ChargeLine, ChargeLine.encounter_id == Encounter.id)
+                .where(*count_scope).group_by(Encounter.status)).all())
+            counts = {state: (n, Decimal(money_by_state.get(state) or 0).quantize(Decimal("0.01")))
+                      for state, n in sorted(claims.items(), key=lambda item: STATE_ORDER.index(item[0]))}
+            order = (Encounter.date_of_service.desc(), Encounter.id.desc()) if status == closed else (
+                Encounter.date_of_service, Encounter.id)
+            page = (select(Encounter.id).where(*conditions).order_by(*order).limit(limit)).subquery()
             query = (select(Encounter.id, Encounter.version, Encounter.date_of_service, Patient.last_name,
                             Patient.first_name, Patient.mrn, User.full_name, Payer.name, Encounter.status,
-                            Encounter.note, func.count(ChargeLine.id), amount)
+                            Encounter.note, lines, amount)
+                     .join(page, page.c.id == Encounter.id)
                      .join(Patient, Patient.id == Encounter.patient_id)
                      .join(Provider, Provider.id == Encounter.provider_id).join(User, User.id == Provider.user_id)
                      .outerjoin(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
                      .outerjoin(Payer, Payer.id == InsurancePolicy.payer_id)
-                     .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-                     .where(*conditions)
-                     .group_by(Encounter.id, Encounter.version, Encounter.date_of_service, Patient.last_name,
-                               Patient.first_name, Patient.mrn, User.full_name, Payer.name, Encounter.status,
-                               Encounter.note)
-                     .order_by(Encounter.date_of_service, Encounter.id).limit(limit))
-            if status is not None:
-                query = query.where(Encounter.status == status)
-            rows = [QueueRow(e_id, version, day, f"{last}, {first}", mrn, provider, payer or "", state, n,
-                             Decimal(total).quantize(Decimal("0.01")), note)
+                     .order_by(*order))
+            rows = [QueueRow(e_id, version, day, f"{last}, {first}", mrn, provider, payer or "", state, n or 0,
+                             Decimal(total or 0).quantize(Decimal("0.01")), note)
                     for e_id, version, day, last, first, mrn, provider, payer, state, note, n, total
                     in session.execute(query)]
             return Queue(rows, counts)

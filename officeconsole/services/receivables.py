@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Integer, case, cast, func, select, union_all
 
 from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, Payer
 from officeconsole.models.billing import EncounterStatus as St
@@ -28,6 +28,7 @@ from officeconsole.services.remittance import REASONS
 from officeconsole.services.text import clean_text
 
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
+OPEN = [s.value for s in St if s != St.CLOSED]
 _EDGES = (30, 60, 90, 120)
 ZERO = Decimal("0.00")
 
@@ -47,8 +48,9 @@ class AgingRow:
 class Aging:
     as_of: dt.date
     payers: list[AgingRow]
-    patients: list[AgingRow]  # the largest balances first
+    patients: list[AgingRow]  # the largest balances first (up to the limit asked for)
     days_in_ar: Decimal | None  # None: no charges in the last 90 days
+    patient_sum: Decimal = ZERO  # every patient's balance, beyond the rows listed too
 
     def totals(self, rows: list[AgingRow]) -> tuple[Decimal, ...]:
         return tuple(sum((r.buckets[i] for r in rows), ZERO) for i in range(len(BUCKETS)))
@@ -59,7 +61,7 @@ class Aging:
 
     @property
     def patient_total(self) -> Decimal:
-        return sum((r.total for r in self.patients), ZERO)
+        return self.patient_sum
 
 
 def _bucket_case(column, as_of: dt.date):
@@ -74,24 +76,15 @@ class ReceivablesService:
     def aging(self, as_of: dt.date | None = None, patients: int = 200) -> Aging:
         as_of = as_of or self.ctx.today()
         with self.ctx.db.read() as session:
-            bucket = _bucket_case(ArEntry.service_date, as_of)
-            by_payer: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
-            for payer_id, b, amount in session.execute(
-                    select(ArEntry.payer_id, bucket, func.sum(ArEntry.amount))
-                    .where(ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of)
-                    .group_by(ArEntry.payer_id, bucket)):
-                by_payer[payer_id][b] += _d(amount)
-            names = dict(session.execute(select(Payer.id, Payer.name)).all())
-            payer_rows = sorted((AgingRow(pid, names.get(pid, "?"), tuple(v)) for pid, v in by_payer.items()
-                                 if any(v)), key=lambda r: r.name)
-            patient_rows = self._patients(session, as_of, patients)
+            payer_rows = self._payers(session, as_of)
+            patient_rows, patient_total = self._patients(session, as_of, patients)
             since = as_of - dt.timedelta(days=90)
             charged = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
                 ArEntry.kind.in_([ArKind.CHARGE, ArKind.REVERSAL]), ArEntry.service_date > since,
                 ArEntry.service_date <= as_of)))
-            outstanding = sum((r.total for r in payer_rows), ZERO) + self._patient_total(session, as_of)
+            outstanding = sum((r.total for r in payer_rows), ZERO) + patient_total
             days = (outstanding / (charged / 90)).quantize(Decimal("0.1")) if charged > 0 else None
-            return Aging(as_of, payer_rows, patient_rows, days)
+            return Aging(as_of, payer_rows, patient_rows, days, patient_total)
 
     @requires("ar.adjust")
     def write_off(self, encounter_id: int, reason_code: str, memo: str, request_key: str) -> Decimal:
@@ -148,52 +141,79 @@ class ReceivablesService:
                          summary=f"{money(owed)}{' ' + label + ': ' + why if why else ' to the patient'}")
             return owed
 
-    # ----- patients ----------------------------------------------------------------------
-    def _patients(self, session, as_of: dt.date, limit: int) -> list[AgingRow]:
+    # ----- the two sides -----------------------------------------------------------------
+    def _payers(self, session, as_of: dt.date) -> list[AgingRow]:
+        """What insurers owe, by payer and age. A closed claim owes the insurer nothing (closing
+        requires it, and nothing posts to a closed claim), so only the open ones are read."""
         bucket = _bucket_case(ArEntry.service_date, as_of)
-        owed: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
-        for patient_id, b, amount in session.execute(
-                select(ArEntry.patient_id, bucket, func.sum(ArEntry.amount))
-                .where(ArEntry.account == Account.PATIENT, ArEntry.amount > 0, ArEntry.service_date <= as_of)
+        by_payer: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
+        for payer_id, b, amount in session.execute(
+                select(ArEntry.payer_id, bucket, func.sum(ArEntry.amount))
+                .where(ArEntry.encounter_id.in_(select(Encounter.id).where(Encounter.status.in_(OPEN))),
+                       ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of)
+                .group_by(ArEntry.payer_id, bucket)):
+            by_payer[payer_id][b] += _d(amount)
+        names = dict(session.execute(select(Payer.id, Payer.name)).all())
+        return sorted((AgingRow(pid, names.get(pid, "?"), tuple(v)) for pid, v in by_payer.items() if any(v)),
+                      key=lambda r: r.name)
+
+    def _patients(self, session, as_of: dt.date, limit: int) -> tuple[list[AgingRow], Decimal]:
+        """What patients owe, by age: their shares less their payments, a credit clearing the
+        oldest debt first. Returns the largest `limit` balances and the total of all.
+
+        The database nets every patient first (one pass, in SQL) so that only patients with a
+        balance are aged; amounts travel as integer cents, exact on both engines."""
+        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), self.ctx.timezone)
+        moves = union_all(
+            select(ArEntry.patient_id.label("patient_id"), ArEntry.amount.label("amount"))
+            .where(ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of),
+            select(LedgerEntry.patient_id, LedgerEntry.amount).where(LedgerEntry.posted_at < end)).subquery()
+        owing = (select(moves.c.patient_id).group_by(moves.c.patient_id)
+                 .having(func.abs(func.sum(moves.c.amount)) >= Decimal("0.005")))
+        bucket = _bucket_case(ArEntry.service_date, as_of)
+        owed: dict[int, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
+        credit: dict[int, int] = defaultdict(int)
+        for patient_id, b, debit, paid in session.execute(
+                select(ArEntry.patient_id, bucket, func.sum(_cents(case((ArEntry.amount > 0, ArEntry.amount), else_=0))),
+                       func.sum(_cents(case((ArEntry.amount < 0, ArEntry.amount), else_=0))))
+                .where(ArEntry.account == Account.PATIENT, ArEntry.patient_id.in_(owing),
+                       ArEntry.service_date <= as_of)
                 .group_by(ArEntry.patient_id, bucket)):
-            owed[patient_id][b] += _d(amount)
-        credit: dict[int, Decimal] = defaultdict(lambda: ZERO)
+            owed[patient_id][b] += int(debit or 0)
+            credit[patient_id] -= int(paid or 0)
         for patient_id, amount in session.execute(
-                select(ArEntry.patient_id, func.sum(ArEntry.amount))
-                .where(ArEntry.account == Account.PATIENT, ArEntry.amount < 0, ArEntry.service_date <= as_of)
-                .group_by(ArEntry.patient_id)):
-            credit[patient_id] -= _d(amount)
-        for patient_id, amount in self._desk(session, as_of):
-            credit[patient_id] -= _d(amount)
-        rows = []
-        for patient_id in set(owed) | {p for p, c in credit.items() if c}:
-            buckets = owed[patient_id]
-            left = credit.get(patient_id, ZERO)
+                select(LedgerEntry.patient_id, func.sum(_cents(LedgerEntry.amount)))
+                .where(LedgerEntry.posted_at < end, LedgerEntry.patient_id.in_(owing))
+                .group_by(LedgerEntry.patient_id)):
+            credit[patient_id] -= int(amount or 0)
+        rows, total = [], 0
+        for patient_id in set(owed) | set(credit):
+            buckets = owed.get(patient_id) or [0] * len(BUCKETS)
+            left = credit.get(patient_id, 0)
             for i in range(len(BUCKETS) - 1, -1, -1):  # credits clear the oldest debt first
-                used = min(left, buckets[i]) if left > 0 else ZERO
+                used = min(left, buckets[i]) if left > 0 else 0
                 buckets[i] -= used
                 left -= used
             if left:
                 buckets[0] -= left  # an unused credit (or a refund owed) shows as current
             if any(buckets):
                 rows.append((patient_id, buckets))
-        rows.sort(key=lambda r: -sum(r[1], ZERO))
+                total += sum(buckets)
+        rows.sort(key=lambda r: -sum(r[1]))
         rows = rows[:limit]
         names = {pid: f"{last}, {first}" for pid, last, first in session.execute(
             select(Patient.id, Patient.last_name, Patient.first_name).where(Patient.id.in_([r[0] for r in rows])))}
-        return [AgingRow(pid, names.get(pid, "?"), tuple(b)) for pid, b in rows]
+        return ([AgingRow(pid, names.get(pid, "?"), tuple(_from_cents(c) for c in b)) for pid, b in rows],
+                _from_cents(total))
 
-    def _patient_total(self, session, as_of: dt.date) -> Decimal:
-        shares = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
-            ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of)))
-        desk = sum((_d(a) for _, a in self._desk(session, as_of)), ZERO)
-        return shares + desk
 
-    def _desk(self, session, as_of: dt.date):
-        """Desk payments (and their voids) per patient, up to the end of `as_of`."""
-        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), self.ctx.timezone)
-        return session.execute(select(LedgerEntry.patient_id, func.sum(LedgerEntry.amount))
-                               .where(and_(LedgerEntry.posted_at < end)).group_by(LedgerEntry.patient_id)).all()
+def _cents(amount):
+    """An amount as whole cents in SQL: exact sums on SQLite (which keeps NUMERIC as REAL) and PostgreSQL."""
+    return cast(func.round(amount * 100), Integer)
+
+
+def _from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 def _d(value) -> Decimal:

@@ -49,6 +49,10 @@ def state_label(state: str | None) -> str:
     return "All" if state is None else state.replace("_", " ").capitalize()
 
 
+def count_label(state: str) -> str:
+    return "Closed (30 days)" if state == "closed" else state_label(state)
+
+
 class BillingQueueScreen(ServiceScreen):
     CSS_PATH = "billing_queue.tcss"
     AUTO_FOCUS = "#claims"
@@ -124,7 +128,7 @@ class BillingQueueScreen(ServiceScreen):
             f"Billing queue · {state_label(self.state)} (s) · payer {self.payers[self.payer_index][1]} (p) · "
             f"provider {self.providers[self.provider_index][1]} (v) · {'any age' if age is None else f'over {age} days'}"
             f" (g) · {len(queue.rows)} claims", layout=False)
-        parts = [f"{state_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items()]
+        parts = [f"{count_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items()]
         self.query_one("#queue-counts", Label).update(" · ".join(parts) or "No claims match.")
         table = self.query_one("#claims", ResultsTable)
         keep = table.cursor_row
