@@ -222,3 +222,30 @@ def test_a_visit_with_no_insurance_is_billed_to_the_patient(ctx, billing):
     assert (result.status, result.patient_owes, result.note) == ("closed", Decimal("125.00"), "self-pay")
     with pytest.raises(ValidationError, match="billed already"):
         claims.bill_self_pay(encounter.id, result.version)
+
+
+def test_queue_scope_and_filters(ctx, billing, clinic):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from officeconsole.services.encounters import QueueFilter
+
+    old, recent, open_ = billing.coded(), billing.coded(), billing.coded()
+    with ctx.db.write() as session:
+        session.execute(update(Encounter).where(Encounter.id == old.id).values(
+            status="closed", date_of_service=ctx.today() - dt.timedelta(days=40)))
+        session.execute(update(Encounter).where(Encounter.id == recent.id).values(
+            status="closed", date_of_service=ctx.today() - dt.timedelta(days=10)))
+    queue = EncounterService(billing.biller).queue
+    everything = queue(None)
+    assert [r.encounter_id for r in everything.rows] == [recent.id, open_.id]  # oldest first
+    assert everything.counts == {"needs_coding": (1, Decimal("125.00")), "closed": (1, Decimal("125.00"))}
+    assert [r.encounter_id for r in queue("closed").rows] == [recent.id]  # 30 days of closed claims
+    other_payer = clinic.payer_ids["Medicare Part B (test)"]
+    assert queue(None, where=QueueFilter(payer_id=other_payer)).rows == []
+    assert len(queue(None, where=QueueFilter(payer_id=billing.payer_id)).rows) == 2
+    assert [r.encounter_id for r in queue(None, where=QueueFilter(older_than_days=5)).rows] == [recent.id]
+    assert queue(None, where=QueueFilter(provider_id=billing.sched["kim"])).rows == []
+    with pytest.raises(ValidationError, match="Unknown claim state"):
+        queue("lost")

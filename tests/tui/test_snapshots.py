@@ -179,3 +179,27 @@ def test_flow_board(snap_compare, make_app, sched, clinic, desk_ctx, manager_ctx
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 30), run_before=before)
+
+
+def test_billing_queue_with_scrubber_findings(snap_compare, make_app, ctx, sched, as_role, clinic):
+    """The queue's counts line, the claims and the numbered problems under them."""
+    from sqlalchemy import update
+
+    from officeconsole.models import Encounter
+
+    from tests.billing_setup import make_billing
+
+    billing = make_billing(sched, as_role, clinic)
+    billing.coded()
+    broken = billing.coded(diagnoses=("E11.9",), lines=(("99214", "25", 1, "1"),))
+    with ctx.db.write() as session:
+        session.execute(update(Encounter).where(Encounter.id == broken.id).values(place_of_service="00"))
+
+    async def before(pilot):
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(150, 30), run_before=before)
