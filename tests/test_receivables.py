@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from officeconsole.models import Encounter
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.claims import ClaimService
-from officeconsole.services.errors import PermissionDenied, ValidationError
+from officeconsole.services.errors import OfficeError, PermissionDenied, ValidationError
 from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.remittance import Adjustment, ClaimPayment, LinePayment, RemitInput, RemittanceService
@@ -52,6 +52,9 @@ def test_aging_by_payer_and_patient_in_buckets(ctx, clock, billing, tmp_path):
     assert ReceivablesService(billing.biller).aging().patients[0].buckets == (0, D("20.00"), 0, 0, 0)
     later = ReceivablesService(billing.biller).aging(as_of=clock.now().date() + dt.timedelta(days=130))
     assert later.payers[0].buckets == (0, 0, 0, 0, D("185.00"))
+    before_payment = ReceivablesService(billing.biller).aging(as_of=clock.now().date() - dt.timedelta(days=1))
+    assert [r.buckets for r in before_payment.payers] == [(0, D("125.00"), 0, 0, 0)]  # the old claim, unpaid then
+    assert before_payment.patients == []
     with pytest.raises(PermissionDenied):
         ReceivablesService(billing.desk).aging()
 
@@ -104,8 +107,8 @@ def test_balances_are_charges_less_payments_and_adjustments(ctx, clock, billing,
     before = ar.aging(patients=10_000)
     encounters = submit(billing, tmp_path, {}, {})
     charged = {e.id: D("125.00") for e in encounters}
-    insurer_paid = {e.id: D(0) for e in encounters}
-    adjusted = {e.id: D(0) for e in encounters}
+    adjudicated = {e.id: (D(0), D(0)) for e in encounters}  # the payer's latest word: paid, written off by contract
+    written_off = {e.id: D(0) for e in encounters}
     patient_paid = {e.id: D(0) for e in encounters}
     for n, (kind, index, paid, share) in enumerate(steps):
         e = encounters[index]
@@ -118,9 +121,8 @@ def test_balances_are_charges_less_payments_and_adjustments(ctx, clock, billing,
                                                                    ("PR", "2", share)) if a]
                 remits.post(RemitInput(billing.payer_id, f"T{clock.now():%j}-{n}", clock.now().date(), "check",
                                        [ClaimPayment(e.id, [LinePayment(e.lines[0].id, paid, None, adjustments)])]))
-                insurer_paid[e.id] += paid
-                if kind == "remit" or paid:
-                    adjusted[e.id] += contract
+                # A later adjudication of the line replaces the earlier one; a denial's reason stays owing.
+                adjudicated[e.id] = (paid, contract if kind == "remit" else D(0))
             elif kind == "desk":
                 if paid == 0:
                     continue
@@ -129,11 +131,13 @@ def test_balances_are_charges_less_payments_and_adjustments(ctx, clock, billing,
                                                                       request_key=new_request_key()))
                 patient_paid[e.id] += paid
             elif kind == "write_off":
-                adjusted[e.id] += ar.write_off(e.id, "50", "property test", new_request_key())
+                written_off[e.id] += ar.write_off(e.id, "50", "property test", new_request_key())
             else:
                 ar.bill_patient(e.id, new_request_key())
-        except ValidationError:
-            continue  # refused (the claim was not payable any more, nothing owed): nothing may change
+        except OfficeError:
+            continue  # refused (not payable any more, nothing owed, nothing new): nothing may change
+    expected_balance = {e.id: charged[e.id] - sum(adjudicated[e.id]) - written_off[e.id] - patient_paid[e.id]
+                        for e in encounters}
     after = ar.aging(patients=10_000)
     with ctx.db.read() as session:
         book = ArBook(ctx, session)
@@ -143,6 +147,6 @@ def test_balances_are_charges_less_payments_and_adjustments(ctx, clock, billing,
             assert balance.charged == charged[e.id]
             if encounter.status == "closed":  # what insurer aging relies on to skip closed claims
                 assert balance.insurer == 0
-            assert balance.total == charged[e.id] - insurer_paid[e.id] - adjusted[e.id] - patient_paid[e.id]
-    expected = sum(charged.values()) - sum(insurer_paid.values()) - sum(adjusted.values()) - sum(patient_paid.values())
-    assert (after.insurer_total + after.patient_total) - (before.insurer_total + before.patient_total) == expected
+            assert balance.total == expected_balance[e.id]
+    assert (after.insurer_total + after.patient_total) - (before.insurer_total + before.patient_total) == sum(
+        expected_balance.values())

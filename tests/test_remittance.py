@@ -150,3 +150,87 @@ def test_an_835_claim_that_does_not_balance_is_skipped_not_half_posted(ctx, bill
     assert f"OC{first.id}" in result.skipped and "do not add up" in result.skipped[f"OC{first.id}"]
     assert [c.encounter_id for c in result.posted.claims] == [second.id]
     assert status(ctx, first.id) == "submitted" and status(ctx, second.id) == "closed"
+
+
+def test_a_second_eob_repeating_a_paid_line_changes_nothing_and_pays_the_rest(ctx, billing, submitted):
+    first, _ = submitted
+    remits = RemittanceService(billing.biller)
+    remits.post(RemitInput(billing.payer_id, "CHK1", "2026-11-20", "check", [ClaimPayment(first.id, [
+        LinePayment(first.lines[0].id, "96", None, [Adjustment("CO", "45", "65"), Adjustment("PR", "2", "24")]),
+        LinePayment(first.lines[1].id, "0", None, [Adjustment("CO", "16", "30")])])]))
+    assert status(ctx, first.id) == "denied" or balance(ctx, first.id).insurer == D("30.00")
+    # The second EOB repeats line 1 as paid and pays line 2 after the appeal.
+    result = remits.post(RemitInput(billing.payer_id, "CHK2", "2026-11-21", "check", [ClaimPayment(first.id, [
+        LinePayment(first.lines[0].id, "96", None, [Adjustment("CO", "45", "65"), Adjustment("PR", "2", "24")]),
+        LinePayment(first.lines[1].id, "20", None, [Adjustment("CO", "45", "10")])])]))
+    assert result.claims[0].paid == D("20.00")  # only what is new
+    now = balance(ctx, first.id)
+    assert (now.insurer, now.patient) == (D("0.00"), D("24.00"))
+    assert status(ctx, first.id) == "paid"
+
+
+def test_a_corrected_835_replaces_the_first_adjudication(ctx, billing, submitted):
+    _, second = submitted
+    line = str(second.lines[0].id)
+    remits = RemittanceService(billing.biller)
+    [first_result] = remits.post_835(make_835([Clp(f"OC{second.id}", "4", [
+        Svc("99213", D(125), D(0), 1, line, (), [("CO", "45", D(25)), ("PR", "1", D(20)), ("CO", "50", D(80))])])],
+        trace="T1"))
+    assert first_result.refused == "", first_result
+    assert balance(ctx, second.id).insurer == D("80.00")  # the denial stays owing; contract and share posted
+    [result] = remits.post_835(make_835([
+        Clp(f"OC{second.id}", "22", [Svc("99213", D(-125), D(0), 1, line)]),  # the payer's reversal
+        Clp(f"OC{second.id}", "1", [Svc("99213", D(125), D(85), 1, line, (), [("CO", "45", D(20)),
+                                                                              ("PR", "2", D(20))])])],
+        trace="T2", control=6))
+    assert result.posted is not None and f"OC{second.id}" in result.skipped  # the reversal line is listed
+    now = balance(ctx, second.id)
+    assert (now.insurer, now.patient) == (D("0.00"), D("20.00"))  # not 40: the share was replaced, not added
+    assert status(ctx, second.id) == "paid"
+
+
+def test_a_denial_posts_the_contract_so_billing_the_patient_moves_only_the_rest(ctx, billing, submitted):
+    from officeconsole.services.receivables import ReceivablesService
+
+    _, second = submitted
+    RemittanceService(billing.biller).post(RemitInput(billing.payer_id, "D1", "2026-11-20", "check", [ClaimPayment(
+        second.id, [LinePayment(second.lines[0].id, "0", None, [Adjustment("CO", "45", "25"),
+                                                                Adjustment("CO", "96", "100")])])]))
+    assert status(ctx, second.id) == "denied"
+    assert ReceivablesService(billing.biller).bill_patient(second.id, new_request_key()) == D("100.00")
+
+
+def test_a_payment_from_another_payer_or_a_line_twice_is_refused(ctx, billing, submitted, clinic):
+    first, second = submitted
+    other = clinic.payer_ids["Medicare Part B (test)"]
+    remits = RemittanceService(billing.biller)
+    with pytest.raises(ValidationError, match="was billed to Blue Shield Test Plan"):
+        remits.post(RemitInput(other, "M1", "2026-11-20", "check", [ClaimPayment(second.id, [
+            LinePayment(second.lines[0].id, "100", None, [Adjustment("CO", "45", "25")])])]))
+    line = LinePayment(second.lines[0].id, "100", None, [Adjustment("CO", "45", "25")])
+    with pytest.raises(ValidationError, match="listed twice"):
+        remits.post(RemitInput(billing.payer_id, "B1", "2026-11-20", "check", [ClaimPayment(second.id, [line, line])]))
+
+
+def test_an_835_dated_days_ahead_of_its_eft_is_posted(ctx, billing, submitted):
+    import datetime as dt
+
+    _, second = submitted
+    file = make_835([Clp(f"OC{second.id}", "1", [Svc("99213", D(125), D(100), 1, str(second.lines[0].id), (),
+                                                    [("CO", "45", D(25))])])],
+                    trace="EFT9", paid_on=ctx.today() + dt.timedelta(days=3))
+    [result] = RemittanceService(billing.biller).post_835(file)
+    assert result.refused == "" and result.posted.applied == D("100.00")
+
+
+def test_a_billed_line_cannot_be_removed(ctx, billing, submitted):
+    from officeconsole.services.encounters import EncounterService
+
+    first, _ = submitted
+    claims = ClaimService(billing.biller)
+    version = claims.scrub(first.id).version
+    claims.set_claim_state(first.id, version, "rejected", "Wrong code on line 2")
+    coding = EncounterService(billing.biller)
+    encounter = coding.encounter(first.id)
+    with pytest.raises(ValidationError, match="was billed once"):
+        coding.remove_charge(encounter.id, encounter.version, encounter.lines[1].id)

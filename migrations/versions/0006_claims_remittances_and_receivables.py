@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('payer_id', sa.Integer(), nullable=False),
     sa.Column('trace_number', sa.String(length=50), nullable=False),
+    sa.Column('part', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=5), nullable=False),
     sa.Column('paid_on', sa.Date(), nullable=False),
     sa.Column('total', sa.Numeric(precision=12, scale=2), nullable=False),
@@ -63,7 +64,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['posted_by_id'], ['app_user.id'], name=op.f('fk_remittance_posted_by_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_remittance')),
     sa.UniqueConstraint('file_digest', name=op.f('uq_remittance_file_digest')),
-    sa.UniqueConstraint('payer_id', 'trace_number', name=op.f('uq_remittance_payer_id_trace_number'))
+    sa.UniqueConstraint('payer_id', 'trace_number', 'part', name=op.f('uq_remittance_payer_id_trace_number_part'))
     )
     op.create_table('claim_batch_item',
     sa.Column('batch_id', sa.Integer(), nullable=False),

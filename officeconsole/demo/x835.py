@@ -70,7 +70,8 @@ def make_835(claims: list[Clp], trace: str = "CHK10001", payer=("BLUE SHIELD TES
             for g, r, a in s.adjustments:
                 groups.setdefault(g, []).append((r, a))
             for g, items in groups.items():
-                body.append("*".join(["CAS", g, *(f"{r}*{x12_amount(a)}" for r, a in items)]))
+                # CAS: the group, then (reason, amount, quantity) triplets; no quantities here
+                body.append("*".join(["CAS", g, "**".join(f"{r}*{x12_amount(a)}" for r, a in items)]))
             if s.line_ref:
                 body.append(f"REF*6R*{s.line_ref}")
             allowed = s.billed - sum((a for g, _, a in s.adjustments if g != "PR"), Decimal(0))

@@ -63,7 +63,8 @@ class Remittance(Base):
 
     __tablename__ = "remittance"
     __table_args__ = (
-        UniqueConstraint("payer_id", "trace_number"),  # the same check posted twice is refused
+        # One check can be posted in parts (claim by claim from its EOB): each part is numbered.
+        UniqueConstraint("payer_id", "trace_number", "part"),
         CheckConstraint(check_in("source", RemitSource), name="source"),
         CheckConstraint("method IN ('check', 'eft', 'none')", name="method"),
     )
@@ -71,6 +72,7 @@ class Remittance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     payer_id: Mapped[int] = mapped_column(ForeignKey("payer.id"))
     trace_number: Mapped[str] = mapped_column(String(50))  # check or EFT number (TRN02)
+    part: Mapped[int] = mapped_column(Integer, default=1)
     method: Mapped[str] = mapped_column(String(5))
     paid_on: Mapped[dt.date] = mapped_column(Date)
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2))

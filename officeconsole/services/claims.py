@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from officeconsole.models import ChargeLine, ClaimBatch, ClaimBatchItem, Encounter, User
+from officeconsole.models import ArEntry, ChargeLine, ClaimBatch, ClaimBatchItem, Encounter, User
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services import audit
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
-from officeconsole.services.claim_data import ClaimData, billed_policy, billing_provider, load_claim
+from officeconsole.services.claim_data import ClaimData, billing_provider, load_claim
 from officeconsole.services.clinic import next_number
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, OfficeError, ValidationError
@@ -147,7 +147,8 @@ class ClaimService:
     def export_837(self, out_dir: Path | str) -> BatchResult:
         """Every ready claim (up to MAX_BATCH) into one new 837P file in `out_dir`."""
         folder = _writable(out_dir)
-        with _unlink_on_failure(folder), self.ctx.db.write() as session:
+        staged: list[Path] = []
+        with _unlink_on_failure(staged), self.ctx.db.write() as session:
             encounters = session.scalars(select(Encounter).where(Encounter.status == St.READY)
                                          .order_by(Encounter.date_of_service, Encounter.id).limit(MAX_BATCH)).all()
             if not encounters:
@@ -166,6 +167,7 @@ class ClaimService:
                 session.flush()
                 return BatchResult(0, 0, folder, 0, Decimal("0.00"), skipped)
             batch, path = self._write_batch(session, folder, claims, resent_of=None)
+            staged.append(path)
             for claim, encounter in zip(claims, [e for e in encounters if e.id not in skipped], strict=True):
                 self._post_charges(session, encounter, claim)
                 encounter.status = St.SUBMITTED
@@ -177,14 +179,15 @@ class ClaimService:
     def reexport_837(self, batch_id: int, out_dir: Path | str) -> BatchResult:
         """The batch's claims again, as a new file with a new control number (a lost or refused file)."""
         folder = _writable(out_dir)
-        with _unlink_on_failure(folder), self.ctx.db.write() as session:
+        staged: list[Path] = []
+        with _unlink_on_failure(staged), self.ctx.db.write() as session:
             original = get_or_fail(session, ClaimBatch, batch_id, "claim batch")
             billing = billing_provider(session)
             claims, skipped = [], {}
             for encounter in session.scalars(select(Encounter).join(
                     ClaimBatchItem, ClaimBatchItem.encounter_id == Encounter.id)
                     .where(ClaimBatchItem.batch_id == original.id).order_by(Encounter.id)):
-                if encounter.status not in (St.SUBMITTED, St.ACCEPTED):
+                if encounter.status != St.SUBMITTED:  # an accepted claim sent again is a duplicate (CO-18)
                     skipped[encounter.id] = f"now {encounter.status.replace('_', ' ')}"
                     continue
                 claims.append(load_claim(session, encounter.id, billing))
@@ -192,6 +195,7 @@ class ClaimService:
                 raise ExportError(f"Nothing in batch {original.control_number} can be sent again: "
                                   "every claim has moved on.")
             batch, path = self._write_batch(session, folder, claims, resent_of=original.id)
+            staged.append(path)
         final = _publish(path)
         return BatchResult(batch.id, batch.control_number, final, batch.claim_count, batch.total, skipped)
 
@@ -314,14 +318,16 @@ class ClaimService:
                           payer_id=claim.policy.payer_id, line_id=line.id, memo=f"{line.code} x{line.units}")
 
     def _reverse_charges(self, session: Session, encounter: Encounter) -> None:
+        """Take back each line's charge from the payer it was charged to (the policy may have changed)."""
         book = ArBook(self.ctx, session)
-        policy = billed_policy(session, encounter)
         for line in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == encounter.id)):
             outstanding = book.charged(line.id)
             if outstanding:
+                payer_id = session.scalar(select(ArEntry.payer_id).where(
+                    ArEntry.charge_line_id == line.id, ArEntry.kind == ArKind.CHARGE).order_by(ArEntry.id.desc()))
                 n = book.postings(line.id, ArKind.REVERSAL) + 1
                 book.post(encounter, f"reverse:{line.id}:{n}", Account.INSURER, ArKind.REVERSAL, -outstanding,
-                          payer_id=policy.payer_id if policy else None, line_id=line.id, memo="claim rejected")
+                          payer_id=payer_id, line_id=line.id, memo="claim rejected")
 
 
 def _writable(out_dir: Path | str) -> Path:
@@ -336,14 +342,13 @@ def _writable(out_dir: Path | str) -> Path:
 
 
 @contextlib.contextmanager
-def _unlink_on_failure(folder: Path):
-    """A batch whose transaction did not commit leaves no file behind."""
-    before = set(folder.glob(".837P-*.partial"))
+def _unlink_on_failure(staged: list[Path]):
+    """A batch whose transaction did not commit leaves no file behind (only this call's own file)."""
     try:
         yield
     except BaseException:
-        for staged in set(folder.glob(".837P-*.partial")) - before:
-            staged.unlink(missing_ok=True)
+        for path in staged:
+            path.unlink(missing_ok=True)
         raise
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import (
     Appointment,
+    ArEntry,
     ChargeLine,
     Encounter,
     EncounterDiagnosis,
@@ -323,6 +324,10 @@ class EncounterService:
             line = get_or_fail(session, ChargeLine, line_id, "charge line")
             if line.encounter_id != encounter.id:
                 raise ValidationError({"line": "That line belongs to another visit."})
+            if session.scalar(select(ArEntry.id).where(ArEntry.charge_line_id == line.id).limit(1)) is not None:
+                raise ValidationError({"line": f"Line {line.line_no} was billed once (its charge is on the books): "
+                                               "keep it and bill it again, or bill the right code and write this "
+                                               "one off."})
             summary = f"line {line.line_no}: {line.code}"
             session.delete(line)
             self._touch(session, encounter, "encounter.charge_remove", summary)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Integer, case, cast, func, select, union_all
+from sqlalchemy import Integer, case, cast, func, literal, select, union_all
 
 from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, Payer
 from officeconsole.models.billing import EncounterStatus as St
@@ -122,8 +122,9 @@ class ReceivablesService:
             owed = book.balance(encounter).insurer
             if owed <= 0:
                 raise ValidationError({"state": "The insurer owes nothing on this claim."})
-            payer_id = session.scalar(select(ArEntry.payer_id).where(ArEntry.encounter_id == encounter.id,
-                                                                     ArEntry.account == Account.INSURER).limit(1))
+            payer_id = session.scalar(select(ArEntry.payer_id).where(  # the payer the claim was charged to
+                ArEntry.encounter_id == encounter.id, ArEntry.account == Account.INSURER,
+                ArEntry.kind == ArKind.CHARGE).order_by(ArEntry.id.desc()).limit(1))
             label = f"{reason} {REASONS.get(reason, '')}".strip()
             if action == "write_off":
                 book.post(encounter, f"{key}:out", Account.INSURER, ArKind.ADJUSTMENT, -owed, payer_id=payer_id,
@@ -144,13 +145,17 @@ class ReceivablesService:
     # ----- the two sides -----------------------------------------------------------------
     def _payers(self, session, as_of: dt.date) -> list[AgingRow]:
         """What insurers owe, by payer and age. A closed claim owes the insurer nothing (closing
-        requires it, and nothing posts to a closed claim), so only the open ones are read."""
+        requires it, and nothing posts to a closed claim), so today's aging reads only the open
+        ones; aging as of a past day reads every entry posted by its end."""
         bucket = _bucket_case(ArEntry.service_date, as_of)
         by_payer: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
+        scope = [ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of]
+        if as_of >= self.ctx.today():
+            scope.append(ArEntry.encounter_id.in_(select(Encounter.id).where(Encounter.status.in_(OPEN))))
+        else:
+            scope.append(ArEntry.posted_at < _day_end(as_of, self.ctx.timezone))
         for payer_id, b, amount in session.execute(
-                select(ArEntry.payer_id, bucket, func.sum(ArEntry.amount))
-                .where(ArEntry.encounter_id.in_(select(Encounter.id).where(Encounter.status.in_(OPEN))),
-                       ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of)
+                select(ArEntry.payer_id, bucket, func.sum(ArEntry.amount)).where(*scope)
                 .group_by(ArEntry.payer_id, bucket)):
             by_payer[payer_id][b] += _d(amount)
         names = dict(session.execute(select(Payer.id, Payer.name)).all())
@@ -163,29 +168,32 @@ class ReceivablesService:
 
         The database nets every patient first (one pass, in SQL) so that only patients with a
         balance are aged; amounts travel as integer cents, exact on both engines."""
-        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), self.ctx.timezone)
+        end = _day_end(as_of, self.ctx.timezone)
+        past = as_of < self.ctx.today()
+        ar_scope = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of]
+        desk_scope = []
+        if past:  # today's aging needs no time filter, so both sides read index-only in patient order
+            ar_scope.append(ArEntry.posted_at < end)
+            desk_scope.append(LedgerEntry.posted_at < end)
+        no_age = -1  # desk payments: credits, whatever their date
         moves = union_all(
-            select(ArEntry.patient_id.label("patient_id"), ArEntry.amount.label("amount"))
-            .where(ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of),
-            select(LedgerEntry.patient_id, LedgerEntry.amount).where(LedgerEntry.posted_at < end)).subquery()
-        owing = (select(moves.c.patient_id).group_by(moves.c.patient_id)
-                 .having(func.abs(func.sum(moves.c.amount)) >= Decimal("0.005")))
-        bucket = _bucket_case(ArEntry.service_date, as_of)
+            select(ArEntry.patient_id.label("patient_id"), _bucket_case(ArEntry.service_date, as_of).label("b"),
+                   _cents(ArEntry.amount).label("c")).where(*ar_scope),
+            select(LedgerEntry.patient_id, literal(no_age), _cents(LedgerEntry.amount)).where(*desk_scope)).subquery()
+        per = (select(moves.c.patient_id, moves.c.b, func.sum(case((moves.c.c > 0, moves.c.c), else_=0)).label("debit"),
+                      func.sum(case((moves.c.c < 0, moves.c.c), else_=0)).label("credit"))
+               .group_by(moves.c.patient_id, moves.c.b).subquery())
+        netted = select(per, func.sum(per.c.debit + per.c.credit).over(partition_by=per.c.patient_id)
+                        .label("net")).subquery()
         owed: dict[int, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
         credit: dict[int, int] = defaultdict(int)
         for patient_id, b, debit, paid in session.execute(
-                select(ArEntry.patient_id, bucket, func.sum(_cents(case((ArEntry.amount > 0, ArEntry.amount), else_=0))),
-                       func.sum(_cents(case((ArEntry.amount < 0, ArEntry.amount), else_=0))))
-                .where(ArEntry.account == Account.PATIENT, ArEntry.patient_id.in_(owing),
-                       ArEntry.service_date <= as_of)
-                .group_by(ArEntry.patient_id, bucket)):
-            owed[patient_id][b] += int(debit or 0)
-            credit[patient_id] -= int(paid or 0)
-        for patient_id, amount in session.execute(
-                select(LedgerEntry.patient_id, func.sum(_cents(LedgerEntry.amount)))
-                .where(LedgerEntry.posted_at < end, LedgerEntry.patient_id.in_(owing))
-                .group_by(LedgerEntry.patient_id)):
-            credit[patient_id] -= int(amount or 0)
+                select(netted.c.patient_id, netted.c.b, netted.c.debit, netted.c.credit).where(netted.c.net != 0)):
+            if b == no_age:
+                credit[patient_id] -= int(debit or 0) + int(paid or 0)  # payments less their voids
+            else:
+                owed[patient_id][b] += int(debit or 0)
+                credit[patient_id] -= int(paid or 0)
         rows, total = [], 0
         for patient_id in set(owed) | set(credit):
             buckets = owed.get(patient_id) or [0] * len(BUCKETS)
@@ -205,6 +213,10 @@ class ReceivablesService:
             select(Patient.id, Patient.last_name, Patient.first_name).where(Patient.id.in_([r[0] for r in rows])))}
         return ([AgingRow(pid, names.get(pid, "?"), tuple(_from_cents(c) for c in b)) for pid, b in rows],
                 _from_cents(total))
+
+
+def _day_end(day: dt.date, timezone) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone)
 
 
 def _cents(amount):

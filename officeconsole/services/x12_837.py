@@ -17,7 +17,6 @@ from officeconsole.services.claim_data import ClaimData
 
 ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
 GUIDE = "005010X222A1"
-SBR_RANK = {1: "P", 2: "S", 3: "T"}
 PAT_RELATIONSHIP = {"spouse": "01", "child": "19", "other": "G8"}
 _UNSAFE = re.compile(r"[^A-Z0-9 .,\-'&/()#]")
 
@@ -39,7 +38,11 @@ def digits(value: str) -> str:
 
 
 def split_name(full_name: str) -> tuple[str, str]:
-    """'Dr. Avery J. Lee' -> ('LEE', 'AVERY'): last word is the surname, the first is the given name."""
+    """'Dr. Avery J. Lee' -> ('LEE', 'AVERY'): last word is the surname, the first is the given name;
+    'Smith, John' -> ('SMITH', 'JOHN')."""
+    if "," in full_name:
+        last, _, first = full_name.partition(",")
+        return x12_text(last), (x12_text(first).split() or [""])[0]
     words = [w for w in x12_text(full_name).split() if w not in {"DR", "DR."}]
     if not words:
         return "", ""
@@ -102,7 +105,9 @@ def _claim(body: _Segments, claim: ClaimData, parent_hl: int) -> int:
     self_insured = policy.relationship == "self"
     subscriber_hl = parent_hl + 1
     body.add("HL", str(subscriber_hl), "1", "22", "0" if self_insured else "1")
-    body.add("SBR", SBR_RANK[policy.rank], "18" if self_insured else "", x12_text(policy.group_number, 50),
+    # Always "P": the claim goes to the first policy in force on the date of service (the scrubber's
+    # and billed_policy's choice), even when a policy ranked above it has ended.
+    body.add("SBR", "P", "18" if self_insured else "", x12_text(policy.group_number, 50),
              "", "", "", "", "", "CI")
     if self_insured:
         last, first = x12_text(patient.last_name), x12_text(patient.first_name, 35)

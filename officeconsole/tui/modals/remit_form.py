@@ -82,9 +82,12 @@ class RemitModal(ServiceModal[RemitResult | None]):
         errors: dict[str, str] = {}
         lines = []
         for line in self.encounter.lines:
-            paid = self.query_one(f"#paid_{line.id}", Input).value
+            paid = self.query_one(f"#paid_{line.id}", Input).value.strip()
+            typed = self.query_one(f"#adj_{line.id}", Input).value
+            if not paid and not typed.strip():
+                continue  # a line this EOB does not cover (paid on an earlier one, say)
             try:
-                adjustments = parse_adjustments(self.query_one(f"#adj_{line.id}", Input).value, f"adj_{line.id}")
+                adjustments = parse_adjustments(typed, f"adj_{line.id}")
             except ValidationError as exc:
                 errors.update(exc.errors)
                 continue

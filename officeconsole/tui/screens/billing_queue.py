@@ -285,7 +285,7 @@ class BillingQueueScreen(ServiceScreen):
     def action_post_payment(self) -> None:
         row = self._row()
         if row is not None and self.allowed("remit.post"):
-            if row.status not in ("submitted", "accepted", "partially_paid", "denied"):
+            if row.status not in ("submitted", "accepted", "partially_paid", "denied", "paid"):
                 self.app.notify("Only a submitted claim takes an insurer's payment.", markup=False)
                 return
             self.call_service(EncounterService(self.app.ctx).encounter, row.encounter_id, then=self._remit,
