@@ -29,6 +29,7 @@ from officeconsole.models import (
     InsurancePolicy,
     LedgerEntry,
 )
+from officeconsole.services.ar_book import rebuild_patient_balances
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.encounters import EncounterService, QueueFilter
 from officeconsole.services.receivables import ReceivablesService
@@ -135,6 +136,7 @@ def _generate(database: Database, manager: ServiceContext, charge_lines: int, op
     flush()
     with database.write() as session:
         sync_sequences(session, (Encounter, ChargeLine, ArEntry, LedgerEntry))
+        rebuild_patient_balances(session)
     statement = "VACUUM (ANALYZE)" if database.dialect == "postgresql" else "ANALYZE"
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(statement)

@@ -139,6 +139,16 @@ def test_balances_are_charges_less_payments_and_adjustments(ctx, clock, billing,
     expected_balance = {e.id: charged[e.id] - sum(adjudicated[e.id]) - written_off[e.id] - patient_paid[e.id]
                         for e in encounters}
     after = ar.aging(patients=10_000)
+    with ctx.db.read() as session:  # the running balance aging relies on equals the entries' sums
+        from sqlalchemy import func, select
+
+        from officeconsole.models import ArEntry, LedgerEntry, PatientBalance
+        entries = session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(
+            ArEntry.patient_id == billing.patient_id, ArEntry.account == "patient"))
+        desk = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+            LedgerEntry.patient_id == billing.patient_id))
+        running = session.scalar(select(PatientBalance.balance).where(PatientBalance.patient_id == billing.patient_id))
+        assert D(running or 0).quantize(D("0.01")) == D(entries + desk).quantize(D("0.01"))
     with ctx.db.read() as session:
         book = ArBook(ctx, session)
         for e in encounters:

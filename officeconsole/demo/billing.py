@@ -36,7 +36,7 @@ from officeconsole.models import (
 )
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.enums import AppointmentStatus as S
-from officeconsole.services.ar_book import ArBook
+from officeconsole.services.ar_book import ArBook, rebuild_patient_balances
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.claims import ClaimNotClean, ClaimService
 from officeconsole.services.context import ServiceContext
@@ -143,6 +143,7 @@ def _code_visits(ctx: ServiceContext, rng: random.Random, today: dt.date) -> dic
         insert_rows(session, ArEntry, history.entries)
         insert_rows(session, LedgerEntry, history.payments)
         sync_sequences(session, (Encounter, ChargeLine, ArEntry, LedgerEntry))
+        rebuild_patient_balances(session)
     return {"encounters": len(encounters), "charge_lines": len(lines)}
 
 

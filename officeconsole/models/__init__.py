@@ -3,7 +3,7 @@
 from officeconsole.db.base import Base
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
-from officeconsole.models.claims import ArEntry, ClaimBatch, ClaimBatchItem, RemitLine, Remittance
+from officeconsole.models.claims import ArEntry, ClaimBatch, ClaimBatchItem, PatientBalance, RemitLine, Remittance
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.rooms import Room
@@ -42,6 +42,7 @@ __all__ = [
     "InsurancePolicy",
     "LedgerEntry",
     "Patient",
+    "PatientBalance",
     "Payer",
     "Provider",
     "Room",

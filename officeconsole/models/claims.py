@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from officeconsole.db.base import Base
@@ -131,3 +131,22 @@ class ArEntry(Base):
     posted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     # What makes a posting happen once: "charge:<line>:<n>", "remit:<remittance>:<n>", a form's key.
     request_key: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class PatientBalance(Base):
+    """Each patient's running balance: the sum of their `ar_entry` patient-account entries and
+    their desk `ledger_entry` payments, kept in the same transaction as every posting to either.
+
+    A derived total, never the record: aging reads it to find the few patients who owe (or are
+    owed) among a million without adding up every entry ever posted; a test checks it against
+    the sums after random postings.
+    """
+
+    __tablename__ = "patient_balance"
+    __table_args__ = (
+        Index("ix_patient_balance_open", "patient_id", sqlite_where=text("balance <> 0"),
+              postgresql_where=text("balance <> 0")),
+    )
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), primary_key=True)
+    balance: Mapped[Decimal] = mapped_column(Numeric(12, 2))

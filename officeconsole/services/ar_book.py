@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, union_all, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from officeconsole.models import ArEntry, Encounter, LedgerEntry
+from officeconsole.models import ArEntry, Encounter, LedgerEntry, PatientBalance
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services.context import ServiceContext
 
@@ -52,6 +53,8 @@ class ArBook:
                         posted_by_id=self.ctx.actor_or_fail().user_id, request_key=key)
         self.session.add(entry)
         self.session.flush()
+        if account == Account.PATIENT:
+            move_patient_balance(self.session, encounter.patient_id, amount)
         return entry
 
     def charged(self, line_id: int) -> Decimal:
@@ -78,6 +81,36 @@ class ArBook:
 
     def _sum(self, *where) -> Decimal:
         return _money(self.session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(*where)))
+
+
+def move_patient_balance(session: Session, patient_id: int, amount: Decimal) -> None:
+    """Keep the patient's running balance with a posting, in the posting's transaction."""
+    if not amount:
+        return
+    moved = session.execute(update(PatientBalance).where(PatientBalance.patient_id == patient_id)
+                            .values(balance=func.round(PatientBalance.balance + amount, 2))
+                            .execution_options(synchronize_session=False)).rowcount
+    if moved:
+        return
+    try:
+        with session.begin_nested():  # the patient's first posting; two at once: one insert wins
+            session.execute(insert(PatientBalance).values(patient_id=patient_id, balance=amount))
+    except IntegrityError:
+        session.execute(update(PatientBalance).where(PatientBalance.patient_id == patient_id)
+                        .values(balance=func.round(PatientBalance.balance + amount, 2))
+                        .execution_options(synchronize_session=False))
+
+
+def rebuild_patient_balances(session: Session) -> None:
+    """Recompute every running balance from the entries (after a bulk load)."""
+    session.execute(delete(PatientBalance))
+    moves = union_all(
+        select(ArEntry.patient_id.label("patient_id"), ArEntry.amount.label("amount"))
+        .where(ArEntry.account == Account.PATIENT),
+        select(LedgerEntry.patient_id, LedgerEntry.amount)).subquery()
+    session.execute(insert(PatientBalance).from_select(
+        ["patient_id", "balance"],
+        select(moves.c.patient_id, func.round(func.sum(moves.c.amount), 2)).group_by(moves.c.patient_id)))
 
 
 def _money(value) -> Decimal:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -164,38 +164,52 @@ class EncounterService:
             raise ValidationError({"status": f"Unknown claim state {status!r}."})
         recent = self.ctx.today() - dt.timedelta(days=CLOSED_DAYS)
         closed = EncounterStatus.CLOSED.value
-        everything = or_(Encounter.status.in_([s.value for s in EncounterStatus if s != closed]),
-                         and_(Encounter.status == closed, Encounter.date_of_service >= recent))
-        scope = everything
-        if status is not None:
-            scope = Encounter.status == status
-            if status == closed:
-                scope = and_(scope, Encounter.date_of_service >= recent)
-        conditions = [scope]
+        open_states = [s.value for s in EncounterStatus if s != closed]
+        filters = []
         if where.payer_id is not None:
-            conditions.append(Encounter.policy_id.in_(
-                select(InsurancePolicy.id).where(InsurancePolicy.payer_id == where.payer_id)))
+            filters.append(InsurancePolicy.payer_id == where.payer_id)
         if where.provider_id is not None:
-            conditions.append(Encounter.provider_id == where.provider_id)
+            filters.append(Encounter.provider_id == where.provider_id)
         if where.older_than_days:
-            conditions.append(Encounter.date_of_service <= self.ctx.today() - dt.timedelta(days=where.older_than_days))
+            filters.append(Encounter.date_of_service <= self.ctx.today() - dt.timedelta(days=where.older_than_days))
+
+        def scoped(*columns, states: list[str], with_closed: bool):
+            """One SELECT per index range: the open states by an IN seek, recent closed ones by a date range
+            (an OR of the two would read the whole index on a clinic with years of closed claims)."""
+            parts = []
+            if states:
+                parts.append(select(*columns).where(Encounter.status.in_(states)))
+            if with_closed:
+                parts.append(select(*columns).where(Encounter.status == closed, Encounter.date_of_service >= recent))
+            out = []
+            for part in parts:
+                if where.payer_id is not None:
+                    part = part.join(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
+                out.append(part.where(*filters))
+            return out
+
+        wanted = [status] if status not in (None, closed) else (open_states if status is None else [])
         lines = (select(func.count()).where(ChargeLine.encounter_id == Encounter.id)
                  .correlate(Encounter).scalar_subquery())
         amount = (select(func.sum(ChargeLine.fee * ChargeLine.units)).where(ChargeLine.encounter_id == Encounter.id)
                   .correlate(Encounter).scalar_subquery())
         with self.ctx.db.read() as session:
-            count_scope = [everything, *conditions[1:]]
-            claims = dict(session.execute(select(Encounter.status, func.count()).where(*count_scope)
-                                          .group_by(Encounter.status)).all())
-            money_by_state = dict(session.execute(
-                select(Encounter.status, func.sum(ChargeLine.fee * ChargeLine.units))
-                .join(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-                .where(*count_scope).group_by(Encounter.status)).all())
+            claims: dict[str, int] = {}
+            money_by_state: dict[str, Decimal] = {}
+            for part in scoped(Encounter.status, func.count(), states=open_states, with_closed=True):
+                claims.update(session.execute(part.group_by(Encounter.status)).all())
+            for part in scoped(Encounter.status, func.sum(ChargeLine.fee * ChargeLine.units), states=open_states,
+                               with_closed=True):
+                money_by_state.update(session.execute(
+                    part.join(ChargeLine, ChargeLine.encounter_id == Encounter.id).group_by(Encounter.status)).all())
             counts = {state: (n, Decimal(money_by_state.get(state) or 0).quantize(Decimal("0.01")))
                       for state, n in sorted(claims.items(), key=lambda item: STATE_ORDER.index(item[0]))}
-            order = (Encounter.date_of_service.desc(), Encounter.id.desc()) if status == closed else (
-                Encounter.date_of_service, Encounter.id)
-            page = (select(Encounter.id).where(*conditions).order_by(*order).limit(limit)).subquery()
+            newest_first = status == closed
+            ids = scoped(Encounter.id.label("id"), Encounter.date_of_service.label("day"), states=wanted,
+                         with_closed=status in (None, closed))
+            union = (ids[0] if len(ids) == 1 else union_all(*ids)).subquery()
+            order = (union.c.day.desc(), union.c.id.desc()) if newest_first else (union.c.day, union.c.id)
+            page = select(union.c.id, union.c.day).order_by(*order).limit(limit).subquery()
             query = (select(Encounter.id, Encounter.version, Encounter.date_of_service, Patient.last_name,
                             Patient.first_name, Patient.mrn, User.full_name, Payer.name, Encounter.status,
                             Encounter.note, lines, amount)
@@ -204,7 +218,8 @@ class EncounterService:
                      .join(Provider, Provider.id == Encounter.provider_id).join(User, User.id == Provider.user_id)
                      .outerjoin(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
                      .outerjoin(Payer, Payer.id == InsurancePolicy.payer_id)
-                     .order_by(*order))
+                     .order_by(*((Encounter.date_of_service.desc(), Encounter.id.desc()) if newest_first
+                                 else (Encounter.date_of_service, Encounter.id))))
             rows = [QueueRow(e_id, version, day, f"{last}, {first}", mrn, provider, payer or "", state, n or 0,
                              Decimal(total or 0).quantize(Decimal("0.01")), note)
                     for e_id, version, day, last, first, mrn, provider, payer, state, note, n, total

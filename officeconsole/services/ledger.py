@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from officeconsole.models import Appointment, LedgerEntry, Patient, User
 from officeconsole.models.ledger import EntryKind, PaymentMethod
 from officeconsole.services import audit
+from officeconsole.services.ar_book import move_patient_balance
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.clinic import next_number
 from officeconsole.services.context import ServiceContext
@@ -110,6 +111,7 @@ class Ledger:
             posted_at=now, request_key=values["request_key"])
         session.add(entry)
         session.flush()
+        move_patient_balance(session, patient.id, entry.amount)
         audit.record(session, now, self.ctx.actor, "payment.post", entity="ledger_entry", entity_id=entry.id,
                      patient_id=patient.id,
                      summary=f"{money(values['amount'])} {values['method']} receipt {entry.receipt_number}: "
@@ -197,6 +199,7 @@ class LedgerService:
                     posted_at=now, voids_id=original.id, reason=why, request_key=key)
                 session.add(void)
                 session.flush()
+                move_patient_balance(session, void.patient_id, void.amount)
                 audit.record(session, now, self.ctx.actor, "payment.void", entity="ledger_entry", entity_id=void.id,
                              patient_id=original.patient_id,
                              summary=f"voids entry {original.id} (receipt {original.receipt_number}, "

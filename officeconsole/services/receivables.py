@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import Integer, case, cast, func, literal, select, union_all
 
-from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, Payer
+from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, PatientBalance, Payer
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services import audit
@@ -29,6 +29,7 @@ from officeconsole.services.text import clean_text
 
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
 OPEN = [s.value for s in St if s != St.CLOSED]
+NO_AGE = -1  # desk payments: credits, whatever their date
 _EDGES = (30, 60, 90, 120)
 ZERO = Decimal("0.00")
 
@@ -168,29 +169,11 @@ class ReceivablesService:
 
         The database nets every patient first (one pass, in SQL) so that only patients with a
         balance are aged; amounts travel as integer cents, exact on both engines."""
-        end = _day_end(as_of, self.ctx.timezone)
-        past = as_of < self.ctx.today()
-        ar_scope = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of]
-        desk_scope = []
-        if past:  # today's aging needs no time filter, so both sides read index-only in patient order
-            ar_scope.append(ArEntry.posted_at < end)
-            desk_scope.append(LedgerEntry.posted_at < end)
-        no_age = -1  # desk payments: credits, whatever their date
-        moves = union_all(
-            select(ArEntry.patient_id.label("patient_id"), _bucket_case(ArEntry.service_date, as_of).label("b"),
-                   _cents(ArEntry.amount).label("c")).where(*ar_scope),
-            select(LedgerEntry.patient_id, literal(no_age), _cents(LedgerEntry.amount)).where(*desk_scope)).subquery()
-        per = (select(moves.c.patient_id, moves.c.b, func.sum(case((moves.c.c > 0, moves.c.c), else_=0)).label("debit"),
-                      func.sum(case((moves.c.c < 0, moves.c.c), else_=0)).label("credit"))
-               .group_by(moves.c.patient_id, moves.c.b).subquery())
-        netted = select(per, func.sum(per.c.debit + per.c.credit).over(partition_by=per.c.patient_id)
-                        .label("net")).subquery()
         owed: dict[int, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
         credit: dict[int, int] = defaultdict(int)
-        for patient_id, b, debit, paid in session.execute(
-                select(netted.c.patient_id, netted.c.b, netted.c.debit, netted.c.credit).where(netted.c.net != 0)):
-            if b == no_age:
-                credit[patient_id] -= int(debit or 0) + int(paid or 0)  # payments less their voids
+        for patient_id, b, debit, paid in self._patient_moves(session, as_of):
+            if b == NO_AGE:
+                credit[patient_id] -= int(debit or 0) + int(paid or 0)  # desk payments less their voids
             else:
                 owed[patient_id][b] += int(debit or 0)
                 credit[patient_id] -= int(paid or 0)
@@ -213,6 +196,38 @@ class ReceivablesService:
             select(Patient.id, Patient.last_name, Patient.first_name).where(Patient.id.in_([r[0] for r in rows])))}
         return ([AgingRow(pid, names.get(pid, "?"), tuple(_from_cents(c) for c in b)) for pid, b in rows],
                 _from_cents(total))
+
+
+    def _patient_moves(self, session, as_of: dt.date):
+        """(patient, bucket, debits, credits) in cents for every patient with a balance; desk
+        payments come with bucket NO_AGE. Today's aging finds those patients through their running
+        balance (a partial index of the few who owe); a past day's nets every patient in SQL."""
+        bucket = _bucket_case(ArEntry.service_date, as_of)
+        debit = lambda amount: func.sum(_cents(case((amount > 0, amount), else_=0)))  # noqa: E731
+        credit = lambda amount: func.sum(_cents(case((amount < 0, amount), else_=0)))  # noqa: E731
+        if as_of >= self.ctx.today():
+            owing = select(PatientBalance.patient_id).where(PatientBalance.balance != 0)
+            yield from session.execute(
+                select(ArEntry.patient_id, bucket, debit(ArEntry.amount), credit(ArEntry.amount))
+                .where(ArEntry.account == Account.PATIENT, ArEntry.patient_id.in_(owing),
+                       ArEntry.service_date <= as_of).group_by(ArEntry.patient_id, bucket))
+            yield from session.execute(
+                select(LedgerEntry.patient_id, literal(NO_AGE), debit(LedgerEntry.amount), credit(LedgerEntry.amount))
+                .where(LedgerEntry.patient_id.in_(owing)).group_by(LedgerEntry.patient_id))
+            return
+        end = _day_end(as_of, self.ctx.timezone)
+        moves = union_all(
+            select(ArEntry.patient_id.label("patient_id"), bucket.label("b"), _cents(ArEntry.amount).label("c"))
+            .where(ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of, ArEntry.posted_at < end),
+            select(LedgerEntry.patient_id, literal(NO_AGE), _cents(LedgerEntry.amount))
+            .where(LedgerEntry.posted_at < end)).subquery()
+        per = (select(moves.c.patient_id, moves.c.b, func.sum(case((moves.c.c > 0, moves.c.c), else_=0)).label("debit"),
+                      func.sum(case((moves.c.c < 0, moves.c.c), else_=0)).label("credit"))
+               .group_by(moves.c.patient_id, moves.c.b).subquery())
+        netted = select(per, func.sum(per.c.debit + per.c.credit).over(partition_by=per.c.patient_id)
+                        .label("net")).subquery()
+        yield from session.execute(select(netted.c.patient_id, netted.c.b, netted.c.debit, netted.c.credit)
+                                   .where(netted.c.net != 0))
 
 
 def _day_end(day: dt.date, timezone) -> dt.datetime:
