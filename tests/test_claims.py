@@ -249,3 +249,18 @@ def test_queue_scope_and_filters(ctx, billing, clinic):
     assert queue(None, where=QueueFilter(provider_id=billing.sched["kim"])).rows == []
     with pytest.raises(ValidationError, match="Unknown claim state"):
         queue("lost")
+
+
+def test_delimiters_in_names_and_addresses_never_break_the_file(ctx, billing, tmp_path):
+    from officeconsole.services.insurance import InsuranceService, PolicyInput
+
+    patient = register(billing.desk, first_name="Ann~Marie", last_name="O*Brien", address_line1="12^Main:St~")
+    InsuranceService(billing.desk).add_policy(patient.id, PolicyInput(billing.payer_id, 1, "OB1234", "G*1",
+                                                                      effective_from="2025-01-01"))
+    billing.coded(patient_id=patient.id)
+    claims = ClaimService(billing.biller)
+    claims.mark_all_ready()
+    body = claims.export_837(tmp_path).path.read_text()
+    assert x12_errors(body) == []
+    assert "NM1*IL*1*O BRIEN*ANN MARIE****MI*OB1234~" in body and "N3*12 MAIN ST~" in body
+    assert "SBR*P*18*G 1******CI~" in body

@@ -234,3 +234,23 @@ def test_a_billed_line_cannot_be_removed(ctx, billing, submitted):
     encounter = coding.encounter(first.id)
     with pytest.raises(ValidationError, match="was billed once"):
         coding.remove_charge(encounter.id, encounter.version, encounter.lines[1].id)
+
+
+def test_a_payment_larger_than_the_balance_becomes_a_credit(ctx, billing, submitted):
+    from officeconsole.services.receivables import ReceivablesService
+
+    first, second = submitted
+    remits = RemittanceService(billing.biller)
+    remits.post(RemitInput(billing.payer_id, "P1", "2026-11-20", "check", [paid_in_full(first)]))
+    # The payer paid above the fee (a negative adjustment balances the line): nothing is owed either way.
+    remits.post(RemitInput(billing.payer_id, "OVER1", "2026-11-20", "check", [
+        ClaimPayment(second.id, [LinePayment(second.lines[0].id, "150", None, [Adjustment("OA", "94", "-25")])])]))
+    assert ClaimService(billing.biller).scrub(second.id).insurer_owes == 0
+    # The patient pays $50 at the desk against the $24 they owe: a $26 credit, shown as one.
+    LedgerService(billing.desk).post_payment(PaymentInput(billing.patient_id, "50", "card",
+                                                          appointment_id=first.appointment_id,
+                                                          request_key=new_request_key()))
+    scrub = ClaimService(billing.biller).scrub(first.id)
+    assert scrub.patient_owes == D("-26.00")
+    [row] = ReceivablesService(billing.biller).aging().patients
+    assert row.buckets == (D("-26.00"), 0, 0, 0, 0)

@@ -149,3 +149,80 @@ async def test_post_an_eob_deny_another_and_write_it_off(make_app, ctx, sched, a
         assert app.screen.query_one("#denials", ResultsTable).row_count == 0
     scrub = ClaimService(billing.biller).scrub(denied.id)
     assert (scrub.status, scrub.insurer_owes) == ("closed", Decimal("0.00"))
+
+
+async def test_code_scrub_export_post_and_aging_agree_to_the_cent(make_app, ctx, sched, as_role, clinic, tmp_path,
+                                                                   monkeypatch):
+    """The issue's whole path at the keyboard: code a visit, mark it ready, export (pyx12 accepts
+    the file), post the insurer's payment with a contractual adjustment and the patient's share;
+    the A/R screen, the claim's balance and the aging service agree to the cent."""
+    from officeconsole.services.ar_book import ArBook
+    from officeconsole.services.receivables import ReceivablesService
+    from officeconsole.services.x12_check import x12_errors
+    from officeconsole.tui.modals.charge_form import ChargeModal
+    from officeconsole.tui.modals.diagnoses_form import DiagnosesModal
+
+    billing = make_billing(sched, as_role, clinic)
+    visit = billing.visit()
+    monkeypatch.setattr(BillingQueueScreen, "_claims_folder", lambda self: tmp_path)
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "No diagnosis" in panel(app)
+        await pilot.press("enter")  # code the visit
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DiagnosesModal)
+        app.screen.query_one("#dx-codes").value = "E11.9 I10"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ChargeModal)
+        app.screen.query_one("#code").value = "99214"
+        app.screen.query_one("#pointers").value = "1,2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "✓ Clean" in panel(app)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("s")  # ready
+        await settle(pilot)
+        await pilot.press("x", "y")
+        await settle(pilot)
+        [file] = tmp_path.glob("837P-*.x12")
+        assert x12_errors(file.read_text()) == [] and "CLM*OC1*185" in file.read_text()
+        await pilot.press("s")  # submitted
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        await type_text(pilot, "EFT2026")
+        claim = charge_line_of(ctx, visit)
+        app.screen.query_one(f"#paid_{claim}", Input).value = "104.00"
+        app.screen.query_one(f"#adj_{claim}", Input).value = "CO-45 55.00, PR-2 26.00"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        patients = app.screen.query_one("#patients", ResultsTable)
+        assert patients.row(0)[0] == "Claimant, Carla" and patients.row(0)[-1] == "$26.00"
+        assert "insurance $0.00 · patients $26.00" in str(app.screen.query_one("#ar-title").render())
+    aging = ReceivablesService(billing.biller).aging()
+    with ctx.db.read() as session:
+        balance = ArBook(ctx, session).balance(session.get(Encounter, 1))
+    assert (balance.charged, balance.insurer, balance.patient) == (Decimal("185.00"), 0, Decimal("26.00"))
+    assert (aging.insurer_total, aging.patient_total) == (0, balance.patient)
+
+
+def charge_line_of(ctx, visit_id: int) -> int:
+    from sqlalchemy import select
+
+    from officeconsole.models import ChargeLine
+    with ctx.db.read() as session:
+        return session.scalar(select(ChargeLine.id).join(Encounter, Encounter.id == ChargeLine.encounter_id)
+                              .where(Encounter.appointment_id == visit_id))

@@ -152,7 +152,11 @@ class BillingQueueScreen(ServiceScreen):
         lines = [f"OC{result.encounter_id} · {state_label(result.status)} · charges {money(result.total)} · "
                  f"insurer owes {money(result.insurer_owes)} · patient owes {money(result.patient_owes)}"]
         if result.note:
-            lines.append(f"Rejected: {result.note}")
+            lines.append(f"Rejected: {result.note}" if result.status == "rejected" else f"Note: {result.note}")
+        if result.insurer_owes < 0:
+            lines.append(f"⚑ The insurer overpaid {money(-result.insurer_owes)}: a refund is due.")
+        if result.patient_owes < 0:
+            lines.append(f"⚑ The patient has a {money(-result.patient_owes)} credit: refund it or keep it on account.")
         if result.status in ("needs_coding", "rejected", "ready"):
             if result.problems:
                 if any(p.message.startswith("No insurance") for p in result.problems):
