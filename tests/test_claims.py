@@ -264,3 +264,20 @@ def test_delimiters_in_names_and_addresses_never_break_the_file(ctx, billing, tm
     assert x12_errors(body) == []
     assert "NM1*IL*1*O BRIEN*ANN MARIE****MI*OB1234~" in body and "N3*12 MAIN ST~" in body
     assert "SBR*P*18*G 1******CI~" in body
+
+
+def test_the_payers_claim_filing_indicator_goes_on_the_claim(ctx, billing, tmp_path):
+    from officeconsole.services.insurance import InsuranceService, PolicyInput
+
+    insurance = InsuranceService(billing.manager)
+    with pytest.raises(ValidationError, match="Claim filing indicator"):
+        insurance.add_payer("Odd Plan", "ODD1", filing_code="XX")
+    medicare = insurance.add_payer("Medicare Part B (Illinois)", "MCRIL", filing_code="mb")
+    patient = register(billing.desk, first_name="Medi", last_name="Careful", address_line1="3 Oak St")
+    InsuranceService(billing.desk).add_policy(patient.id, PolicyInput(medicare.id, 1, "1EG4TE5MK72",
+                                                                      effective_from="2025-01-01"))
+    billing.coded(patient_id=patient.id)
+    claims = ClaimService(billing.biller)
+    claims.mark_all_ready()
+    body = claims.export_837(tmp_path).path.read_text()
+    assert x12_errors(body) == [] and "SBR*P*18*******MB~" in body

@@ -151,6 +151,7 @@ def upgrade() -> None:
     # desk payments made before this revision start the running balances
     op.execute("INSERT INTO patient_balance (patient_id, balance) "
                "SELECT patient_id, SUM(amount) FROM ledger_entry GROUP BY patient_id")
+    op.add_column('payer', sa.Column('filing_code', sa.String(length=2), server_default='CI', nullable=False))
     # encounter has dependants: add its columns in place, never by a SQLite table rebuild
     add_reference_column('encounter', 'policy_id', 'insurance_policy', 'fk_encounter_policy_id')
     op.add_column('encounter', sa.Column('note', sa.String(length=200), server_default='', nullable=False))
@@ -169,6 +170,8 @@ def downgrade() -> None:
     op.drop_index('ix_charge_line_amounts', 'charge_line')
     op.drop_index('ix_ledger_entry_patient_amount', 'ledger_entry')
     op.drop_column('encounter', 'note')
+    with op.batch_alter_table('payer', schema=None) as batch_op:
+        batch_op.drop_column('filing_code')
     drop_reference_column('encounter', 'policy_id', 'fk_encounter_policy_id')
 
     with op.batch_alter_table('clinic_settings', schema=None) as batch_op:

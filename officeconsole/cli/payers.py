@@ -27,8 +27,10 @@ def add(
     as_user: AsOption,
     payer_id: Annotated[str, typer.Option("--payer-id", help="Electronic payer ID for claims.")] = "",
     phone: Annotated[str, typer.Option("--phone", help="Provider services phone number.")] = "",
+    filing: Annotated[str, typer.Option("--filing", help="Claim filing indicator: CI commercial, MB Medicare "
+                                                         "Part B, MC Medicaid, HM HMO, BL Blue Cross...")] = "CI",
     db: DbOption = None,
 ) -> None:
     """Add a payer (billing staff and managers)."""
-    row = InsuranceService(signed_in(open_db(ctx, db), as_user)).add_payer(name, payer_id, phone)
+    row = InsuranceService(signed_in(open_db(ctx, db), as_user)).add_payer(name, payer_id, phone, filing)
     say(f"Added payer {row.name}" + (f" ({row.payer_code})." if row.payer_code else "."))

@@ -70,6 +70,7 @@ PAYERS = (
     ("Prairie Senior Supplement (demo)", "PSSUP", "supplement", "PSS", ()),
 )
 # name, minutes, colour, new-patient flag, how often it is booked
+FILING = {"medicare": "MB", "medicaid": "MC", "commercial": "CI", "supplement": "CI"}  # SBR09 by plan kind
 APPOINTMENT_TYPES = (
     ("Follow-up", 20, "steelblue", False, 45),
     ("Sick visit", 15, "indianred", False, 25),
@@ -128,7 +129,7 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     insurance = InsuranceService(as_manager)
     plans = []
     for name, code, kind, prefix, copays in PAYERS:
-        payer = insurance.add_payer(name, code, "(217) 555-0140")
+        payer = insurance.add_payer(name, code, "(217) 555-0140", FILING[kind])
         plans.append(PayerPlan(payer.id, kind, prefix, copays))
 
     rng = random.Random(seed)

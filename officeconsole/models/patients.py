@@ -84,6 +84,8 @@ class Payer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     payer_code: Mapped[str] = mapped_column(String(20), default="")  # electronic payer ID
+    # The 837's claim filing indicator (SBR09): CI commercial, MB Medicare Part B, MC Medicaid, ...
+    filing_code: Mapped[str] = mapped_column(String(2), default="CI", server_default="CI")
     phone: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

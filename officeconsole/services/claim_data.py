@@ -58,6 +58,7 @@ class ClaimPolicy:
     payer_name: str
     payer_code: str
     payer_active: bool
+    filing_code: str = "CI"
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
         payer = session.get(Payer, row.payer_id)
         policy = ClaimPolicy(row.id, row.rank, row.member_id, row.group_number, row.subscriber_relationship,
                              row.subscriber_name, row.subscriber_dob, payer.id, payer.name, payer.payer_code,
-                             payer.active)
+                             payer.active, payer.filing_code)
     name, npi = session.execute(select(User.full_name, Provider.npi).join(Provider, Provider.user_id == User.id)
                                 .where(Provider.id == e.provider_id)).one()
     diagnoses = tuple(session.scalars(select(EncounterDiagnosis.code).where(EncounterDiagnosis.encounter_id == e.id)

@@ -126,6 +126,13 @@ def validate_policy(data: PolicyInput) -> dict[str, object]:
     return values
 
 
+FILING_CODES = {  # the X12 claim filing indicators a small practice meets (SBR09)
+    "CI": "commercial", "BL": "Blue Cross Blue Shield", "HM": "HMO", "MB": "Medicare Part B",
+    "MA": "Medicare Part A", "MC": "Medicaid", "CH": "Tricare", "VA": "Veterans Affairs", "WC": "workers' comp",
+    "16": "Medicare Advantage HMO", "12": "PPO", "ZZ": "unknown",
+}
+
+
 class InsuranceService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -137,11 +144,15 @@ class InsuranceService:
                 select(Payer).where(Payer.active.is_(True)).order_by(Payer.name))]
 
     @requires("payer.manage")
-    def add_payer(self, name: str, payer_code: str = "", phone: str = "") -> PayerRow:
-        """A payer the clinic bills; its electronic payer ID goes on claims later."""
+    def add_payer(self, name: str, payer_code: str = "", phone: str = "", filing_code: str = "CI") -> PayerRow:
+        """A payer the clinic bills; its electronic payer ID and claim filing indicator go on claims."""
         clean_name = clean_text(name, 120)
         code = clean_text(payer_code, 20).upper()
+        filing = clean_text(filing_code).upper() or "CI"
         errors = {}
+        if filing not in FILING_CODES:
+            errors["filing_code"] = ("Claim filing indicator: " + ", ".join(f"{k} ({v})" for k, v in FILING_CODES.items())
+                                     + ".")
         if not clean_name:
             errors["name"] = "Payer name is required."
         if code and not code.isalnum():
@@ -155,7 +166,7 @@ class InsuranceService:
         now = self.ctx.now()
         try:
             with self.ctx.db.write() as session:
-                payer = Payer(name=clean_name, payer_code=code, phone=phone_e164)
+                payer = Payer(name=clean_name, payer_code=code, phone=phone_e164, filing_code=filing)
                 session.add(payer)
                 session.flush()
                 audit.record(session, now, self.ctx.actor, "payer.add", entity="payer",

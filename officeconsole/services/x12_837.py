@@ -108,7 +108,7 @@ def _claim(body: _Segments, claim: ClaimData, parent_hl: int) -> int:
     # Always "P": the claim goes to the first policy in force on the date of service (the scrubber's
     # and billed_policy's choice), even when a policy ranked above it has ended.
     body.add("SBR", "P", "18" if self_insured else "", x12_text(policy.group_number, 50),
-             "", "", "", "", "", "CI")
+             "", "", "", "", "", policy.filing_code or "CI")
     if self_insured:
         last, first = x12_text(patient.last_name), x12_text(patient.first_name, 35)
     else:
