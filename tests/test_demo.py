@@ -29,7 +29,35 @@ def demo(ctx: ServiceContext):
     return build_demo(ctx, patients=PATIENTS, seed=11)
 
 
-def test_demo_has_staff_providers_payers_and_patients(ctx, demo):
+@pytest.fixture(scope="module")
+def shared(_template, tmp_path_factory):
+    """One demo clinic for the tests that only read it (a build takes seconds: it bills three weeks)."""
+    import shutil
+
+    from officeconsole.services.clock import FixedClock
+
+    from tests.conftest import NOW, PG_URL, PgSchema
+
+    schema = None
+    if PG_URL:
+        schema = PgSchema(PG_URL)
+        url = schema.url
+    else:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(_template, path)
+        url = f"sqlite:///{path}"
+    database = Database.from_url(url)
+    migrate.upgrade(database.engine)
+    ctx = ServiceContext(database, FixedClock(NOW))
+    summary = build_demo(ctx, patients=PATIENTS, seed=11)
+    yield ctx, summary
+    database.dispose()
+    if schema is not None:
+        schema.drop()
+
+
+def test_demo_has_staff_providers_payers_and_patients(shared):
+    ctx, demo = shared
     roles = {login.role for login in demo.logins}
     assert {Role.MANAGER, Role.FRONT_DESK, Role.BILLING, Role.PROVIDER} <= roles
     assert sum(login.role == Role.PROVIDER for login in demo.logins) == 4
@@ -45,7 +73,8 @@ def test_demo_has_staff_providers_payers_and_patients(ctx, demo):
         assert 0 < uninsured < PATIENTS * 0.2
 
 
-def test_every_demo_patient_passes_registration_rules(ctx, demo):
+def test_every_demo_patient_passes_registration_rules(shared):
+    ctx, demo = shared
     names = {f.name for f in fields(PatientInput)}
     with ctx.db.read() as session:
         for patient in session.scalars(select(Patient)):
@@ -57,7 +86,8 @@ def test_every_demo_patient_passes_registration_rules(ctx, demo):
             assert policy.effective_to is None or policy.effective_to >= policy.effective_from
 
 
-def test_demo_appointments_never_overlap_and_keep_to_opening_hours(ctx, demo):
+def test_demo_appointments_never_overlap_and_keep_to_opening_hours(shared):
+    ctx, demo = shared
     zone = ctx.timezone
     with ctx.db.read() as session:
         rows = session.execute(select(Appointment.provider_id, Appointment.start_at, Appointment.end_at)
@@ -72,7 +102,8 @@ def test_demo_appointments_never_overlap_and_keep_to_opening_hours(ctx, demo):
         assert local_start.weekday() < 5
 
 
-def test_demo_patients_are_never_in_two_places_at_once_and_some_wait_for_earlier(ctx, demo):
+def test_demo_patients_are_never_in_two_places_at_once_and_some_wait_for_earlier(shared):
+    ctx, demo = shared
     from officeconsole.models import WaitlistEntry
 
     with ctx.db.read() as session:
@@ -96,11 +127,11 @@ def test_registering_after_the_demo_continues_the_numbering(ctx, demo):
 
 
 def test_demo_is_deterministic_for_a_seed(ctx, empty_db_url, clock):
-    first = build_demo(ctx, patients=40, seed=3)
+    first = build_demo(ctx, patients=40, seed=3, days_back=14, days_ahead=7)
     other = Database.from_url(empty_db_url)
     try:
         migrate.upgrade(other.engine)
-        second = build_demo(ServiceContext(other, clock), patients=40, seed=3)
+        second = build_demo(ServiceContext(other, clock), patients=40, seed=3, days_back=14, days_ahead=7)
         columns = (Patient.mrn, Patient.first_name, Patient.last_name, Patient.dob, Patient.phone,
                    Patient.email, Patient.city)
         with ctx.db.read() as a, other.read() as b:
@@ -135,3 +166,19 @@ def test_demo_schedule_is_protected_and_has_working_hours(ctx, demo):
     with pytest.raises(SlotTaken):
         BookingService(desk).book(BookingInput(other_patient, upcoming.provider_id, type_id, local.date(),
                                                local.time(), minutes=5))
+
+
+def test_demo_has_claims_in_every_state_and_a_batch_to_export(shared):
+    from officeconsole.models import ClaimBatch, Encounter
+    from officeconsole.models.billing import EncounterStatus
+    from officeconsole.services.receivables import ReceivablesService
+
+    ctx, _ = shared
+    with ctx.db.read() as session:
+        states = set(session.scalars(select(Encounter.status).distinct()))
+        batches = session.scalar(select(func.count()).select_from(ClaimBatch))
+    assert states == {s.value for s in EncounterStatus}
+    assert batches == 1
+    biller = ctx.as_actor(auth.login(ctx, "billing", DEMO_PASSWORD))
+    aging = ReceivablesService(biller).aging()
+    assert aging.insurer_total > 0 and aging.patient_total > 0

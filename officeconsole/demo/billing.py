@@ -74,12 +74,9 @@ def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Rand
                                                           "Prairie Claims Clearinghouse (demo)"))
     counts = _code_visits(ctx, rng, today)
     claims = ClaimService(ctx)
-    recent = _encounters(ctx, today - dt.timedelta(days=HISTORY_DAYS), today - dt.timedelta(days=READY_DAYS))
-    for encounter_id, version, day in recent:  # billed and ready: every clean claim of 4-20 days ago
-        try:
-            claims.mark_ready(encounter_id, version)
-        except ClaimNotClean:
-            pass  # uninsured or incomplete: stays in "needs coding" with its problems listed
+    # Every clean claim up to four days ago is ready (uninsured or incomplete ones stay in "needs
+    # coding" with their problems listed); last week's are held back from the export below.
+    claims.mark_all_ready(through=today - dt.timedelta(days=READY_DAYS))
     folder = claims_dir or Path(tempfile.gettempdir()) / "officeconsole-demo-claims"
     with ctx.db.write() as session:  # hold this week's ready claims back from the export
         held = session.scalars(select(Encounter).where(
@@ -203,13 +200,6 @@ class _History:
         self.ar_id += 1
 
 
-def _encounters(ctx: ServiceContext, first: dt.date, last: dt.date) -> list[tuple[int, int, dt.date]]:
-    with ctx.db.read() as session:
-        return session.execute(select(Encounter.id, Encounter.version, Encounter.date_of_service).where(
-            Encounter.date_of_service.between(first, last), Encounter.status == St.NEEDS_CODING)
-            .order_by(Encounter.id)).all()
-
-
 def _remittances(ctx: ServiceContext, rng: random.Random, today: dt.date, npi: str, name: str) -> None:
     """An 835 from each payer for the submitted claims older than 12 days, posted by the real service."""
     with ctx.db.read() as session:
@@ -272,7 +262,7 @@ def _moves(ctx: ServiceContext, rng: random.Random, today: dt.date) -> None:
         self_pay = session.execute(select(Encounter.id, Encounter.version).where(
             Encounter.status == St.NEEDS_CODING, Encounter.policy_id.is_(None),
             Encounter.date_of_service <= today - dt.timedelta(days=READY_DAYS))).all()
-    for encounter_id, version in self_pay[: max(0, len(self_pay) - 3)]:
+    for encounter_id, version in self_pay[:20]:
         claims.bill_self_pay(encounter_id, version)
     ledger = LedgerService(ctx)
     with ctx.db.read() as session:

@@ -129,13 +129,16 @@ class ClaimService:
             return ScrubResult(claim.encounter_id, encounter.version, encounter.status, claim.total, [])
 
     @requires("claims.submit")
-    def mark_all_ready(self) -> ReadyRun:
-        """Scrub every claim waiting for coding; the clean ones become ready, the rest are listed."""
+    def mark_all_ready(self, through: dt.date | None = None) -> ReadyRun:
+        """Scrub every claim waiting for coding (with a date of service up to `through`, if given);
+        the clean ones become ready, the rest are listed. One transaction."""
         run = ReadyRun([], {})
+        waiting = [Encounter.status.in_([St.NEEDS_CODING, St.REJECTED])]
+        if through is not None:
+            waiting.append(Encounter.date_of_service <= through)
         with self.ctx.db.write() as session:
             billing = billing_provider(session)
-            for encounter in session.scalars(select(Encounter).where(
-                    Encounter.status.in_([St.NEEDS_CODING, St.REJECTED])).order_by(Encounter.id)):
+            for encounter in session.scalars(select(Encounter).where(*waiting).order_by(Encounter.id)):
                 try:
                     self._ready(session, encounter, load_claim(session, encounter.id, billing))
                     run.ready.append(encounter.id)
