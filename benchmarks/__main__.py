@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
 from officeconsole.models import Appointment, Patient
 from officeconsole.services import auth
+from officeconsole.services.backups import BackupService
 from officeconsole.services.clock import SystemClock
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import OfficeError
@@ -130,6 +132,13 @@ def run(url: str, quick: bool) -> list[Figure]:
         g50, g95 = timed["aging"]
         figures.append(Figure(f"A/R aging by payer and patient ({held['charge_lines']:,} charge lines, "
                               f"{held['ar_entries']:,} entries) p95", g95, "ms", target=2000, note=f"p50 {g50:.0f} ms"))
+
+        _log("backup: online copy and verification ...")
+        manager = ctx.as_actor(auth.login(ctx, "manager", generate.BENCH_PASSWORD))
+        with tempfile.TemporaryDirectory(prefix="oc-bench-backup-") as folder:
+            made = BackupService(manager).backup(folder)
+        figures.append(Figure(f"backup throughput: online copy + integrity check + row counts ({made.size / 1e6:,.0f} MB)",
+                              made.megabytes_per_second, "MB/s", note=f"{made.seconds:.1f} s; higher is better"))
 
         _log("keystroke to results under Pilot ...")
         words = keystroke.WORDS[:4] if quick else keystroke.WORDS

@@ -28,6 +28,7 @@ from officeconsole.services.rooms import RoomService
 from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.fees import FeeService
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.backups import BackupService
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.remittance import RemitInput, RemittanceService
@@ -37,7 +38,7 @@ from tests.factories import PASSWORD, patient_input, register
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
-            ReceivablesService, BillingIdentityService]
+            ReceivablesService, BillingIdentityService, BackupService]
 
 
 def entry_points():
@@ -75,7 +76,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "reexport_837": (999, "/dev/null/x"), "batches": (), "set_claim_state": (999, 1, "accepted"),
         "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
         "aging": (), "write_off": (999, "50", "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
-        "identities": (), "set_identities": (Identities(),),
+        "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from officeconsole.cli.root import app
 from officeconsole.cli.audit import audit_app
+from officeconsole.cli.backup import backup, restore
 from officeconsole.cli.billing import billing_app
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
@@ -17,6 +18,8 @@ from officeconsole.cli.users import user_app
 app.command("info")(info)
 app.command("demo")(demo)
 app.command("flow")(flow)
+app.command("backup")(backup)
+app.command("restore")(restore)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")

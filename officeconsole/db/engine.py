@@ -81,9 +81,11 @@ def check_connection(engine: Engine) -> None:
 def _explain(engine: Engine, where: str, exc: Exception) -> str:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else ""
     if engine.dialect.name == "sqlite":
-        if "not a database" in detail or "file is encrypted" in detail:
-            return f"{engine.url.database} is not an Office Console database (not a SQLite file)."
-        return f"Cannot open the SQLite database {engine.url.database}: {detail}"
+        how = (" If this is the clinic's database and it was damaged, restore the latest backup: "
+               "`officeconsole restore <backup file>` (`officeconsole info` shows the backups folder).")
+        if "not a database" in detail or "file is encrypted" in detail or "malformed" in detail:
+            return f"{engine.url.database} is not an Office Console database (not a SQLite file, or damaged).{how}"
+        return f"Cannot open the SQLite database {engine.url.database}: {detail}.{how}"
     host = engine.url.host or "localhost"
     port = engine.url.port or 5432
     return f"Cannot reach the PostgreSQL server at {host}:{port} ({where}): {detail}"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +29,7 @@ from officeconsole.services.claim_data import ClaimData, billing_provider, load_
 from officeconsole.services.clinic import next_number
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, OfficeError, ValidationError
+from officeconsole.services.folders import writable_folder
 from officeconsole.services.money import money
 from officeconsole.services.permissions import requires
 from officeconsole.services.scrubber import Problem, scrub
@@ -149,7 +149,7 @@ class ClaimService:
     @requires("claims.submit")
     def export_837(self, out_dir: Path | str) -> BatchResult:
         """Every ready claim (up to MAX_BATCH) into one new 837P file in `out_dir`."""
-        folder = _writable(out_dir)
+        folder = writable_folder(out_dir, ExportError)
         staged: list[Path] = []
         with _unlink_on_failure(staged), self.ctx.db.write() as session:
             encounters = session.scalars(select(Encounter).where(Encounter.status == St.READY)
@@ -181,7 +181,7 @@ class ClaimService:
     @requires("claims.submit")
     def reexport_837(self, batch_id: int, out_dir: Path | str) -> BatchResult:
         """The batch's claims again, as a new file with a new control number (a lost or refused file)."""
-        folder = _writable(out_dir)
+        folder = writable_folder(out_dir, ExportError)
         staged: list[Path] = []
         with _unlink_on_failure(staged), self.ctx.db.write() as session:
             original = get_or_fail(session, ClaimBatch, batch_id, "claim batch")
@@ -331,17 +331,6 @@ class ClaimService:
                 n = book.postings(line.id, ArKind.REVERSAL) + 1
                 book.post(encounter, f"reverse:{line.id}:{n}", Account.INSURER, ArKind.REVERSAL, -outstanding,
                           payer_id=payer_id, line_id=line.id, memo="claim rejected")
-
-
-def _writable(out_dir: Path | str) -> Path:
-    folder = Path(out_dir).expanduser()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
-            pass
-    except OSError as exc:
-        raise ExportError(f"Cannot write to {folder}: {exc.strerror or exc}.") from None
-    return folder
 
 
 @contextlib.contextmanager

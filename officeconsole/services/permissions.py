@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "remit.post": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "ar.view": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "ar.adjust": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "backup.run": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -73,6 +74,7 @@ DESCRIPTIONS: dict[str, str] = {
     "remit.post": "post insurer payments",
     "ar.view": "see accounts receivable",
     "ar.adjust": "write off or transfer balances",
+    "backup.run": "make backups",
 }
 
 F = TypeVar("F", bound=Callable)

@@ -129,7 +129,7 @@ def test_bad_databases_give_one_line_and_exit_1(cli, tmp_path):
         "postgresql://:::bad": "Not a valid database URL",
         "mysql://root@localhost/x": "Unsupported database 'mysql'",
         "postgresql://postgres@127.0.0.1:1/test": "Cannot reach the PostgreSQL server at 127.0.0.1:1",
-        str(not_sqlite): "is not an Office Console database (not a SQLite file)",
+        str(not_sqlite): "is not an Office Console database (not a SQLite file, or damaged)",
         str(newer): "upgraded by a newer Office Console",
     }
     for url, message in cases.items():

@@ -62,7 +62,7 @@ def test_entry_point_errors_have_no_traceback(tmp_path):
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip() == f"error: {junk} is not an Office Console database (not a SQLite file)."
+    assert result.stderr.strip().startswith(f"error: {junk} is not an Office Console database (not a SQLite file, or damaged).")
 
 
 def test_batch_commands_do_not_load_textual(tmp_path):

@@ -65,4 +65,5 @@ async def test_a_database_that_will_not_open_ends_with_one_message(tmp_path, mon
                 break
             await asyncio.sleep(0.02)
     assert app.return_code == 1
-    assert app.start_error == f"{junk} is not an Office Console database (not a SQLite file)."
+    assert app.start_error.startswith(f"{junk} is not an Office Console database (not a SQLite file, or damaged).")
+    assert "officeconsole restore" in app.start_error  # says how to restore

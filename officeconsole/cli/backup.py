@@ -1,0 +1,93 @@
+"""`officeconsole backup [--to DIR] [--encrypt]` and `officeconsole restore FILE`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from officeconsole.cli._common import AsOption, DbOption, chosen_db, err, open_db, say, signed_in
+from officeconsole.config import resolve_db_url
+from officeconsole.services.backup_files import Rotation, is_encrypted
+from officeconsole.services.backups import BackupError, BackupService, restore as restore_database
+
+ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
+
+
+def _passphrase(confirm: bool) -> str:
+    value = os.environ.get(ENV_PASSPHRASE)
+    if value is None:
+        value = typer.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+    if len(value) < 8:
+        raise BackupError("A backup passphrase has at least 8 characters.")
+    return value
+
+
+def backup(
+    ctx: typer.Context,
+    as_user: AsOption,
+    to: Annotated[Path | None, typer.Option("--to", help="Folder (default: the backups folder).")] = None,
+    encrypt: Annotated[bool, typer.Option("--encrypt", help=f"Encrypt with a passphrase (${ENV_PASSPHRASE} or asked).")] = False,
+    keep_daily: Annotated[int, typer.Option("--keep-daily", min=1)] = 14,
+    keep_weekly: Annotated[int, typer.Option("--keep-weekly", min=0)] = 8,
+    keep_monthly: Annotated[int, typer.Option("--keep-monthly", min=0)] = 12,
+    db: DbOption = None,
+) -> None:
+    """A verified copy of the database, safe while consoles are open; older copies are rotated."""
+    opened = open_db(ctx, db)
+    service = BackupService(signed_in(opened, as_user))
+    passphrase = _passphrase(confirm=True) if encrypt else None
+    result = service.backup(to or opened.paths.backups_dir, passphrase, Rotation(keep_daily, keep_weekly, keep_monthly))
+    rows = sum(result.rows.values())
+    say(f"Backup {result.path} ({result.size / 1e6:.1f} MB{', encrypted' if result.encrypted else ''}) verified: "
+        f"{len(result.rows)} tables, {rows:,} rows; {result.megabytes_per_second:.0f} MB/s.")
+    if result.removed:
+        say(f"Rotated out {len(result.removed)} older backups.")
+
+
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A backup made by `officeconsole backup`.")],
+    as_user: Annotated[str | None, typer.Option("--as", envvar="OFFICECONSOLE_USER",
+                                                help="A manager (not needed when the database cannot be opened).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Replace the database with a backup; the current one is set aside first, not deleted."""
+    url = resolve_db_url(chosen_db(ctx, db))
+    actor = None
+    opened = _open_if_readable(ctx, db)
+    if opened is not None:  # a working database: only a manager replaces it
+        try:
+            if not as_user:
+                raise BackupError("Sign in as a manager with --as to restore over a working database.")
+            actor = signed_in(opened, as_user).actor
+        finally:
+            opened.ctx.db.dispose()
+    else:
+        err.print("The current database cannot be opened: restoring without sign-in.", markup=False)
+    passphrase = _passphrase(confirm=False) if file.is_file() and is_encrypted(file) else None
+    if not yes and not typer.confirm(f"Replace the database with {file.name}? Close every console first.",
+                                     default=False):
+        raise typer.Exit(1)
+    aside = restore_database(url, file, passphrase, actor)
+    say(f"Restored {file.name}." + (f" The previous database was set aside as {aside}." if aside else ""))
+
+
+def _open_if_readable(ctx: typer.Context, db: str | None):
+    """The open database, or None when it cannot be opened or read (corrupt, missing, not ours)."""
+    from sqlalchemy import text
+
+    try:
+        opened = open_db(ctx, db, upgrade=False)
+    except Exception:  # noqa: BLE001 - any failure to open means there is nothing to protect
+        return None
+    try:
+        with opened.ctx.db.read() as session:
+            session.execute(text("SELECT count(*) FROM app_user")).scalar()
+    except Exception:  # noqa: BLE001
+        opened.ctx.db.dispose()
+        return None
+    return opened

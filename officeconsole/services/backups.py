@@ -1,0 +1,224 @@
+"""Backups that can be trusted, and restoring one.
+
+SQLite is copied with its online backup API (a consistent snapshot, safe while consoles are
+open); PostgreSQL with pg_dump. Every copy is verified before it gets its final name (SQLite:
+integrity check and row counts; a dump: pg_restore can list it), is written under a
+temporary name first (a full disk or a crash leaves no half file that looks like a backup),
+can be encrypted with a passphrase, and the folder is rotated (newest of each of the last 14
+days, 8 weeks, 12 months). Restoring sets the current database aside first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from officeconsole.models.enums import Role
+from officeconsole.services import audit
+from officeconsole.services.backup_files import (
+    BackupFileError,
+    Rotation,
+    backup_name,
+    decrypt_file,
+    encrypt_file,
+    is_encrypted,
+    taken_at,
+    to_keep,
+)
+from officeconsole.services.context import Actor, ServiceContext
+from officeconsole.services.errors import OfficeError, PermissionDenied
+from officeconsole.services.folders import writable_folder
+from officeconsole.services.permissions import requires
+
+REQUIRED_TABLES = {"alembic_version", "app_user", "patient", "appointment", "clinic_settings"}
+
+
+class BackupError(OfficeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int  # bytes
+    seconds: float
+    encrypted: bool
+    rows: dict[str, int]  # table -> rows in the copy (SQLite); table -> 1 when its data is in a dump
+    removed: list[Path] = field(default_factory=list)  # rotated out
+
+    @property
+    def megabytes_per_second(self) -> float:
+        return self.size / 1e6 / self.seconds if self.seconds else 0.0
+
+
+class BackupService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("backup.run")
+    def backup(self, to_dir: Path | str, passphrase: str | None = None, rotation: Rotation | None = None) -> BackupResult:
+        folder = writable_folder(to_dir, BackupError, "backups")
+        url = self.ctx.db.engine.url
+        sqlite = url.get_backend_name() == "sqlite"
+        name = backup_name(self.ctx.now().astimezone(self.ctx.timezone), "db" if sqlite else "dump", bool(passphrase))
+        final = folder / name
+        plain = folder / f".{name}.partial"
+        sealed = folder / f".{name}.sealed"
+        started = time.perf_counter()
+        try:
+            if sqlite:
+                _sqlite_copy(Path(url.database), plain)
+                rows = verify_sqlite(plain)
+            else:
+                _pg_dump(url, plain)
+                rows = verify_dump(plain)
+            if passphrase:
+                encrypt_file(plain, sealed, passphrase)
+                plain.unlink()
+                os.replace(sealed, final)
+            else:
+                _fsync(plain)
+                os.replace(plain, final)
+        except OSError as exc:
+            raise BackupError(f"The backup could not be written to {folder}: {exc.strerror or exc} "
+                              "(is the disk full?). The partial file was removed; nothing else changed.") from None
+        finally:
+            for leftover in (plain, sealed):
+                leftover.unlink(missing_ok=True)
+        seconds = time.perf_counter() - started
+        keep = to_keep([p for p in folder.iterdir() if taken_at(p)], rotation or Rotation())
+        removed = [p for p in folder.iterdir() if taken_at(p) and p not in keep and p != final]
+        for path in removed:
+            path.unlink(missing_ok=True)
+        result = BackupResult(final, final.stat().st_size, seconds, bool(passphrase), rows, removed)
+        with self.ctx.db.write() as session:
+            audit.record(session, self.ctx.now(), self.ctx.actor, "backup.made", entity="clinic", entity_id=1,
+                         summary=f"{final} ({result.size:,} bytes{', encrypted' if passphrase else ''}); "
+                                 f"rotated out {len(removed)}")
+        return result
+
+
+def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | None) -> Path | None:
+    """Put `backup` in place of the database at `db_url`; returns where the old one was set aside.
+
+    `actor` is the manager who confirmed it; None is accepted only when the current database
+    cannot be opened at all (a corrupt file cannot check anyone's password).
+    """
+    if actor is not None and actor.role not in (Role.MANAGER, Role.ADMIN):
+        raise PermissionDenied("Permission denied: only a manager restores a backup.")
+    if not backup.is_file():
+        raise BackupError(f"{backup} does not exist.")
+    url = make_url(db_url)
+    with tempfile.TemporaryDirectory(prefix="oc-restore-") as work:
+        plain = Path(work) / "restore"
+        try:
+            if is_encrypted(backup):
+                if not passphrase:
+                    raise BackupError("This backup is encrypted: give its passphrase.")
+                decrypt_file(backup, plain, passphrase)
+            else:
+                shutil.copyfile(backup, plain)
+        except BackupFileError as exc:
+            raise BackupError(str(exc)) from None
+        if url.get_backend_name() == "sqlite":
+            verify_sqlite(plain, backup.name)
+            return _restore_sqlite(Path(url.database), plain)
+        verify_dump(plain, backup.name)
+        return _restore_pg(url, plain)
+
+
+def verify_sqlite(path: Path, name: str = "") -> dict[str, int]:
+    """Row counts of a sound Office Console SQLite copy, or BackupError."""
+    name = name or path.name
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError(f"{name} failed SQLite's integrity check.")
+            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            if not REQUIRED_TABLES <= set(tables):
+                raise BackupError(f"{name} is not an Office Console backup.")
+            return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
+    except sqlite3.DatabaseError:
+        raise BackupError(f"{name} is not an Office Console backup (not a SQLite database).") from None
+
+
+def verify_dump(path: Path, name: str = "") -> dict[str, int]:
+    """The tables whose data a pg_dump archive holds (pg_restore must be able to read it)."""
+    name = name or path.name
+    run = subprocess.run(["pg_restore", "--list", str(path)], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise BackupError(f"{name} is not an Office Console backup (pg_restore cannot read it: "
+                          f"{run.stderr.strip()[:160]}).")
+    tables = {line.split()[-2] for line in run.stdout.splitlines() if " TABLE DATA " in line}
+    if not {"app_user", "patient", "alembic_version"} <= tables:
+        raise BackupError(f"{name} is not an Office Console backup.")
+    return {t: 1 for t in sorted(tables)}
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
+            contextlib.closing(sqlite3.connect(target)) as dst:
+        src.backup(dst, pages=8192)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+
+
+def _pg_args(url) -> tuple[list[str], dict[str, str]]:
+    """pg_dump/pg_restore connection arguments: a libpq URL, and the schema when one is selected."""
+    options = url.query.get("options", "")
+    schema = options.split("search_path=")[-1] if "search_path=" in options else ""
+    plain = url.set(drivername="postgresql", query={}, password=None)
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)  # never on the command line, where `ps` would show it
+    args = ["--dbname", plain.render_as_string(hide_password=False)]
+    return args + (["--schema", schema] if schema else []), env
+
+
+def _pg_dump(url, target: Path) -> None:
+    args, env = _pg_args(url)
+    run = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), *args],
+                         capture_output=True, text=True, env=env)
+    if run.returncode != 0:
+        raise BackupError(f"pg_dump failed: {run.stderr.strip()[:300]}")
+
+
+def _restore_sqlite(db_path: Path, plain: Path) -> Path | None:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}") if db_path.exists() else None
+    staged = db_path.with_name(f".{db_path.name}.restoring")
+    shutil.copyfile(plain, staged)
+    if aside is not None:
+        os.replace(db_path, aside)
+        for suffix in ("-wal", "-shm"):
+            side = db_path.with_name(db_path.name + suffix)
+            if side.exists():
+                os.replace(side, aside.with_name(aside.name + suffix))
+    os.replace(staged, db_path)
+    return aside
+
+
+def _restore_pg(url, plain: Path) -> Path | None:
+    aside = Path(tempfile.gettempdir()) / f"officeconsole-before-restore-{time.strftime('%Y%m%d-%H%M%S')}.dump"
+    _pg_dump(url, aside)
+    args, env = _pg_args(url)
+    run = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                          *args, str(plain)],
+                         capture_output=True, text=True, env=env)
+    if run.returncode != 0:
+        raise BackupError(f"pg_restore failed (the database is as it was; a copy is in {aside}): "
+                          f"{run.stderr.strip()[:300]}")
+    return aside
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
