@@ -24,7 +24,7 @@ from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.money import money
 from officeconsole.services.permissions import requires
-from officeconsole.services.remittance import REASONS
+from officeconsole.services.remit_inputs import REASONS
 from officeconsole.services.text import clean_text
 
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")

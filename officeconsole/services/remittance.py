@@ -26,62 +26,31 @@ from officeconsole.models.claims import Account, ArKind, RemitSource
 from officeconsole.services import audit
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
-from officeconsole.services.claim_data import claim_id_to_encounter
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, NotFound, OfficeError, ValidationError
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text, parse_date
+from officeconsole.services.remit_inputs import (  # noqa: F401  (re-exported: what callers post)
+    CONTRACTUAL,
+    GROUPS,
+    REASONS,
+    Adjustment,
+    ClaimPayment,
+    LinePayment,
+    RemitInput,
+    describe,
+    is_denial,
+    parse_adjustments,
+)
+from officeconsole.services.remittance_835 import match_payment
 from officeconsole.services.x12_835 import ParsedPayment, parse_835
 
-GROUPS = ("CO", "PR", "OA", "PI", "CR")
-# Reasons that are the contract, not a denial: the allowed amount below the fee, sequestration.
-CONTRACTUAL = frozenset({"45", "253"})
 PAYABLE = (St.SUBMITTED, St.ACCEPTED, St.PARTIALLY_PAID, St.DENIED, St.PAID)  # PAID: a corrected EOB
-REASONS = {
-    "1": "Deductible", "2": "Coinsurance", "3": "Copay", "4": "Modifier inconsistent with the procedure",
-    "16": "Missing or invalid information", "18": "Duplicate claim or service", "22": "Coordination of benefits",
-    "27": "Coverage ended before the date of service", "29": "Filing time limit passed",
-    "45": "Charge above the fee schedule", "50": "Not medically necessary", "96": "Not covered",
-    "97": "Included in another service", "109": "Not covered by this payer", "197": "No authorization",
-    "204": "Not covered under the benefit plan", "253": "Sequestration",
-}
 
 
 class AlreadyPosted(OfficeError):
     """This check, EFT or file was posted before: nothing was posted again."""
-
-
-@dataclass
-class Adjustment:
-    group: str
-    reason: str
-    amount: Decimal | str
-
-
-@dataclass
-class LinePayment:
-    charge_line_id: int
-    paid: Decimal | str
-    allowed: Decimal | str | None = None  # None: billed less the non-PR adjustments
-    adjustments: list[Adjustment] = field(default_factory=list)
-
-
-@dataclass
-class ClaimPayment:
-    encounter_id: int
-    lines: list[LinePayment]
-
-
-@dataclass
-class RemitInput:
-    payer_id: int
-    trace_number: str
-    paid_on: dt.date | str
-    method: str = "check"
-    claims: list[ClaimPayment] = field(default_factory=list)
-    source: str = RemitSource.MANUAL
-    file_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,31 +107,6 @@ class DenialRow:
     days: int  # since the denial was posted
 
 
-def parse_adjustments(text: str, field: str = "adjustments") -> list[Adjustment]:
-    """'CO-45 65, PR-2 24.50' -> two adjustments; a clear refusal for anything else."""
-    result = []
-    for part in (p.strip() for p in (text or "").replace(";", ",").split(",")):
-        if not part:
-            continue
-        words = part.replace("*", " ").split()
-        code = words[0].upper() if words else ""
-        group, _, reason = code.partition("-")
-        if len(words) != 2 or group not in GROUPS or not reason:
-            raise ValidationError({field: f"{part!r}: write each adjustment as GROUP-REASON AMOUNT, e.g. CO-45 65 "
-                                          "(groups CO, PR, OA, PI, CR)."})
-        result.append(Adjustment(group, reason, parse_signed(words[1], field)))
-    return result
-
-
-def describe(group: str, reason: str) -> str:
-    return f"{group}-{reason} {REASONS.get(reason, '')}".strip()
-
-
-def is_denial(paid: Decimal, adjustments: list[tuple[str, str, Decimal]]) -> bool:
-    """Nothing paid and something refused beyond the contract and the patient's share."""
-    return paid == 0 and any(g != "PR" and r not in CONTRACTUAL for g, r, _ in adjustments)
-
-
 class RemittanceService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -201,7 +145,7 @@ class RemittanceService:
 
     def _post_payment(self, payment: ParsedPayment, digest: str, result: File835Result) -> None:
         with self.ctx.db.write() as session:
-            data = self._match(session, payment, result.skipped)
+            data = match_payment(session, payment, self.ctx.today(), result.skipped)
             if data is None:
                 result.refused = f"Payer {payment.payer_name} ({payment.payer_code or 'no ID'}) is not known here."
                 return
@@ -215,50 +159,6 @@ class RemittanceService:
                     result.posted = self._post(session, data, header, payment.total, result.skipped)
             except (AlreadyPosted, ValidationError) as exc:
                 result.refused = str(exc)
-
-    def _match(self, session: Session, payment: ParsedPayment, skipped: dict[str, str]) -> RemitInput | None:
-        payer = None
-        if payment.payer_code:
-            payer = session.scalar(select(Payer).where(func.upper(Payer.payer_code) == payment.payer_code.upper()))
-        if payer is None and payment.payer_name:
-            payer = session.scalar(select(Payer).where(func.upper(Payer.name) == payment.payer_name.upper()))
-        if payer is None:
-            return None
-        data = RemitInput(payer.id, payment.trace_number, payment.paid_on or self.ctx.today(), payment.method,
-                          source=RemitSource.X835)
-        for parsed in payment.claims:
-            encounter_id = claim_id_to_encounter(parsed.claim_id)
-            if parsed.status == "22":
-                skipped[parsed.claim_id] = "a payer reversal: post it by hand after reading the EOB"
-                continue
-            if encounter_id is None or session.get(Encounter, encounter_id) is None:
-                skipped[parsed.claim_id] = "no such claim here"
-                continue
-            lines = {line.id: line for line in session.scalars(
-                select(ChargeLine).where(ChargeLine.encounter_id == encounter_id))}
-            unused = dict(lines)
-            payments, problem = [], ""
-            for svc in parsed.lines:
-                line = None
-                if svc.line_ref.isdigit() and int(svc.line_ref) in unused:
-                    line = unused.pop(int(svc.line_ref))
-                else:
-                    line = next((c for c in sorted(unused.values(), key=lambda c: c.line_no) if c.code == svc.code), None)
-                    if line is not None:
-                        unused.pop(line.id)
-                if line is None:
-                    problem = f"service {svc.code} ({money(svc.billed)}) matches no line of the claim"
-                    break
-                payments.append(LinePayment(line.id, svc.paid, svc.allowed,
-                                            [Adjustment(g, r, a) for g, r, a in svc.adjustments]))
-            if not problem and parsed.adjustments:
-                problem = "claim-level adjustments (" + ", ".join(f"{g}-{r} {money(a)}" for g, r, a in
-                                                                    parsed.adjustments) + ") need posting by hand"
-            if problem or not payments:
-                skipped[parsed.claim_id] = problem or "no service lines"
-                continue
-            data.claims.append(ClaimPayment(encounter_id, payments))
-        return data
 
     @requires("ar.view")
     def denials(self, limit: int = 500) -> list[DenialRow]:

@@ -1,0 +1,82 @@
+"""What an insurer's remittance says, as the posting code takes it: claim adjustment groups and
+reason codes (CARC), and the payment typed from an EOB or read from an 835, line by line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from officeconsole.models.claims import RemitSource
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.money import parse_signed
+
+GROUPS = ("CO", "PR", "OA", "PI", "CR")
+# Reasons that are the contract, not a denial: the allowed amount below the fee, sequestration.
+CONTRACTUAL = frozenset({"45", "253"})
+REASONS = {
+    "1": "Deductible", "2": "Coinsurance", "3": "Copay", "4": "Modifier inconsistent with the procedure",
+    "16": "Missing or invalid information", "18": "Duplicate claim or service", "22": "Coordination of benefits",
+    "27": "Coverage ended before the date of service", "29": "Filing time limit passed",
+    "45": "Charge above the fee schedule", "50": "Not medically necessary", "96": "Not covered",
+    "97": "Included in another service", "109": "Not covered by this payer", "197": "No authorization",
+    "204": "Not covered under the benefit plan", "253": "Sequestration",
+}
+
+
+@dataclass
+class Adjustment:
+    group: str
+    reason: str
+    amount: Decimal | str
+
+
+@dataclass
+class LinePayment:
+    charge_line_id: int
+    paid: Decimal | str
+    allowed: Decimal | str | None = None  # None: billed less the non-PR adjustments
+    adjustments: list[Adjustment] = field(default_factory=list)
+
+
+@dataclass
+class ClaimPayment:
+    encounter_id: int
+    lines: list[LinePayment]
+
+
+@dataclass
+class RemitInput:
+    payer_id: int
+    trace_number: str
+    paid_on: dt.date | str
+    method: str = "check"
+    claims: list[ClaimPayment] = field(default_factory=list)
+    source: str = RemitSource.MANUAL
+    file_digest: str | None = None
+
+
+def parse_adjustments(text: str, field: str = "adjustments") -> list[Adjustment]:
+    """'CO-45 65, PR-2 24.50' -> two adjustments; a clear refusal for anything else."""
+    result = []
+    for part in (p.strip() for p in (text or "").replace(";", ",").split(",")):
+        if not part:
+            continue
+        words = part.replace("*", " ").split()
+        code = words[0].upper() if words else ""
+        group, _, reason = code.partition("-")
+        if len(words) != 2 or group not in GROUPS or not reason:
+            raise ValidationError({field: f"{part!r}: write each adjustment as GROUP-REASON AMOUNT, e.g. CO-45 65 "
+                                          "(groups CO, PR, OA, PI, CR)."})
+        result.append(Adjustment(group, reason, parse_signed(words[1], field)))
+    return result
+
+
+def describe(group: str, reason: str) -> str:
+    return f"{group}-{reason} {REASONS.get(reason, '')}".strip()
+
+
+def is_denial(paid: Decimal, adjustments: list[tuple[str, str, Decimal]]) -> bool:
+    """Nothing paid and something refused beyond the contract and the patient's share."""
+    return paid == 0 and any(g != "PR" and r not in CONTRACTUAL for g, r, _ in adjustments)
