@@ -29,6 +29,7 @@ from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.fees import FeeService
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.backups import BackupService
+from officeconsole.services.closeout import CloseOutService
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.remittance import RemitInput, RemittanceService
@@ -38,7 +39,7 @@ from tests.factories import PASSWORD, patient_input, register
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
-            ReceivablesService, BillingIdentityService, BackupService]
+            ReceivablesService, BillingIdentityService, BackupService, CloseOutService]
 
 
 def entry_points():
@@ -77,6 +78,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
         "aging": (), "write_off": (999, "50", "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
         "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
+        "close_day": (day, ), "day_sheet": (day,),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

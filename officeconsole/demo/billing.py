@@ -77,7 +77,7 @@ def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Rand
     # Every clean claim up to four days ago is ready (uninsured or incomplete ones stay in "needs
     # coding" with their problems listed); last week's are held back from the export below.
     claims.mark_all_ready(through=today - dt.timedelta(days=READY_DAYS))
-    folder = claims_dir or Path(tempfile.gettempdir()) / "officeconsole-demo-claims"
+    folder = claims_dir or Path(tempfile.mkdtemp(prefix="officeconsole-demo-claims-"))
     with ctx.db.write() as session:  # hold this week's ready claims back from the export
         held = session.scalars(select(Encounter).where(
             Encounter.status == St.READY,
@@ -187,6 +187,11 @@ class _History:
         self.ledger_id += 1
         return Decimal(0)
 
+    def _when(self, encounter: dict, kind: str) -> dt.datetime:
+        """Charged the evening of the visit; paid and adjusted two weeks later (never after now)."""
+        evening = dt.datetime.combine(encounter["date_of_service"], dt.time(18), self.ctx.timezone)
+        return min(self.now, (evening + dt.timedelta(days=0 if kind == "charge" else 14)).astimezone(dt.UTC))
+
     def _add(self, encounter: dict, line_id: int, account: str, kind: str, amount: Decimal, key: str, group: str = "",
              reason: str = "", payer_id: int | None = None, memo: str = "") -> None:
         if not amount:
@@ -195,7 +200,7 @@ class _History:
             "id": self.ar_id, "encounter_id": encounter["id"], "charge_line_id": line_id,
             "patient_id": encounter["patient_id"], "payer_id": payer_id, "account": account, "kind": kind,
             "amount": amount, "group_code": group, "reason_code": reason, "service_date": encounter["date_of_service"],
-            "remittance_id": None, "memo": memo, "posted_at": self.now, "posted_by_id": self.user_id,
+            "remittance_id": None, "memo": memo, "posted_at": self._when(encounter, kind), "posted_by_id": self.user_id,
             "request_key": f"demo:{line_id}:{key}"})
         self.ar_id += 1
 

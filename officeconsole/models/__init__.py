@@ -4,6 +4,7 @@ from officeconsole.db.base import Base
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
 from officeconsole.models.claims import ArEntry, ClaimBatch, ClaimBatchItem, PatientBalance, RemitLine, Remittance
+from officeconsole.models.closeout import CloseRun
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.rooms import Room
@@ -34,6 +35,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "ClinicSettings",
+    "CloseRun",
     "Counter",
     "Encounter",
     "EncounterDiagnosis",

@@ -45,6 +45,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ar.view": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "ar.adjust": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "backup.run": frozenset({Role.MANAGER, Role.ADMIN}),
+    "day.close": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -75,6 +76,7 @@ DESCRIPTIONS: dict[str, str] = {
     "ar.view": "see accounts receivable",
     "ar.adjust": "write off or transfer balances",
     "backup.run": "make backups",
+    "day.close": "close the day",
 }
 
 F = TypeVar("F", bound=Callable)
