@@ -27,8 +27,10 @@ def panel(app) -> str:
     return str(app.screen.query_one("#problems", Static).render())
 
 
-async def test_scrubber_problem_jump_fix_ready_and_export(make_app, ctx, sched, as_role, clinic):
+async def test_scrubber_problem_jump_fix_ready_and_export(make_app, ctx, sched, as_role, clinic, tmp_path,
+                                                           monkeypatch):
     billing = make_billing(sched, as_role, clinic)
+    monkeypatch.setattr(BillingQueueScreen, "_claims_folder", lambda self: tmp_path)
     encounter = billing.coded()
     with ctx.db.write() as session:
         session.execute(update(Encounter).where(Encounter.id == encounter.id).values(place_of_service="00"))
