@@ -141,7 +141,13 @@ def billed_policy(session: Session, encounter: Encounter) -> InsurancePolicy | N
         .order_by(InsurancePolicy.rank).limit(1))
 
 
-def load_claim(session: Session, encounter_id: int, billing: BillingProvider | None = None) -> ClaimData:
+def fee_codes(session: Session) -> frozenset[str]:
+    """The active fee schedule's codes (read once per batch, not once per claim)."""
+    return frozenset(session.scalars(select(FeeScheduleItem.code).where(FeeScheduleItem.active.is_(True))))
+
+
+def load_claim(session: Session, encounter_id: int, billing: BillingProvider | None = None,
+               scheduled: frozenset[str] | None = None) -> ClaimData:
     e = get_or_fail(session, Encounter, encounter_id, "encounter")
     p = session.get(Patient, e.patient_id)
     patient = ClaimPatient(p.id, p.mrn, p.first_name, p.middle_name, p.last_name, p.dob, p.sex, p.address_line1,
@@ -157,7 +163,7 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
                                 .where(Provider.id == e.provider_id)).one()
     diagnoses = tuple(session.scalars(select(EncounterDiagnosis.code).where(EncounterDiagnosis.encounter_id == e.id)
                                       .order_by(EncounterDiagnosis.position)))
-    scheduled = set(session.scalars(select(FeeScheduleItem.code).where(FeeScheduleItem.active.is_(True))))
+    scheduled = fee_codes(session) if scheduled is None else scheduled
     lines = tuple(
         ClaimLine(c.id, c.line_no, c.code, tuple(m for m in c.modifiers.split(",") if m), c.units, c.fee,
                   tuple(int(x) for x in c.diagnosis_pointers.split(",") if x), c.code in scheduled)

@@ -25,7 +25,7 @@ from officeconsole.models.claims import Account, ArKind
 from officeconsole.services import audit
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
-from officeconsole.services.claim_data import ClaimData, billing_provider, load_claim
+from officeconsole.services.claim_data import ClaimData, billing_provider, fee_codes, load_claim
 from officeconsole.services.clinic import next_number
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, OfficeError, ValidationError
@@ -137,10 +137,10 @@ class ClaimService:
         if through is not None:
             waiting.append(Encounter.date_of_service <= through)
         with self.ctx.db.write() as session:
-            billing = billing_provider(session)
+            billing, scheduled = billing_provider(session), fee_codes(session)
             for encounter in session.scalars(select(Encounter).where(*waiting).order_by(Encounter.id)):
                 try:
-                    self._ready(session, encounter, load_claim(session, encounter.id, billing))
+                    self._ready(session, encounter, load_claim(session, encounter.id, billing, scheduled))
                     run.ready.append(encounter.id)
                 except ClaimNotClean as exc:
                     run.failing[encounter.id] = exc.problems
@@ -156,10 +156,10 @@ class ClaimService:
                                          .order_by(Encounter.date_of_service, Encounter.id).limit(MAX_BATCH)).all()
             if not encounters:
                 raise ExportError("No claims are ready: mark clean claims ready in the billing queue first.")
-            billing = billing_provider(session)
+            billing, scheduled = billing_provider(session), fee_codes(session)
             claims, skipped = [], {}
             for encounter in encounters:
-                claim = load_claim(session, encounter.id, billing)
+                claim = load_claim(session, encounter.id, billing, scheduled)
                 problems = scrub(claim, self.ctx.today())
                 if problems:  # something changed since it was marked ready (a payer, the clinic's NPI)
                     encounter.status = St.NEEDS_CODING
@@ -185,7 +185,7 @@ class ClaimService:
         staged: list[Path] = []
         with _unlink_on_failure(staged), self.ctx.db.write() as session:
             original = get_or_fail(session, ClaimBatch, batch_id, "claim batch")
-            billing = billing_provider(session)
+            billing, scheduled = billing_provider(session), fee_codes(session)
             claims, skipped = [], {}
             for encounter in session.scalars(select(Encounter).join(
                     ClaimBatchItem, ClaimBatchItem.encounter_id == Encounter.id)
@@ -193,7 +193,7 @@ class ClaimService:
                 if encounter.status != St.SUBMITTED:  # an accepted claim sent again is a duplicate (CO-18)
                     skipped[encounter.id] = f"now {encounter.status.replace('_', ' ')}"
                     continue
-                claims.append(load_claim(session, encounter.id, billing))
+                claims.append(load_claim(session, encounter.id, billing, scheduled))
             if not claims:
                 raise ExportError(f"Nothing in batch {original.control_number} can be sent again: "
                                   "every claim has moved on.")

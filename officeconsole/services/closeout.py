@@ -18,18 +18,28 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from officeconsole.models import Appointment, ArEntry, ChargeLine, CloseRun, Encounter, LedgerEntry, Patient
+from officeconsole.models import (
+    Appointment,
+    ArEntry,
+    ChargeLine,
+    CloseRun,
+    Encounter,
+    LedgerEntry,
+    Patient,
+    Provider,
+    User,
+)
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
 from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.flow import Flow
+from officeconsole.services.flow import Flow, FlowService
 from officeconsole.services.folders import writable_folder
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
-from officeconsole.services.receipts import _latin1
+from officeconsole.services.pdf import latin1, letter_page
 
 ZERO = Decimal("0.00")
 SEEN = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT)
@@ -153,8 +163,6 @@ class CloseOutService:
     def day_sheet(self, day: dt.date) -> DaySheet:
         start, end = _bounds(day, self.ctx)
         with self.ctx.db.read() as session:
-            from officeconsole.models import Provider, User
-
             providers = [ProviderLine(name, visits, Decimal(total or 0).quantize(Decimal("0.01")))
                          for name, visits, total in session.execute(
                              select(User.full_name, func.count(func.distinct(Encounter.id)),
@@ -175,8 +183,6 @@ class CloseOutService:
                 Patient.created_at >= start, Patient.created_at < end))
             statuses = dict(session.execute(select(Appointment.status, func.count()).where(
                 Appointment.start_at >= start, Appointment.start_at < end).group_by(Appointment.status)).all())
-        from officeconsole.services.flow import FlowService
-
         rows, _ = FlowService(self.ctx).timeline(day)
         waits = [r.wait_minutes for r in rows if r.wait_minutes is not None]
         return DaySheet(day, providers, payments, insurer, adjusted, new_patients,
@@ -274,16 +280,12 @@ def _write_sheet(sheet: DaySheet, folder: Path) -> list[Path]:
 
 
 def _sheet_pdf(sheet: DaySheet) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="letter")
-    pdf.set_title(f"Day sheet {sheet.day:%Y-%m-%d}")
+    pdf = letter_page(f"Day sheet {sheet.day:%Y-%m-%d}")
     pdf.set_creation_date(dt.datetime.combine(sheet.day, dt.time(), dt.UTC))  # the same day, the same file
-    pdf.add_page()
     pdf.set_font("Helvetica", "B", 15)
     pdf.cell(0, 10, f"Day sheet {sheet.day:%A %m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     for label, value in sheet.rows()[1:]:
-        pdf.cell(110, 6, _latin1(label))
-        pdf.cell(0, 6, _latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(110, 6, latin1(label))
+        pdf.cell(0, 6, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -1,7 +1,6 @@
 """Receipts for payments taken at the desk: the same lines as text (screen, CLI) and as PDF.
 
-The PDF is drawn with fpdf2 (pure Python, no system libraries); it uses the core Helvetica
-font, so names are reduced to Latin-1 where a character has no equivalent.
+The PDF is drawn with fpdf2 (pure Python, no system libraries) on the shared letterhead (pdf.py).
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.ledger import LedgerService
 from officeconsole.services.money import money
+from officeconsole.services.pdf import latin1, letter_page, letterhead
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import format_phone
 
@@ -72,29 +72,16 @@ class ReceiptService:
     @requires("account.view")
     def receipt_pdf(self, entry_id: int) -> bytes:
         receipt = self.receipt(entry_id)
-        from fpdf import FPDF
-
-        pdf = FPDF(format="letter")
-        pdf.set_title(f"Receipt {receipt.number}")
-        pdf.add_page()
-        pdf.set_font("Helvetica", "B", 16)
-        pdf.cell(0, 10, _latin1(receipt.clinic[0]), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 11)
-        for line in receipt.clinic[1:]:
-            pdf.cell(0, 6, _latin1(line), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(6)
+        pdf = letter_page(f"Receipt {receipt.number}")
+        letterhead(pdf, receipt.clinic)
         pdf.set_font("Helvetica", "B", 14)
         pdf.cell(0, 10, f"Receipt {receipt.number}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 11)
         for label, value in receipt.lines:
-            pdf.cell(45, 7, _latin1(label))
-            pdf.cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(45, 7, latin1(label))
+            pdf.cell(0, 7, latin1(value), new_x="LMARGIN", new_y="NEXT")
         return bytes(pdf.output())
 
 
 def _balance(amount: Decimal) -> str:
     return money(amount) + (" (credit)" if amount < 0 else " (owed)" if amount > 0 else "")
-
-
-def _latin1(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")

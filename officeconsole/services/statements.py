@@ -20,7 +20,7 @@ from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
-from officeconsole.services.receipts import _latin1
+from officeconsole.services.pdf import latin1, letter_page, letterhead
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.text import format_phone
 
@@ -144,19 +144,10 @@ class StatementService:
 
 
 def statement_pdf(statement: Statement) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="letter")
-    pdf.set_title(f"Statement {statement.patient_name}")
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 15)
-    pdf.cell(0, 9, _latin1(statement.clinic[0]), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    for line in statement.clinic[1:]:
-        pdf.cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
+    pdf = letter_page(f"Statement {statement.patient_name}")
+    letterhead(pdf, statement.clinic, name_size=15, size=10, height=5)
     for line in statement.address:
-        pdf.cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, latin1(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(0, 8, f"Statement as of {statement.as_of:%m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
@@ -171,7 +162,7 @@ def statement_pdf(statement: Statement) -> bytes:
         values = (f"{line.day:%m/%d/%Y}", line.description[:42], money(line.charges), money(-line.insurance),
                   money(-line.patient_paid), money(line.patient_share))
         for n, (width, value) in enumerate(zip(widths, values, strict=True)):
-            pdf.cell(width, 6, _latin1(value), align="L" if n < 2 else "R")
+            pdf.cell(width, 6, latin1(value), align="L" if n < 2 else "R")
         pdf.ln()
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 12)
