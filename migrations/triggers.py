@@ -62,3 +62,32 @@ def drop_reference_column(table: str, column: str, name: str) -> None:
     else:
         op.drop_constraint(name, table, type_="foreignkey")
         op.drop_column(table, column)
+
+
+def create_closed_day_guard(table: str, column: str = "posted_at") -> None:
+    """Refuse rows of `table` dated (by `column`) inside a day the close-out locked.
+
+    The services refuse first with a readable message; this is the floor under them, for
+    money tables, so no code path can post into a closed day.
+    """
+    message = f"{table}: that day is closed"
+    inside = (f"SELECT 1 FROM closed_day c WHERE c.reopened_at IS NULL "
+              f"AND NEW.{column} >= c.starts_at AND NEW.{column} < c.ends_at")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"CREATE TRIGGER {table}_closed_day BEFORE INSERT ON {table} "
+                   f"WHEN EXISTS ({inside}) BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        return
+    op.execute(
+        f"CREATE FUNCTION {table}_closed_day() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN IF EXISTS ({inside}) THEN RAISE EXCEPTION '{message}'; END IF; RETURN NEW; END $$"
+    )
+    op.execute(f"CREATE TRIGGER {table}_closed_day BEFORE INSERT ON {table} "
+               f"FOR EACH ROW EXECUTE FUNCTION {table}_closed_day()")
+
+
+def drop_closed_day_guard(table: str) -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_closed_day")
+        return
+    op.execute(f"DROP TRIGGER IF EXISTS {table}_closed_day ON {table}")
+    op.execute(f"DROP FUNCTION IF EXISTS {table}_closed_day()")

@@ -7,12 +7,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DBAPIError
 
-from officeconsole.models import Appointment, CloseRun
+from officeconsole.models import Appointment, AuditEvent, CloseRun, LedgerEntry
 from officeconsole.services.booking import BookingInput
 from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.closeout import CloseOutService
+from officeconsole.services.closed_days import DayClosed
+from officeconsole.services.closeout import CloseOutService, CloseSettings
+from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.errors import PermissionDenied, ValidationError
 from officeconsole.services.fees import FeeService
@@ -47,13 +50,21 @@ def status(ctx, appointment_id):
         return session.get(Appointment, appointment_id).status
 
 
-def test_close_marks_no_shows_reconciles_and_writes_the_day_sheet(ctx, day, manager_ctx, tmp_path):
+def version(ctx, appointment_id):
+    with ctx.db.read() as session:
+        return session.get(Appointment, appointment_id).version
+
+
+def test_close_marks_no_shows_reconciles_locks_and_writes_the_day_sheet(ctx, day, manager_ctx, tmp_path):
     closer = CloseOutService(manager_ctx)
     dry = closer.close_day(cash_counted="45", dry_run=True, reports_dir=tmp_path)
     assert "1 would be marked no-show" in dry.steps[0].lines[0] and dry.files == [] and dry.run_id is None
+    assert [s.name for s in dry.steps][-4:] == ["Lock the day", "Day sheet", "Backup", "Reminders"]
     assert status(ctx, day["bob"]) == "scheduled"  # the dry run changed nothing
+    assert DayLockService(manager_ctx).closure(NOW.date()) is None
     result = closer.close_day(cash_counted="45", card_counted="40", reports_dir=tmp_path)
-    assert status(ctx, day["bob"]) == "no_show" and result.steps[0].lines == ["1 marked no-show"]
+    assert status(ctx, day["bob"]) == "no_show"
+    assert result.steps[0].lines == ["1 marked no-show; 1 no-shows and 0 cancellations in all"]
     assert result.steps[1].lines == ["every visit seen has charges"] and not result.blocked
     assert result.expected == {"cash": Decimal("50.00"), "card": Decimal("40.00")}  # two $25 payments, both counted
     assert result.variance == {"cash": Decimal("-5.00"), "card": Decimal("0.00")}
@@ -62,13 +73,121 @@ def test_close_marks_no_shows_reconciles_and_writes_the_day_sheet(ctx, day, mana
     assert sheet.no_show_rate == 0.5
     csv_file, pdf_file = result.files
     assert "Charges: Avery Lee (1 visits),125.00" in csv_file.read_text() and pdf_file.read_bytes().startswith(b"%PDF")
+    closed = DayLockService(manager_ctx).closure(NOW.date())
+    assert closed.closed_by == "Morgan Manager" and closed.close_run_id == result.run_id
     first_csv, first_pdf = csv_file.read_bytes(), pdf_file.read_bytes()
     again = closer.close_day(cash_counted="45", card_counted="40", reports_dir=tmp_path)
-    assert again.steps[0].lines == ["0 marked no-show"]  # nothing counted twice
-    assert csv_file.read_bytes() == first_csv and pdf_file.read_bytes() == first_pdf
+    assert again.already is not None and again.run_id == result.run_id
+    assert "nothing was counted again" in again.steps[0].lines[0]
+    assert any("reopen-day 2026-11-23" in line for line in again.steps[0].lines)
+    assert csv_file.read_bytes() == first_csv and pdf_file.read_bytes() == first_pdf  # the same day sheet
     with ctx.db.read() as session:
         runs = session.execute(select(CloseRun.status, CloseRun.cash_counted).order_by(CloseRun.id)).all()
-    assert runs == [("done", Decimal("45.00")), ("done", Decimal("45.00"))]
+        entries = [(e.kind, e.method, e.amount, e.posted_at) for e in session.scalars(select(LedgerEntry))]
+    assert runs == [("closed", Decimal("45.00"))]  # the rerun recorded nothing new
+    # The sheet against the ledger itself: every payment and void posted that day, by method.
+    by_method: dict[str, Decimal] = {}
+    for kind, method, amount, posted_at in entries:
+        if kind in ("payment", "void") and posted_at.astimezone(ctx.timezone).date() == NOW.date():
+            by_method[method] = by_method.get(method, Decimal(0)) - amount
+    assert sheet.payments_by_method == by_method == {"cash": Decimal("50.00"), "card": Decimal("40.00")}
+
+
+def test_a_closed_day_refuses_changes_dated_in_it(ctx, day, sched, manager_ctx, desk_ctx, as_role, clock, tmp_path):
+    book = sched["book"]
+    late = book.book(BookingInput(sched["bob"], sched["kim"], sched["type"], NOW.date(), "17:40",
+                                  override_reason="after hours"))  # not yet a no-show at 18:00
+    CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)
+    with pytest.raises(DayClosed, match="reopen-day 2026-11-23"):
+        book.book(BookingInput(sched["ann"], sched["kim"], sched["type"], NOW.date(), "16:00",
+                               override_reason="late entry"))
+    with pytest.raises(DayClosed):
+        book.cancel(late.id, late.version, "patient_cancelled")
+    with pytest.raises(DayClosed):  # moving a visit out of the closed day
+        book.move(late.id, late.version, NOW.date() + dt.timedelta(days=1), "09:00")
+    tomorrow = book.book(BookingInput(sched["bob"], sched["lee"], sched["type"], NOW.date() + dt.timedelta(days=1),
+                                      "09:00"))
+    with pytest.raises(DayClosed):  # and into it
+        book.move(tomorrow.id, tomorrow.version, NOW.date(), "16:00", override_reason="late entry")
+    with pytest.raises(DayClosed):  # money taken after the close, still that day
+        LedgerService(desk_ctx).post_payment(PaymentInput(sched["ann"], "5", "cash", request_key=new_request_key()))
+    coding = EncounterService(as_role("billing"))
+    encounter = coding.for_visit(day["ann"])
+    with pytest.raises(DayClosed):  # a late charge for a visit of the closed day
+        coding.add_charge(encounter.id, encounter.version, ChargeInput("99213", allow_duplicate=True))
+    with ctx.db.read() as session:
+        assert session.get(Appointment, day["bob"]).status == "no_show"
+        payment = session.scalars(select(LedgerEntry.id).where(LedgerEntry.kind == "payment",
+                                                               LedgerEntry.method == "card")).one()
+    clock.at = NOW + dt.timedelta(days=1)  # the next morning: work dated today goes on
+    void = LedgerService(as_role("manager")).void_payment(payment, "wrong patient", new_request_key())
+    assert void.amount == Decimal("40.00")
+    assert CloseOutService(manager_ctx).day_sheet(NOW.date()).desk_payments == Decimal("90.00")  # unchanged
+
+
+def test_the_database_refuses_money_posted_in_a_closed_day(ctx, day, sched, manager_ctx, clinic, tmp_path):
+    CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)
+    with pytest.raises(DBAPIError, match="closed"), ctx.db.engine.begin() as connection:  # no service, no guard
+        connection.execute(insert(LedgerEntry.__table__).values(
+            patient_id=sched["ann"], kind="adjustment", amount=Decimal("-5"), method="", reference="", memo="",
+            posted_by_id=clinic.actors["manager"].user_id, posted_at=NOW, reason="", request_key="raw-1"))
+
+
+def test_reopen_needs_a_manager_and_a_reason_and_the_day_closes_again(ctx, day, manager_ctx, desk_ctx, as_role,
+                                                                      tmp_path):
+    closer, locks = CloseOutService(manager_ctx), DayLockService(manager_ctx)
+    first = closer.close_day(reports_dir=tmp_path)
+    with pytest.raises(PermissionDenied):
+        DayLockService(desk_ctx).reopen(NOW.date(), "fix a charge")
+    with pytest.raises(ValidationError, match="Say why"):
+        locks.reopen(NOW.date(), " ")
+    locks.reopen(NOW.date(), "late charge for Ann's visit")
+    with pytest.raises(ValidationError, match="not closed"):
+        locks.reopen(NOW.date(), "again")
+    coding = EncounterService(as_role("billing"))
+    encounter = coding.for_visit(day["ann"])
+    coding.add_charge(encounter.id, encounter.version, ChargeInput("99213", units=2, allow_duplicate=True))
+    second = closer.close_day(reports_dir=tmp_path)
+    assert second.already is None and second.run_id != first.run_id
+    assert (first.sheet.charges, second.sheet.charges) == (Decimal("125.00"), Decimal("375.00"))
+    assert locks.closure(NOW.date()).close_run_id == second.run_id
+    with ctx.db.read() as session:
+        actions = session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "day.reopen")).all()
+    assert actions == ["2026-11-23 reopened: late charge for Ann's visit"]
+    assert [status for _, _, status, _ in closer.runs(NOW.date())] == ["closed", "closed"]
+
+
+def test_backup_step_and_a_rerun_that_finishes_a_failed_backup(ctx, day, manager_ctx, tmp_path, monkeypatch):
+    closer = CloseOutService(manager_ctx)
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    first = closer.close_day(reports_dir=tmp_path, backup_dir=not_a_folder)
+    assert first.failed and first.steps[-2].name == "Backup" and "FAILED" in first.steps[-2].lines[0]
+    assert DayLockService(manager_ctx).closure(NOW.date()).backed_up_at is None  # locked, backup still owed
+    backups = tmp_path / "backups"
+    if ctx.db.dialect == "postgresql":  # pg_dump is slow to start: the step, not pg_dump, is under test
+        from officeconsole.services import backups as backup_module
+
+        monkeypatch.setattr(backup_module, "_pg_dump", lambda url, target: target.write_bytes(b"dump"))
+        monkeypatch.setattr(backup_module, "verify_dump", lambda path, name="": {"patient": 1})
+    rerun = closer.close_day(reports_dir=tmp_path, backup_dir=backups)
+    assert not rerun.failed and rerun.already is not None
+    made = list(backups.iterdir())
+    assert len(made) == 1 and "verified" in rerun.steps[-2].lines[0]
+    assert DayLockService(manager_ctx).closure(NOW.date()).backup_file == str(made[0])
+    third = closer.close_day(reports_dir=tmp_path, backup_dir=backups)
+    assert third.steps[-2].lines[0].startswith("done at") and len(list(backups.iterdir())) == 1
+
+
+def test_reminder_list_for_the_next_booked_day(ctx, day, sched, manager_ctx, clock, tmp_path):
+    clock.at = NOW.replace(hour=12)
+    sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], NOW.date() + dt.timedelta(days=2),
+                                    "09:00"))
+    clock.at = NOW.replace(hour=23)
+    result = CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)
+    assert result.steps[-1].lines[0] == "1 patients to remind for Wednesday 11/25/2026"
+    rows = (tmp_path / "reminders-2026-11-25.csv").read_text().splitlines()
+    assert rows[0].startswith("Name,Phone") and "Testperson" in rows[1] and "2026-11-25 09:00" in rows[1]
 
 
 def test_missing_charges_warn_or_block(ctx, sched, desk_ctx, manager_ctx, clock, tmp_path):
@@ -78,10 +197,26 @@ def test_missing_charges_warn_or_block(ctx, sched, desk_ctx, manager_ctx, clock,
     CheckInService(desk_ctx).check_in(CheckInInput(visit.id, visit.version))
     clock.at = NOW.replace(hour=23)
     closer = CloseOutService(manager_ctx)
-    warned = closer.close_day(reports_dir=tmp_path)
+    warned = closer.close_day(dry_run=True, reports_dir=tmp_path)
     assert not warned.blocked and "Testperson, Ann: seen, no charges" in warned.steps[1].lines[0]
-    blocked = closer.close_day(missing_charges_block=True, dry_run=True, reports_dir=tmp_path)
-    assert blocked.blocked
+    assert closer.set_settings(missing_charges="BLOCK") == CloseSettings(30, "block")
+    blocked = closer.close_day(reports_dir=tmp_path)
+    assert blocked.blocked and "block the close" in blocked.steps[1].lines[-1]
+    assert DayLockService(manager_ctx).closure(NOW.date()) is None and blocked.files == []
+    assert [status for _, _, status, _ in closer.runs(NOW.date())] == ["blocked"]
+    warned = closer.close_day(missing_charges_block=False, reports_dir=tmp_path)  # the manager's choice tonight
+    assert not warned.blocked and warned.run_id is not None
+
+
+def test_close_settings_are_checked(manager_ctx, desk_ctx, clinic):
+    closer = CloseOutService(manager_ctx)
+    with pytest.raises(ValidationError, match="warn or block"):
+        closer.set_settings(missing_charges="sometimes")
+    with pytest.raises(ValidationError, match="0 to 480"):
+        closer.set_settings(grace_minutes="soon")
+    with pytest.raises(PermissionDenied):
+        CloseOutService(desk_ctx).set_settings(grace_minutes=10)
+    assert closer.set_settings(grace_minutes="15") == CloseSettings(15, "warn") == closer.settings()
 
 
 def test_bad_input_is_refused(ctx, clinic, manager_ctx, desk_ctx, tmp_path):

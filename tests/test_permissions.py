@@ -30,6 +30,7 @@ from officeconsole.services.fees import FeeService
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.backups import BackupService
 from officeconsole.services.closeout import CloseOutService
+from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.remittance import RemitInput, RemittanceService
@@ -39,7 +40,7 @@ from tests.factories import PASSWORD, patient_input, register
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
-            ReceivablesService, BillingIdentityService, BackupService, CloseOutService]
+            ReceivablesService, BillingIdentityService, BackupService, CloseOutService, DayLockService]
 
 
 def entry_points():
@@ -78,7 +79,8 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
         "aging": (), "write_off": (999, "50", "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
         "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
-        "close_day": (day, ), "day_sheet": (day,),
+        "close_day": (day, ), "day_sheet": (day,), "settings": (), "set_settings": (20,), "runs": (day,),
+        "closure": (day,), "reopen": (day, "late charge"),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

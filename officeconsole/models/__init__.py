@@ -4,7 +4,7 @@ from officeconsole.db.base import Base
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
 from officeconsole.models.claims import ArEntry, ClaimBatch, ClaimBatchItem, PatientBalance, RemitLine, Remittance
-from officeconsole.models.closeout import CloseRun
+from officeconsole.models.closeout import ClosedDay, CloseRun
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.rooms import Room
@@ -36,6 +36,7 @@ __all__ = [
     "Base",
     "ClinicSettings",
     "CloseRun",
+    "ClosedDay",
     "Counter",
     "Encounter",
     "EncounterDiagnosis",

@@ -32,6 +32,10 @@ class ClinicSettings(Base):
     # Where 837P files go: the clearinghouse's interchange ID (ISA08) and name.
     clearinghouse_id: Mapped[str] = mapped_column(String(15), default="", server_default="")
     clearinghouse_name: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The nightly close: minutes after a visit's start before it is a no-show, and whether a
+    # visit seen without charges only warns ("warn") or stops the close ("block").
+    no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    missing_charges_policy: Mapped[str] = mapped_column(String(5), default="warn", server_default="warn")
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -67,6 +67,7 @@ class BackupService:
     @requires("backup.run")
     def backup(self, to_dir: Path | str, passphrase: str | None = None, rotation: Rotation | None = None) -> BackupResult:
         folder = writable_folder(to_dir, BackupError, "backups")
+        _remove_stale_partials(folder)
         url = self.ctx.db.engine.url
         sqlite = url.get_backend_name() == "sqlite"
         name = backup_name(self.ctx.now().astimezone(self.ctx.timezone), "db" if sqlite else "dump", bool(passphrase))
@@ -105,6 +106,18 @@ class BackupService:
                          summary=f"{final} ({result.size:,} bytes{', encrypted' if passphrase else ''}); "
                                  f"rotated out {len(removed)}")
         return result
+
+
+STALE_SECONDS = 3600
+
+
+def _remove_stale_partials(folder: Path) -> None:
+    """A backup killed mid-copy (power cut, kill -9) leaves its hidden temporary file: remove
+    those untouched for an hour (a running backup writes to its file all the time)."""
+    for leftover in [*folder.glob(".*.partial"), *folder.glob(".*.sealed")]:
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
 
 
 def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | None) -> Path | None:

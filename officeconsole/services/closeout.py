@@ -1,9 +1,15 @@
-"""The nightly close-out: settle the day, say what is wrong, and write the day sheet.
+"""The nightly close-out: settle the day, say what is wrong, lock the books, back up.
 
-Each step reads the day afresh and changes only what is not yet done (a visit still
+Steps, in order: no-shows marked, missing charges listed, desk payments reconciled against
+what was counted, the day locked (with the run record and its totals, in one transaction),
+the day sheet written from the locked day, a backup, tomorrow's reminder list. The lock
+comes before the sheet so the sheet is read from a day that can no longer change.
+
+Safe to rerun and safe to kill: each step changes only what is not yet done (a visit still
 "scheduled" after its time plus the grace becomes a no-show; one already marked is left),
-so running it twice, or again after a crash, counts nothing twice. `dry_run` runs every
-check and changes nothing. Every run is recorded with its totals.
+files are written under temporary names and renamed, and a rerun on a locked day writes the
+same sheet again (the same bytes), makes the backup if the killed run had not, and tells
+how to reopen. `dry_run` runs every check, changes nothing and says what would happen.
 """
 
 from __future__ import annotations
@@ -12,37 +18,39 @@ import csv
 import datetime as dt
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from officeconsole.models import (
     Appointment,
-    ArEntry,
     ChargeLine,
+    ClinicSettings,
+    ClosedDay,
     CloseRun,
     Encounter,
-    LedgerEntry,
     Patient,
-    Provider,
     User,
 )
-from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.enums import AppointmentStatus as S
-from officeconsole.models.ledger import EntryKind
 from officeconsole.services import audit
+from officeconsole.services.backup_files import Rotation
+from officeconsole.services.backups import BackupError, BackupService
+from officeconsole.services.closed_days import Closure, closure, day_bounds_utc, lock
 from officeconsole.services.context import ServiceContext
+from officeconsole.services.day_sheet import SEEN, ZERO, DaySheet, desk_totals, read_day_sheet, write_sheet
 from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.flow import Flow, FlowService
+from officeconsole.services.flow import Flow
 from officeconsole.services.folders import writable_folder
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
-from officeconsole.services.pdf import latin1, letter_page
+from officeconsole.services.schedule import ScheduleService
 
-ZERO = Decimal("0.00")
-SEEN = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT)
+POLICIES = ("warn", "block")
 
 
 class CloseOutError(OfficeError):
@@ -54,54 +62,13 @@ class Step:
     name: str
     lines: list[str] = field(default_factory=list)
     blocking: bool = False  # the close cannot finish while this stands
+    failed: bool = False  # the step could not be done (the close is recorded; a rerun retries it)
 
 
 @dataclass(frozen=True)
-class ProviderLine:
-    provider: str
-    visits: int
-    charges: Decimal
-
-
-@dataclass
-class DaySheet:
-    day: dt.date
-    providers: list[ProviderLine]
-    payments_by_method: dict[str, Decimal]  # desk payments (voids netted), by method
-    insurer_payments: Decimal
-    adjustments: Decimal
-    new_patients: int
-    visits: int
-    no_shows: int
-    cancellations: int
-    average_wait: float | None  # minutes, arrival to provider
-
-    @property
-    def charges(self) -> Decimal:
-        return sum((p.charges for p in self.providers), ZERO)
-
-    @property
-    def desk_payments(self) -> Decimal:
-        return sum(self.payments_by_method.values(), ZERO)
-
-    @property
-    def no_show_rate(self) -> float:
-        booked = self.visits + self.no_shows
-        return self.no_shows / booked if booked else 0.0
-
-    def rows(self) -> list[tuple[str, str]]:
-        rows = [("Day", f"{self.day:%m/%d/%Y}")]
-        rows += [(f"Charges: {p.provider} ({p.visits} visits)", f"{p.charges:.2f}") for p in self.providers]
-        rows += [("Charges: total", f"{self.charges:.2f}")]
-        rows += [(f"Payments at the desk: {m}", f"{a:.2f}") for m, a in sorted(self.payments_by_method.items())]
-        rows += [("Payments at the desk: total", f"{self.desk_payments:.2f}"),
-                 ("Insurer payments posted", f"{self.insurer_payments:.2f}"),
-                 ("Adjustments posted", f"{self.adjustments:.2f}"),
-                 ("New patients", str(self.new_patients)), ("Visits", str(self.visits)),
-                 ("No-shows", str(self.no_shows)), ("Cancellations", str(self.cancellations)),
-                 ("No-show rate", f"{self.no_show_rate:.1%}"),
-                 ("Average wait (minutes)", "" if self.average_wait is None else f"{self.average_wait:.1f}")]
-        return rows
+class CloseSettings:
+    grace_minutes: int
+    missing_charges: str  # warn or block
 
 
 @dataclass
@@ -114,20 +81,87 @@ class CloseResult:
     variance: dict[str, Decimal]  # counted - expected, for what was counted
     files: list[Path]
     run_id: int | None
+    already: Closure | None = None  # the day was closed before this run
 
     @property
     def blocked(self) -> bool:
         return any(step.blocking for step in self.steps)
+
+    @property
+    def failed(self) -> bool:
+        return any(step.failed for step in self.steps)
+
+
+Progress = Callable[[str], None]  # told each step's name as it starts
+
+
+@dataclass
+class _Run:
+    day: dt.date
+    dry_run: bool
+    counted: dict[str, Decimal]
+    reports_dir: Path | None
+    backup_dir: Path | None
+    passphrase: str | None
+    progress: Progress
+    steps: list[Step] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def start(self, name: str) -> Step:
+        self.progress(name)
+        step = Step(name)
+        self.steps.append(step)
+        return step
 
 
 class CloseOutService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
+    # ----- settings ------------------------------------------------------------------
+    @requires("day.close")
+    def settings(self) -> CloseSettings:
+        with self.ctx.db.read() as session:
+            row = session.get(ClinicSettings, 1)
+            return CloseSettings(row.no_show_grace_minutes, row.missing_charges_policy) if row else CloseSettings(30, "warn")
+
+    @requires("clinic.manage")
+    def set_settings(self, grace_minutes: int | str | None = None, missing_charges: str | None = None) -> CloseSettings:
+        errors = {}
+        grace = None
+        if grace_minutes not in (None, ""):
+            try:
+                grace = int(str(grace_minutes).strip())
+            except ValueError:
+                grace = -1
+            if not 0 <= grace <= 480:
+                errors["grace"] = "The no-show grace is a whole number of minutes from 0 to 480."
+        policy = (missing_charges or "").strip().lower() or None
+        if policy is not None and policy not in POLICIES:
+            errors["missing_charges"] = "Missing charges either warn or block the close."
+        if errors:
+            raise ValidationError(errors)
+        with self.ctx.db.write() as session:
+            row = session.get(ClinicSettings, 1)
+            if grace is not None:
+                row.no_show_grace_minutes = grace
+            if policy is not None:
+                row.missing_charges_policy = policy
+            result = CloseSettings(row.no_show_grace_minutes, row.missing_charges_policy)
+            audit.record(session, self.ctx.now(), self.ctx.actor, "clinic.close_settings", entity="clinic",
+                         entity_id=1, summary=f"no-show grace {result.grace_minutes} min, missing charges "
+                                              f"{result.missing_charges}")
+        return result
+
+    # ----- the close -----------------------------------------------------------------
     @requires("day.close")
     def close_day(self, day: dt.date | None = None, *, cash_counted: str | Decimal | None = None,
-                  card_counted: str | Decimal | None = None, dry_run: bool = False, grace_minutes: int = 30,
-                  missing_charges_block: bool = False, reports_dir: Path | None = None) -> CloseResult:
+                  card_counted: str | Decimal | None = None, dry_run: bool = False,
+                  grace_minutes: int | None = None, missing_charges_block: bool | None = None,
+                  reports_dir: Path | None = None, backup_dir: Path | None = None,
+                  backup_passphrase: str | None = None, progress: Progress | None = None) -> CloseResult:
+        """Close `day` (default today). Grace and the missing-charges rule default to the clinic's
+        settings; without `backup_dir` the backup step is skipped and says so."""
         today = self.ctx.today()
         day = day or today
         if day > today:
@@ -138,154 +172,229 @@ class CloseOutService:
                 counted[method] = parse_signed(value, f"{method}_counted")
                 if counted[method] < 0:
                     raise ValidationError({f"{method}_counted": f"The counted {method} cannot be negative."})
-        steps = [self._no_shows(day, grace_minutes, dry_run), self._missing_charges(day, missing_charges_block)]
-        expected = self._desk_totals(day)
-        variance = {m: counted[m] - expected.get(m, ZERO) for m in counted}
-        step = Step("Payments reconciled")
-        for method in ("cash", "card", "check"):
-            line = f"{method.title()}: expected {money(expected.get(method, ZERO))}"
-            if method in counted:
-                line += f", counted {money(counted[method])}, variance {money(variance[method])}"
-            step.lines.append(line)
-        steps.append(step)
-        sheet = self.day_sheet(day)
-        files: list[Path] = []
-        run_id = None
+        settings = self.settings()
+        grace = settings.grace_minutes if grace_minutes is None else grace_minutes
+        block = settings.missing_charges == "block" if missing_charges_block is None else missing_charges_block
+        run = _Run(day, dry_run, counted, reports_dir, backup_dir, backup_passphrase, progress or (lambda _: None))
+        with self.ctx.db.read() as session:
+            already = closure(session, day, self.ctx.timezone)
+        if already is not None:
+            return self._rerun_closed(run, already)
         if not dry_run:
-            files = _write_sheet(sheet, writable_folder(reports_dir or Path("."), CloseOutError, "the day sheet"))
-            run_id = self._record(day, steps, sheet, expected, counted, variance)
-        steps.append(Step("Day sheet", [f"charges {money(sheet.charges)}, desk payments {money(sheet.desk_payments)}, "
-                                        f"insurer payments {money(sheet.insurer_payments)}, visits {sheet.visits}, "
-                                        f"no-shows {sheet.no_shows}"] + [str(f) for f in files]))
-        return CloseResult(day, dry_run, steps, sheet, expected, variance, files, run_id)
+            with self.ctx.db.write() as session:
+                audit.record(session, self.ctx.now(), self.ctx.actor, "day.close.start", entity="clinic",
+                             entity_id=1, summary=f"{day:%Y-%m-%d} close started")
+        self._no_shows(run, grace)
+        self._missing_charges(run, block)
+        expected = self._reconcile(run)
+        variance = {m: counted[m] - expected.get(m, ZERO) for m in counted}
+        if any(step.blocking for step in run.steps):
+            sheet = read_day_sheet(self.ctx, day)
+            run_id = None if dry_run else self._record_blocked(run, sheet, expected)
+            return CloseResult(day, dry_run, run.steps, sheet, expected, variance, [], run_id)
+        if dry_run:
+            sheet = read_day_sheet(self.ctx, day)
+            run.start("Lock the day").lines.append(f"would lock {day:%m/%d/%Y}")
+            run.start("Day sheet").lines.append(_sheet_line(sheet))
+            step = run.start("Backup")
+            step.lines.append(f"would back up to {backup_dir}" if backup_dir else "no backup folder given: skipped")
+            self._reminders(run)
+            return CloseResult(day, True, run.steps, sheet, expected, variance, [], None)
+        run_id, sheet = self._lock(run, expected)
+        self._write_sheet(run, sheet)
+        self._backup(run)
+        self._reminders(run)
+        return CloseResult(day, False, run.steps, sheet, expected, variance, run.files, run_id)
 
     @requires("day.close")
     def day_sheet(self, day: dt.date) -> DaySheet:
-        start, end = _bounds(day, self.ctx)
+        return read_day_sheet(self.ctx, day)
+
+    @requires("day.close")
+    def runs(self, day: dt.date) -> list[tuple[dt.datetime, str, str, str]]:
+        """Every recorded close of `day`: when (clinic time), who, status, summary."""
         with self.ctx.db.read() as session:
-            providers = [ProviderLine(name, visits, Decimal(total or 0).quantize(Decimal("0.01")))
-                         for name, visits, total in session.execute(
-                             select(User.full_name, func.count(func.distinct(Encounter.id)),
-                                    func.sum(ChargeLine.fee * ChargeLine.units))
-                             .select_from(Encounter).join(Provider, Provider.id == Encounter.provider_id)
-                             .join(User, User.id == Provider.user_id)
-                             .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-                             .where(Encounter.date_of_service == day).group_by(User.full_name)
-                             .order_by(User.full_name))]
-            payments = self._desk_totals(day, session)
-            insurer = -Decimal(session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(
-                ArEntry.kind == ArKind.PAYMENT, ArEntry.account == Account.INSURER,
-                ArEntry.posted_at >= start, ArEntry.posted_at < end)) or 0).quantize(Decimal("0.01"))
-            adjusted = -Decimal(session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(
-                ArEntry.kind == ArKind.ADJUSTMENT, ArEntry.posted_at >= start, ArEntry.posted_at < end)) or 0
-                                ).quantize(Decimal("0.01"))
-            new_patients = session.scalar(select(func.count()).select_from(Patient).where(
-                Patient.created_at >= start, Patient.created_at < end))
-            statuses = dict(session.execute(select(Appointment.status, func.count()).where(
-                Appointment.start_at >= start, Appointment.start_at < end).group_by(Appointment.status)).all())
-        rows, _ = FlowService(self.ctx).timeline(day)
-        waits = [r.wait_minutes for r in rows if r.wait_minutes is not None]
-        return DaySheet(day, providers, payments, insurer, adjusted, new_patients,
-                        sum(statuses.get(s.value, 0) for s in SEEN), statuses.get(S.NO_SHOW.value, 0),
-                        statuses.get(S.CANCELLED.value, 0), sum(waits) / len(waits) if waits else None)
+            rows = session.execute(select(CloseRun.run_at, User.full_name, CloseRun.status, CloseRun.summary)
+                                   .join(User, User.id == CloseRun.run_by_id)
+                                   .where(CloseRun.day == day).order_by(CloseRun.run_at, CloseRun.id)).all()
+        return [(at.astimezone(self.ctx.timezone), name, status, summary) for at, name, status, summary in rows]
 
     # ----- steps ---------------------------------------------------------------------
-    def _no_shows(self, day: dt.date, grace: int, dry_run: bool) -> Step:
+    def _no_shows(self, run: _Run, grace: int) -> None:
         """Visits still "scheduled" after their start plus the grace become no-shows."""
-        step = Step(f"No-shows (after {grace} minutes' grace)")
-        start, end = _bounds(day, self.ctx)
+        step = run.start(f"No-shows (after {grace} minutes' grace)")
+        start, end = day_bounds_utc(run.day, self.ctx.timezone)
         cutoff = self.ctx.now() - dt.timedelta(minutes=grace)
-        with (self.ctx.db.read() if dry_run else self.ctx.db.write()) as session:
+        with (self.ctx.db.read() if run.dry_run else self.ctx.db.write()) as session:
             late = session.scalars(select(Appointment).where(
                 Appointment.start_at >= start, Appointment.start_at < end, Appointment.start_at <= cutoff,
                 Appointment.status == S.SCHEDULED).order_by(Appointment.start_at)).all()
-            if not dry_run:
+            if not run.dry_run:
                 flow = Flow(self.ctx, session)
                 for visit in late:
                     flow.set_status(visit, S.NO_SHOW, detail="close-out")
-            step.lines.append(f"{len(late)} {'would be marked' if dry_run else 'marked'} no-show")
-        return step
+            counts = dict(session.execute(select(Appointment.status, func.count()).where(
+                Appointment.start_at >= start, Appointment.start_at < end).group_by(Appointment.status)).all())
+        marked = len(late)
+        no_shows = counts.get(S.NO_SHOW.value, 0) + (marked if run.dry_run else 0)
+        step.lines.append(f"{marked} {'would be marked' if run.dry_run else 'marked'} no-show; "
+                          f"{no_shows} no-shows and {counts.get(S.CANCELLED.value, 0)} cancellations in all")
 
-    def _missing_charges(self, day: dt.date, blocking: bool) -> Step:
-        step = Step("Missing charges")
-        start, end = _bounds(day, self.ctx)
+    def _missing_charges(self, run: _Run, blocking: bool) -> None:
+        step = run.start("Missing charges")
+        start, end = day_bounds_utc(run.day, self.ctx.timezone)
         with self.ctx.db.read() as session:
             seen = session.execute(select(Appointment.id, Patient.last_name, Patient.first_name, Appointment.start_at)
                                    .join(Patient, Patient.id == Appointment.patient_id)
                                    .where(Appointment.start_at >= start, Appointment.start_at < end,
                                           Appointment.status.in_(SEEN)).order_by(Appointment.start_at)).all()
             charged = set(session.scalars(select(Encounter.appointment_id).join(
-                ChargeLine, ChargeLine.encounter_id == Encounter.id).where(Encounter.date_of_service == day)))
-        missing = [(a, last, first, at) for a, last, first, at in seen if a not in charged]
-        for _, last, first, at in missing:
+                ChargeLine, ChargeLine.encounter_id == Encounter.id).where(Encounter.date_of_service == run.day)))
+        missing = [(last, first, at) for a, last, first, at in seen if a not in charged]
+        for last, first, at in missing:
             step.lines.append(f"{at.astimezone(self.ctx.timezone):%H:%M} {last}, {first}: seen, no charges")
         if not missing:
             step.lines.append("every visit seen has charges")
-        step.blocking = blocking and bool(missing)
-        return step
-
-    def _desk_totals(self, day: dt.date, session=None) -> dict[str, Decimal]:
-        """Desk money taken on the day by method; a void counts against its payment's method."""
-        start, end = _bounds(day, self.ctx)
-        query = (select(LedgerEntry.method, func.sum(LedgerEntry.amount))
-                 .where(LedgerEntry.posted_at >= start, LedgerEntry.posted_at < end,
-                        LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.VOID]))
-                 .group_by(LedgerEntry.method))
-        if session is None:
-            with self.ctx.db.read() as own:
-                rows = own.execute(query).all()
+        elif blocking:
+            step.lines.append("the clinic's setting makes missing charges block the close: code these visits, "
+                              "then run it again")
         else:
-            rows = session.execute(query).all()
-        return {method: -Decimal(total).quantize(Decimal("0.01")) for method, total in rows if method}
+            step.lines.append("warning only: once the day is locked, adding these charges needs it reopened")
+        step.blocking = blocking and bool(missing)
 
-    def _record(self, day, steps, sheet, expected, counted, variance) -> int:
+    def _reconcile(self, run: _Run) -> dict[str, Decimal]:
+        step = run.start("Payments reconciled")
+        start, end = day_bounds_utc(run.day, self.ctx.timezone)
+        with self.ctx.db.read() as session:
+            expected = desk_totals(session, start, end)
+        for method in ("cash", "card", "check"):
+            line = f"{method.title()}: expected {money(expected.get(method, ZERO))}"
+            if method in run.counted:
+                variance = run.counted[method] - expected.get(method, ZERO)
+                line += f", counted {money(run.counted[method])}, variance {money(variance)}"
+            step.lines.append(line)
+        return expected
+
+    def _lock(self, run: _Run, expected: dict[str, Decimal]) -> tuple[int, DaySheet]:
+        """The run record and the lock in one transaction: either the day is closed with its
+        totals, or nothing is."""
+        step = run.start("Lock the day")
+        now = self.ctx.now()
+        try:
+            with self.ctx.db.write() as session:
+                sheet = read_day_sheet(self.ctx, run.day, session)
+                expected = desk_totals(session, *day_bounds_utc(run.day, self.ctx.timezone))
+                record = self._run_row(run, "closed", sheet, expected, now)
+                session.add(record)
+                session.flush()
+                lock(session, run.day, self.ctx.timezone, now, self.ctx.actor_or_fail().user_id, record.id)
+                audit.record(session, now, self.ctx.actor, "day.close", entity="close_run", entity_id=record.id,
+                             summary=f"{run.day:%Y-%m-%d} closed: charges {money(sheet.charges)}, desk "
+                                     f"{money(sheet.desk_payments)}"
+                                     + "".join(f", {m} counted {money(v)}" for m, v in run.counted.items()))
+        except IntegrityError:
+            raise CloseOutError(f"{run.day:%m/%d/%Y} was closed by someone else a moment ago: run close-day "
+                                "again to see that close.") from None
+        step.lines.append(f"{run.day:%m/%d/%Y} locked; run {record.id} recorded")
+        return record.id, sheet
+
+    def _write_sheet(self, run: _Run, sheet: DaySheet) -> None:
+        step = run.start("Day sheet")
+        step.lines.append(_sheet_line(sheet))
+        folder = writable_folder(run.reports_dir or Path("."), CloseOutError, "the day sheet")
+        run.files = write_sheet(sheet, folder)
+        step.lines += [str(f) for f in run.files]
+
+    def _backup(self, run: _Run) -> None:
+        step = run.start("Backup")
+        if run.backup_dir is None:
+            step.lines.append("no backup folder given: skipped")
+            return
+        try:
+            made = BackupService(self.ctx).backup(run.backup_dir, run.passphrase, Rotation())
+        except BackupError as exc:
+            step.failed = True
+            step.lines += [f"FAILED: {exc}", "the day is locked; run close-day again to retry the backup"]
+            return
+        with self.ctx.db.write() as session:
+            row = session.scalars(select(ClosedDay).where(ClosedDay.day == run.day,
+                                                          ClosedDay.reopened_at.is_(None))).one()
+            row.backup_file = str(made.path)[:500]
+            row.backed_up_at = self.ctx.now()
+        step.lines.append(f"{made.path} ({made.size / 1e6:.1f} MB{', encrypted' if made.encrypted else ''}) "
+                          f"verified, {made.megabytes_per_second:.0f} MB/s")
+
+    def _reminders(self, run: _Run) -> None:
+        """The next booked day's patients (within a week), for reminder calls and texts."""
+        step = run.start("Reminders")
+        schedule = ScheduleService(self.ctx)
+        for ahead in range(1, 8):
+            day = run.day + dt.timedelta(days=ahead)
+            rows = [r for r in schedule.day(day) if r.status == S.SCHEDULED]
+            if rows:
+                break
+        else:
+            step.lines.append("nothing booked in the coming week")
+            return
+        step.lines.append(f"{len(rows)} patients to remind for {day:%A %m/%d/%Y}")
+        if run.dry_run:
+            return
+        folder = writable_folder(run.reports_dir or Path("."), CloseOutError, "the reminder list")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["Name", "Phone", "Preferred contact", "Time", "Provider", "Type"])
+        writer.writerows((r.patient_name, r.phone, r.preferred_contact, f"{r.start:%Y-%m-%d %H:%M}", r.provider_name,
+                          r.type_name) for r in rows)
+        final = folder / f"reminders-{day:%Y-%m-%d}.csv"
+        staged = final.with_name(f".{final.name}.partial")
+        staged.write_text(buffer.getvalue())
+        os.replace(staged, final)
+        step.lines.append(str(final))
+
+    # ----- a day already closed ---------------------------------------------------------
+    def _rerun_closed(self, run: _Run, already: Closure) -> CloseResult:
+        step = run.start("Already closed")
+        step.lines.append(f"{run.day:%m/%d/%Y} was closed by {already.closed_by} at "
+                          f"{already.closed_at:%m/%d/%Y %H:%M} (run {already.close_run_id}); nothing was counted again")
+        if run.counted:
+            step.lines.append("the drawer counts were recorded at that close; reopen the day to change them")
+        step.lines.append(f"to change the day: officeconsole reopen-day {run.day:%Y-%m-%d} --reason \"...\", "
+                          "then close it again")
+        sheet = read_day_sheet(self.ctx, run.day)
+        with self.ctx.db.read() as session:
+            expected = desk_totals(session, *day_bounds_utc(run.day, self.ctx.timezone))
+        if run.dry_run:
+            return CloseResult(run.day, True, run.steps, sheet, expected, {}, [], already.close_run_id, already)
+        self._write_sheet(run, sheet)  # the same bytes again, or the file a killed run did not write
+        if already.backed_up_at is None:
+            self._backup(run)
+        else:
+            run.start("Backup").lines.append(f"done at {already.backed_up_at.astimezone(self.ctx.timezone):%H:%M}: "
+                                             f"{already.backup_file}")
+        self._reminders(run)
+        return CloseResult(run.day, False, run.steps, sheet, expected, {}, run.files, already.close_run_id, already)
+
+    # ----- the run record -------------------------------------------------------------
+    def _run_row(self, run: _Run, status: str, sheet: DaySheet, expected: dict[str, Decimal],
+                 now: dt.datetime) -> CloseRun:
+        return CloseRun(day=run.day, run_at=now, run_by_id=self.ctx.actor_or_fail().user_id, status=status,
+                        charges=sheet.charges, desk_payments=sheet.desk_payments,
+                        insurer_payments=sheet.insurer_payments,
+                        cash_expected=expected.get("cash", ZERO), cash_counted=run.counted.get("cash"),
+                        card_expected=expected.get("card", ZERO), card_counted=run.counted.get("card"),
+                        summary="; ".join(f"{s.name}: {' / '.join(s.lines)}" for s in run.steps)[:2000])
+
+    def _record_blocked(self, run: _Run, sheet: DaySheet, expected: dict[str, Decimal]) -> int:
         now = self.ctx.now()
         with self.ctx.db.write() as session:
-            run = CloseRun(day=day, run_at=now, run_by_id=self.ctx.actor_or_fail().user_id,
-                           status="blocked" if any(s.blocking for s in steps) else "done",
-                           charges=sheet.charges, desk_payments=sheet.desk_payments,
-                           insurer_payments=sheet.insurer_payments,
-                           cash_expected=expected.get("cash", ZERO), cash_counted=counted.get("cash"),
-                           card_expected=expected.get("card", ZERO), card_counted=counted.get("card"),
-                           summary="; ".join(f"{s.name}: {' / '.join(s.lines)}" for s in steps)[:2000])
-            session.add(run)
+            record = self._run_row(run, "blocked", sheet, expected, now)
+            session.add(record)
             session.flush()
-            audit.record(session, now, self.ctx.actor, "day.close", entity="close_run", entity_id=run.id,
-                         summary=f"{day:%Y-%m-%d} {run.status}: charges {money(sheet.charges)}, desk "
-                                 f"{money(sheet.desk_payments)}"
-                                 + "".join(f", {m} variance {money(v)}" for m, v in variance.items()))
-            return run.id
+            audit.record(session, now, self.ctx.actor, "day.close", entity="close_run", entity_id=record.id,
+                         summary=f"{run.day:%Y-%m-%d} blocked: missing charges")
+            return record.id
 
 
-def _bounds(day: dt.date, ctx: ServiceContext) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(), ctx.timezone)
-    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
-
-
-def _write_sheet(sheet: DaySheet, folder: Path) -> list[Path]:
-    """CSV and PDF, each written under a temporary name and renamed: a rerun replaces them whole."""
-    stem = folder / f"day-sheet-{sheet.day:%Y-%m-%d}"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["item", "value"])
-    writer.writerows(sheet.rows())
-    files = []
-    for suffix, data in ((".csv", buffer.getvalue().encode()), (".pdf", _sheet_pdf(sheet))):
-        final = stem.with_suffix(suffix)
-        staged = final.with_name(f".{final.name}.partial")
-        staged.write_bytes(data)
-        os.replace(staged, final)
-        files.append(final)
-    return files
-
-
-def _sheet_pdf(sheet: DaySheet) -> bytes:
-    pdf = letter_page(f"Day sheet {sheet.day:%Y-%m-%d}")
-    pdf.set_creation_date(dt.datetime.combine(sheet.day, dt.time(), dt.UTC))  # the same day, the same file
-    pdf.set_font("Helvetica", "B", 15)
-    pdf.cell(0, 10, f"Day sheet {sheet.day:%A %m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
-    for label, value in sheet.rows()[1:]:
-        pdf.cell(110, 6, latin1(label))
-        pdf.cell(0, 6, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+def _sheet_line(sheet: DaySheet) -> str:
+    return (f"charges {money(sheet.charges)}, desk payments {money(sheet.desk_payments)}, insurer payments "
+            f"{money(sheet.insurer_payments)}, visits {sheet.visits}, no-shows {sheet.no_shows}")

@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ar.adjust": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "backup.run": frozenset({Role.MANAGER, Role.ADMIN}),
     "day.close": frozenset({Role.MANAGER, Role.ADMIN}),
+    "day.reopen": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -77,6 +78,7 @@ DESCRIPTIONS: dict[str, str] = {
     "ar.adjust": "write off or transfer balances",
     "backup.run": "make backups",
     "day.close": "close the day",
+    "day.reopen": "reopen a closed day",
 }
 
 F = TypeVar("F", bound=Callable)

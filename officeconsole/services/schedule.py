@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from officeconsole.models import Appointment, AppointmentType, Patient, Provider, User
+from officeconsole.services.closed_days import closure, day_bounds_utc
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import NotFound
 from officeconsole.services.permissions import requires
@@ -70,14 +71,12 @@ class DayPlan:
     free_slots: int  # free 15-minute blocks within working hours
     arrived: int  # arrived or further along
     no_shows: int
+    closed: str = ""  # "Closed by Morgan Manager at 11/23 18:02" when the close-out locked the day
 
 
 def day_bounds(day: dt.date, ctx: ServiceContext) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants of the clinic's local midnight to midnight (23 or 25 hours on DST days)."""
-    zone = ctx.timezone
-    start = dt.datetime.combine(day, dt.time(0), zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
-    return start, end
+    return day_bounds_utc(day, ctx.timezone)
 
 
 class ScheduleService:
@@ -155,6 +154,7 @@ class ScheduleService:
         with self.ctx.db.read() as session:
             calendar = HoursCalendar(session, [p.id for p in providers], day, day)
             hours = {p.id: calendar.intervals(p.id, day) for p in providers}
+            locked = closure(session, day, self.ctx.timezone)
         booked_ids = {r.provider_id for r in rows}
         shown = [p for p in providers if hours[p.id] or p.id in booked_ids]
         active = [r for r in rows if r.status not in ("cancelled", "no_show")]
@@ -179,6 +179,7 @@ class ScheduleService:
             free_slots=free_steps // 3,
             arrived=len([r for r in rows if r.status in ARRIVED]),
             no_shows=len([r for r in rows if r.status == "no_show"]),
+            closed=f"Closed by {locked.closed_by} at {locked.closed_at:%m/%d %H:%M}" if locked else "",
         )
 
     def _row(self, row) -> DayRow:

@@ -125,7 +125,8 @@ class ScheduleScreen(ServiceScreen):
         self.query_one("#day-title", Label).update(f"{plan.day:%A %m/%d/%Y}{who}", layout=False)
         self.query_one("#day-counts", Label).update(
             f"{plan.booked} booked · {plan.free_slots} free 15-min slots · {plan.arrived} arrived · "
-            f"{plan.no_shows} no-shows" + ("" if plan.providers else " · nobody works this day"), layout=False)
+            f"{plan.no_shows} no-shows" + ("" if plan.providers else " · nobody works this day")
+            + (f" · {plan.closed}: read only" if plan.closed else ""), layout=False)
         grid = self.query_one("#grid", ScheduleGrid)
         grid.set_plan(plan, self.app.ctx.timezone)
         if plan.day == self.app.ctx.today():

@@ -1,0 +1,153 @@
+"""The day sheet: what a day produced and took in, read from the database and written as CSV + PDF.
+
+The close-out writes it when it locks a day, and reports show it for any day. It is read
+only from rows dated in the day (visits by date of service, money by when it was posted),
+so once the day is locked it cannot change and a rerun writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from officeconsole.models import Appointment, ArEntry, ChargeLine, Encounter, LedgerEntry, Patient, Provider, User
+from officeconsole.models.claims import Account, ArKind
+from officeconsole.models.enums import AppointmentStatus as S
+from officeconsole.models.ledger import EntryKind
+from officeconsole.services.closed_days import day_bounds_utc
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.flow import FlowService
+from officeconsole.services.pdf import latin1, letter_page
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+SEEN = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT)
+
+
+@dataclass(frozen=True)
+class ProviderLine:
+    provider: str
+    visits: int
+    charges: Decimal
+
+
+@dataclass
+class DaySheet:
+    day: dt.date
+    providers: list[ProviderLine]
+    payments_by_method: dict[str, Decimal]  # desk payments (voids netted), by method
+    insurer_payments: Decimal
+    adjustments: Decimal
+    new_patients: int
+    visits: int
+    no_shows: int
+    cancellations: int
+    average_wait: float | None  # minutes, arrival to provider
+
+    @property
+    def charges(self) -> Decimal:
+        return sum((p.charges for p in self.providers), ZERO)
+
+    @property
+    def desk_payments(self) -> Decimal:
+        return sum(self.payments_by_method.values(), ZERO)
+
+    @property
+    def no_show_rate(self) -> float:
+        booked = self.visits + self.no_shows
+        return self.no_shows / booked if booked else 0.0
+
+    def rows(self) -> list[tuple[str, str]]:
+        rows = [("Day", f"{self.day:%m/%d/%Y}")]
+        rows += [(f"Charges: {p.provider} ({p.visits} visits)", f"{p.charges:.2f}") for p in self.providers]
+        rows += [("Charges: total", f"{self.charges:.2f}")]
+        rows += [(f"Payments at the desk: {m}", f"{a:.2f}") for m, a in sorted(self.payments_by_method.items())]
+        rows += [("Payments at the desk: total", f"{self.desk_payments:.2f}"),
+                 ("Insurer payments posted", f"{self.insurer_payments:.2f}"),
+                 ("Adjustments posted", f"{self.adjustments:.2f}"),
+                 ("New patients", str(self.new_patients)), ("Visits", str(self.visits)),
+                 ("No-shows", str(self.no_shows)), ("Cancellations", str(self.cancellations)),
+                 ("No-show rate", f"{self.no_show_rate:.1%}"),
+                 ("Average wait (minutes)", "" if self.average_wait is None else f"{self.average_wait:.1f}")]
+        return rows
+
+
+def read_day_sheet(ctx: ServiceContext, day: dt.date, session: Session | None = None) -> DaySheet:
+    """The day sheet of `day` (in `session` when given, so a close can read it in its own transaction)."""
+    if session is None:
+        with ctx.db.read() as own:
+            return read_day_sheet(ctx, day, own)
+    start, end = day_bounds_utc(day, ctx.timezone)
+    providers = [ProviderLine(name, visits, Decimal(total or 0).quantize(CENT))
+                 for name, visits, total in session.execute(
+                     select(User.full_name, func.count(func.distinct(Encounter.id)),
+                            func.sum(ChargeLine.fee * ChargeLine.units))
+                     .select_from(Encounter).join(Provider, Provider.id == Encounter.provider_id)
+                     .join(User, User.id == Provider.user_id)
+                     .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
+                     .where(Encounter.date_of_service == day).group_by(User.full_name)
+                     .order_by(User.full_name))]
+    payments = desk_totals(session, start, end)
+    insurer = -_sum(session, ArEntry.kind == ArKind.PAYMENT, ArEntry.account == Account.INSURER,
+                    ArEntry.posted_at >= start, ArEntry.posted_at < end)
+    adjusted = -_sum(session, ArEntry.kind == ArKind.ADJUSTMENT, ArEntry.posted_at >= start, ArEntry.posted_at < end)
+    new_patients = session.scalar(select(func.count()).select_from(Patient).where(
+        Patient.created_at >= start, Patient.created_at < end))
+    statuses = dict(session.execute(select(Appointment.status, func.count()).where(
+        Appointment.start_at >= start, Appointment.start_at < end).group_by(Appointment.status)).all())
+    rows, _ = FlowService(ctx).timeline(day)
+    waits = [r.wait_minutes for r in rows if r.wait_minutes is not None]
+    return DaySheet(day, providers, payments, insurer, adjusted, new_patients,
+                    sum(statuses.get(s.value, 0) for s in SEEN), statuses.get(S.NO_SHOW.value, 0),
+                    statuses.get(S.CANCELLED.value, 0), sum(waits) / len(waits) if waits else None)
+
+
+def desk_totals(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, Decimal]:
+    """Desk money taken between `start` and `end` by method; a void counts against its payment's
+    method. Summed, never de-duplicated: two equal payments by one patient are two payments."""
+    rows = session.execute(select(LedgerEntry.method, func.sum(LedgerEntry.amount))
+                           .where(LedgerEntry.posted_at >= start, LedgerEntry.posted_at < end,
+                                  LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.VOID]))
+                           .group_by(LedgerEntry.method)).all()
+    return {method: -Decimal(total).quantize(CENT) for method, total in rows if method}
+
+
+def _sum(session: Session, *where) -> Decimal:
+    return Decimal(session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(*where)) or 0).quantize(CENT)
+
+
+def write_sheet(sheet: DaySheet, folder: Path) -> list[Path]:
+    """CSV and PDF, each written under a temporary name and renamed: a rerun replaces them whole."""
+    stem = folder / f"day-sheet-{sheet.day:%Y-%m-%d}"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["item", "value"])
+    writer.writerows(sheet.rows())
+    files = []
+    for suffix, data in ((".csv", buffer.getvalue().encode()), (".pdf", sheet_pdf(sheet))):
+        final = stem.with_suffix(suffix)
+        staged = final.with_name(f".{final.name}.partial")
+        staged.write_bytes(data)
+        os.replace(staged, final)
+        files.append(final)
+    return files
+
+
+def sheet_pdf(sheet: DaySheet) -> bytes:
+    pdf = letter_page(f"Day sheet {sheet.day:%Y-%m-%d}")
+    pdf.set_creation_date(dt.datetime.combine(sheet.day, dt.time(), dt.UTC))  # the same day, the same file
+    pdf.set_font("Helvetica", "B", 15)
+    pdf.cell(0, 10, f"Day sheet {sheet.day:%A %m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    for label, value in sheet.rows()[1:]:
+        pdf.cell(110, 6, latin1(label))
+        pdf.cell(0, 6, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
