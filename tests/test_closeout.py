@@ -154,7 +154,8 @@ def test_reopen_needs_a_manager_and_a_reason_and_the_day_closes_again(ctx, day, 
     with ctx.db.read() as session:
         actions = session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "day.reopen")).all()
     assert actions == ["2026-11-23 reopened: late charge for Ann's visit"]
-    assert [status for _, _, status, _ in closer.runs(NOW.date())] == ["closed", "closed"]
+    assert [(r.status, r.in_force, r.charges) for r in closer.runs(NOW.date())] == [
+        ("closed", False, Decimal("125.00")), ("closed", True, Decimal("375.00"))]
 
 
 def test_backup_step_and_a_rerun_that_finishes_a_failed_backup(ctx, day, manager_ctx, tmp_path, monkeypatch):
@@ -203,7 +204,7 @@ def test_missing_charges_warn_or_block(ctx, sched, desk_ctx, manager_ctx, clock,
     blocked = closer.close_day(reports_dir=tmp_path)
     assert blocked.blocked and "block the close" in blocked.steps[1].lines[-1]
     assert DayLockService(manager_ctx).closure(NOW.date()) is None and blocked.files == []
-    assert [status for _, _, status, _ in closer.runs(NOW.date())] == ["blocked"]
+    assert [(r.status, r.in_force) for r in closer.runs(NOW.date())] == [("blocked", False)]
     warned = closer.close_day(missing_charges_block=False, reports_dir=tmp_path)  # the manager's choice tonight
     assert not warned.blocked and warned.run_id is not None
 

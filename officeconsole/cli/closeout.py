@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, open_db, out, say, signed_in
+from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, out, say, signed_in
 from officeconsole.services.closeout import CloseOutService, CloseResult
 from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.errors import ValidationError
@@ -112,3 +113,26 @@ def close_settings(
     settings = (service.set_settings(grace, missing_charges) if grace is not None or missing_charges is not None
                 else service.settings())
     say(f"No-show grace: {settings.grace_minutes} minutes. Missing charges: {settings.missing_charges} the close.")
+
+
+def close_history(
+    ctx: typer.Context,
+    as_user: AsOption,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day (default: 30 days ago).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day (default: today).")] = None,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Every recorded close: who ran it, when, closed or blocked, whether its lock stands, the totals."""
+    service = CloseOutService(signed_in(open_db(ctx, db), as_user))
+    last = _day(date_to) or service.ctx.today()
+    first = _day(date_from) or last - dt.timedelta(days=30)
+    if first > last:
+        raise ValidationError({"from": "--from is after --to."})
+    rows = service.runs(first, last)
+    emit(["Run", "Day", "Run at", "By", "Status", "Locked", "Charges", "Desk payments", "Cash variance",
+          "Card variance"],
+         [(r.id, f"{r.day:%m/%d/%Y}", f"{r.run_at:%m/%d %H:%M}", r.run_by, r.status, "yes" if r.in_force else "",
+           money(r.charges), money(r.desk_payments), "" if r.cash_variance is None else money(r.cash_variance),
+           "" if r.card_variance is None else money(r.card_variance)) for r in rows],
+         fmt, title=f"Closes {first:%m/%d/%Y} to {last:%m/%d/%Y}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from officeconsole.cli.root import app
 from officeconsole.cli.audit import audit_app
 from officeconsole.cli.backup import backup, restore
-from officeconsole.cli.closeout import close_day, close_settings, reopen_day
+from officeconsole.cli.closeout import close_day, close_history, close_settings, reopen_day
 from officeconsole.cli.billing import billing_app
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
@@ -24,6 +24,7 @@ app.command("restore")(restore)
 app.command("close-day")(close_day)
 app.command("reopen-day")(reopen_day)
 app.command("close-settings")(close_settings)
+app.command("close-history")(close_history)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")

@@ -133,6 +133,8 @@ def _code_visits(ctx: ServiceContext, rng: random.Random, today: dt.date) -> dic
                     line_id += 1
                 if settled:
                     encounter["status"] = St.PAID if owed > 0 and policy is not None else St.CLOSED
+                elif policy is not None and policy.copay and rng.random() < 0.85:
+                    history.copay(encounter, policy.copay, start, rng)  # taken at check-in
             encounter_id += 1
         insert_rows(session, Encounter, encounters)
         insert_rows(session, EncounterDiagnosis, diagnoses)
@@ -186,6 +188,17 @@ class _History:
             "request_key": f"demo-history:{line_id}"})
         self.ledger_id += 1
         return Decimal(0)
+
+    def copay(self, encounter: dict, amount: Decimal, start: dt.datetime, rng: random.Random) -> None:
+        """A copay collected at check-in for a recent visit (what the day sheets of the last
+        three weeks reconcile)."""
+        self.payments.append({
+            "id": self.ledger_id, "patient_id": encounter["patient_id"], "appointment_id": encounter["appointment_id"],
+            "kind": "payment", "amount": -amount, "method": rng.choices(("card", "cash", "check"), (6, 3, 1))[0],
+            "reference": "", "receipt_number": f"H{self.ledger_id:07d}", "memo": "Copay",
+            "posted_by_id": self.user_id, "posted_at": start - dt.timedelta(minutes=rng.randint(2, 10)),
+            "voids_id": None, "reason": "", "request_key": f"demo-copay:{encounter['id']}"})
+        self.ledger_id += 1
 
     def _when(self, encounter: dict, kind: str) -> dt.datetime:
         """Charged the evening of the visit; paid and adjusted two weeks later (never after now)."""

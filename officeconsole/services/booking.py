@@ -33,6 +33,7 @@ from officeconsole.models import (
 )
 from officeconsole.models.enums import AppointmentStatus, PatientStatus
 from officeconsole.services import audit
+from officeconsole.services.closed_days import refuse_closed
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import (
     ConcurrentEdit,
@@ -217,6 +218,7 @@ class Booker:
         session, now = self.session, self.ctx.now()
         override = clean_text(data.override_reason, 200)
         patient, provider, kind, when = self._inputs(data)
+        refuse_closed(session, [when.day])  # before asking for an override that could not help
         self._check(provider, patient.id, when, override, now, ignore=None)
         appointment = Appointment(
             patient_id=patient.id, provider_id=provider.id, type_id=kind.id, start_at=when.start,
@@ -261,6 +263,7 @@ class Booker:
         provider = get_or_fail(session, Provider, provider_id or appointment.provider_id, "provider")
         length = minutes or int((appointment.end_at - appointment.start_at).total_seconds() // 60)
         when = _when(self.ctx, day, start, length, fold)
+        refuse_closed(session, [when.day, appointment.start_at.astimezone(self.ctx.timezone).date()])
         self._check(provider, appointment.patient_id, when, override, now, ignore=appointment.id)
         before = f"{appointment.start_at:%Y-%m-%d %H:%M}Z provider {appointment.provider_id}"
         session.execute(delete(BookedSlot).where(BookedSlot.appointment_id == appointment.id))

@@ -92,6 +92,20 @@ class CloseResult:
         return any(step.failed for step in self.steps)
 
 
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    day: dt.date
+    run_at: dt.datetime  # clinic time
+    run_by: str
+    status: str  # closed or blocked
+    in_force: bool  # this run's lock still stands (not reopened since)
+    charges: Decimal
+    desk_payments: Decimal
+    cash_variance: Decimal | None
+    card_variance: Decimal | None
+
+
 Progress = Callable[[str], None]  # told each step's name as it starts
 
 
@@ -211,13 +225,21 @@ class CloseOutService:
         return read_day_sheet(self.ctx, day)
 
     @requires("day.close")
-    def runs(self, day: dt.date) -> list[tuple[dt.datetime, str, str, str]]:
-        """Every recorded close of `day`: when (clinic time), who, status, summary."""
+    def runs(self, first: dt.date, last: dt.date | None = None) -> list[RunRow]:
+        """Every recorded close of the days `first`..`last`, oldest first, and whether each day is
+        closed now."""
+        last = last or first
         with self.ctx.db.read() as session:
-            rows = session.execute(select(CloseRun.run_at, User.full_name, CloseRun.status, CloseRun.summary)
-                                   .join(User, User.id == CloseRun.run_by_id)
-                                   .where(CloseRun.day == day).order_by(CloseRun.run_at, CloseRun.id)).all()
-        return [(at.astimezone(self.ctx.timezone), name, status, summary) for at, name, status, summary in rows]
+            rows = session.execute(
+                select(CloseRun, User.full_name).join(User, User.id == CloseRun.run_by_id)
+                .where(CloseRun.day >= first, CloseRun.day <= last).order_by(CloseRun.day, CloseRun.id)).all()
+            locked = set(session.scalars(select(ClosedDay.close_run_id).where(
+                ClosedDay.day >= first, ClosedDay.day <= last, ClosedDay.reopened_at.is_(None))))
+            return [RunRow(r.id, r.day, r.run_at.astimezone(self.ctx.timezone), name, r.status, r.id in locked,
+                           r.charges, r.desk_payments,
+                           None if r.cash_counted is None else r.cash_counted - r.cash_expected,
+                           None if r.card_counted is None else r.card_counted - r.card_expected)
+                    for r, name in rows]
 
     # ----- steps ---------------------------------------------------------------------
     def _no_shows(self, run: _Run, grace: int) -> None:
@@ -325,11 +347,13 @@ class CloseOutService:
                           f"verified, {made.megabytes_per_second:.0f} MB/s")
 
     def _reminders(self, run: _Run) -> None:
-        """The next booked day's patients (within a week), for reminder calls and texts."""
+        """The next booked day's patients (within a week of the later of the closed day and
+        today: a day closed late reminds for what is still ahead), for reminder calls and texts."""
         step = run.start("Reminders")
         schedule = ScheduleService(self.ctx)
+        base = max(run.day, self.ctx.today())
         for ahead in range(1, 8):
-            day = run.day + dt.timedelta(days=ahead)
+            day = base + dt.timedelta(days=ahead)
             rows = [r for r in schedule.day(day) if r.status == S.SCHEDULED]
             if rows:
                 break

@@ -37,6 +37,11 @@ def test_reopen_day_and_close_settings(cli, db_url, clinic, tmp_path):
     assert "reopened" in opened.stdout and "close-day --date" in opened.stdout
     twice = cli("--db", db_url, "reopen-day", today, "--reason", "late charge", "--as", "manager")
     assert twice.exit_code == 1 and "not closed" in twice.stderr
+    history = cli("--db", db_url, "close-history", "--format", "csv", "--as", "manager")
+    assert history.exit_code == 0, history.text
+    lines = history.stdout.splitlines()
+    assert lines[0].startswith("Run,Day,Run at,By,Status,Locked") and len(lines) == 2
+    assert ",Morgan Manager,closed,,$0.00," in lines[1]  # reopened: its lock no longer stands
     shown = cli("--db", db_url, "close-settings", "--as", "manager")
     assert "No-show grace: 30 minutes. Missing charges: warn the close." in shown.stdout
     changed = cli("--db", db_url, "close-settings", "--grace", "20", "--missing-charges", "block", "--as", "manager")

@@ -133,3 +133,25 @@ async def test_book_move_and_cancel_with_the_keyboard(make_app, sched):
         assert [(f"{r.start:%H:%M}", r.status) for r in screen.plan.rows] == [
             ("10:30", "cancelled"), ("12:00", "scheduled")]
         assert _text(screen, "#day-counts").startswith("1 booked")
+
+
+async def test_a_closed_day_says_so_and_refuses_a_booking(make_app, sched, manager_ctx, tmp_path):
+    from officeconsole.services.closeout import CloseOutService
+    from officeconsole.tui.modals.booking_form import BookingModal
+
+    CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)  # today, closed early
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await login(pilot, "desk", home=True)
+        screen = app.screen
+        assert "Closed by Morgan Manager at 11/23 10:00: read only" in _text(screen, "#day-counts")
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, BookingModal)
+        await type_text(pilot, "testperson, ann")
+        await settle(pilot)
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        error = str(app.screen.query_one("#booking-error", Label).render())
+        assert "Monday 11/23/2026 is closed" in error and "reopen-day 2026-11-23" in error
+        assert isinstance(app.screen, BookingModal)  # the form stays open with what was typed
