@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from benchmarks import billing, checkin, generate, keystroke, schedule, search, startup
+from benchmarks import billing, checkin, closeout, generate, keystroke, schedule, search, startup
 from benchmarks.report import Figure, machine_info, markdown, save
 from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db import migrate
@@ -133,8 +133,16 @@ def run(url: str, quick: bool) -> list[Figure]:
         figures.append(Figure(f"A/R aging by payer and patient ({held['charge_lines']:,} charge lines, "
                               f"{held['ar_entries']:,} entries) p95", g95, "ms", target=2000, note=f"p50 {g50:.0f} ms"))
 
-        _log("backup: online copy and verification ...")
         manager = ctx.as_actor(auth.login(ctx, "manager", generate.BENCH_PASSWORD))
+        _log("close-day on recent days (backup left out) ...")
+        closed = closeout.measure_close(manager, runs=2 if quick else 5)
+        slowest = max(closed["steps"], key=closed["steps"].get)
+        figures.append(Figure(f"close-day, one day ({closed['visits']} visits), backup excluded",
+                              closed["worst"], "s", target=5,
+                              note=f"p50 {closed['p50']:.2f} s; slowest step {slowest} "
+                                   f"{closed['steps'][slowest]:.2f} s; then reopened"))
+
+        _log("backup: online copy and verification ...")
         with tempfile.TemporaryDirectory(prefix="oc-bench-backup-") as folder:
             made = BackupService(manager).backup(folder)
         figures.append(Figure(f"backup throughput: online copy + integrity check + row counts ({made.size / 1e6:,.0f} MB)",

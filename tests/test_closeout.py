@@ -64,7 +64,8 @@ def test_close_marks_no_shows_reconciles_locks_and_writes_the_day_sheet(ctx, day
     assert DayLockService(manager_ctx).closure(NOW.date()) is None
     result = closer.close_day(cash_counted="45", card_counted="40", reports_dir=tmp_path)
     assert status(ctx, day["bob"]) == "no_show"
-    assert result.steps[0].lines == ["1 marked no-show; 1 no-shows and 0 cancellations in all"]
+    assert result.steps[0].lines == ["1 marked no-show; 1 no-shows and 0 cancellations in all",
+                                     "still in the clinic, not checked out: 08:00 Testperson, Ann (arrived)"]
     assert result.steps[1].lines == ["every visit seen has charges"] and not result.blocked
     assert result.expected == {"cash": Decimal("50.00"), "card": Decimal("40.00")}  # two $25 payments, both counted
     assert result.variance == {"cash": Decimal("-5.00"), "card": Decimal("0.00")}

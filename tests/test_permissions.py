@@ -33,6 +33,8 @@ from officeconsole.services.closeout import CloseOutService
 from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.report_model import Report
+from officeconsole.services.reports import ReportService
 from officeconsole.services.remittance import RemitInput, RemittanceService
 
 from tests.factories import PASSWORD, patient_input, register
@@ -40,7 +42,7 @@ from tests.factories import PASSWORD, patient_input, register
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
-            ReceivablesService, BillingIdentityService, BackupService, CloseOutService, DayLockService]
+            ReceivablesService, ReportService, BillingIdentityService, BackupService, CloseOutService, DayLockService]
 
 
 def entry_points():
@@ -81,6 +83,9 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
         "close_day": (day, ), "day_sheet": (day,), "settings": (), "set_settings": (20,), "runs": (day,),
         "closure": (day,), "reopen": (day, "late charge"),
+        "run": ("day-sheet",), "day_sheets": (), "production": (), "payments": (), "no_shows": (),
+        "wait_times": (), "ar_aging": (),
+        "export": (Report("day-sheet", "Day sheet", day, day, "", ()), "csv", "/dev/null/x"),
         "providers": (), "provider_by_name": ("drlee",), "types": (), "type_by_name": ("Checkup",),
         "day": (day,), "find": (SlotQuery(minutes=20, count=2),), "for_patient": (patient_id,), "day_plan": (day,),
         "search": ("smi",), "get": (patient_id,), "find_duplicates": (patient_input(),),

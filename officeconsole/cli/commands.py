@@ -13,12 +13,14 @@ from officeconsole.cli.fees import fees_app
 from officeconsole.cli.flow import flow, room_app
 from officeconsole.cli.info import info
 from officeconsole.cli.payers import payer_app
+from officeconsole.cli.report import report
 from officeconsole.cli.schedule import schedule_app
 from officeconsole.cli.users import user_app
 
 app.command("info")(info)
 app.command("demo")(demo)
 app.command("flow")(flow)
+app.command("report")(report)
 app.command("backup")(backup)
 app.command("restore")(restore)
 app.command("close-day")(close_day)

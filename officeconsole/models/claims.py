@@ -112,6 +112,7 @@ class ArEntry(Base):
         Index("ix_ar_entry_encounter", "encounter_id", "account", "payer_id", "service_date", "amount"),
         Index("ix_ar_entry_patient", "account", "patient_id", "service_date", "amount"),
         Index("ix_ar_entry_charged", "kind", "service_date", "amount"),
+        Index("ix_ar_entry_posted", "posted_at"),  # day sheets and reports: what was posted when
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

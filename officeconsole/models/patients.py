@@ -43,6 +43,7 @@ class Patient(Base):
         Index("ix_patient_first_last", "first_key", "last_key"),
         Index("ix_patient_dob", "dob"),
         Index("ix_patient_phone_key", "phone_key"),
+        Index("ix_patient_created", "created_at"),  # new patients on day sheets and reports
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -51,6 +51,7 @@ from officeconsole.services.permissions import requires
 from officeconsole.services.schedule import ScheduleService
 
 POLICIES = ("warn", "block")
+IN_CLINIC = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER)
 
 
 class CloseOutError(OfficeError):
@@ -257,10 +258,17 @@ class CloseOutService:
                     flow.set_status(visit, S.NO_SHOW, detail="close-out")
             counts = dict(session.execute(select(Appointment.status, func.count()).where(
                 Appointment.start_at >= start, Appointment.start_at < end).group_by(Appointment.status)).all())
+            inside = session.execute(select(Appointment.start_at, Appointment.status, Patient.last_name,
+                                            Patient.first_name).join(Patient, Patient.id == Appointment.patient_id)
+                                     .where(Appointment.start_at >= start, Appointment.start_at < end,
+                                            Appointment.status.in_(IN_CLINIC)).order_by(Appointment.start_at)).all()
         marked = len(late)
         no_shows = counts.get(S.NO_SHOW.value, 0) + (marked if run.dry_run else 0)
         step.lines.append(f"{marked} {'would be marked' if run.dry_run else 'marked'} no-show; "
                           f"{no_shows} no-shows and {counts.get(S.CANCELLED.value, 0)} cancellations in all")
+        for at, status, last, first in inside:  # once locked, they cannot be checked out
+            step.lines.append(f"still in the clinic, not checked out: {at.astimezone(self.ctx.timezone):%H:%M} "
+                              f"{last}, {first} ({status.replace('_', ' ')})")
 
     def _missing_charges(self, run: _Run, blocking: bool) -> None:
         step = run.start("Missing charges")

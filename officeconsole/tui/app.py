@@ -49,6 +49,7 @@ class OfficeApp(App):
         Binding("f3", "check_in", "Check-in"),
         Binding("f4", "flow_board", "Flow board"),
         Binding("f5", "billing", "Billing"),
+        Binding("f6", "reports", "Reports"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -189,6 +190,8 @@ class OfficeApp(App):
         yield SystemCommand("Flow board", "Who is waiting, roomed, with a provider, and for how long (F4)",
                             self.action_flow_board)
         yield SystemCommand("Billing queue", "Encounters to code and claims by state (F5)", self.action_billing)
+        yield SystemCommand("Reports", "Day sheet, production, payments, no-shows, waits, aging (F6)",
+                            self.action_reports)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
     def action_schedule(self) -> None:
@@ -228,6 +231,17 @@ class OfficeApp(App):
                 self.notify("The billing queue is for billing staff, providers and managers.", markup=False)
                 return
         self._open_top(BillingQueueScreen)
+
+    def action_reports(self) -> None:
+        from officeconsole.tui.screens.reports import ReportsScreen
+
+        if self.ctx is not None and self.ctx.actor is not None:
+            from officeconsole.services import permissions
+
+            if not permissions.allowed(self.ctx.actor.role, "report.view"):
+                self.notify("Reports are for managers and billing staff.", markup=False)
+                return
+        self._open_top(ReportsScreen)
 
     def _open_top(self, kind: type[Screen], keep: bool = False) -> None:
         """Go back to the open screen of this kind, or open one over the current screen.

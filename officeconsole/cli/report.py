@@ -1,0 +1,88 @@
+"""`officeconsole report NAME [--from D] [--to D] [--format table|csv|pdf] [--out FILE]`.
+
+The range defaults to the last 30 days: --to today, --from 29 days before --to. CSV goes to
+stdout unless --out names a file; a PDF goes to --out, or to `reports/` in the reports folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from officeconsole.cli._common import AsOption, DbOption, open_db, out, say, signed_in
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.report_files import report_csv
+from officeconsole.services.report_model import TEXT, Report
+from officeconsole.services.reports import REPORTS, ReportService
+from officeconsole.services.text import parse_date
+
+FORMATS = ("table", "csv", "pdf")
+
+
+def _names() -> str:
+    return ", ".join(REPORTS)
+
+
+def report(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help=f"Which report: {', '.join(REPORTS)}.", show_default=False)],
+    as_user: AsOption,
+    start: Annotated[str | None, typer.Option("--from", help="First day (default: 29 days before --to).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: today; aging is as of this day).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or pdf.")] = "table",
+    out_file: Annotated[Path | None, typer.Option("--out", help="File (or folder) for csv or pdf (default: csv "
+                                                                "to stdout, pdf to the reports folder).")] = None,
+    db: DbOption = None,
+) -> None:
+    """A practice report over a range of days: day-sheet, production, payments, no-shows, wait-times, aging."""
+    if name not in REPORTS:
+        raise ValidationError({"name": f"There is no report {name!r}: choose one of {_names()}."})
+    if fmt not in FORMATS:
+        raise ValidationError({"format": f"--format: table, csv or pdf, not {fmt!r}."})
+    if out_file is not None and fmt == "table":
+        raise ValidationError({"out": "--out writes a file: add --format csv or --format pdf."})
+    first, last = _date(start, "--from"), _date(end, "--to")
+    opened = open_db(ctx, db)
+    service = ReportService(signed_in(opened, as_user))
+    result = service.run(name, first, last)
+    if fmt == "table":
+        _print(result)
+    elif fmt == "csv" and out_file is None:
+        typer.echo(report_csv(result), nl=False)
+    else:
+        if out_file is None:
+            folder, filename = opened.paths.reports_dir / "reports", None
+        elif out_file.is_dir():
+            folder, filename = out_file, None
+        else:
+            folder, filename = out_file.parent, out_file.name
+        say(f"{result.title}, {result.period} -> {service.export(result, fmt, folder, filename)}")
+
+
+def _date(value: str | None, option: str):
+    try:
+        return parse_date(value) if value else None
+    except ValueError as exc:
+        raise ValidationError({option: f"{option}: {exc}."}) from None
+
+
+def _print(result: Report) -> None:
+    say(f"{result.title}, {result.period}")
+    for section in result.sections:
+        table = Table(title=section.title, title_justify="left")
+        cells = section.text_rows()
+        for k, column in enumerate(section.columns):  # values are never cut; a heading may wrap
+            widest = max((len(row[k]) for row in cells), default=0) if column.kind != TEXT else None
+            table.add_column(column.heading, justify="right" if column.numeric else "left", overflow="fold",
+                             min_width=widest)
+        for n, row in enumerate(cells):
+            total = section.totals is not None and n == len(cells) - 1
+            table.add_row(*(Text(value) for value in row), style="bold" if total else None,
+                          end_section=section.totals is not None and n == len(cells) - 2)
+        out.print(table)
+    for note in result.notes:
+        out.print(Text(note, style="dim"))

@@ -1,0 +1,292 @@
+"""Practice reports over a range of the clinic's days: the day sheet, production by provider,
+payments by method, no-shows, wait times and A/R aging.
+
+Each report is a plain frozen `Report`: sections of typed rows with a totals row, what the
+columns mean, and per-day series for the console's charts. Every figure is aggregated in the
+database (report_queries.py), so a month costs a few indexed range scans whatever the size of
+the clinic's history. The definitions are the close-out day sheet's (a test checks one day
+against it): visits are appointments that got as far as arrival, money counts on the day it
+was posted, charges on the date of service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from officeconsole.models import ClinicSettings
+from officeconsole.models.claims import ArKind
+from officeconsole.models.enums import AppointmentStatus as S
+from officeconsole.models.ledger import PaymentMethod
+from officeconsole.services import audit
+from officeconsole.services import report_queries as q
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.folders import writable_folder
+from officeconsole.services.money import money
+from officeconsole.services.permissions import requires
+from officeconsole.services.receivables import BUCKETS, ReceivablesService
+from officeconsole.services.report_files import file_name, report_csv, report_pdf
+from officeconsole.services.report_model import (
+    COUNT, DATE, MINUTES, MONEY, PERCENT, SEEN, TEXT, Column, Report, Section, Series, cents_to_money, day_label,
+    days_in, rate, wait_stats,
+)
+from officeconsole.services.report_visits import no_show_parts, wait_parts
+from officeconsole.services.text import format_phone
+
+REPORTS: dict[str, tuple[str, str]] = {
+    "day-sheet": ("Day sheet", "each day's visits, no-shows, new patients, charges, money taken and average wait"),
+    "production": ("Production by provider", "visits and charges by date of service; insurer payments and "
+                                             "adjustments posted on each provider's claims"),
+    "payments": ("Payments by method", "desk payments by cash, card and check (voids netted) and insurer "
+                                       "payments, per day"),
+    "no-shows": ("No-shows", "booked, seen, no-show and cancelled per day and per provider, with rates"),
+    "wait-times": ("Wait times", "arrival to the provider: average, median and 90th percentile per day and "
+                                 "provider"),
+    "aging": ("A/R aging", "what insurers and patients owe, by age, as of the last day of the range"),
+}
+DEFAULT_DAYS = 30  # --to today, --from 29 days earlier: the last 30 days including today
+METHODS = [m.value for m in PaymentMethod]
+
+
+class ReportError(OfficeError):
+    pass
+
+
+def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    return today - dt.timedelta(days=DEFAULT_DAYS - 1), today
+
+
+class ReportService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    @requires("report.view")
+    def run(self, name: str, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        builders = {"day-sheet": self.day_sheets, "production": self.production, "payments": self.payments,
+                    "no-shows": self.no_shows, "wait-times": self.wait_times, "aging": self.ar_aging}
+        if name not in builders:
+            raise ValidationError({"name": f"There is no report {name!r}: choose one of {', '.join(REPORTS)}."})
+        return builders[name](start, end)
+
+    @requires("report.view")
+    def day_sheets(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """One row per day, as the close-out's day sheet counts it, and the range's total."""
+        start, end = self._range(start, end)
+        days = days_in(start, end)
+        edges = q.day_edges(start, end, self.ctx.timezone)
+        with self.ctx.db.read() as session:
+            statuses: dict[int, Counter] = defaultdict(Counter)
+            for (i, _provider, status), n in q.appointment_counts(session, edges).items():
+                statuses[i][status] += n
+            charged: Counter = Counter()
+            for (day, _provider), (_visits, total) in q.charges(session, start, end).items():
+                charged[(day - start).days] += total
+            desk: Counter = Counter()
+            for (i, _method), total in q.desk_money(session, edges).items():
+                desk[i] += total
+            insurer: dict[int, Counter] = defaultdict(Counter)
+            for (i, _provider, kind), total in q.insurer_money(session, edges).items():
+                insurer[i][kind] += total
+            new = q.new_patients(session, edges)
+            waits: dict[int, Counter] = defaultdict(Counter)
+            for (i, _provider, minutes), n in q.waits(session, edges).items():
+                waits[i][minutes] += n
+            clinic = _clinic(session)
+        rows, every_wait = [], Counter()
+        for i, day in enumerate(days):
+            seen = sum(statuses[i][s] for s in SEEN)
+            no_shows = statuses[i][S.NO_SHOW]
+            every_wait.update(waits[i])
+            rows.append((day, seen, no_shows, statuses[i][S.CANCELLED], rate(no_shows, seen + no_shows),
+                         new.get(i, 0), charged[i], desk[i], insurer[i][ArKind.PAYMENT],
+                         insurer[i][ArKind.ADJUSTMENT], wait_stats(waits[i]).average))
+        totals = ["Total", *(sum(r[k] for r in rows) for k in (1, 2, 3)), None, sum(r[5] for r in rows),
+                  *(sum(r[k] for r in rows) for k in (6, 7, 8, 9)), wait_stats(every_wait).average]
+        totals[4] = rate(totals[2], totals[1] + totals[2])
+        rows = [_money_cells(r, (6, 7, 8, 9)) for r in rows]
+        totals = _money_cells(tuple(totals), (6, 7, 8, 9))
+        columns = (Column("Day", DATE), Column("Visits", COUNT), Column("No-shows", COUNT),
+                   Column("Cancelled", COUNT), Column("No-show %", PERCENT), Column("New patients", COUNT),
+                   Column("Charges", MONEY), Column("Desk paid", MONEY), Column("Insurers paid", MONEY),
+                   Column("Adjustments", MONEY), Column("Avg wait", MINUTES))
+        labels = tuple(day_label(d) for d in days)
+        rated = [(day_label(r[0]), r[4]) for r in rows if r[4] is not None]
+        series = (Series("Visits per day", labels, tuple(float(r[1]) for r in rows), COUNT),
+                  Series("No-show rate", tuple(x for x, _ in rated), tuple(v for _, v in rated), PERCENT, "line"),
+                  Series("Collections per day", labels, tuple(float(r[7] + r[8]) for r in rows), MONEY))
+        notes = ("Visits: appointments that day that got as far as arrival. No-show %: no-shows / (visits + "
+                 "no-shows). New patients: registered that day.",
+                 "Charges: fee x units of the visits with that date of service. Desk paid: taken at the desk that "
+                 "day, voids netted on the day of the void. Insurers paid and adjustments: posted that day.",
+                 "Avg wait: arrival to the provider coming in, in minutes.")
+        return self._report("day-sheet", start, end, clinic, (Section("By day", columns, tuple(rows), totals),),
+                            notes, series)
+
+    @requires("report.view")
+    def production(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """What each provider produced: visits and charges by date of service in the range, and
+        the insurer payments and adjustments posted in the range on that provider's claims
+        (whatever their date of service). Desk payments name no provider, so are not split."""
+        start, end = self._range(start, end)
+        days = days_in(start, end)
+        edges = q.day_edges(start, end, self.ctx.timezone)
+        with self.ctx.db.read() as session:
+            names = q.provider_names(session)
+            visits: Counter = Counter()
+            charged: Counter = Counter()
+            per_day: Counter = Counter()
+            for (day, provider), (n, total) in q.charges(session, start, end).items():
+                visits[provider] += n
+                charged[provider] += total
+                per_day[(day - start).days] += total
+            posted: dict[int, Counter] = defaultdict(Counter)
+            for (_i, provider, kind), total in q.insurer_money(session, edges, by_provider=True).items():
+                posted[provider][kind] += total
+            clinic = _clinic(session)
+        providers = sorted(set(visits) | set(posted), key=lambda p: names.get(p, "?"))
+        rows = [(names.get(p, "?"), visits[p], charged[p], round(charged[p] / visits[p]) if visits[p] else None,
+                 posted[p][ArKind.PAYMENT], posted[p][ArKind.ADJUSTMENT]) for p in providers]
+        n, total = sum(visits.values()), sum(charged.values())
+        totals = ("Total", n, total, round(total / n) if n else None, sum(r[4] for r in rows), sum(r[5] for r in rows))
+        rows = [_money_cells(r, (2, 3, 4, 5)) for r in rows]
+        columns = (Column("Provider", TEXT), Column("Visits", COUNT), Column("Charges", MONEY),
+                   Column("Per visit", MONEY), Column("Insurer payments", MONEY), Column("Adjustments", MONEY))
+        notes = ("Visits and charges: encounters with a date of service in the range, charges at fee x units "
+                 "(before any contractual adjustment).",
+                 "Insurer payments and adjustments: posted in the range on the provider's claims, whatever their "
+                 "date of service. Desk payments name no provider: see the payments report.")
+        series = (Series("Charges per day (date of service)", tuple(day_label(d) for d in days),
+                         tuple(float(cents_to_money(per_day[i])) for i in range(len(days))), MONEY),)
+        return self._report("production", start, end, clinic,
+                            (Section("By provider", columns, tuple(rows), _money_cells(totals, (2, 3, 4, 5))),),
+                            notes, series)
+
+    @requires("report.view")
+    def payments(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """Money taken per day: desk payments by method and insurer payments. Every entry is
+        summed: two equal payments by one patient on one day are two payments."""
+        start, end = self._range(start, end)
+        days = days_in(start, end)
+        edges = q.day_edges(start, end, self.ctx.timezone)
+        with self.ctx.db.read() as session:
+            desk = q.desk_money(session, edges)
+            insurer: Counter = Counter()
+            for (i, _provider, kind), total in q.insurer_money(session, edges).items():
+                if kind == ArKind.PAYMENT:
+                    insurer[i] += total
+            clinic = _clinic(session)
+        rows = []
+        for i, day in enumerate(days):
+            by_method = [desk.get((i, m), 0) for m in METHODS]
+            rows.append((day, *by_method, sum(by_method), insurer[i], sum(by_method) + insurer[i]))
+        width = len(METHODS) + 3
+        totals = ("Total", *(sum(r[k] for r in rows) for k in range(1, width + 1)))
+        money_at = tuple(range(1, width + 1))
+        columns = (Column("Day", DATE), *(Column(PaymentMethod(m).label, MONEY) for m in METHODS),
+                   Column("Desk total", MONEY), Column("Insurers", MONEY), Column("Total", MONEY))
+        notes = ("Desk payments count on the day they were taken; a void counts against its payment's method on "
+                 "the day of the void. Insurer payments: posted that day (EOBs and 835s).",)
+        series = (Series("Collections per day", tuple(day_label(d) for d in days),
+                         tuple(float(cents_to_money(r[-1])) for r in rows), MONEY),)
+        shown = tuple(_money_cells(r, money_at) for r in rows if any(r[1:]))
+        return self._report("payments", start, end, clinic,
+                            (Section("By day", columns, shown, _money_cells(totals, money_at)),), notes, series)
+
+    @requires("report.view")
+    def no_shows(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """Booked, seen, no-shows and cancelled per day and per provider, with the rates."""
+        start, end = self._range(start, end)
+        with self.ctx.db.read() as session:
+            counts = q.appointment_counts(session, q.day_edges(start, end, self.ctx.timezone))
+            names, clinic = q.provider_names(session), _clinic(session)
+        return self._report("no-shows", start, end, clinic, *no_show_parts(counts, names, days_in(start, end)))
+
+    @requires("report.view")
+    def wait_times(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """Arrival to the provider per day and per provider: average, median, 90th percentile."""
+        start, end = self._range(start, end)
+        with self.ctx.db.read() as session:
+            found = q.waits(session, q.day_edges(start, end, self.ctx.timezone))
+            names, clinic = q.provider_names(session), _clinic(session)
+        return self._report("wait-times", start, end, clinic, *wait_parts(found, names, days_in(start, end)))
+
+    @requires("report.view")
+    def ar_aging(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """Accounts receivable as of the range's last day (the A/R screen's figures)."""
+        start, end = self._range(start, end)
+        aging = ReceivablesService(self.ctx).aging(end)
+        with self.ctx.db.read() as session:
+            clinic = _clinic(session)
+        buckets = tuple(Column(b, MONEY) for b in BUCKETS)
+        sections = []
+        for title, heading, rows in (("Insurance, by payer", "Payer", aging.payers),
+                                     ("Patients, largest balances first", "Patient", aging.patients)):
+            totals = aging.totals(rows)
+            sections.append(Section(title, (Column(heading, TEXT), *buckets, Column("Total", MONEY)),
+                                    tuple((r.name, *r.buckets, r.total) for r in rows),
+                                    ("Total", *totals, sum(totals, Decimal("0.00")))))
+        days = "n/a (no charges in 90 days)" if aging.days_in_ar is None else str(aging.days_in_ar)
+        notes = (f"Insurers owe {money(aging.insurer_total)}; patients owe {money(aging.patient_total)} in all "
+                 f"(the {len(aging.patients)} largest balances listed). Days in A/R: {days}.",
+                 "Insurer balances age from the date of service; patient credits clear their oldest debt first.")
+        series = (Series("Insurance A/R by age", BUCKETS, tuple(float(v) for v in aging.totals(aging.payers)), MONEY),
+                  Series("Patient A/R by age (listed)", BUCKETS,
+                         tuple(float(v) for v in aging.totals(aging.patients)), MONEY))
+        return Report("aging", REPORTS["aging"][0], start, end, f"as of {end:%m/%d/%Y}", tuple(sections), notes,
+                      series, clinic)
+
+    @requires("report.view")
+    def export(self, report: Report, fmt: str, folder: Path | str, filename: str | None = None) -> Path:
+        """Write the report as CSV or PDF (under a temporary name, renamed once the export is
+        audited: reports name patients and carry money)."""
+        if fmt not in ("csv", "pdf"):
+            raise ValidationError({"format": f"Reports export as csv or pdf, not {fmt!r}."})
+        path = writable_folder(folder, ReportError, "the report") / (filename or file_name(report, fmt))
+        staged = path.with_name(f".{path.name}.partial")
+        try:
+            staged.write_bytes(report_csv(report).encode() if fmt == "csv" else report_pdf(report))
+            with self.ctx.db.write() as session:
+                audit.record(session, self.ctx.now(), self.ctx.actor, "report.export", entity="report",
+                             entity_id=report.name, summary=f"{report.title}, {report.period} -> {path}")
+            os.replace(staged, path)
+        except OSError as exc:
+            raise ReportError(f"Cannot write the report to {path}: {exc.strerror or exc}.") from None
+        finally:
+            staged.unlink(missing_ok=True)
+        return path
+
+    # ----- shared ----------------------------------------------------------------------
+    def _range(self, start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+        today = self.ctx.today()
+        end = end or today
+        start = start or default_range(end)[0]
+        for field, day in (("to", end), ("from", start)):
+            if day > today:
+                raise ValidationError({field: f"{day:%m/%d/%Y} has not happened yet: a report ends today at "
+                                              "the latest."})
+        if start > end:
+            raise ValidationError({"from": f"The range starts on {start:%m/%d/%Y}, after it ends "
+                                           f"({end:%m/%d/%Y}): swap the dates."})
+        return start, end
+
+    def _report(self, name, start, end, clinic, sections, notes, series) -> Report:
+        period = f"{start:%m/%d/%Y}" if start == end else f"{start:%m/%d/%Y} to {end:%m/%d/%Y}"
+        return Report(name, REPORTS[name][0], start, end, period, sections, notes, series, clinic)
+
+
+def _money_cells(row: tuple, at: tuple[int, ...]) -> tuple:
+    return tuple(cents_to_money(v) if k in at and v is not None else v for k, v in enumerate(row))
+
+
+def _clinic(session) -> tuple[str, ...]:
+    """The letterhead: name, address, phone."""
+    clinic = session.get(ClinicSettings, 1)
+    if clinic is None:
+        return ()
+    address = ", ".join(p for p in (clinic.address_line1, clinic.city,
+                                    f"{clinic.state} {clinic.postal_code}".strip()) if p)
+    return tuple(line for line in (clinic.name, address, format_phone(clinic.phone)) if line)
