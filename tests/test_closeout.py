@@ -15,6 +15,7 @@ from officeconsole.services.booking import BookingInput
 from officeconsole.services.checkin import CheckInInput, CheckInService
 from officeconsole.services.closed_days import DayClosed
 from officeconsole.services.closeout import CloseOutService, CloseSettings
+from officeconsole.services.credentials import CredentialInput, CredentialService
 from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.errors import PermissionDenied, ValidationError
@@ -50,6 +51,10 @@ def status(ctx, appointment_id):
         return session.get(Appointment, appointment_id).status
 
 
+def step(result, name):
+    return next(s for s in result.steps if s.name == name)
+
+
 def version(ctx, appointment_id):
     with ctx.db.read() as session:
         return session.get(Appointment, appointment_id).version
@@ -59,7 +64,7 @@ def test_close_marks_no_shows_reconciles_locks_and_writes_the_day_sheet(ctx, day
     closer = CloseOutService(manager_ctx)
     dry = closer.close_day(cash_counted="45", dry_run=True, reports_dir=tmp_path)
     assert "1 would be marked no-show" in dry.steps[0].lines[0] and dry.files == [] and dry.run_id is None
-    assert [s.name for s in dry.steps][-4:] == ["Lock the day", "Day sheet", "Backup", "Reminders"]
+    assert [s.name for s in dry.steps][-5:] == ["Lock the day", "Day sheet", "Backup", "Reminders", "Alerts"]
     assert status(ctx, day["bob"]) == "scheduled"  # the dry run changed nothing
     assert DayLockService(manager_ctx).closure(NOW.date()) is None
     result = closer.close_day(cash_counted="45", card_counted="40", reports_dir=tmp_path)
@@ -164,7 +169,7 @@ def test_backup_step_and_a_rerun_that_finishes_a_failed_backup(ctx, day, manager
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
     first = closer.close_day(reports_dir=tmp_path, backup_dir=not_a_folder)
-    assert first.failed and first.steps[-2].name == "Backup" and "FAILED" in first.steps[-2].lines[0]
+    assert first.failed and "FAILED" in step(first, "Backup").lines[0]
     assert DayLockService(manager_ctx).closure(NOW.date()).backed_up_at is None  # locked, backup still owed
     backups = tmp_path / "backups"
     if ctx.db.dialect == "postgresql":  # pg_dump is slow to start: the step, not pg_dump, is under test
@@ -175,19 +180,22 @@ def test_backup_step_and_a_rerun_that_finishes_a_failed_backup(ctx, day, manager
     rerun = closer.close_day(reports_dir=tmp_path, backup_dir=backups)
     assert not rerun.failed and rerun.already is not None
     made = list(backups.iterdir())
-    assert len(made) == 1 and "verified" in rerun.steps[-2].lines[0]
+    assert len(made) == 1 and "verified" in step(rerun, "Backup").lines[0]
     assert DayLockService(manager_ctx).closure(NOW.date()).backup_file == str(made[0])
     third = closer.close_day(reports_dir=tmp_path, backup_dir=backups)
-    assert third.steps[-2].lines[0].startswith("done at") and len(list(backups.iterdir())) == 1
+    assert step(third, "Backup").lines[0].startswith("done at") and len(list(backups.iterdir())) == 1
 
 
-def test_reminder_list_for_the_next_booked_day(ctx, day, sched, manager_ctx, clock, tmp_path):
+def test_reminders_and_credential_alerts(ctx, day, sched, manager_ctx, clinic, clock, tmp_path):
+    CredentialService(manager_ctx).add_credential(CredentialInput(
+        clinic.actors["provider"].user_id, "state_licence", "Medical licence", "036-1", "IL", "2026-12-20"))
     clock.at = NOW.replace(hour=12)
     sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], NOW.date() + dt.timedelta(days=2),
                                     "09:00"))
     clock.at = NOW.replace(hour=23)
     result = CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)
-    assert result.steps[-1].lines[0] == "1 patients to remind for Wednesday 11/25/2026"
+    assert step(result, "Reminders").lines[0] == "1 patients to remind for Wednesday 11/25/2026"
+    assert step(result, "Alerts").lines == ["Avery Lee: Medical licence expires 12/20/2026 (30 days)"]
     rows = (tmp_path / "reminders-2026-11-25.csv").read_text().splitlines()
     assert rows[0].startswith("Name,Phone") and "Testperson" in rows[1] and "2026-11-25 09:00" in rows[1]
 

@@ -182,3 +182,18 @@ def test_demo_has_claims_in_every_state_and_a_batch_to_export(shared):
     biller = ctx.as_actor(auth.login(ctx, "billing", DEMO_PASSWORD))
     aging = ReceivablesService(biller).aging()
     assert aging.insurer_total > 0 and aging.patient_total > 0
+
+
+def test_demo_has_a_rota_a_gap_time_off_to_decide_and_expiring_credentials(shared):
+    from officeconsole.services.credentials import CredentialService
+    from officeconsole.services.roster import RosterService
+    from officeconsole.services.time_off import TimeOffService
+
+    ctx, _ = shared
+    manager = ctx.as_actor(auth.login(ctx, "manager", DEMO_PASSWORD))
+    this_week = RosterService(manager).week(ctx.today())
+    assert len(this_week.shifts) > 40 and [g.describe[:3] for g in this_week.gaps] == ["Wed", "Wed"]
+    assert not RosterService(manager).week(ctx.today() + dt.timedelta(days=7)).shifts  # next week: to copy
+    pending = TimeOffService(manager).requests(status="requested")
+    assert [r.person for r in pending] == ["Thomas Nguyen"] and pending[0].booked  # visits to move
+    assert sorted(c.alert for c in CredentialService(manager).alerts()) == ["30 days", "60 days"]

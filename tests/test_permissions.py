@@ -31,6 +31,10 @@ from officeconsole.services.billing_identity import BillingIdentityService, Iden
 from officeconsole.services.backups import BackupService
 from officeconsole.services.closeout import CloseOutService
 from officeconsole.services.day_lock import DayLockService
+from officeconsole.services.credentials import CredentialInput, CredentialService
+from officeconsole.services.roster import RosterService, ShiftInput
+from officeconsole.services.staff import StaffInput, StaffService
+from officeconsole.services.time_off import TimeOffService
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.report_model import Report
@@ -42,7 +46,8 @@ from tests.factories import PASSWORD, patient_input, register
 SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursService, BookingService,
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
-            ReceivablesService, ReportService, BillingIdentityService, BackupService, CloseOutService, DayLockService]
+            ReceivablesService, ReportService, BillingIdentityService, BackupService, CloseOutService, DayLockService,
+            CredentialService, RosterService, StaffService, TimeOffService]
 
 
 def entry_points():
@@ -83,6 +88,16 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
         "close_day": (day, ), "day_sheet": (day,), "settings": (), "set_settings": (20,), "runs": (day,),
         "closure": (day,), "reopen": (day, "late charge"),
+        "for_user": (patient_id,), "alerts": (), "add_credential": (CredentialInput(1, "cpr_bls", expires_on=day),),
+        "update_credential": (999, 1, CredentialInput(1, "cpr_bls", expires_on=day)), "remove_credential": (999,),
+        "week": (day,), "on_duty": (day,), "templates": (), "rules": (),
+        "add_template": ("T " + name + str(patient_id), "front_desk", "08:00", "12:00"),
+        "set_rule": ("front_desk", 1, "08:00", "12:00"), "remove_rule": (999,),
+        "add_shift": (ShiftInput(1, day, "06:00", "06:30"),), "remove_shift": (999,),
+        "copy_week": (day, day + dt.timedelta(days=7)), "clear_week": (day + dt.timedelta(days=700),),
+        "directory": (), "person": (1,), "update_staff": (999, 1, StaffInput()),
+        "requests": (), "request": (1, day, day, "a kind we do not have"), "approve": (999, 1), "deny": (999, 1, "no"),
+        "cancel_request": (999, 1),
         "run": ("day-sheet",), "day_sheets": (), "production": (), "payments": (), "no_shows": (),
         "wait_times": (), "ar_aging": (),
         "export": (Report("day-sheet", "Day sheet", day, day, "", ()), "csv", "/dev/null/x"),

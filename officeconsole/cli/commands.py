@@ -14,6 +14,7 @@ from officeconsole.cli.flow import flow, room_app
 from officeconsole.cli.info import info
 from officeconsole.cli.payers import payer_app
 from officeconsole.cli.report import report
+from officeconsole.cli.roster import roster_app
 from officeconsole.cli.schedule import schedule_app
 from officeconsole.cli.users import user_app
 
@@ -35,5 +36,6 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(room_app, name="room")
 app.add_typer(fees_app, name="fees")
 app.add_typer(billing_app, name="billing")
+app.add_typer(roster_app, name="roster")
 
 __all__ = ["app"]

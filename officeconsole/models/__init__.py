@@ -8,6 +8,7 @@ from officeconsole.models.closeout import ClosedDay, CloseRun
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.rooms import Room
+from officeconsole.models.roster import CoverageRule, Credential, Shift, ShiftTemplate, TimeOff
 from officeconsole.models.hours import Holiday, ScheduleException, WorkingHours
 from officeconsole.models.ledger import LedgerEntry
 from officeconsole.models.scheduling import (
@@ -49,6 +50,11 @@ __all__ = [
     "Payer",
     "Provider",
     "Room",
+    "CoverageRule",
+    "Credential",
+    "Shift",
+    "ShiftTemplate",
+    "TimeOff",
     "ScheduleException",
     "User",
     "WaitlistEntry",

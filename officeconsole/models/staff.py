@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from officeconsole.db.base import Base
@@ -26,6 +26,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
+    # The staff directory: what the person does and when they were employed.
+    job_title: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    hired_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)

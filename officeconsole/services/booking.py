@@ -43,7 +43,8 @@ from officeconsole.services.errors import (
     SlotTaken,
     ValidationError,
 )
-from officeconsole.services.hours import WEEKDAYS, working_intervals
+from officeconsole.services.credentials import lapsed_licence
+from officeconsole.services.hours import WEEKDAYS, HoursCalendar, working_intervals
 from officeconsole.services.permissions import requires
 from officeconsole.services.schedule_time import (
     TimeProblem,
@@ -219,6 +220,7 @@ class Booker:
         override = clean_text(data.override_reason, 200)
         patient, provider, kind, when = self._inputs(data)
         refuse_closed(session, [when.day])  # before asking for an override that could not help
+        self._refuse_absence(provider, when.day)
         self._check(provider, patient.id, when, override, now, ignore=None)
         appointment = Appointment(
             patient_id=patient.id, provider_id=provider.id, type_id=kind.id, start_at=when.start,
@@ -264,6 +266,7 @@ class Booker:
         length = minutes or int((appointment.end_at - appointment.start_at).total_seconds() // 60)
         when = _when(self.ctx, day, start, length, fold)
         refuse_closed(session, [when.day, appointment.start_at.astimezone(self.ctx.timezone).date()])
+        self._refuse_absence(provider, when.day)
         self._check(provider, appointment.patient_id, when, override, now, ignore=appointment.id)
         before = f"{appointment.start_at:%Y-%m-%d %H:%M}Z provider {appointment.provider_id}"
         session.execute(delete(BookedSlot).where(BookedSlot.appointment_id == appointment.id))
@@ -304,6 +307,13 @@ class Booker:
         minutes = kind.default_minutes if data.minutes in (None, "") else data.minutes
         return patient, provider, kind, _when(self.ctx, data.day, data.start, minutes, data.fold)
 
+    def _refuse_absence(self, provider: Provider, day: dt.date) -> None:
+        """Approved time off is not a soft rule: no reason books over it."""
+        away = HoursCalendar(self.session, [provider.id], day, day).away.get((provider.id, day))
+        if away:
+            raise ValidationError({"provider_id": f"{provider.user.full_name} is off on {day:%a %m/%d/%Y} "
+                                                  f"(approved {away}): choose another provider or day."})
+
     def _check(self, provider: Provider, patient_id: int, when: _When, override: str, now: dt.datetime,
                ignore: int | None) -> None:
         problems = self._soft(provider, patient_id, when, now, ignore)
@@ -328,6 +338,9 @@ class Booker:
             problems.append(f"{when.local_start:%H:%M}-{when.local_end:%H:%M} is outside {name}'s hours ({hours}).")
         if when.start < now:
             problems.append("That time is in the past.")
+        lapsed = lapsed_licence(session, provider.user_id, when.day)
+        if lapsed:
+            problems.append(f"{name}: {lapsed}.")
         clash = session.scalar(
             select(Appointment).where(
                 Appointment.patient_id == patient_id, Appointment.status.not_in(INACTIVE),

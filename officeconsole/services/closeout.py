@@ -42,6 +42,7 @@ from officeconsole.services.backup_files import Rotation
 from officeconsole.services.backups import BackupError, BackupService
 from officeconsole.services.closed_days import Closure, closure, day_bounds_utc, lock
 from officeconsole.services.context import ServiceContext
+from officeconsole.services.credentials import CredentialService
 from officeconsole.services.day_sheet import SEEN, ZERO, DaySheet, desk_totals, read_day_sheet, write_sheet
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.flow import Flow
@@ -214,11 +215,13 @@ class CloseOutService:
             step = run.start("Backup")
             step.lines.append(f"would back up to {backup_dir}" if backup_dir else "no backup folder given: skipped")
             self._reminders(run)
+            self._alerts(run)
             return CloseResult(day, True, run.steps, sheet, expected, variance, [], None)
         run_id, sheet = self._lock(run, expected)
         self._write_sheet(run, sheet)
         self._backup(run)
         self._reminders(run)
+        self._alerts(run)
         return CloseResult(day, False, run.steps, sheet, expected, variance, run.files, run_id)
 
     @requires("day.close")
@@ -383,6 +386,15 @@ class CloseOutService:
         os.replace(staged, final)
         step.lines.append(str(final))
 
+    def _alerts(self, run: _Run) -> None:
+        """What the manager must not be surprised by: credentials expired or expiring within 90
+        days (inventory alerts join here when inventory exists)."""
+        step = run.start("Alerts")
+        found = CredentialService(self.ctx).alerts()
+        step.lines += [f"{c.describe} ({c.alert})" if c.alert != "expired" else f"{c.describe}" for c in found]
+        if not found:
+            step.lines.append("no credential expires in the next 90 days")
+
     # ----- a day already closed ---------------------------------------------------------
     def _rerun_closed(self, run: _Run, already: Closure) -> CloseResult:
         step = run.start("Already closed")
@@ -404,6 +416,7 @@ class CloseOutService:
             run.start("Backup").lines.append(f"done at {already.backed_up_at.astimezone(self.ctx.timezone):%H:%M}: "
                                              f"{already.backup_file}")
         self._reminders(run)
+        self._alerts(run)
         return CloseResult(run.day, False, run.steps, sheet, expected, {}, run.files, already.close_run_id, already)
 
     # ----- the run record -------------------------------------------------------------

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from officeconsole.models import Holiday, Provider, ScheduleException, WorkingHours
+from officeconsole.models import Holiday, Provider, ScheduleException, TimeOff, WorkingHours
+from officeconsole.models.roster import TimeOffStatus
 from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import NotFound, ValidationError
@@ -42,6 +43,17 @@ class HoursCalendar:
             intervals = self.exceptions.setdefault((provider_id, day), [])
             if start is not None:
                 intervals.append((start, end))
+        # Approved time off empties a provider's day (the slot finder skips it; booking refuses).
+        self.away: dict[tuple[int, dt.date], str] = {}
+        for provider_id, start, end, kind in session.execute(
+                select(Provider.id, TimeOff.first_day, TimeOff.last_day, TimeOff.kind)
+                .join(TimeOff, TimeOff.user_id == Provider.user_id)
+                .where(Provider.id.in_(provider_ids), TimeOff.status == TimeOffStatus.APPROVED,
+                       TimeOff.first_day <= last, TimeOff.last_day >= first)):
+            day = max(start, first)
+            while day <= min(end, last):
+                self.away[provider_id, day] = kind
+                day += dt.timedelta(days=1)
         self.week: dict[tuple[int, int], list[Interval]] = {}
         for provider_id, weekday, start, end in session.execute(
                 select(WorkingHours.provider_id, WorkingHours.weekday, WorkingHours.start_time,
@@ -50,7 +62,7 @@ class HoursCalendar:
             self.week.setdefault((provider_id, weekday), []).append((start, end))
 
     def intervals(self, provider_id: int, day: dt.date) -> list[Interval]:
-        if day in self.holidays:
+        if day in self.holidays or (provider_id, day) in self.away:
             return []
         if (provider_id, day) in self.exceptions:
             return sorted(self.exceptions[provider_id, day])

@@ -48,6 +48,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "backup.run": frozenset({Role.MANAGER, Role.ADMIN}),
     "day.close": frozenset({Role.MANAGER, Role.ADMIN}),
     "day.reopen": frozenset({Role.MANAGER, Role.ADMIN}),
+    "staff.view": ALL_ROLES,
+    "staff.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    "roster.view": ALL_ROLES,
+    "roster.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    "timeoff.request": ALL_ROLES,
+    "timeoff.decide": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -81,6 +87,12 @@ DESCRIPTIONS: dict[str, str] = {
     "backup.run": "make backups",
     "day.close": "close the day",
     "day.reopen": "reopen a closed day",
+    "staff.view": "see the staff directory",
+    "staff.manage": "edit staff details and credentials",
+    "roster.view": "see the rota",
+    "roster.manage": "plan shifts and staffing rules",
+    "timeoff.request": "ask for time off",
+    "timeoff.decide": "approve or deny time off",
 }
 
 F = TypeVar("F", bound=Callable)

@@ -1,0 +1,36 @@
+"""`officeconsole roster show|export|alerts|copy` as the manager (or anyone reading) runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from officeconsole.services.credentials import CredentialInput, CredentialService
+from officeconsole.services.roster import RosterService, ShiftInput
+
+from tests.conftest import MONDAY
+
+
+def test_roster_show_export_alerts_and_copy(cli, db_url, clinic, manager_ctx):
+    roster, desk = RosterService(manager_ctx), clinic.actors["front_desk"].user_id
+    roster.set_rule("front_desk", 1, "08:00", "17:00")
+    roster.add_shift(ShiftInput(desk, MONDAY, "07:30", "12:30"))
+    CredentialService(manager_ctx).add_credential(CredentialInput(
+        clinic.actors["provider"].user_id, "cpr_bls", "BLS", "B-1", "AHA", "2026-12-01"))
+    shown = cli("--db", db_url, "roster", "show", "--week", "11/30/2026", "--as", "desk")
+    assert shown.exit_code == 0, shown.text
+    assert "07:30-12:30" in shown.stdout and "Dana Desk" in shown.stdout
+    assert "Mon 11/30 12:30-17:00: Front Desk 0 of 1" in shown.stdout
+    exported = cli("--db", db_url, "roster", "export", "--week", "2026-12-02", "--as", "manager")
+    assert exported.stdout.splitlines() == ["Day,Person,Role,Start,End,Hours,Template,Note",
+                                            "2026-11-30,Dana Desk,Front Desk,07:30,12:30,5,,"]
+    alerts = cli("--db", db_url, "roster", "alerts", "--format", "csv", "--as", "manager")
+    assert "Avery Lee,BLS,B-1,AHA,12/01/2026,30 days" in alerts.stdout
+    copied = cli("--db", db_url, "roster", "copy", "--from", "2026-11-30", "--to", "2026-12-07", "--as", "manager")
+    assert copied.exit_code == 0 and "1 shifts copied, 0 skipped." in copied.stdout
+    again = cli("--db", db_url, "roster", "copy", "--from", "2026-11-30", "--to", "2026-12-07", "--as", "manager")
+    assert "0 shifts copied, 1 skipped." in again.stdout and "cannot overlap" in again.stdout
+    assert len(roster.week(MONDAY + dt.timedelta(days=7)).shifts) == 1
+    desk_copy = cli("--db", db_url, "roster", "copy", "--from", "2026-11-30", "--to", "2026-12-14", "--as", "desk")
+    assert desk_copy.exit_code == 1 and "Permission denied" in desk_copy.stderr
+    bad = cli("--db", db_url, "roster", "show", "--week", "someday", "--as", "desk")
+    assert bad.exit_code == 1 and "Date" in bad.stderr and "Traceback" not in bad.text
