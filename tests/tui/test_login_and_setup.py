@@ -75,3 +75,20 @@ async def test_logout_returns_to_a_clean_login(make_app, clinic):
         assert app.ctx.actor is None
         assert app.screen.query_one("#username").value == ""
         assert not [s for s in app.screen_stack if isinstance(s, PatientsScreen)]
+
+
+async def test_logging_out_from_a_busy_screen_shows_no_stale_error(make_app, clinic):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "manager")
+        for key in ("f5", "f6"):  # screens whose loads were still running or resumed underneath
+            await pilot.press(key)
+            await settle(pilot)
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            await app.workers.wait_for_complete()
+            await settle(pilot)
+            assert isinstance(app.screen, LoginScreen)
+            messages = [n.message for n in app._notifications]
+            assert not [m for m in messages if "log in first" in m], messages
+            await login(pilot, "manager")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from officeconsole.services.errors import OfficeError
+from officeconsole.services.errors import OfficeError, PermissionDenied
 
 if TYPE_CHECKING:
     from officeconsole.tui.app import OfficeApp
@@ -39,7 +39,8 @@ class ServiceCalls:
             try:
                 result = fn(*args, **kwargs)
             except OfficeError as exc:
-                if not worker.is_cancelled:
+                signed_out = isinstance(exc, PermissionDenied) and self.app.ctx.actor is None
+                if not worker.is_cancelled and not signed_out:  # work left over from before a log-out
                     self.app.call_from_thread(on_error or self.show_error, exc)
                 return
             if then is not None and not worker.is_cancelled:
