@@ -42,7 +42,7 @@ from officeconsole.models import (
     Patient,
     Provider,
 )
-from officeconsole.models.enums import AppointmentStatus, Role
+from officeconsole.models.enums import Role
 from officeconsole.services import auth
 from officeconsole.services.auth import SetupInput, UserService
 from officeconsole.services.clock import SystemClock

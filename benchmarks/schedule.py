@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from benchmarks.settle import workers_done
 
-import datetime as dt
 import statistics
 import time
 

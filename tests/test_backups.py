@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select

@@ -8,7 +8,6 @@ same money on the sheet and in the ledger, the day sheet's bytes as a clean clos
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import subprocess

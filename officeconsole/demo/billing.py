@@ -38,7 +38,7 @@ from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services.ar_book import ArBook, rebuild_patient_balances
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
-from officeconsole.services.claims import ClaimNotClean, ClaimService
+from officeconsole.services.claims import ClaimService
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key

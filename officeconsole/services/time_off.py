@@ -9,13 +9,13 @@ are booked warns the same way.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from officeconsole.models import Appointment, Patient, Provider, TimeOff, User
+from officeconsole.models import Appointment, Patient, Provider, Shift, TimeOff, User
 from officeconsole.models.enums import Role
 from officeconsole.models.roster import TimeOffKind, TimeOffStatus
 from officeconsole.services import audit
@@ -53,6 +53,7 @@ class TimeOffView:
     decided_by: str
     decision_note: str
     booked: list[Booked]  # the person's appointments in those days (providers only)
+    shifts_removed: int = 0  # rota shifts on those days taken off when it was approved
 
     @property
     def days(self) -> str:
@@ -145,7 +146,13 @@ class TimeOffService:
             row.decided_by_id = self.ctx.actor_or_fail().user_id
             row.decided_at = self.ctx.now()
             row.decision_note = clean_text(note, 200)
-            return self._save(session, row, f"timeoff.{'approve' if status == TimeOffStatus.APPROVED else 'deny'}")
+            removed = 0
+            if status == TimeOffStatus.APPROVED:  # someone away is not on the rota: coverage must see the hole
+                removed = session.execute(delete(Shift).where(
+                    Shift.user_id == row.user_id, Shift.day >= row.first_day, Shift.day <= row.last_day)).rowcount
+            view = self._save(session, row, f"timeoff.{'approve' if status == TimeOffStatus.APPROVED else 'deny'}",
+                              f"; {removed} shifts taken off the rota" if removed else "")
+            return replace(view, shifts_removed=removed)
 
     def _current(self, session: Session, request_id: int, expected_version: int) -> TimeOff:
         row = get_or_fail(session, TimeOff, request_id, "time-off request")
@@ -153,7 +160,7 @@ class TimeOffService:
             raise ConcurrentEdit("time-off request")
         return row
 
-    def _save(self, session: Session, row: TimeOff, action: str) -> TimeOffView:
+    def _save(self, session: Session, row: TimeOff, action: str, more: str = "") -> TimeOffView:
         try:
             session.flush()
         except StaleDataError:
@@ -162,7 +169,7 @@ class TimeOffService:
         view = self._view(session, row, person.full_name, self.ctx.actor_or_fail().full_name)
         audit.record(session, self.ctx.now(), self.ctx.actor, action, entity="time_off", entity_id=row.id,
                      summary=f"{person.full_name} {row.first_day:%Y-%m-%d}..{row.last_day:%Y-%m-%d} {row.status}"
-                             + (f"; {len(view.booked)} appointments to move" if view.booked else ""))
+                             + (f"; {len(view.booked)} appointments to move" if view.booked else "") + more)
         return view
 
     def _view(self, session: Session, row: TimeOff, person: str, decided_by: str) -> TimeOffView:

@@ -50,6 +50,8 @@ class OfficeApp(App):
         Binding("f4", "flow_board", "Flow board"),
         Binding("f5", "billing", "Billing"),
         Binding("f6", "reports", "Reports"),
+        Binding("f7", "roster", "Roster"),
+        Binding("f8", "staff", "Staff"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -192,6 +194,9 @@ class OfficeApp(App):
         yield SystemCommand("Billing queue", "Encounters to code and claims by state (F5)", self.action_billing)
         yield SystemCommand("Reports", "Day sheet, production, payments, no-shows, waits, aging (F6)",
                             self.action_reports)
+        yield SystemCommand("Roster", "The week's shifts, coverage gaps and time off (F7)", self.action_roster)
+        yield SystemCommand("Staff", "Directory, credentials and their expiry alerts, asking for time off (F8)",
+                            self.action_staff)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
     def action_schedule(self) -> None:
@@ -242,6 +247,16 @@ class OfficeApp(App):
                 self.notify("Reports are for managers and billing staff.", markup=False)
                 return
         self._open_top(ReportsScreen)
+
+    def action_staff(self) -> None:
+        from officeconsole.tui.screens.staff import StaffScreen
+
+        self._open_top(StaffScreen)
+
+    def action_roster(self) -> None:
+        from officeconsole.tui.screens.roster import RosterScreen
+
+        self._open_top(RosterScreen)
 
     def _open_top(self, kind: type[Screen], keep: bool = False) -> None:
         """Go back to the open screen of this kind, or open one over the current screen.

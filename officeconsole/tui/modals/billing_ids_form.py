@@ -10,9 +10,9 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
 from officeconsole.services.billing_identity import BillingIdentityService, Identities, ProviderNpi
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.errors import OfficeError
 from officeconsole.tui.screens.base import ServiceModal
-from officeconsole.tui.widgets.form_field import show_errors, text_field, values
+from officeconsole.tui.widgets.form_field import show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar
 
 
@@ -72,12 +72,7 @@ class BillingIdsModal(ServiceModal[bool]):
         self.dismiss(True)
 
     def _refused(self, exc: OfficeError) -> None:
-        if isinstance(exc, ValidationError):
-            self.query_one("#ids-error", Label).update("Please correct the fields marked below.")
-            show_errors(self, exc.errors)
-        else:
-            self.query_one("#ids-error", Label).update(exc.message)
-            self.show_error(exc)
+        show_refusal(self, exc, "ids-error")
 
     def action_cancel(self) -> None:
         self.dismiss(False)

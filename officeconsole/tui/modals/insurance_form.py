@@ -8,11 +8,11 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select
 
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.errors import OfficeError
 from officeconsole.services.insurance import InsuranceService, PayerRow, PolicyInput, PolicyView
 from officeconsole.services.patients import PatientRecord
 from officeconsole.tui.screens.base import ServiceModal
-from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar
 
 RANK_OPTIONS = [("1  Primary", "1"), ("2  Secondary", "2"), ("3  Tertiary", "3")]
@@ -107,12 +107,7 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
         self.dismiss(policy)
 
     def _refused(self, exc: OfficeError) -> None:
-        if isinstance(exc, ValidationError):
-            self.query_one("#policy-error", Label).update("Please correct the fields marked below.")
-            show_errors(self, exc.errors)
-        else:
-            self.query_one("#policy-error", Label).update(exc.message)
-            self.show_error(exc)
+        show_refusal(self, exc, "policy-error")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

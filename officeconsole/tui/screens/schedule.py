@@ -2,9 +2,9 @@
 
 `b` books at the highlighted time and provider, `m` moves and `c` cancels the highlighted
 appointment, Enter opens the patient's record; `f` finds a free slot, `e` puts the highlighted
-patient on the waitlist for an earlier slot, `w` shows the waitlist. When a waiting request
-would fit time that is free on the day shown, a line under the counts says so. Every rule is
-the services'.
+patient on the waitlist for an earlier slot, `w` shows the waitlist. Under the day's counts,
+who is on duty that day by role (from the rota); when a waiting request would fit time that is
+free on the day shown, a line under that says so. Every rule is the services'.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
+from officeconsole.models.enums import Role
 from officeconsole.services.booking import AppointmentView
+from officeconsole.services.roster import RosterService, ShiftView
 from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
 from officeconsole.services.schedule import DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
 from officeconsole.tui.modals.booking_form import BookingModal
@@ -34,6 +36,35 @@ from officeconsole.tui.widgets.schedule_grid import SYMBOLS, ScheduleGrid, statu
 from officeconsole.tui.widgets.key_bar import KeyBar
 
 LEGEND = " ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
+DUTY_ORDER = (Role.FRONT_DESK, Role.PROVIDER, Role.BILLING, Role.MANAGER, Role.ADMIN)
+
+
+def on_duty_line(shifts: list[ShiftView]) -> str:
+    """"On duty: Front Desk: Dana 07:30-12:30, Sam 12:30-17:00 · Provider: Avery/Jo 08:00-12:00+13:00-17:00":
+    by role; people working the same hours share one entry; first names, with an initial when
+    two people share one."""
+    if not shifts:
+        return "On duty: nobody is on the rota this day."
+    people = {s.person for s in shifts}
+    firsts = [p.split()[0] for p in people if p.split()]
+    shared = {f for f in firsts if firsts.count(f) > 1}
+
+    def short(name: str) -> str:
+        words = name.split() or [name]
+        return f"{words[0]} {words[-1][:1]}." if words[0] in shared and len(words) > 1 else words[0]
+
+    parts = []
+    roles = sorted({s.role for s in shifts}, key=lambda r: DUTY_ORDER.index(r) if r in DUTY_ORDER else len(DUTY_ORDER))
+    for role in roles:
+        hours: dict[str, list[str]] = {}  # each person's day, in order of first start
+        for shift in shifts:
+            if shift.role == role:
+                hours.setdefault(shift.person, []).append(shift.label)
+        same: dict[str, list[str]] = {}  # one day's hours -> who works them
+        for person, labels in hours.items():
+            same.setdefault("+".join(labels), []).append(short(person))
+        parts.append(f"{Role(role).label}: " + ", ".join(f"{'/'.join(names)} {day}" for day, names in same.items()))
+    return "On duty: " + " · ".join(parts)
 
 
 class ScheduleScreen(ServiceScreen):
@@ -71,6 +102,7 @@ class ScheduleScreen(ServiceScreen):
         yield AppHeader()
         yield Label("", id="day-title", markup=False)
         yield Label("", id="day-counts", markup=False)
+        yield Label("", id="on-duty", markup=False)
         yield Label("", id="waitlist-line", markup=False)
         yield ScheduleGrid(id="grid")
         yield ResultsTable(id="list")
@@ -93,6 +125,9 @@ class ScheduleScreen(ServiceScreen):
         self.call_service(service.day_plan, self.day, only, then=self._show, group="day", exclusive=True)
         self.call_service(WaitlistService(self.app.ctx).waitlist_matches, self.day, then=self._matches,
                           group="waitlist", exclusive=True)
+        day = self.day
+        self.call_service(RosterService(self.app.ctx).on_duty, day, then=lambda shifts: self._on_duty(day, shifts),
+                          group="on-duty", exclusive=True)
         if not self.provider_ids:
             self.call_service(service.providers, then=self._providers, group="providers")
             self.call_service(service.types, then=self._types, group="types")
@@ -115,6 +150,12 @@ class ScheduleScreen(ServiceScreen):
                         f"{first.slot.provider_name}{more} · press w", layout=False)
         else:
             line.update("", layout=False)
+
+    def _on_duty(self, day: dt.date, shifts: list[ShiftView]) -> None:
+        """Who is on shift on the day shown (two fixed lines, wrapped; the second is blank space when
+        one is enough)."""
+        if day == self.day:
+            self.query_one("#on-duty", Label).update(on_duty_line(shifts), layout=False)
 
     def _show(self, plan: DayPlan) -> None:
         self.plan = plan

@@ -76,5 +76,21 @@ def show_errors(root: Widget, errors: dict[str, str]) -> None:
         first.widget.focus()
 
 
+def show_refusal(form, exc, summary_id: str) -> None:
+    """A refused save: each field's message under it, anything else in the form's summary line
+    (and as a notification). `form` is a ServiceModal; what was typed stays."""
+    from textual.widgets import Label
+
+    from officeconsole.services.errors import ValidationError
+
+    summary = form.query_one(f"#{summary_id}", Label)
+    if isinstance(exc, ValidationError):
+        summary.update("Please correct the fields marked below.")
+        show_errors(form, exc.errors)
+    else:
+        summary.update(exc.message)
+        form.show_error(exc)
+
+
 def values(root: Widget) -> dict[str, str]:
     return {field.field: field.value for field in root.query(FormField)}
