@@ -1,4 +1,5 @@
-"""`officeconsole roster show|export|alerts|copy`: the rota and credential alerts from a terminal."""
+"""`officeconsole roster show|export|alerts|copy|templates|add-template|add-rule|remove-rule`: the rota,
+its templates and staffing rules, and credential alerts from a terminal."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import typer
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
 from officeconsole.models.enums import Role
 from officeconsole.services.credentials import CredentialService
-from officeconsole.services.roster import RosterService
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.roster import WEEKDAY_KEYS, RosterService
 
 roster_app = typer.Typer(help="The staff rota, coverage gaps and credential alerts.", no_args_is_help=True)
 
+WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 WeekOption = Annotated[str | None, typer.Option("--week", help="Any day of the week (default: this week).")]
 
 
@@ -73,3 +76,56 @@ def copy(ctx: typer.Context, as_user: AsOption,
     say(f"{result.copied} shifts copied, {len(result.skipped)} skipped.")
     for reason in result.skipped:
         say(f"    {reason}")
+
+
+@roster_app.command("templates")
+def templates(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    """The shift templates the rota offers, and the minimum-staffing rules coverage is checked against."""
+    service = RosterService(signed_in(open_db(ctx, db), as_user))
+    emit(["Id", "Template", "For", "Start", "End"],
+         [(t.id, t.name, Role(t.role).label, f"{t.start:%H:%M}", f"{t.end:%H:%M}") for t in service.templates()],
+         fmt, title="Shift templates")
+    emit(["Id", "Rule", "Days", "From", "To"],
+         [(r.id, f"at least {r.minimum} {Role(r.role).label}", WEEKDAY_NAMES[r.weekday] if r.weekday is not None
+           else "every open day", f"{r.start:%H:%M}", f"{r.end:%H:%M}") for r in service.rules()],
+         fmt, title="Staffing rules")
+
+
+@roster_app.command("add-template")
+def add_template(ctx: typer.Context, as_user: AsOption,
+                 name: Annotated[str, typer.Argument(help="e.g. 'Front AM'.")],
+                 role: Annotated[str, typer.Option("--role", help="front_desk, provider, billing, manager.")],
+                 start: Annotated[str, typer.Option("--start", help="e.g. 07:30.")],
+                 end: Annotated[str, typer.Option("--end", help="e.g. 12:30.")],
+                 db: DbOption = None) -> None:
+    """A named shift the rota offers with one key."""
+    made = RosterService(signed_in(open_db(ctx, db), as_user)).add_template(name, role, start, end)
+    say(f"Template {made.name}: {Role(made.role).label} {made.start:%H:%M}-{made.end:%H:%M}.")
+
+
+@roster_app.command("add-rule")
+def add_rule(ctx: typer.Context, as_user: AsOption,
+             role: Annotated[str, typer.Argument(help="front_desk, provider, billing, manager.")],
+             minimum: Annotated[str, typer.Option("--min", help="At least this many people.")],
+             start: Annotated[str, typer.Option("--from", help="e.g. 08:00.")],
+             end: Annotated[str, typer.Option("--to", help="e.g. 17:00.")],
+             weekday: Annotated[str | None, typer.Option("--weekday", help="mon..sun (default: every open day).")] = None,
+             db: DbOption = None) -> None:
+    """A minimum-staffing rule, e.g. at least two front-desk staff 08:00-17:00."""
+    day = None
+    if weekday is not None:
+        key = weekday.strip().lower()[:3]
+        if key not in WEEKDAY_KEYS:
+            raise ValidationError({"weekday": "--weekday: one of mon, tue, wed, thu, fri, sat, sun."})
+        day = WEEKDAY_KEYS.index(key)
+    rule = RosterService(signed_in(open_db(ctx, db), as_user)).set_rule(role, minimum, start, end, day)
+    say(f"Rule {rule.id}: at least {rule.minimum} {Role(rule.role).label} {rule.start:%H:%M}-{rule.end:%H:%M}"
+        + (f" on {WEEKDAY_NAMES[rule.weekday]}" if rule.weekday is not None else "") + ".")
+
+
+@roster_app.command("remove-rule")
+def remove_rule(ctx: typer.Context, as_user: AsOption, rule_id: Annotated[int, typer.Argument(help="Its id.")],
+                db: DbOption = None) -> None:
+    """Drop a minimum-staffing rule (ids are listed by `roster templates`)."""
+    RosterService(signed_in(open_db(ctx, db), as_user)).remove_rule(rule_id)
+    say(f"Rule {rule_id} removed.")

@@ -34,3 +34,24 @@ def test_roster_show_export_alerts_and_copy(cli, db_url, clinic, manager_ctx):
     assert desk_copy.exit_code == 1 and "Permission denied" in desk_copy.stderr
     bad = cli("--db", db_url, "roster", "show", "--week", "someday", "--as", "desk")
     assert bad.exit_code == 1 and "Date" in bad.stderr and "Traceback" not in bad.text
+
+
+def test_templates_and_staffing_rules_from_the_command_line(cli, db_url, clinic):
+    added = cli("--db", db_url, "roster", "add-template", "Front AM", "--role", "front_desk", "--start", "7:30",
+                "--end", "12:30", "--as", "manager")
+    assert added.exit_code == 0 and "Template Front AM: Front Desk 07:30-12:30." in added.stdout
+    backwards = cli("--db", db_url, "roster", "add-template", "Late", "--role", "front_desk", "--start", "17:00",
+                    "--end", "09:00", "--as", "manager")
+    assert backwards.exit_code == 1 and "ends (09:00) before it starts (17:00)" in backwards.stderr
+    rule = cli("--db", db_url, "roster", "add-rule", "front_desk", "--min", "2", "--from", "08:00", "--to", "17:00",
+               "--weekday", "Wednesday", "--as", "manager")
+    assert rule.exit_code == 0 and "at least 2 Front Desk 08:00-17:00 on Wednesdays" in rule.stdout
+    bad_day = cli("--db", db_url, "roster", "add-rule", "front_desk", "--min", "2", "--from", "08:00", "--to", "17:00",
+                  "--weekday", "someday", "--as", "manager")
+    assert bad_day.exit_code == 1 and "--weekday" in bad_day.stderr
+    listed = cli("--db", db_url, "roster", "templates", "--format", "csv", "--as", "desk")
+    assert "Front AM,Front Desk,07:30,12:30" in listed.stdout and "at least 2 Front Desk,Wednesdays" in listed.stdout
+    removed = cli("--db", db_url, "roster", "remove-rule", "1", "--as", "manager")
+    assert removed.exit_code == 0 and "Rule 1 removed." in removed.stdout
+    gone = cli("--db", db_url, "roster", "remove-rule", "1", "--as", "manager")
+    assert gone.exit_code == 1 and "No staffing rule has id 1" in gone.stderr
