@@ -16,6 +16,7 @@ from officeconsole.services.checkin import CheckInInput, CheckInService
 from officeconsole.services.closed_days import DayClosed
 from officeconsole.services.closeout import CloseOutService, CloseSettings
 from officeconsole.services.credentials import CredentialInput, CredentialService
+from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.errors import PermissionDenied, ValidationError
@@ -189,13 +190,19 @@ def test_backup_step_and_a_rerun_that_finishes_a_failed_backup(ctx, day, manager
 def test_reminders_and_credential_alerts(ctx, day, sched, manager_ctx, clinic, clock, tmp_path):
     CredentialService(manager_ctx).add_credential(CredentialInput(
         clinic.actors["provider"].user_id, "state_licence", "Medical licence", "036-1", "IL", "2026-12-20"))
+    stock = InventoryService(manager_ctx)
+    gloves = stock.add_item(ItemInput("Gloves", "supply", "box", reorder_point=5, par_level=20)).id
+    flu = stock.add_item(ItemInput("Flu vaccine", "vaccine", "dose", reorder_point=1, par_level=5)).id
+    stock.receive([ReceiveLine(gloves, 2), ReceiveLine(flu, 3, "FLU9", "2026-12-01")], new_request_key())
     clock.at = NOW.replace(hour=12)
     sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], NOW.date() + dt.timedelta(days=2),
                                     "09:00"))
     clock.at = NOW.replace(hour=23)
     result = CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)
     assert step(result, "Reminders").lines[0] == "1 patients to remind for Wednesday 11/25/2026"
-    assert step(result, "Alerts").lines == ["Avery Lee: Medical licence expires 12/20/2026 (30 days)"]
+    assert step(result, "Alerts").lines == ["Avery Lee: Medical licence expires 12/20/2026 (30 days)",
+                                            "low stock: Gloves, 2 box (reorder at 5)",
+                                            "Flu vaccine lot FLU9: 3 expires 12/01/2026"]
     rows = (tmp_path / "reminders-2026-11-25.csv").read_text().splitlines()
     assert rows[0].startswith("Name,Phone") and "Testperson" in rows[1] and "2026-11-25 09:00" in rows[1]
 

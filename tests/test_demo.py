@@ -197,3 +197,15 @@ def test_demo_has_a_rota_a_gap_time_off_to_decide_and_expiring_credentials(share
     pending = TimeOffService(manager).requests(status="requested")
     assert [r.person for r in pending] == ["Thomas Nguyen"] and pending[0].booked  # visits to move
     assert sorted(c.alert for c in CredentialService(manager).alerts()) == ["30 days", "60 days"]
+
+
+def test_demo_has_stock_with_low_items_and_lots_near_expiry(shared):
+    from officeconsole.services.inventory import InventoryService
+
+    ctx, _ = shared
+    manager = ctx.as_actor(auth.login(ctx, "manager", DEMO_PASSWORD))
+    stock = InventoryService(manager)
+    assert len(stock.items()) >= 20 and 2 <= len(stock.items(low_only=True)) <= 8
+    soon = stock.lots(within_days=30)
+    assert soon and all(lot.days_left >= 0 for lot in soon)  # near expiry, none past it yet
+    assert stock.suggestions() and sum(stock.valuation().values()) > 0

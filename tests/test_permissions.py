@@ -35,6 +35,7 @@ from officeconsole.services.credentials import CredentialInput, CredentialServic
 from officeconsole.services.roster import RosterService, ShiftInput
 from officeconsole.services.staff import StaffInput, StaffService
 from officeconsole.services.time_off import TimeOffService
+from officeconsole.services.inventory import CountLine, InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.report_model import Report
@@ -47,7 +48,7 @@ SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursSe
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
             ReceivablesService, ReportService, BillingIdentityService, BackupService, CloseOutService, DayLockService,
-            CredentialService, RosterService, StaffService, TimeOffService]
+            CredentialService, RosterService, StaffService, TimeOffService, InventoryService]
 
 
 def entry_points():
@@ -98,6 +99,9 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "directory": (), "person": (1,), "update_staff": (999, 1, StaffInput()),
         "requests": (), "request": (1, day, day, "a kind we do not have"), "approve": (999, 1), "deny": (999, 1, "no"),
         "cancel_request": (999, 1),
+        "items": (), "lots": (), "suggestions": (), "valuation": (), "add_item": (ItemInput("", "supply"),),
+        "receive": ([ReceiveLine(999, 1)], "k" + name), "use": (999, 1, "k" + name), "waste": (999, 1, "x", "k"),
+        "count": ([CountLine(999, 1)], "k" + name),
         "run": ("day-sheet",), "day_sheets": (), "production": (), "payments": (), "no_shows": (),
         "wait_times": (), "ar_aging": (),
         "export": (Report("day-sheet", "Day sheet", day, day, "", ()), "csv", "/dev/null/x"),

@@ -12,6 +12,7 @@ from officeconsole.cli.demo import demo
 from officeconsole.cli.fees import fees_app
 from officeconsole.cli.flow import flow, room_app
 from officeconsole.cli.info import info
+from officeconsole.cli.inventory import inventory_app
 from officeconsole.cli.payers import payer_app
 from officeconsole.cli.report import report
 from officeconsole.cli.roster import roster_app
@@ -37,5 +38,6 @@ app.add_typer(room_app, name="room")
 app.add_typer(fees_app, name="fees")
 app.add_typer(billing_app, name="billing")
 app.add_typer(roster_app, name="roster")
+app.add_typer(inventory_app, name="inventory")
 
 __all__ = ["app"]

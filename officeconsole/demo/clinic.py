@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
+from officeconsole.demo.inventory import build_inventory
 from officeconsole.demo.roster import build_roster
 from officeconsole.demo.billing import build_billing
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
@@ -195,6 +196,7 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     FeeService(as_manager).import_csv(DEMO_FEES)
     summary.billing = build_billing(as_manager, ctx.as_actor(biller), rng, claims_dir)
     build_roster(as_manager, rng, {username: weekdays for username, *_, weekdays in PROVIDERS})
+    build_inventory(as_manager, rng)
     return summary
 
 

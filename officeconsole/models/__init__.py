@@ -9,6 +9,7 @@ from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
 from officeconsole.models.rooms import Room
 from officeconsole.models.roster import CoverageRule, Credential, Shift, ShiftTemplate, TimeOff
+from officeconsole.models.inventory import InventoryItem, InventoryLot, StockMovement
 from officeconsole.models.hours import Holiday, ScheduleException, WorkingHours
 from officeconsole.models.ledger import LedgerEntry
 from officeconsole.models.scheduling import (
@@ -50,6 +51,9 @@ __all__ = [
     "Payer",
     "Provider",
     "Room",
+    "InventoryItem",
+    "InventoryLot",
+    "StockMovement",
     "CoverageRule",
     "Credential",
     "Shift",

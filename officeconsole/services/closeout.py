@@ -47,6 +47,7 @@ from officeconsole.services.day_sheet import SEEN, ZERO, DaySheet, desk_totals, 
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.flow import Flow
 from officeconsole.services.folders import writable_folder
+from officeconsole.services.inventory import InventoryService
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
 from officeconsole.services.schedule import ScheduleService
@@ -388,12 +389,18 @@ class CloseOutService:
 
     def _alerts(self, run: _Run) -> None:
         """What the manager must not be surprised by: credentials expired or expiring within 90
-        days (inventory alerts join here when inventory exists)."""
+        days, low stock, lots expired or expiring within 30 days."""
         step = run.start("Alerts")
         found = CredentialService(self.ctx).alerts()
         step.lines += [f"{c.describe} ({c.alert})" if c.alert != "expired" else f"{c.describe}" for c in found]
         if not found:
             step.lines.append("no credential expires in the next 90 days")
+        stock = InventoryService(self.ctx)
+        low = stock.items(low_only=True, limit=100_000)
+        step.lines += [f"low stock: {i.name}, {i.on_hand} {i.unit} (reorder at {i.reorder_point})" for i in low]
+        for lot in stock.lots(within_days=30):
+            when = f"expired {lot.expires_on:%m/%d/%Y}" if lot.days_left < 0 else f"expires {lot.expires_on:%m/%d/%Y}"
+            step.lines.append(f"{lot.item} lot {lot.lot_number}: {lot.on_hand} {when}")
 
     # ----- a day already closed ---------------------------------------------------------
     def _rerun_closed(self, run: _Run, already: Closure) -> CloseResult:

@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "roster.manage": frozenset({Role.MANAGER, Role.ADMIN}),
     "timeoff.request": ALL_ROLES,
     "timeoff.decide": frozenset({Role.MANAGER, Role.ADMIN}),
+    "inventory.view": ALL_ROLES,
+    "inventory.use": _CLINICAL_DESK,
+    "inventory.manage": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -93,6 +96,9 @@ DESCRIPTIONS: dict[str, str] = {
     "roster.manage": "plan shifts and staffing rules",
     "timeoff.request": "ask for time off",
     "timeoff.decide": "approve or deny time off",
+    "inventory.view": "see stock levels",
+    "inventory.use": "record stock used",
+    "inventory.manage": "receive, count and write off stock",
 }
 
 F = TypeVar("F", bound=Callable)

@@ -1,0 +1,451 @@
+"""Stock: receiving deliveries, using items first-expiry-first-out, waste, counts, and what to order.
+
+Every change is a movement and moves a lot's `on_hand` in the same transaction with a
+conditional UPDATE (`on_hand >= n`), so the last unit cannot be used twice by two consoles
+and stock never goes negative (the CHECK constraint is the floor under it). A use larger
+than the first lot draws the rest from the next lots in expiry order. Forms hand in a
+request key: a second press of "save" finds the first movements instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from officeconsole.models import (
+    ChargeLine,
+    Encounter,
+    FeeScheduleItem,
+    InventoryItem,
+    InventoryLot,
+    Patient,
+    StockMovement,
+    User,
+)
+from officeconsole.models.billing import EncounterStatus
+from officeconsole.models.inventory import ItemCategory, MovementKind
+from officeconsole.services import audit
+from officeconsole.services.booking import get_or_fail
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.errors import ValidationError
+from officeconsole.services.money import parse_signed
+from officeconsole.services.permissions import requires
+from officeconsole.services.text import clean_text, parse_date, search_key
+
+TRACKED = (ItemCategory.VACCINE, ItemCategory.MEDICATION)  # lot and expiry required
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    name: str
+    category: str
+    unit: str = "each"
+    code: str = ""
+    vendor: str = ""
+    unit_cost: str | Decimal = "0"
+    reorder_point: int | str = 0
+    par_level: int | str = 0
+    storage: str = ""
+    billing_code: str = ""
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    name: str
+    category: str
+    unit: str
+    code: str
+    vendor: str
+    unit_cost: Decimal
+    reorder_point: int
+    par_level: int
+    storage: str
+    billing_code: str
+    on_hand: int
+    next_expiry: dt.date | None
+
+    @property
+    def low(self) -> bool:
+        return self.on_hand <= self.reorder_point
+
+
+@dataclass(frozen=True)
+class LotRow:
+    id: int
+    item_id: int
+    item: str
+    lot_number: str
+    expires_on: dt.date | None
+    location: str
+    on_hand: int
+    days_left: int | None  # negative once expired
+
+
+@dataclass(frozen=True)
+class ReceiveLine:
+    item_id: int
+    quantity: int | str
+    lot_number: str = ""
+    expires_on: str | dt.date | None = ""
+    location: str = "Main"
+    unit_cost: str | Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Taken:
+    lot_number: str
+    expires_on: dt.date | None
+    quantity: int
+
+
+@dataclass(frozen=True)
+class UseResult:
+    item: str
+    taken: list[Taken]
+    charge: str = ""  # "90686 added to the visit's encounter" or why it was not
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    vendor: str
+    item_id: int
+    item: str
+    code: str
+    on_hand: int
+    reorder_point: int
+    par_level: int
+    order: int
+    unit_cost: Decimal
+
+    @property
+    def cost(self) -> Decimal:
+        return self.unit_cost * self.order
+
+
+@dataclass(frozen=True)
+class CountLine:
+    lot_id: int
+    counted: int | str
+
+
+@dataclass
+class CountResult:
+    adjusted: list[tuple[str, str, int]] = field(default_factory=list)  # item, lot, difference
+
+
+class InventoryService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # ----- reading -------------------------------------------------------------------
+    @requires("inventory.view")
+    def items(self, search: str = "", category: str | None = None, low_only: bool = False,
+              limit: int = 500) -> list[ItemRow]:
+        today = self.ctx.today()
+        stock = (select(InventoryLot.item_id, func.sum(InventoryLot.on_hand).label("on_hand"),
+                        func.min(InventoryLot.expires_on).filter(InventoryLot.on_hand > 0,
+                                                                 InventoryLot.expires_on >= today).label("next_expiry"))
+                 .group_by(InventoryLot.item_id).subquery())
+        on_hand = func.coalesce(stock.c.on_hand, 0)
+        query = (select(InventoryItem, on_hand, stock.c.next_expiry)
+                 .outerjoin(stock, stock.c.item_id == InventoryItem.id)
+                 .where(InventoryItem.active.is_(True)).order_by(InventoryItem.name_key).limit(limit))
+        key = search_key(search)
+        if key:
+            query = query.where(InventoryItem.name_key >= key, InventoryItem.name_key < key + "\uffff")
+        if category:
+            query = query.where(InventoryItem.category == category)
+        if low_only:
+            query = query.where(on_hand <= InventoryItem.reorder_point)
+        with self.ctx.db.read() as session:
+            return [_item_row(item, int(qty), expiry) for item, qty, expiry in session.execute(query)]
+
+    @requires("inventory.view")
+    def lots(self, item_id: int | None = None, within_days: int | None = None) -> list[LotRow]:
+        """Lots in stock, first expiry first: one item's, or every lot expiring within `within_days`
+        (expired ones included)."""
+        today = self.ctx.today()
+        query = (select(InventoryLot, InventoryItem.name).join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
+                 .where(InventoryLot.on_hand > 0)
+                 .order_by(InventoryLot.expires_on.is_(None), InventoryLot.expires_on, InventoryLot.id))
+        if item_id is not None:
+            query = query.where(InventoryLot.item_id == item_id)
+        if within_days is not None:
+            query = query.where(InventoryLot.expires_on <= today + dt.timedelta(days=within_days))
+        with self.ctx.db.read() as session:
+            return [LotRow(lot.id, lot.item_id, name, lot.lot_number, lot.expires_on, lot.location, lot.on_hand,
+                           None if lot.expires_on is None else (lot.expires_on - today).days)
+                    for lot, name in session.execute(query)]
+
+    @requires("inventory.view")
+    def suggestions(self) -> list[Suggestion]:
+        """Items at or below their reorder point, ordered up to par, grouped by vendor."""
+        rows = [Suggestion(i.vendor or "(no vendor)", i.id, i.name, i.code, i.on_hand, i.reorder_point, i.par_level,
+                           i.par_level - i.on_hand, i.unit_cost)
+                for i in self.items(low_only=True, limit=100_000) if i.par_level > i.on_hand]
+        return sorted(rows, key=lambda s: (s.vendor, s.item))
+
+    @requires("inventory.view")
+    def valuation(self) -> dict[str, Decimal]:
+        """Stock value (on hand x unit cost) by category."""
+        with self.ctx.db.read() as session:
+            rows = session.execute(select(InventoryItem.category,
+                                          func.sum(InventoryLot.on_hand * InventoryItem.unit_cost))
+                                   .join(InventoryLot, InventoryLot.item_id == InventoryItem.id)
+                                   .group_by(InventoryItem.category)).all()
+        return {category: Decimal(total or 0).quantize(Decimal("0.01")) for category, total in rows}
+
+    # ----- changing ------------------------------------------------------------------
+    @requires("inventory.manage")
+    def add_item(self, data: ItemInput) -> ItemRow:
+        fields = _item_fields(data)
+        with self.ctx.db.write() as session:
+            item = InventoryItem(updated_at=self.ctx.now(), **fields)
+            session.add(item)
+            session.flush()
+            audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.item", entity="inventory_item",
+                         entity_id=item.id, summary=f"{item.name} ({item.category})")
+            return _item_row(item, 0, None)
+
+    @requires("inventory.manage")
+    def receive(self, lines: list[ReceiveLine], request_key: str) -> int:
+        """A delivery of several lines, all or nothing; returns the units received."""
+        if not lines:
+            raise ValidationError({"lines": "A delivery has at least one line."})
+        today, total = self.ctx.today(), 0
+        with self.ctx.db.write() as session:
+            if _done(session, request_key):
+                return sum(int(line.quantity) for line in lines)
+            for n, line in enumerate(lines, start=1):
+                item = get_or_fail(session, InventoryItem, line.item_id, "item")
+                quantity = _quantity(line.quantity, f"line {n}")
+                lot_number = clean_text(line.lot_number, 40).upper()
+                expires = _date(line.expires_on, f"line {n}")
+                problem = ""
+                if item.category in TRACKED and (not lot_number or expires is None):
+                    problem = f"{item.name}: a {item.category} needs its lot number and expiry date."
+                elif expires is not None and expires < today:
+                    problem = f"{item.name} lot {lot_number}: expired {expires:%m/%d/%Y}; do not receive it."
+                if problem:
+                    raise ValidationError({f"line_{n}": f"Line {n}: {problem}"})
+                lot = _lot(session, item, lot_number, expires, clean_text(line.location, 40) or "Main", n)
+                cost = parse_signed(line.unit_cost, "unit_cost") if line.unit_cost not in (None, "") else item.unit_cost
+                self._move(session, item, lot, MovementKind.RECEIVE, quantity, f"{request_key}:{n}", unit_cost=cost)
+                total += quantity
+            audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.receive", entity="inventory_item",
+                         summary=f"{len(lines)} lines, {total} units")
+        return total
+
+    @requires("inventory.use")
+    def use(self, item_id: int, quantity: int | str, request_key: str, *, patient_id: int | None = None,
+            encounter_id: int | None = None, reason: str = "") -> UseResult:
+        """Take `quantity` first-expiry-first-out across lots (expired lots are never used). For a
+        patient, the movements name them, and an item with a billing code adds its charge line to
+        the visit's encounter while that is still being coded."""
+        amount = _quantity(quantity, "quantity")
+        with self.ctx.db.write() as session:
+            item = get_or_fail(session, InventoryItem, item_id, "item")
+            if _done(session, request_key):
+                return self._repeat(session, item, request_key)
+            patient = get_or_fail(session, Patient, patient_id, "patient") if patient_id else None
+            encounter = get_or_fail(session, Encounter, encounter_id, "encounter") if encounter_id else None
+            lots = session.scalars(select(InventoryLot).where(
+                InventoryLot.item_id == item.id, InventoryLot.on_hand > 0,
+                (InventoryLot.expires_on.is_(None)) | (InventoryLot.expires_on >= self.ctx.today()))
+                .order_by(InventoryLot.expires_on.is_(None), InventoryLot.expires_on, InventoryLot.id)).all()
+            available = sum(lot.on_hand for lot in lots)
+            if amount > available:
+                raise ValidationError({"quantity": f"Only {available} {item.unit} of {item.name} in stock that has "
+                                                   f"not expired; {amount} asked for. Nothing was taken."})
+            taken, left = [], amount
+            for n, lot in enumerate(lots, start=1):
+                part = min(left, lot.on_hand)
+                self._move(session, item, lot, MovementKind.USE, -part, f"{request_key}:{n}", reason=reason,
+                           patient_id=patient.id if patient else None, encounter_id=encounter.id if encounter else None)
+                taken.append(Taken(lot.lot_number, lot.expires_on, part))
+                left -= part
+                if not left:
+                    break
+            charge = _charge(session, item, encounter, amount) if encounter else ""
+            audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.use", entity="inventory_item",
+                         entity_id=item.id, patient_id=patient.id if patient else None,
+                         summary=f"{amount} {item.unit} " + ", ".join(f"lot {t.lot_number} x{t.quantity}" for t in taken))
+            return UseResult(item.name, taken, charge)
+
+    @requires("inventory.manage")
+    def waste(self, lot_id: int, quantity: int | str, reason: str, request_key: str,
+              witness_id: int | None = None) -> int:
+        """Take stock out as waste. An expired lot can leave stock only this way, with a reason and a
+        witness (another member of staff)."""
+        amount = _quantity(quantity, "quantity")
+        why = clean_text(reason, 200)
+        if not why:
+            raise ValidationError({"reason": "Say why it is wasted (expired, broken, contaminated...)."})
+        with self.ctx.db.write() as session:
+            lot = get_or_fail(session, InventoryLot, lot_id, "lot")
+            item = session.get(InventoryItem, lot.item_id)
+            if _done(session, request_key):
+                return amount
+            expired = lot.expires_on is not None and lot.expires_on < self.ctx.today()
+            if expired:
+                witness = session.get(User, witness_id) if witness_id else None
+                if witness is None or not witness.active or witness.id == self.ctx.actor_or_fail().user_id:
+                    raise ValidationError({"witness": "An expired lot leaves stock with a witness: another member "
+                                                      "of staff."})
+            self._move(session, item, lot, MovementKind.WASTE, -amount, f"{request_key}:1", reason=why,
+                       witness_id=witness_id if expired else None)
+            audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.waste", entity="inventory_lot",
+                         entity_id=lot.id, summary=f"{item.name} lot {lot.lot_number} x{amount}: {why}")
+        return amount
+
+    @requires("inventory.manage")
+    def count(self, lines: list[CountLine], request_key: str) -> CountResult:
+        """A cycle count: each lot counted; the differences posted as adjustments, in one transaction."""
+        result = CountResult()
+        with self.ctx.db.write() as session:
+            if _done(session, request_key):
+                return result
+            for n, line in enumerate(lines, start=1):
+                counted = _quantity(line.counted, f"line {n}", allow_zero=True)
+                lot = get_or_fail(session, InventoryLot, line.lot_id, "lot")
+                difference = counted - lot.on_hand
+                if difference:
+                    item = session.get(InventoryItem, lot.item_id)
+                    self._move(session, item, lot, MovementKind.ADJUST, difference, f"{request_key}:{n}",
+                               reason=f"count: {counted} on the shelf, {lot.on_hand} expected")
+                    result.adjusted.append((item.name, lot.lot_number, difference))
+            audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.count", entity="inventory_lot",
+                         summary=f"{len(lines)} lots counted, {len(result.adjusted)} adjusted")
+        return result
+
+    # ----- helpers -------------------------------------------------------------------
+    def _move(self, session: Session, item: InventoryItem, lot: InventoryLot, kind: str, quantity: int,
+              key: str, **extra) -> None:
+        """One movement and its lot's on-hand, changed together; the UPDATE only goes through while
+        the lot holds enough, whoever else is taking from it at the same moment."""
+        changed = session.execute(update(InventoryLot).where(
+            InventoryLot.id == lot.id, InventoryLot.on_hand + quantity >= 0)
+            .values(on_hand=InventoryLot.on_hand + quantity).execution_options(synchronize_session=False)).rowcount
+        if changed != 1:
+            raise ValidationError({"quantity": f"{item.name} lot {lot.lot_number}: someone else took from it a "
+                                               "moment ago and there is not enough left. Nothing was taken."})
+        session.expire(lot, ["on_hand"])
+        extra.setdefault("unit_cost", item.unit_cost)
+        session.add(StockMovement(item_id=item.id, lot_id=lot.id, kind=kind, quantity=quantity,
+                                  user_id=self.ctx.actor_or_fail().user_id, at=self.ctx.now(),
+                                  request_key=key[:40], **extra))
+        session.flush()
+
+    def _repeat(self, session: Session, item: InventoryItem, request_key: str) -> UseResult:
+        rows = session.execute(select(StockMovement.quantity, InventoryLot.lot_number, InventoryLot.expires_on)
+                               .join(InventoryLot, InventoryLot.id == StockMovement.lot_id)
+                               .where(StockMovement.request_key.like(f"{request_key}:%"))
+                               .order_by(StockMovement.id)).all()
+        return UseResult(item.name, [Taken(lot, expires, -qty) for qty, lot, expires in rows], "")
+
+
+def _done(session: Session, request_key: str) -> bool:
+    key = clean_text(request_key, 36)
+    if not key:
+        raise ValidationError({"request_key": "Missing request key."})
+    return session.scalar(select(StockMovement.id).where(StockMovement.request_key == f"{key}:1")) is not None
+
+
+def _lot(session: Session, item: InventoryItem, lot_number: str, expires: dt.date | None, location: str,
+         n: int) -> InventoryLot:
+    """The item's lot by number (and location), created on first receipt; the same lot number
+    with another expiry is refused: it is a typing mistake or a different lot."""
+    if lot_number:
+        other = session.scalar(select(InventoryLot.expires_on).where(
+            InventoryLot.item_id == item.id, InventoryLot.lot_number == lot_number).limit(1))
+        if other is not None and other != expires:
+            raise ValidationError({f"line_{n}": f"Line {n}: {item.name} lot {lot_number} is on record with expiry "
+                                                f"{other:%m/%d/%Y}, not {expires:%m/%d/%Y}: check the box."})
+    lot = session.scalar(select(InventoryLot).where(InventoryLot.item_id == item.id, InventoryLot.lot_number == lot_number,
+                                                    InventoryLot.location == location))
+    if lot is None:
+        lot = InventoryLot(item_id=item.id, lot_number=lot_number, expires_on=expires, location=location, on_hand=0)
+        session.add(lot)
+        session.flush()
+    return lot
+
+
+def _charge(session: Session, item: InventoryItem, encounter: Encounter, amount: int) -> str:
+    """Add the item's billing code to the encounter while it is still being coded."""
+    if not item.billing_code:
+        return ""
+    if encounter.status != EncounterStatus.NEEDS_CODING:
+        return f"{item.billing_code} not added: the visit's claim is {encounter.status.replace('_', ' ')}."
+    fee = session.scalar(select(FeeScheduleItem.fee).where(FeeScheduleItem.code == item.billing_code,
+                                                           FeeScheduleItem.active.is_(True)))
+    if fee is None:
+        return f"{item.billing_code} not added: it is not on the fee schedule."
+    line_no = (session.scalar(select(func.max(ChargeLine.line_no)).where(ChargeLine.encounter_id == encounter.id))
+               or 0) + 1
+    session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no, code=item.billing_code, modifiers="",
+                           units=amount, fee=fee, diagnosis_pointers="1"))
+    session.flush()
+    return f"{item.billing_code} x{amount} added to the visit's charges."
+
+
+def _item_row(item: InventoryItem, on_hand: int, next_expiry: dt.date | None) -> ItemRow:
+    return ItemRow(item.id, item.name, item.category, item.unit, item.code, item.vendor, item.unit_cost,
+                   item.reorder_point, item.par_level, item.storage, item.billing_code, on_hand, next_expiry)
+
+
+def _item_fields(data: ItemInput) -> dict:
+    errors: dict[str, str] = {}
+    name = clean_text(data.name, 120)
+    if not name:
+        errors["name"] = "Name the item."
+    if data.category not in {c.value for c in ItemCategory}:
+        errors["category"] = "Choose the category: supply, vaccine, medication or equipment."
+    levels = {}
+    for field_name in ("reorder_point", "par_level"):
+        try:
+            levels[field_name] = _quantity(getattr(data, field_name), field_name, allow_zero=True)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if len(levels) == 2 and levels["par_level"] < levels["reorder_point"]:
+        errors["par_level"] = "The par level (order up to) is at least the reorder point."
+    try:
+        cost = parse_signed(data.unit_cost or "0", "unit_cost")
+        if cost < 0:
+            errors["unit_cost"] = "A unit cost cannot be negative."
+    except ValidationError as exc:
+        cost = Decimal(0)
+        errors.update(exc.errors)
+    billing = clean_text(data.billing_code).upper()
+    if billing and not (len(billing) == 5 and billing[1:].isdigit()):
+        errors["billing_code"] = "A billing code is a CPT or HCPCS code, e.g. 90686 or J1100."
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "name_key": search_key(name), "category": data.category,
+            "unit": clean_text(data.unit, 20) or "each", "code": clean_text(data.code, 20),
+            "vendor": clean_text(data.vendor, 80), "unit_cost": cost, "storage": clean_text(data.storage, 40),
+            "billing_code": billing, **levels}
+
+
+def _quantity(value: int | str, label: str, allow_zero: bool = False) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValidationError({label: f"{label.replace('_', ' ').capitalize()}: {value!r} is not a whole number."}) from None
+    if number < 0 or (number == 0 and not allow_zero):
+        raise ValidationError({label: f"{label.replace('_', ' ').capitalize()}: give a quantity above zero."
+                               if not allow_zero else f"{label.replace('_', ' ').capitalize()} cannot be negative."})
+    return number
+
+
+def _date(value: str | dt.date | None, label: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise ValidationError({label: f"{label.capitalize()}: expiry {exc}."}) from None
