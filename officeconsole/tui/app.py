@@ -52,6 +52,7 @@ class OfficeApp(App):
         Binding("f6", "reports", "Reports"),
         Binding("f7", "roster", "Roster"),
         Binding("f8", "staff", "Staff"),
+        Binding("f9", "inventory", "Inventory"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -197,6 +198,8 @@ class OfficeApp(App):
         yield SystemCommand("Roster", "The week's shifts, coverage gaps and time off (F7)", self.action_roster)
         yield SystemCommand("Staff", "Directory, credentials and their expiry alerts, asking for time off (F8)",
                             self.action_staff)
+        yield SystemCommand("Inventory", "Stock on hand, lots by expiry, use, receive, count, what to order (F9)",
+                            self.action_inventory)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
     def action_schedule(self) -> None:
@@ -257,6 +260,11 @@ class OfficeApp(App):
         from officeconsole.tui.screens.roster import RosterScreen
 
         self._open_top(RosterScreen)
+
+    def action_inventory(self) -> None:
+        from officeconsole.tui.screens.inventory import InventoryScreen
+
+        self._open_top(InventoryScreen)
 
     def _open_top(self, kind: type[Screen], keep: bool = False) -> None:
         """Go back to the open screen of this kind, or open one over the current screen.
