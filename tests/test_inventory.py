@@ -121,10 +121,18 @@ def test_a_vaccine_given_at_a_visit_is_charged_on_its_encounter(ctx, sched, mana
     clock.at = NOW.replace(hour=13)
     CheckInService(desk_ctx).check_in(CheckInInput(visit.id, visit.version))
     encounter = EncounterService(as_role("billing")).for_visit(visit.id)
-    given = InventoryService(as_role("provider")).use(vaccine, 1, new_request_key(), patient_id=sched["ann"],
-                                                      encounter_id=encounter.id)
+    nurse = InventoryService(as_role("provider"))
+    assert [(v.encounter_id, v.patient_id) for v in nurse.visits_today()] == [(encounter.id, sched["ann"])]
+    assert nurse.visits_today()[0].label.startswith("08:00 ")
+    given = nurse.use(vaccine, 1, new_request_key(), encounter_id=encounter.id)  # the visit names the patient
     assert [(t.lot_number, t.expires_on) for t in given.taken] == [("FLU1", dt.date(2027, 3, 31))]
     assert given.charge == "90686 x1 added to the visit's charges."
+    coded = EncounterService(as_role("billing")).encounter(encounter.id)
+    assert coded.version > encounter.version  # a coder holding the old version reloads, never overwrites
+    assert [(g.item, g.lot_number, g.expires_on, g.quantity) for g in coded.given] == [
+        ("Influenza vaccine, quadrivalent", "FLU1", dt.date(2027, 3, 31), 1)]
+    with pytest.raises(ValidationError, match="another patient's"):
+        nurse.use(vaccine, 1, new_request_key(), patient_id=sched["bob"], encounter_id=encounter.id)
     with ctx.db.read() as session:
         lines = session.execute(select(ChargeLine.code, ChargeLine.fee)).all()
         movement = session.scalars(select(StockMovement).where(StockMovement.kind == "use")).one()
@@ -159,3 +167,27 @@ def test_two_consoles_taking_the_last_unit(manager_ctx, ctx, clinic):
     with ctx.db.read() as session:
         assert session.scalar(select(InventoryLot.on_hand)) == 0
         assert session.scalar(select(func.count()).select_from(StockMovement).where(StockMovement.kind == "use")) == 1
+
+
+def test_transfer_moves_part_of_a_lot_to_another_place(manager_ctx, ctx, clinic):
+    stock = InventoryService(manager_ctx)
+    vaccine = flu(stock)
+    stock.receive([ReceiveLine(vaccine, 10, "FLU1", "2027-03-31")], new_request_key())
+    lot = stock.lots(vaccine)[0].id
+    key = new_request_key()
+    assert stock.transfer(lot, 4, "Exam 2 fridge", key) == "Influenza vaccine, quadrivalent lot FLU1 x4: Main -> Exam 2 fridge"
+    stock.transfer(lot, 4, "Exam 2 fridge", key)  # a second press moves nothing more
+    assert [(x.location, x.on_hand, x.expires_on) for x in stock.lots(vaccine)] == [
+        ("Main", 6, dt.date(2027, 3, 31)), ("Exam 2 fridge", 4, dt.date(2027, 3, 31))]
+    assert stock.items()[0].on_hand == 10
+    assert stock.locations() == ["Main", "Exam 2 fridge"]
+    with pytest.raises(ValidationError, match="Only 6 dose in lot FLU1 at Main; 7 asked for"):
+        stock.transfer(lot, 7, "Exam 1", new_request_key())
+    with pytest.raises(ValidationError, match="already in Main"):
+        stock.transfer(lot, 1, "main", new_request_key())
+    with pytest.raises(ValidationError, match="Say where it goes"):
+        stock.transfer(lot, 1, "  ", new_request_key())
+    with ctx.db.read() as session:
+        moves = session.execute(select(StockMovement.kind, StockMovement.quantity)
+                                .where(StockMovement.kind == "transfer").order_by(StockMovement.id)).all()
+    assert moves == [("transfer", -4), ("transfer", 4)]

@@ -24,12 +24,16 @@ from officeconsole.models import (
     EncounterDiagnosis,
     FeeScheduleItem,
     InsurancePolicy,
+    InventoryItem,
+    InventoryLot,
     Patient,
     Payer,
     Provider,
+    StockMovement,
     User,
 )
 from officeconsole.models.billing import EncounterStatus
+from officeconsole.models.inventory import MovementKind
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
@@ -76,6 +80,19 @@ class LineView:
 
 
 @dataclass(frozen=True)
+class GivenView:
+    """Stock given at the visit: what, which lot and expiry, how many, by whom (the
+    administration record a vaccine needs)."""
+
+    item: str
+    lot_number: str
+    expires_on: dt.date | None
+    quantity: int
+    given_by: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class EncounterView:
     id: int
     version: int
@@ -90,6 +107,7 @@ class EncounterView:
     lines: list[LineView]
     payer_id: int | None = None  # the billed (or, while coding, the primary) policy's payer
     payer_name: str = ""
+    given: tuple[GivenView, ...] = ()
 
     @property
     def total(self) -> Decimal:
@@ -385,7 +403,17 @@ class EncounterService:
                                           .order_by(ChargeLine.line_no))]
         payer = session.execute(select(Payer.id, Payer.name).join(InsurancePolicy, InsurancePolicy.payer_id == Payer.id)
                                 .where(InsurancePolicy.id == e.policy_id)).first() if e.policy_id else None
+        given = tuple(GivenView(item, lot, expires, -quantity, by, at.astimezone(self.ctx.timezone)) for item, lot, expires, quantity, by, at in
+                      session.execute(
+                          select(InventoryItem.name, InventoryLot.lot_number, InventoryLot.expires_on,
+                                 StockMovement.quantity, User.full_name, StockMovement.at)
+                          .join(InventoryItem, InventoryItem.id == StockMovement.item_id)
+                          .join(InventoryLot, InventoryLot.id == StockMovement.lot_id)
+                          .join(User, User.id == StockMovement.user_id)
+                          .where(StockMovement.patient_id == e.patient_id, StockMovement.encounter_id == e.id,
+                                 StockMovement.kind == MovementKind.USE)
+                          .order_by(StockMovement.id)))
         return EncounterView(e.id, e.version, e.appointment_id, e.patient_id,
                              f"{patient.last_name}, {patient.first_name}", provider or "", e.date_of_service,
                              e.place_of_service, e.status, diagnoses, lines, payer[0] if payer else None,
-                             payer[1] if payer else "")
+                             payer[1] if payer else "", given)

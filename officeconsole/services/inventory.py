@@ -15,14 +15,18 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import (
+    Appointment,
     ChargeLine,
     Encounter,
     FeeScheduleItem,
     InventoryItem,
     InventoryLot,
     Patient,
+    Provider,
     StockMovement,
     User,
 )
@@ -31,7 +35,7 @@ from officeconsole.models.inventory import ItemCategory, MovementKind
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import ValidationError
+from officeconsole.services.errors import ConcurrentEdit, ValidationError
 from officeconsole.services.money import parse_signed
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text, parse_date, search_key
@@ -128,6 +132,15 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class VisitChoice:
+    """A visit of today's that stock can be given at: it has an encounter (the patient came)."""
+
+    encounter_id: int
+    patient_id: int
+    label: str  # "09:20 Rivera, Ana (MRN 100123) · Dr. Patel"
+
+
+@dataclass(frozen=True)
 class CountLine:
     lot_id: int
     counted: int | str
@@ -200,6 +213,37 @@ class InventoryService:
                                    .group_by(InventoryItem.category)).all()
         return {category: Decimal(total or 0).quantize(Decimal("0.01")) for category, total in rows}
 
+    @requires("inventory.use")
+    def visits_today(self) -> list[VisitChoice]:
+        """Today's visits with an encounter, in appointment order: what a use can be recorded against."""
+        today = self.ctx.today()
+        query = (select(Encounter.id, Patient.id, Patient.last_name, Patient.first_name, Patient.mrn,
+                        Appointment.start_at, User.full_name)
+                 .join(Appointment, Appointment.id == Encounter.appointment_id)
+                 .join(Patient, Patient.id == Encounter.patient_id)
+                 .join(Provider, Provider.id == Encounter.provider_id).join(User, User.id == Provider.user_id)
+                 .where(Encounter.date_of_service == today).order_by(Appointment.start_at, Patient.last_name))
+        zone = self.ctx.timezone
+        with self.ctx.db.read() as session:
+            return [VisitChoice(encounter, patient,
+                                f"{start.astimezone(zone):%H:%M} {last}, {first} (MRN {mrn}) · {provider}")
+                    for encounter, patient, last, first, mrn, start, provider in session.execute(query)]
+
+    @requires("inventory.manage")
+    def witnesses(self) -> list[tuple[int, str]]:
+        """Active staff other than the person asking: who can witness the waste of an expired lot."""
+        me = self.ctx.actor_or_fail().user_id
+        with self.ctx.db.read() as session:
+            return [tuple(row) for row in session.execute(
+                select(User.id, User.full_name).where(User.active.is_(True), User.id != me).order_by(User.full_name))]
+
+    @requires("inventory.view")
+    def locations(self) -> list[str]:
+        """Where stock is kept: every location a lot has been in, "Main" first."""
+        with self.ctx.db.read() as session:
+            found = set(session.scalars(select(InventoryLot.location).distinct()))
+        return ["Main", *sorted(found - {"Main"})]
+
     # ----- changing ------------------------------------------------------------------
     @requires("inventory.manage")
     def add_item(self, data: ItemInput) -> ItemRow:
@@ -252,8 +296,11 @@ class InventoryService:
             item = get_or_fail(session, InventoryItem, item_id, "item")
             if _done(session, request_key):
                 return self._repeat(session, item, request_key)
-            patient = get_or_fail(session, Patient, patient_id, "patient") if patient_id else None
             encounter = get_or_fail(session, Encounter, encounter_id, "encounter") if encounter_id else None
+            if encounter is not None and patient_id and patient_id != encounter.patient_id:
+                raise ValidationError({"visit": "That visit is another patient's."})
+            patient_id = patient_id or (encounter.patient_id if encounter else None)
+            patient = get_or_fail(session, Patient, patient_id, "patient") if patient_id else None
             lots = session.scalars(select(InventoryLot).where(
                 InventoryLot.item_id == item.id, InventoryLot.on_hand > 0,
                 (InventoryLot.expires_on.is_(None)) | (InventoryLot.expires_on >= self.ctx.today()))
@@ -271,7 +318,7 @@ class InventoryService:
                 left -= part
                 if not left:
                     break
-            charge = _charge(session, item, encounter, amount) if encounter else ""
+            charge = self._charge(session, item, encounter, amount) if encounter else ""
             audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.use", entity="inventory_item",
                          entity_id=item.id, patient_id=patient.id if patient else None,
                          summary=f"{amount} {item.unit} " + ", ".join(f"lot {t.lot_number} x{t.quantity}" for t in taken))
@@ -302,6 +349,33 @@ class InventoryService:
             audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.waste", entity="inventory_lot",
                          entity_id=lot.id, summary=f"{item.name} lot {lot.lot_number} x{amount}: {why}")
         return amount
+
+    @requires("inventory.use")
+    def transfer(self, lot_id: int, quantity: int | str, to_location: str, request_key: str) -> str:
+        """Move part of a lot to another location (the same lot and expiry there): two movements,
+        out and in, in one transaction."""
+        amount = _quantity(quantity, "quantity")
+        where = clean_text(to_location, 40)
+        if not where:
+            raise ValidationError({"to_location": "Say where it goes (a room, the vaccine fridge...)."})
+        with self.ctx.db.write() as session:
+            lot = get_or_fail(session, InventoryLot, lot_id, "lot")
+            item = session.get(InventoryItem, lot.item_id)
+            moved = f"{item.name} lot {lot.lot_number or '(no lot)'} x{amount}: {lot.location} -> {where}"
+            if _done(session, request_key):
+                return moved
+            if where.casefold() == lot.location.casefold():
+                raise ValidationError({"to_location": f"It is already in {lot.location}."})
+            if amount > lot.on_hand:
+                raise ValidationError({"quantity": f"Only {lot.on_hand} {item.unit} in lot {lot.lot_number or '(no lot)'}"
+                                                   f" at {lot.location}; {amount} asked for. Nothing was moved."})
+            target = _lot(session, item, lot.lot_number, lot.expires_on, where, 1)
+            self._move(session, item, lot, MovementKind.TRANSFER, -amount, f"{request_key}:1", reason=f"to {where}")
+            self._move(session, item, target, MovementKind.TRANSFER, amount, f"{request_key}:2",
+                       reason=f"from {lot.location}")
+            audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.transfer", entity="inventory_lot",
+                         entity_id=lot.id, summary=moved)
+        return moved
 
     @requires("inventory.manage")
     def count(self, lines: list[CountLine], request_key: str) -> CountResult:
@@ -341,6 +415,32 @@ class InventoryService:
                                   request_key=key[:40], **extra))
         session.flush()
 
+    def _charge(self, session: Session, item: InventoryItem, encounter: Encounter, amount: int) -> str:
+        """Add the item's billing code to the encounter while it is still being coded; the
+        encounter's version moves on, so a coder with it open reloads instead of overwriting."""
+        if not item.billing_code:
+            return ""
+        if encounter.status != EncounterStatus.NEEDS_CODING:
+            return f"{item.billing_code} not added: the visit's claim is {encounter.status.replace('_', ' ')}."
+        fee = session.scalar(select(FeeScheduleItem.fee).where(FeeScheduleItem.code == item.billing_code,
+                                                               FeeScheduleItem.active.is_(True)))
+        if fee is None:
+            return f"{item.billing_code} not added: it is not on the fee schedule."
+        line_no = (session.scalar(select(func.max(ChargeLine.line_no)).where(ChargeLine.encounter_id == encounter.id))
+                   or 0) + 1
+        session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no, code=item.billing_code, modifiers="",
+                               units=amount, fee=fee, diagnosis_pointers="1"))
+        encounter.updated_at = self.ctx.now()
+        flag_modified(encounter, "updated_at")  # the version moves on even within the same clock tick
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentEdit("encounter") from None
+        audit.record(session, self.ctx.now(), self.ctx.actor, "encounter.charge", entity="encounter",
+                     entity_id=encounter.id, patient_id=encounter.patient_id,
+                     summary=f"{item.billing_code} x{amount} from stock ({item.name})")
+        return f"{item.billing_code} x{amount} added to the visit's charges."
+
     def _repeat(self, session: Session, item: InventoryItem, request_key: str) -> UseResult:
         rows = session.execute(select(StockMovement.quantity, InventoryLot.lot_number, InventoryLot.expires_on)
                                .join(InventoryLot, InventoryLot.id == StockMovement.lot_id)
@@ -373,24 +473,6 @@ def _lot(session: Session, item: InventoryItem, lot_number: str, expires: dt.dat
         session.add(lot)
         session.flush()
     return lot
-
-
-def _charge(session: Session, item: InventoryItem, encounter: Encounter, amount: int) -> str:
-    """Add the item's billing code to the encounter while it is still being coded."""
-    if not item.billing_code:
-        return ""
-    if encounter.status != EncounterStatus.NEEDS_CODING:
-        return f"{item.billing_code} not added: the visit's claim is {encounter.status.replace('_', ' ')}."
-    fee = session.scalar(select(FeeScheduleItem.fee).where(FeeScheduleItem.code == item.billing_code,
-                                                           FeeScheduleItem.active.is_(True)))
-    if fee is None:
-        return f"{item.billing_code} not added: it is not on the fee schedule."
-    line_no = (session.scalar(select(func.max(ChargeLine.line_no)).where(ChargeLine.encounter_id == encounter.id))
-               or 0) + 1
-    session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no, code=item.billing_code, modifiers="",
-                           units=amount, fee=fee, diagnosis_pointers="1"))
-    session.flush()
-    return f"{item.billing_code} x{amount} added to the visit's charges."
 
 
 def _item_row(item: InventoryItem, on_hand: int, next_expiry: dt.date | None) -> ItemRow:

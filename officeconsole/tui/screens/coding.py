@@ -48,6 +48,8 @@ class CodingScreen(ServiceScreen):
         yield Label("Charges (n to add, x to remove)", classes="coding-section")
         yield ResultsTable(id="lines")
         yield Label("", id="coding-total", markup=False)
+        yield Label("Given at this visit (from stock: lot and expiry)", id="given-title", classes="coding-section")
+        yield ResultsTable(id="given")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -56,6 +58,9 @@ class CodingScreen(ServiceScreen):
         self.query_one("#lines", ResultsTable).set_columns([
             Column("Line", 4), Column("Code", 5), Column("Description", 34), Column("Mods", 11), Column("Units", 5),
             Column("Fee", 10), Column("Amount", 11), Column("Dx", 7)])
+        self.query_one("#given", ResultsTable).set_columns([
+            Column("Item", 34), Column("Lot", 14), Column("Expires", 10), Column("Qty", 4), Column("Given by", 20),
+            Column("At", 8)])
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -76,6 +81,11 @@ class CodingScreen(ServiceScreen):
             (str(line.id), (str(line.line_no), line.code, line.description, line.modifiers, str(line.units),
                             money(line.fee), money(line.amount), line.pointers)) for line in encounter.lines])
         self.query_one("#coding-total", Label).update(f"Total charges {money(encounter.total)}")
+        self.query_one("#given", ResultsTable).set_rows([
+            (str(n), (g.item, g.lot_number or "(no lot)", f"{g.expires_on:%m/%d/%Y}" if g.expires_on else "-",
+                      str(g.quantity), g.given_by, f"{g.at:%H:%M}")) for n, g in enumerate(encounter.given)])
+        for widget in ("#given-title", "#given"):
+            self.query_one(widget).display = bool(encounter.given)
 
     def action_diagnoses(self) -> None:
         if self.encounter is not None and self.allowed("billing.code"):

@@ -4,8 +4,10 @@
 (marked ⚠ and "low"). Under the items: the highlighted item's lots, first expiry first, with
 the days left (expired, and within 30/60/90 days, said in words), and a strip counting the
 lots expiring within 30 days and the low items. `u` records stock used (everyone clinical and
-the desk); `r` receives a delivery and `k` counts the highlighted item's lots (managers); `o`
-lists the purchase suggestion by vendor, which `c` saves as CSV.
+the desk), at one of today's visits or for the clinic; `m` moves part of a lot to another
+place; `r` receives a delivery, `k` counts the highlighted item's lots, `w` wastes a lot (an
+expired one with a witness) and `n` adds a new item (managers); `o` lists the purchase
+suggestion by vendor, which `c` saves as CSV.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from textual.widgets import Input, Label
 from officeconsole.services.inventory import CountResult, InventoryService, ItemRow, LotRow, UseResult
 from officeconsole.tui.modals.purchase_order import PurchaseOrderModal
 from officeconsole.tui.modals.stock_count import StockCountModal
+from officeconsole.tui.modals.stock_item import StockItemModal
 from officeconsole.tui.modals.stock_receive import StockReceiveModal
+from officeconsole.tui.modals.stock_transfer import StockTransferModal
 from officeconsole.tui.modals.stock_use import StockUseModal
+from officeconsole.tui.modals.stock_waste import StockWasteModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.key_bar import KeyBar
@@ -78,7 +83,10 @@ class InventoryScreen(ServiceScreen):
         Binding("l", "low_only", "Low only"),
         Binding("u", "use", "Use"),
         Binding("r", "receive", "Receive"),
+        Binding("m", "move", "Move"),
         Binding("k", "count", "Count"),
+        Binding("w", "waste", "Waste"),
+        Binding("n", "new_item", "New item"),
         Binding("o", "order", "Order"),
         Binding("escape", "back", "Back"),
     ]
@@ -228,6 +236,42 @@ class InventoryScreen(ServiceScreen):
         if result is not None:
             changes = "; ".join(f"{item} lot {lot or '(no lot)'} {diff:+d}" for item, lot, diff in result.adjusted)
             self._changed(f"{len(result.adjusted)} adjusted" + (f": {changes}." if changes else "."))
+
+    def _with_lots(self, permission: str) -> ItemRow | None:
+        item = self._chosen()
+        if item is None or not self.allowed(permission):
+            return None
+        if not self.lots:
+            self.app.notify(f"{item.name} has no lots in stock.", markup=False)
+            return None
+        return item
+
+    def action_waste(self) -> None:
+        item = self._with_lots("inventory.manage")
+        if item is not None:
+            self.app.push_screen(StockWasteModal(item, self.lots), self._moved)
+
+    def action_move(self) -> None:
+        item = self._with_lots("inventory.use")
+        if item is not None:
+            lots = self.lots
+            self.call_service(InventoryService(self.app.ctx).locations, group="open", exclusive=True,
+                              then=lambda places: self.app.push_screen(StockTransferModal(item, lots, places),
+                                                                       self._moved))
+
+    def _moved(self, message: str | None) -> None:
+        if message:
+            self._changed(message)
+
+    def action_new_item(self) -> None:
+        if self.allowed("inventory.manage"):
+            self.app.push_screen(StockItemModal(), self._added)
+
+    def _added(self, item: ItemRow | None) -> None:
+        if item is not None:
+            search = self.query_one("#search", Input)
+            search.value = item.name  # the new item, highlighted, ready to receive
+            self._changed(f"{item.name} added: r receives its first delivery.")
 
     def action_order(self) -> None:
         self.app.push_screen(PurchaseOrderModal())
