@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from benchmarks import billing, checkin, closeout, generate, keystroke, schedule, search, startup
+from benchmarks import billing, checkin, closeout, generate, inventory, keystroke, schedule, search, startup
 from benchmarks.report import Figure, machine_info, markdown, save
 from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db import migrate
@@ -147,6 +147,9 @@ def run(url: str, quick: bool) -> list[Figure]:
             made = BackupService(manager).backup(folder)
         figures.append(Figure(f"backup throughput: online copy + integrity check + row counts ({made.size / 1e6:,.0f} MB)",
                               made.megabytes_per_second, "MB/s", note=f"{made.seconds:.1f} s; higher is better"))
+
+        _log("inventory: stock generated once, then F9 under Pilot and each of its queries ...")
+        figures += inventory.figures(ctx, manager, "manager", generate.BENCH_PASSWORD, quick)
 
         _log("keystroke to results under Pilot ...")
         words = keystroke.WORDS[:4] if quick else keystroke.WORDS

@@ -109,6 +109,7 @@ def test_purchase_suggestions_order_up_to_par_by_vendor_and_valuation(manager_ct
     assert stock.valuation() == {"supply": Decimal("90.50"), "vaccine": Decimal("37.00")}
     assert [i.name for i in stock.items(search="gau")] == ["Gauze 4x4"]
     assert [i.name for i in stock.items(low_only=True)] == ["Gloves", "Influenza vaccine, quadrivalent"]
+    assert stock.alert_counts(30) == (0, 2) and stock.alert_counts(100) == (1, 2)  # V1 expires in 97 days
 
 
 def test_a_vaccine_given_at_a_visit_is_charged_on_its_encounter(ctx, sched, manager_ctx, desk_ctx, as_role, clock):

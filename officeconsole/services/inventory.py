@@ -137,6 +137,7 @@ class VisitChoice:
 
     encounter_id: int
     patient_id: int
+    appointment_id: int
     label: str  # "09:20 Rivera, Ana (MRN 100123) · Dr. Patel"
 
 
@@ -159,15 +160,22 @@ class InventoryService:
     @requires("inventory.view")
     def items(self, search: str = "", category: str | None = None, low_only: bool = False,
               limit: int = 500) -> list[ItemRow]:
+        # On hand and next expiry are correlated subqueries on the (item_id, expires_on) index,
+        # worked out only for the rows the page shows (a grouped subquery over every lot read the
+        # whole lot table on each call: benchmarks/inventory.py). Which items are low needs every
+        # item's total: PostgreSQL sums all lots in one hashed pass, twice as fast there as a
+        # look-up per item; SQLite, which groups by sorting, is faster with the look-ups.
+        # Plain columns, not entities: no ORM object per row.
         today = self.ctx.today()
-        stock = (select(InventoryLot.item_id, func.sum(InventoryLot.on_hand).label("on_hand"),
-                        func.min(InventoryLot.expires_on).filter(InventoryLot.on_hand > 0,
-                                                                 InventoryLot.expires_on >= today).label("next_expiry"))
-                 .group_by(InventoryLot.item_id).subquery())
-        on_hand = func.coalesce(stock.c.on_hand, 0)
-        query = (select(InventoryItem, on_hand, stock.c.next_expiry)
-                 .outerjoin(stock, stock.c.item_id == InventoryItem.id)
-                 .where(InventoryItem.active.is_(True)).order_by(InventoryItem.name_key).limit(limit))
+        if low_only and self.ctx.db.dialect == "postgresql":
+            stock = _stock_by_item(today)
+            on_hand = func.coalesce(stock.c.on_hand, 0)
+            query = (select(*_item_columns(), on_hand, stock.c.next_expiry)
+                     .outerjoin(stock, stock.c.item_id == InventoryItem.id))
+        else:
+            on_hand = _lots_on_hand()
+            query = select(*_item_columns(), on_hand, _next_expiry(today))
+        query = query.where(InventoryItem.active.is_(True)).order_by(InventoryItem.name_key).limit(limit)
         key = search_key(search)
         if key:
             query = query.where(InventoryItem.name_key >= key, InventoryItem.name_key < key + "\uffff")
@@ -176,24 +184,44 @@ class InventoryService:
         if low_only:
             query = query.where(on_hand <= InventoryItem.reorder_point)
         with self.ctx.db.read() as session:
-            return [_item_row(item, int(qty), expiry) for item, qty, expiry in session.execute(query)]
+            return [ItemRow(*row[:-2], int(row[-2]), row[-1]) for row in session.execute(query)]
 
     @requires("inventory.view")
     def lots(self, item_id: int | None = None, within_days: int | None = None) -> list[LotRow]:
         """Lots in stock, first expiry first: one item's, or every lot expiring within `within_days`
         (expired ones included)."""
         today = self.ctx.today()
-        query = (select(InventoryLot, InventoryItem.name).join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
+        query = (select(InventoryLot.id, InventoryLot.item_id, InventoryItem.name, InventoryLot.lot_number,
+                        InventoryLot.expires_on, InventoryLot.location, InventoryLot.on_hand)
+                 .join(InventoryItem, InventoryItem.id == InventoryLot.item_id)
                  .where(InventoryLot.on_hand > 0)
                  .order_by(InventoryLot.expires_on.is_(None), InventoryLot.expires_on, InventoryLot.id))
         if item_id is not None:
             query = query.where(InventoryLot.item_id == item_id)
         if within_days is not None:
             query = query.where(InventoryLot.expires_on <= today + dt.timedelta(days=within_days))
+        with self.ctx.db.read() as session:  # plain columns, not entities: no ORM object per lot
+            return [LotRow(*row, None if row.expires_on is None else (row.expires_on - today).days)
+                    for row in session.execute(query)]
+
+    @requires("inventory.view")
+    def alert_counts(self, within_days: int = 30) -> tuple[int, int]:
+        """(lots expiring within `within_days`, expired included; items at or below their reorder
+        point): the screen's strip, counted in the database rather than listed and measured."""
+        today = self.ctx.today()
+        expiring = (select(func.count()).select_from(InventoryLot)
+                    .where(InventoryLot.on_hand > 0,
+                           InventoryLot.expires_on <= today + dt.timedelta(days=within_days)))
+        if self.ctx.db.dialect == "postgresql":
+            stock = _stock_by_item(today)
+            low = (select(func.count()).select_from(InventoryItem).outerjoin(stock, stock.c.item_id == InventoryItem.id)
+                   .where(InventoryItem.active.is_(True),
+                          func.coalesce(stock.c.on_hand, 0) <= InventoryItem.reorder_point))
+        else:
+            low = (select(func.count()).select_from(InventoryItem)
+                   .where(InventoryItem.active.is_(True), _lots_on_hand() <= InventoryItem.reorder_point))
         with self.ctx.db.read() as session:
-            return [LotRow(lot.id, lot.item_id, name, lot.lot_number, lot.expires_on, lot.location, lot.on_hand,
-                           None if lot.expires_on is None else (lot.expires_on - today).days)
-                    for lot, name in session.execute(query)]
+            return session.scalar(expiring) or 0, session.scalar(low) or 0
 
     @requires("inventory.view")
     def suggestions(self) -> list[Suggestion]:
@@ -217,7 +245,7 @@ class InventoryService:
     def visits_today(self) -> list[VisitChoice]:
         """Today's visits with an encounter, in appointment order: what a use can be recorded against."""
         today = self.ctx.today()
-        query = (select(Encounter.id, Patient.id, Patient.last_name, Patient.first_name, Patient.mrn,
+        query = (select(Encounter.id, Patient.id, Appointment.id, Patient.last_name, Patient.first_name, Patient.mrn,
                         Appointment.start_at, User.full_name)
                  .join(Appointment, Appointment.id == Encounter.appointment_id)
                  .join(Patient, Patient.id == Encounter.patient_id)
@@ -225,9 +253,9 @@ class InventoryService:
                  .where(Encounter.date_of_service == today).order_by(Appointment.start_at, Patient.last_name))
         zone = self.ctx.timezone
         with self.ctx.db.read() as session:
-            return [VisitChoice(encounter, patient,
+            return [VisitChoice(encounter, patient, visit,
                                 f"{start.astimezone(zone):%H:%M} {last}, {first} (MRN {mrn}) · {provider}")
-                    for encounter, patient, last, first, mrn, start, provider in session.execute(query)]
+                    for encounter, patient, visit, last, first, mrn, start, provider in session.execute(query)]
 
     @requires("inventory.manage")
     def witnesses(self) -> list[tuple[int, str]]:
@@ -312,7 +340,8 @@ class InventoryService:
             taken, left = [], amount
             for n, lot in enumerate(lots, start=1):
                 part = min(left, lot.on_hand)
-                self._move(session, item, lot, MovementKind.USE, -part, f"{request_key}:{n}", reason=reason,
+                self._move(session, item, lot, MovementKind.USE, -part, f"{request_key}:{n}",
+                           reason=clean_text(reason, 200),
                            patient_id=patient.id if patient else None, encounter_id=encounter.id if encounter else None)
                 taken.append(Taken(lot.lot_number, lot.expires_on, part))
                 left -= part
@@ -531,3 +560,31 @@ def _date(value: str | dt.date | None, label: str) -> dt.date | None:
         return parse_date(value)
     except ValueError as exc:
         raise ValidationError({label: f"{label.capitalize()}: expiry {exc}."}) from None
+
+
+def _item_columns() -> tuple:
+    """The item's columns in ItemRow's order (on hand and next expiry follow)."""
+    return (InventoryItem.id, InventoryItem.name, InventoryItem.category, InventoryItem.unit, InventoryItem.code,
+            InventoryItem.vendor, InventoryItem.unit_cost, InventoryItem.reorder_point, InventoryItem.par_level,
+            InventoryItem.storage, InventoryItem.billing_code)
+
+
+def _lots_on_hand():
+    """The item's units on hand across its lots (0 without lots), correlated to the item row."""
+    return (select(func.coalesce(func.sum(InventoryLot.on_hand), 0)).where(InventoryLot.item_id == InventoryItem.id)
+            .correlate(InventoryItem).scalar_subquery())
+
+
+def _next_expiry(today: dt.date):
+    """The item's first expiry still ahead among lots in stock, correlated to the item row."""
+    return (select(func.min(InventoryLot.expires_on))
+            .where(InventoryLot.item_id == InventoryItem.id, InventoryLot.on_hand > 0, InventoryLot.expires_on >= today)
+            .correlate(InventoryItem).scalar_subquery())
+
+
+def _stock_by_item(today: dt.date):
+    """Every item's units on hand and first expiry still ahead, in one grouped pass over the lots."""
+    return (select(InventoryLot.item_id, func.sum(InventoryLot.on_hand).label("on_hand"),
+                   func.min(InventoryLot.expires_on).filter(InventoryLot.on_hand > 0,
+                                                            InventoryLot.expires_on >= today).label("next_expiry"))
+            .group_by(InventoryLot.item_id).subquery())

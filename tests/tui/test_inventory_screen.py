@@ -13,6 +13,7 @@ from textual.widgets import Select
 
 from officeconsole.services.booking import BookingInput
 from officeconsole.services.checkin import CheckInInput, CheckInService
+from officeconsole.services.encounters import EncounterService
 from officeconsole.services.fees import FeeService
 from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.ledger import new_request_key
@@ -293,3 +294,32 @@ def test_inventory_snapshot(snap_compare, make_app, stock, clock):
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(150, 36), run_before=before)
+
+
+async def test_a_dose_given_from_the_flow_board_lands_on_the_patients_visit(make_app, sched, desk_ctx, manager_ctx,
+                                                                           as_role):
+    FeeService(as_role("billing")).import_csv("90686,Flu vaccine,38\n")
+    service = InventoryService(manager_ctx)
+    flu = service.add_item(ItemInput("Influenza vaccine", "vaccine", "dose", billing_code="90686")).id
+    service.add_item(ItemInput("Adhesive bandages", "supply", "box"))
+    service.receive([ReceiveLine(flu, 2, "FLU9", "2027-03-31")], new_request_key())
+    visit = sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], NOW.date(), "10:20"))
+    CheckInService(desk_ctx).check_in(CheckInInput(visit.id, visit.version))
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await login(pilot, "drlee")
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        await pilot.press("1")  # the vaccine: doses come first; the empty bandages are not offered
+        await settle(pilot)
+        assert isinstance(app.screen, StockUseModal)
+        assert app.screen.query_one("#visit", Select).value != "none"  # the patient's visit, chosen already
+        await type_text(pilot, "1")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Influenza vaccine: 1 taken: lot FLU9 x1. 90686 x1 added to the visit's charges." in messages(app)
+    with_charge = EncounterService(as_role("billing")).for_visit(visit.id)
+    assert [line.code for line in with_charge.lines] == ["90686"]
+    assert [(g.lot_number, g.quantity) for g in with_charge.given] == [("FLU9", 1)]

@@ -21,6 +21,13 @@ from officeconsole.tui.widgets.key_bar import KeyBar
 NO_VISIT = "none"
 
 
+def taken_text(result: UseResult) -> str:
+    """"Influenza vaccine: 1 taken: lot A x1. 90686 x1 added to the visit's charges." """
+    total = sum(t.quantity for t in result.taken)
+    lots = ", ".join(f"lot {t.lot_number or '(no lot)'} x{t.quantity}" for t in result.taken)
+    return f"{result.item}: {total} taken: {lots}." + (f" {result.charge}" if result.charge else "")
+
+
 class StockUseModal(ServiceModal[UseResult | None]):
     CSS_PATH = "stock_forms.tcss"
     BINDINGS = [
@@ -28,10 +35,10 @@ class StockUseModal(ServiceModal[UseResult | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, item: ItemRow, encounter_id: int | None = None) -> None:
+    def __init__(self, item: ItemRow, appointment_id: int | None = None) -> None:
         super().__init__()
         self.item = item
-        self.encounter_id = encounter_id  # a visit chosen before the form opened
+        self.appointment_id = appointment_id  # the visit chosen before the form opened (the flow board's)
         self.visits: list[VisitChoice] = []
         self.request_key = new_request_key()  # a second save finds the first
 
@@ -60,7 +67,7 @@ class StockUseModal(ServiceModal[UseResult | None]):
         select = self.query_one("#visit", Select)
         select.set_options([("No patient (clinic use)", NO_VISIT),
                             *((v.label, str(v.encounter_id)) for v in visits)])
-        chosen = next((v for v in visits if v.encounter_id == self.encounter_id), None)
+        chosen = next((v for v in visits if v.appointment_id == self.appointment_id), None)
         select.value = str(chosen.encounter_id) if chosen else NO_VISIT
 
     @on(Input.Submitted)

@@ -5,8 +5,9 @@ probe when nothing happened) and re-reads only the visits they touched, so a cha
 at another console shows within seconds without re-reading the day. Minutes are redrawn
 from the stored times between polls. One key per step: `a` (or Enter) moves the patient
 on, asking for a room when they are roomed and opening check-out at the end; `u` undoes
-a mistaken step; `i` checks in, `n` marks a no-show. A wait over the clinic's threshold is
-flagged ⚑ and coloured.
+a mistaken step; `i` checks in, `n` marks a no-show; `g` gives the patient something from
+stock (a vaccine, a medicine: its lot and expiry recorded on the visit, its charge added). A
+wait over the clinic's threshold is flagged ⚑ and coloured.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from textual.binding import Binding
 from textual.widgets import Label
 
 from officeconsole.services.flow import NEXT, FlowBoard, FlowChanges, FlowRow, FlowService, status_label
+from officeconsole.services.inventory import InventoryService, ItemRow
 from officeconsole.tui.modals.check_out import CheckOutModal
+from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
+from officeconsole.tui.modals.stock_use import StockUseModal, taken_text
 from officeconsole.tui.modals.room_picker import RoomPickerModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
@@ -44,6 +48,7 @@ class FlowBoardScreen(ServiceScreen):
         Binding("u", "undo", "Undo step"),
         Binding("i", "check_in", "Check in"),
         Binding("n", "no_show", "No-show"),
+        Binding("g", "give", "Give stock"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -218,6 +223,30 @@ class FlowBoardScreen(ServiceScreen):
                                   then=self._stepped, group="step", exclusive=True)
         self.app.push_screen(ConfirmModal("No-show", f"Mark {row.patient_name} ({row.start:%H:%M}) as a no-show?",
                                           "No-show", "Keep"), answered)
+
+    def action_give(self) -> None:
+        """Something from stock for the highlighted patient: pick the item, then the use form opens
+        on their visit."""
+        row = self._current()
+        if row is None or not self.allowed("inventory.use"):
+            return
+        if row.status in ("scheduled", "no_show", "cancelled"):
+            self.app.notify(f"{row.patient_name} has not arrived: stock is given at a visit.", markup=False)
+            return
+        self.call_service(InventoryService(self.app.ctx).items, then=lambda items: self._pick_item(row, items),
+                          group="give", exclusive=True)
+
+    def _pick_item(self, row: FlowRow, items: list[ItemRow]) -> None:
+        stock = [i for i in items if i.on_hand > 0]
+        stock.sort(key=lambda i: (i.category not in ("vaccine", "medication"), i.name))  # doses first
+
+        def picked(index: int | None) -> None:
+            if index is not None:
+                self.app.push_screen(StockUseModal(stock[index], appointment_id=row.appointment_id),
+                                     lambda used: self.app.notify(taken_text(used), markup=False, timeout=10)
+                                     if used else None)
+        self.app.push_screen(ChoiceModal(f"Give from stock to {row.patient_name}: which item?",
+                                         [f"{i.name} · {i.category} · {i.on_hand} {i.unit}" for i in stock]), picked)
 
     def action_back(self) -> None:
         self.dismiss()

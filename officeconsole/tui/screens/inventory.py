@@ -25,7 +25,7 @@ from officeconsole.tui.modals.stock_count import StockCountModal
 from officeconsole.tui.modals.stock_item import StockItemModal
 from officeconsole.tui.modals.stock_receive import StockReceiveModal
 from officeconsole.tui.modals.stock_transfer import StockTransferModal
-from officeconsole.tui.modals.stock_use import StockUseModal
+from officeconsole.tui.modals.stock_use import StockUseModal, taken_text
 from officeconsole.tui.modals.stock_waste import StockWasteModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
@@ -67,12 +67,6 @@ def item_cells(item: ItemRow) -> tuple[str, ...]:
 def lot_cells(lot: LotRow) -> tuple[str, ...]:
     return (lot.lot_number or "(no lot)", f"{lot.expires_on:%m/%d/%Y}" if lot.expires_on else "-",
             expiry_words(lot.days_left), lot.location, str(lot.on_hand))
-
-
-def taken_text(result: UseResult) -> str:
-    total = sum(t.quantity for t in result.taken)
-    lots = ", ".join(f"lot {t.lot_number or '(no lot)'} x{t.quantity}" for t in result.taken)
-    return f"{result.item}: {total} taken: {lots}." + (f" {result.charge}" if result.charge else "")
 
 
 class InventoryScreen(ServiceScreen):
@@ -122,8 +116,7 @@ class InventoryScreen(ServiceScreen):
 
     def _fetch(self, search: str, low_only: bool) -> StockData:
         stock = InventoryService(self.app.ctx)
-        return StockData(stock.items(search=search, low_only=low_only), len(stock.lots(within_days=SOON)),
-                         len(stock.items(low_only=True)))
+        return StockData(stock.items(search=search, low_only=low_only), *stock.alert_counts(SOON))
 
     def _show(self, data: StockData) -> None:
         table = self.query_one("#items", ResultsTable)
