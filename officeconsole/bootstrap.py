@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from officeconsole.config import Paths, resolve_db_url
@@ -26,12 +27,24 @@ def open_database(
     clock: Clock | None = None,
     paths: Paths | None = None,
     upgrade: bool = True,
+    passphrase: str | None = None,
+    ask: Callable[[str], str] | None = None,
+    key: bytes | None = None,
 ) -> Opened:
-    """Connect and bring the schema to head (a backup copy first when data exists)."""
+    """Connect and bring the schema to head (a backup copy first when data exists).
+
+    An encrypted SQLite database is opened with `key`, else with `passphrase`, else the key
+    from the keyring or the environment, else what `ask` returns; without any of them it
+    raises DatabaseLocked (services/db_keys.py).
+    """
     paths = paths or Paths.discover()
     paths.ensure()
     url = resolve_db_url(db, paths=paths)
-    database = Database.from_url(url)
+    if key is None:
+        from officeconsole.services.db_keys import unlock
+
+        key = unlock(url, passphrase=passphrase, ask=ask)
+    database = Database.from_url(url, key=key)
     try:
         check_connection(database.engine)
         result = migrate.upgrade(database.engine, paths.backups_dir) if upgrade else None

@@ -22,6 +22,7 @@ from officeconsole.db.database import Database
 from officeconsole.db.engine import make_engine
 from officeconsole.models import Base
 from officeconsole.services import auth
+from officeconsole.services.audit_chain import ENV_KEY_FILE
 from officeconsole.services.clock import FixedClock
 from officeconsole.services.context import Actor, ServiceContext
 
@@ -52,6 +53,19 @@ def pytest_report_header(config) -> str:
 
 def engine_name() -> str:
     return "postgresql" if PG_URL else "sqlite"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_key_file(tmp_path_factory) -> Iterator[Path]:
+    """One audit key for the whole run, never the real config folder's (child processes inherit it)."""
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    saved = os.environ.get(ENV_KEY_FILE)
+    os.environ[ENV_KEY_FILE] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop(ENV_KEY_FILE, None)
+    else:
+        os.environ[ENV_KEY_FILE] = saved
 
 
 class PgSchema:

@@ -59,7 +59,7 @@ def test_login_success_and_failures_are_audited(ctx, clinic):
     with ctx.db.read() as session:
         actions = [(e.action, e.username, e.summary) for e in session.scalars(
             select(AuditEvent).where(AuditEvent.action.like("login%")).order_by(AuditEvent.id))]
-    assert actions == [("login", "desk", ""), ("login.failed", "desk", "wrong password"),
+    assert actions == [("login", "desk", "with password"), ("login.failed", "desk", "wrong password or PIN (1 of 5)"),
                        ("login.failed", "nobody", "unknown user")]
 
 

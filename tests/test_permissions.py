@@ -10,6 +10,7 @@ from officeconsole.models.enums import Role
 import datetime as dt
 
 from officeconsole.services.audit import AuditService
+from officeconsole.services.audit_chain import AuditChainService
 from officeconsole.services.booking import BookingInput, BookingService
 from officeconsole.services.auth import UserService
 from officeconsole.services.errors import OfficeError, PermissionDenied
@@ -40,6 +41,7 @@ from officeconsole.services.claims import ClaimService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.report_model import Report
 from officeconsole.services.reports import ReportService
+from officeconsole.services.sign_in import SignInService
 from officeconsole.services.remittance import RemitInput, RemittanceService
 
 from tests.factories import PASSWORD, patient_input, register
@@ -48,7 +50,8 @@ SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursSe
             ScheduleService, SlotFinder, WaitlistService, CheckInService, FlowService, LedgerService,
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
             ReceivablesService, ReportService, BillingIdentityService, BackupService, CloseOutService, DayLockService,
-            CredentialService, RosterService, StaffService, TimeOffService, InventoryService]
+            CredentialService, RosterService, StaffService, TimeOffService, InventoryService, SignInService,
+            AuditChainService]
 
 
 def entry_points():
@@ -103,6 +106,8 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "receive": ([ReceiveLine(999, 1)], "k" + name), "use": (999, 1, "k" + name), "waste": (999, 1, "x", "k"),
         "count": ([CountLine(999, 1)], "k" + name), "visits_today": (), "witnesses": (), "locations": (),
         "transfer": (999, 1, "Room 1", "k" + name),
+        "set_pin": (PASSWORD, "4826", "4826"), "rules": (), "set_rules": (), "unlock": ("biller",),
+        "make_job_key": (), "revoke_job_key": (), "reminder_list": (day,), "alert_counts": (),
         "run": ("day-sheet",), "day_sheets": (), "production": (), "payments": (), "no_shows": (),
         "wait_times": (), "ar_aging": (),
         "export": (Report("day-sheet", "Day sheet", day, day, "", ()), "csv", "/dev/null/x"),
@@ -115,6 +120,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "update_policy": (policy.id, policy.version, PolicyInput(payer_id, 1, "M-1b", effective_from="2025-01-01")),
         "list": (), "add": ("u" + name, "Some One", "billing", PASSWORD),
         "disable": ("biller",), "reset_password": ("biller", PASSWORD + "2"),
+        "verify": (),
     }[name]
 
 
@@ -140,3 +146,17 @@ def test_permission_table(ctx, clinic, role):
         assert outcome == expected, f"{role} {service.__name__}.{name}"
         checked += 1
     assert checked >= 20
+
+
+def test_least_privilege_as_the_clinic_states_it():
+    """The policy in words (issue 10), checked against the one table the services enforce."""
+    def holders(permission: str) -> set[Role]:
+        return set(PERMISSIONS[permission])
+
+    desk_may_not = {"billing.view", "billing.code", "ar.view", "ar.adjust", "report.view", "claims.submit",
+                    "remit.post", "fees.manage", "roster.manage", "timeoff.decide", "staff.manage"}
+    assert not any(Role.FRONT_DESK in holders(p) for p in desk_may_not)
+    assert Role.FRONT_DESK in holders("account.view") and Role.FRONT_DESK in holders("payment.post")  # balances, copays
+    assert not any(Role.BILLING in holders(p) for p in ("roster.manage", "timeoff.decide", "staff.manage"))
+    for managers_only in ("day.close", "day.reopen", "payment.void", "user.manage"):
+        assert holders(managers_only) == {Role.MANAGER, Role.ADMIN}, managers_only

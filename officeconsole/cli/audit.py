@@ -1,4 +1,4 @@
-"""`officeconsole audit list`: who looked at or changed what, newest first."""
+"""`officeconsole audit list` and `audit verify`: the audit trail, and a check of its hash chain."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, signed_in
+from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, out, say, signed_in
 from officeconsole.services.audit import AuditService
+from officeconsole.services.audit_chain import AuditChainService
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.text import parse_date
 
@@ -38,3 +39,38 @@ def list_events(
           f"{r.entity} {r.entity_id}".strip(), r.patient_mrn, r.summary) for r in rows],
         fmt,
     )
+
+
+@audit_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    as_user: AsOption,
+    anchor: Annotated[str | None, typer.Option(
+        "--anchor", help="A chain hash written down earlier (a close-out's 'Audit chain' line or a day sheet; "
+                         "16 hex digits or more): fail unless that event is still in the intact chain.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Check the audit trail's hash chain with the clinic's key: no event changed, removed, moved or
+    added, the end where the chain head says. Exit 1 names the first broken link."""
+    service = AuditChainService(signed_in(open_db(ctx, db), as_user))
+    zone = service.ctx.timezone
+    with out.status("Checking the audit chain…") as status:
+        def progress(done: int, total: int) -> None:
+            status.update(f"Checking the audit chain: {done:,} of {total:,} events…")
+
+        report = service.verify(anchor, progress=progress)
+
+    def when(at) -> str:
+        return f" ({at.astimezone(zone):%Y-%m-%d %H:%M:%S})" if at is not None else ""
+
+    if report.intact:
+        latest = report.latest.hash if report.latest else "none"
+        say(f"chain intact: {report.events} events, latest hash {latest}")
+        if report.anchor is not None:
+            say(f"anchor found: event {report.anchor.seq}{when(report.anchor.at)}")
+        return
+    problem = report.problem
+    where = f" at event {problem.seq}{when(problem.at)}" if problem.seq is not None else ""
+    say(f"chain broken{where}: {problem.kind}: {problem.detail}")
+    say(f"events checked before the break: {report.events}")
+    raise typer.Exit(1)

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from officeconsole.cli._common import AsOption, DbOption, chosen_db, err, open_db, say, signed_in
+from officeconsole.cli._common import AsOption, DbOption, ask_db_passphrase, chosen_db, err, open_db, say, signed_in
 from officeconsole.config import resolve_db_url
+from officeconsole.services import db_keys
 from officeconsole.services.backup_files import Rotation, is_encrypted
-from officeconsole.services.backups import BackupError, BackupService, restore as restore_database
+from officeconsole.services.backups import BackupError, BackupKeyMismatch, BackupService, restore as restore_database
 
 ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
 
@@ -58,7 +60,9 @@ def restore(
     """Replace the database with a backup; the current one is set aside first, not deleted."""
     url = resolve_db_url(chosen_db(ctx, db))
     actor = None
-    opened = _open_if_readable(ctx, db)
+    # An encrypted database: its passphrase first (a wrong one stops here, even over a damaged file).
+    key = db_keys.unlock(url, ask=ask_db_passphrase)
+    opened = _open_if_readable(ctx, db, key)
     if opened is not None:  # a working database: only a manager replaces it
         try:
             if not as_user:
@@ -72,16 +76,24 @@ def restore(
     if not yes and not typer.confirm(f"Replace the database with {file.name}? Close every console first.",
                                      default=False):
         raise typer.Exit(1)
-    aside = restore_database(url, file, passphrase, actor)
+    try:
+        aside = restore_database(url, file, passphrase, actor, key=key)
+    except BackupKeyMismatch as exc:
+        err.print(Text(exc.message))
+        code = typer.prompt("Recovery code of the key the backup was made under", hide_input=True)
+        backup_key = db_keys.parse_recovery_code(code)
+        if backup_key is None:
+            raise BackupError("That is not a recovery code.") from None
+        aside = restore_database(url, file, passphrase, actor, key=key, backup_key=backup_key)
     say(f"Restored {file.name}." + (f" The previous database was set aside as {aside}." if aside else ""))
 
 
-def _open_if_readable(ctx: typer.Context, db: str | None):
+def _open_if_readable(ctx: typer.Context, db: str | None, key: bytes | None):
     """The open database, or None when it cannot be opened or read (corrupt, missing, not ours)."""
     from sqlalchemy import text
 
     try:
-        opened = open_db(ctx, db, upgrade=False)
+        opened = open_db(ctx, db, upgrade=False, key=key)
     except Exception:  # noqa: BLE001 - any failure to open means there is nothing to protect
         return None
     try:

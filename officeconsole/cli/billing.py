@@ -15,6 +15,7 @@ from officeconsole.services.billing_identity import BillingIdentityService, Iden
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.money import money
+from officeconsole.services.printable import printable
 from officeconsole.services.receivables import BUCKETS, ReceivablesService
 from officeconsole.services.remittance import RemittanceService
 from officeconsole.services.statements import StatementService
@@ -42,7 +43,7 @@ def export_837(ctx: typer.Context, as_user: AsOption, out: OutOption = None, db:
     """Every ready claim into one new 837P file (checked by pyx12); the claims become submitted."""
     result = ClaimService(signed_in(open_db(ctx, db), as_user)).export_837(_out(out, "claims"))
     for e_id, why in result.skipped.items():
-        err.print(f"Held back OC{e_id}: {why}", markup=False)
+        err.print(f"Held back OC{e_id}: {printable(why)}", markup=False)
     if result.claims:
         say(f"Batch {result.control_number}: {result.claims} claims, {money(result.total)} -> {result.path}")
     else:

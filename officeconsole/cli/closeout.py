@@ -10,7 +10,20 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, out, say, signed_in
+from officeconsole.cli._common import (
+    ENV_KEY_FILE,
+    ENV_USER,
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    emit,
+    key_signed_in,
+    open_db,
+    out,
+    say,
+    signed_in,
+)
 from officeconsole.services.closeout import CloseOutService, CloseResult
 from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.errors import ValidationError
@@ -29,7 +42,10 @@ def _day(date: str | None):
 
 def close_day(
     ctx: typer.Context,
-    as_user: AsOption,
+    as_user: Annotated[str | None, typer.Option("--as", envvar=ENV_USER, show_envvar=True, help=(
+        "Your username; the password comes from $OFFICECONSOLE_PASSWORD or a prompt."))] = None,
+    key_file: Annotated[Path | None, typer.Option("--key-file", envvar=ENV_KEY_FILE, show_envvar=True, help=(
+        "Sign in with a manager's key file (`user job-key`) instead: for the scheduled close."))] = None,
     date: Annotated[str | None, typer.Option("--date", help="The day to close (default: today).")] = None,
     cash_counted: Annotated[str | None, typer.Option("--cash-counted", help="Cash counted in the drawer.")] = None,
     card_counted: Annotated[str | None, typer.Option("--card-counted", help="The card terminal's batch total.")] = None,
@@ -47,8 +63,10 @@ def close_day(
 ) -> None:
     """Close a day: no-shows, missing charges, payments reconciled, the day locked, day sheet, backup,
     tomorrow's reminders. Safe to rerun; on a closed day it shows that close and how to reopen."""
+    if key_file is None and not as_user:
+        raise ValidationError({"as": "Sign in: --as USERNAME, or --key-file FILE for a scheduled close."})
     opened = open_db(ctx, db)
-    service = CloseOutService(signed_in(opened, as_user))
+    service = CloseOutService(key_signed_in(opened, key_file) if key_file else signed_in(opened, as_user))
     day = _day(date)
     if cash_counted is None and not dry_run and sys.stdin.isatty():
         cash_counted = typer.prompt("Cash counted in the drawer (Enter to skip)", default="", show_default=False)

@@ -13,7 +13,8 @@ from officeconsole.cli._common import DbOption, chosen_db, out
 from officeconsole.config import ENV_DB, Paths, describe_url, resolve_db_url
 from officeconsole.db import migrate
 from officeconsole.db.engine import check_connection, make_engine
-from officeconsole.services.errors import OfficeError
+from officeconsole.services import db_keys
+from officeconsole.services.errors import DatabaseLocked, OfficeError, WrongDatabaseKey
 
 
 def info(ctx: typer.Context, db: DbOption = None) -> None:
@@ -33,11 +34,17 @@ def info(ctx: typer.Context, db: DbOption = None) -> None:
     ]
     problem = None
     parsed = make_url(url)
+    sqlite_file = db_keys.sqlite_path(url)
+    keys = db_keys.encrypted_keys(sqlite_file) if sqlite_file else None
+    if keys is not None:
+        lines.append(("Encryption", f"SQLCipher; key file {keys.path}"
+                      + ("; key in the OS keyring" if keys.keyring else "")))
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists():
         schema = "no database yet: it is created and migrated on first start"
     else:
-        engine = make_engine(url)
+        engine = None
         try:
+            engine = make_engine(url, key=db_keys.unlock(url))  # an encrypted one: keyring or environment only
             check_connection(engine)
             current = migrate.ensure_known_revision(engine)
             head = migrate.head_revision()
@@ -47,10 +54,15 @@ def info(ctx: typer.Context, db: DbOption = None) -> None:
                 schema = f"{current} (up to date)"
             else:
                 schema = f"{current} (code is at {head}: upgraded on next start or by `officeconsole db upgrade`)"
+        except WrongDatabaseKey as exc:
+            schema, problem = "unknown", exc
+        except DatabaseLocked:  # no key at hand: info asks for no passphrase
+            schema = f"not read: encrypted, and neither the OS keyring nor ${db_keys.ENV_DB_PASSPHRASE} gave its key"
         except OfficeError as exc:
             schema, problem = "unknown", exc
         finally:
-            engine.dispose()
+            if engine is not None:
+                engine.dispose()
     lines.append(("Schema", schema))
     width = max(len(label) for label, _ in lines)
     for label, value in lines:

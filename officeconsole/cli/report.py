@@ -15,6 +15,7 @@ from rich.text import Text
 
 from officeconsole.cli._common import AsOption, DbOption, open_db, out, say, signed_in
 from officeconsole.services.errors import ValidationError
+from officeconsole.services.printable import printable
 from officeconsole.services.report_files import report_csv
 from officeconsole.services.report_model import TEXT, Report
 from officeconsole.services.reports import REPORTS, ReportService
@@ -81,7 +82,7 @@ def _print(result: Report) -> None:
                              min_width=widest)
         for n, row in enumerate(cells):
             total = section.totals is not None and n == len(cells) - 1
-            table.add_row(*(Text(value) for value in row), style="bold" if total else None,
+            table.add_row(*(Text(printable(value)) for value in row), style="bold" if total else None,
                           end_section=section.totals is not None and n == len(cells) - 2)
         out.print(table)
     for note in result.notes:

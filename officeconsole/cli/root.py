@@ -8,6 +8,7 @@ from typer.core import TyperGroup
 
 from officeconsole.cli._common import DbOption, err, open_db
 from officeconsole.services.errors import OfficeError
+from officeconsole.services.printable import printable
 
 
 class OfficeGroup(TyperGroup):
@@ -17,11 +18,11 @@ class OfficeGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except OfficeError as exc:
-            err.print(f"error: {exc}", markup=False, highlight=False)
+            err.print(f"error: {printable(str(exc))}", markup=False, highlight=False)
             raise typer.Exit(1) from None
         except SQLAlchemyError as exc:
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            err.print(f"error: the database refused the request: {detail}", markup=False)
+            err.print(f"error: the database refused the request: {printable(detail)}", markup=False)
             raise typer.Exit(1) from None
 
 

@@ -52,9 +52,10 @@ def show(ctx: typer.Context, as_user: AsOption, date: DateOption = None, provide
 @schedule_app.command("export")
 def export(ctx: typer.Context, as_user: AsOption, date: DateOption = None, provider: ProviderOption = None,
            db: DbOption = None, fmt: FormatOption = Format.csv) -> None:
-    """The day's booked patients for reminder calls and texts (cancelled ones left out)."""
-    _, rows = _day_rows(ctx, db, as_user, date, provider)
-    rows = [r for r in rows if r.status != "cancelled"]
+    """The day's booked patients for reminder calls and texts (cancelled ones left out; audited)."""
+    service = _service(ctx, db, as_user)
+    day = _day(service, date)
+    rows = service.reminder_list(day, [service.provider_by_name(provider).id] if provider else None)
     emit(["Name", "Phone", "Preferred contact", "Time", "Provider", "Type"],
          [(r.patient_name, r.phone, r.preferred_contact, f"{r.start:%Y-%m-%d %H:%M}", r.provider_name, r.type_name)
           for r in rows], fmt)

@@ -1,7 +1,10 @@
-"""`officeconsole user add|list|disable|reset-password`: staff accounts, for managers."""
+"""`officeconsole user add|list|disable|reset-password|unlock|sign-in-rules|job-key`: staff accounts,
+the clinic's sign-in rules and scheduled jobs' key files, for managers."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,6 +12,7 @@ import typer
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, new_password, open_db, say, signed_in
 from officeconsole.models.enums import Role
 from officeconsole.services.auth import UserService
+from officeconsole.services.sign_in import LABELS, LIMITS, SignInService
 
 user_app = typer.Typer(help="Staff accounts (managers and admins).", no_args_is_help=True)
 
@@ -54,3 +58,70 @@ def reset_password(ctx: typer.Context, username: str, as_user: AsOption, db: DbO
     service = _service(ctx, db, as_user)
     service.reset_password(username, new_password(f"New password for {username}"))
     say(f"Password reset for {username.strip().lower()}.")
+
+
+@user_app.command("unlock")
+def unlock(ctx: typer.Context, username: str, as_user: AsOption, db: DbOption = None) -> None:
+    """End an account's lockout after too many failed sign-ins, without changing its password."""
+    say(_service(ctx, db, as_user).unlock(username))
+
+
+def _rule(flag: str, key: str):
+    low, high = LIMITS[key]
+    return Annotated[str | None, typer.Option(flag, help=f"{LABELS[key]} ({low}-{high}).")]
+
+
+IdleOption = _rule("--idle-minutes", "idle_lock_minutes")
+PasswordLengthOption = _rule("--password-length", "min_password_length")
+PinLengthOption = _rule("--pin-length", "min_pin_length")
+AttemptsOption = _rule("--attempts", "lockout_attempts")
+LockoutOption = _rule("--lockout-minutes", "lockout_minutes")
+
+
+@user_app.command("sign-in-rules")
+def sign_in_rules(
+    ctx: typer.Context,
+    as_user: AsOption,
+    idle_minutes: IdleOption = None,
+    password_length: PasswordLengthOption = None,
+    pin_length: PinLengthOption = None,
+    attempts: AttemptsOption = None,
+    lockout_minutes: LockoutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Show or change the idle lock, the shortest password and PIN, and the lockout rule."""
+    service = SignInService(signed_in(open_db(ctx, db), as_user))
+    changes = {"idle_lock_minutes": idle_minutes, "min_password_length": password_length,
+               "min_pin_length": pin_length, "lockout_attempts": attempts, "lockout_minutes": lockout_minutes}
+    changes = {key: value for key, value in changes.items() if value is not None}
+    rules = service.set_rules(**changes) if changes else service.rules()
+    for key in LIMITS:
+        say(f"{LABELS[key]}: {getattr(rules, key)}")
+
+
+@user_app.command("job-key")
+def job_key(
+    ctx: typer.Context,
+    as_user: AsOption,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Where to write the key (readable only by you).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Make your key stop working.")] = False,
+    db: DbOption = None,
+) -> None:
+    """A key file for the scheduled close-out (`close-day --key-file FILE`), signing in as you;
+    making a new one revokes the old."""
+    service = SignInService(signed_in(open_db(ctx, db), as_user))
+    if revoke:
+        service.revoke_job_key()
+        say("Your job key is revoked: a scheduled close using it will be refused.")
+        return
+    if out_file is None:
+        raise typer.BadParameter("give --out FILE (or --revoke)", param_hint="--out")
+    if out_file.exists() and not force:
+        raise typer.BadParameter(f"{out_file} exists: --force replaces it", param_hint="--out")
+    token = service.make_job_key()
+    descriptor = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    os.chmod(out_file, 0o600)
+    say(f"Wrote {out_file} (readable only by you). Schedule: officeconsole close-day --key-file {out_file}")

@@ -32,8 +32,9 @@ class Database:
                         if engine.dialect.name == "postgresql" else self._reader)
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, key: bytes | None = None) -> Database:
+        """`key`: the raw SQLCipher key of an encrypted SQLite database (db/cipher.py)."""
+        return cls(make_engine(url, key=key))
 
     @property
     def dialect(self) -> str:

@@ -9,34 +9,73 @@ free slot.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from officeconsole.config import describe_url
-from officeconsole.services.errors import DatabaseUnavailable
+from officeconsole.services.errors import DatabaseUnavailable, WrongDatabaseKey
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_BEGIN_OPTION = "sqlite_begin"
+WRONG_KEY = "The database is encrypted and that passphrase does not open it."
+
+# The raw SQLCipher key of each encrypted engine, by its dialect (which the engine's
+# execution_options() copies share), for the code that copies the file: backups, upgrades.
+_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for `url`; nothing is connected until first use."""
+def make_engine(url: str, *, echo: bool = False, key: bytes | None = None) -> Engine:
+    """An engine for `url`; nothing is connected until first use.
+
+    `key` (SQLite only) opens an encrypted database: the same pysqlite dialect, pool and
+    listeners, with the sqlcipher3 driver and the key given first on every connection.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        extra = {}
+        if key is not None:
+            from officeconsole.db import cipher
+
+            cipher.key_pragma(key)  # refuses anything but 32 bytes now, not at first connect
+            extra["module"] = cipher.driver()
         engine = create_engine(
             parsed,
             echo=echo,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **extra,
         )
+        if key is not None:
+            _install_key(engine, key)
         _install_sqlite_listeners(engine)
         return engine
+    if key is not None:
+        raise DatabaseUnavailable("Only a SQLite database is encrypted by Office Console.")
     return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def cipher_key(engine: Engine) -> bytes | None:
+    """The key an encrypted SQLite engine was made with; None for a plain one."""
+    return _KEYS.get(engine.dialect)
+
+
+def _install_key(engine: Engine, key: bytes) -> None:
+    from officeconsole.db import cipher
+
+    _KEYS[engine.dialect] = key
+
+    @event.listens_for(engine, "do_connect")
+    def _keyed_connect(dialect, _record, cargs, cparams):
+        # The key must be the first thing on the connection, before any pragma reads a page.
+        connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
+        cipher.apply_key(connection, key)
+        return connection
 
 
 def _install_sqlite_listeners(engine: Engine) -> None:
@@ -72,9 +111,9 @@ def check_connection(engine: Engine) -> None:
             conn.execute(text("SELECT 1"))
             if engine.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA schema_version").scalar()
-    except OperationalError as exc:
-        raise DatabaseUnavailable(_explain(engine, where, exc)) from None
-    except DatabaseError as exc:
+    except DatabaseError as exc:  # OperationalError included
+        if cipher_key(engine) is not None and "not a database" in str(exc.orig):
+            raise WrongDatabaseKey(WRONG_KEY) from None  # SQLCipher's answer to a wrong key
         raise DatabaseUnavailable(_explain(engine, where, exc)) from None
 
 
@@ -84,7 +123,8 @@ def _explain(engine: Engine, where: str, exc: Exception) -> str:
         how = (" If this is the clinic's database and it was damaged, restore the latest backup: "
                "`officeconsole restore <backup file>` (`officeconsole info` shows the backups folder).")
         if "not a database" in detail or "file is encrypted" in detail or "malformed" in detail:
-            return f"{engine.url.database} is not an Office Console database (not a SQLite file, or damaged).{how}"
+            return (f"{engine.url.database} is not an Office Console database (not a SQLite file, or damaged)."
+                    f"{how} If it is encrypted and its key file was lost: `officeconsole db recover`.")
         return f"Cannot open the SQLite database {engine.url.database}: {detail}.{how}"
     host = engine.url.host or "localhost"
     port = engine.url.port or 5432

@@ -11,7 +11,6 @@ loads it; a test keeps that constant equal to the newest revision script.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,8 @@ import migrations
 from migrations import HEAD_REVISION
 from sqlalchemy import Engine, inspect, text
 
-from officeconsole.db.engine import check_connection, writer_engine
+from officeconsole.db import cipher
+from officeconsole.db.engine import check_connection, cipher_key, writer_engine
 from officeconsole.services.errors import SchemaTooNew
 
 if TYPE_CHECKING:
@@ -125,9 +125,10 @@ def backup_before_upgrade(engine: Engine, backup_dir: Path, revision: str | None
     backup_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = backup_dir / f"pre-upgrade-{revision or 'empty'}-{stamp}.db"
-    source = sqlite3.connect(engine.url.database)
+    key = cipher_key(engine)  # an encrypted database's copy is encrypted under the same key
+    source = cipher.connect(engine.url.database, key)
     try:
-        dest = sqlite3.connect(target)
+        dest = cipher.connect(target, key)
         try:
             source.backup(dest)
         finally:

@@ -36,6 +36,12 @@ class ClinicSettings(Base):
     # visit seen without charges only warns ("warn") or stops the close ("block").
     no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     missing_charges_policy: Mapped[str] = mapped_column(String(5), default="warn", server_default="warn")
+    # The shared PC: lock after this many idle minutes; password and PIN lengths; lockout.
+    idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    min_password_length: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    min_pin_length: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    lockout_attempts: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    lockout_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     created_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -32,6 +32,16 @@ class User(Base):
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
+    # Signing in on the shared PC: a PIN (hashed) unlocks and switches during a day begun with
+    # the full password (`password_at`); failed attempts within the lockout window lock the
+    # account until `locked_until` (a manager's reset or unlock clears both).
+    pin_hash: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    password_at: Mapped[dt.datetime | None]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_at: Mapped[dt.datetime | None]
+    locked_until: Mapped[dt.datetime | None]
+    # A key file lets a scheduled job (the nightly close-out) sign in as this manager.
+    job_key_hash: Mapped[str] = mapped_column(String(255), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     provider: Mapped[Provider | None] = relationship(back_populates="user")

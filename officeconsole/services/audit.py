@@ -1,7 +1,8 @@
 """Writing and reading the audit trail.
 
 `record` is called inside the same transaction as the change it describes, so a change
-and its audit row are saved together or not at all.
+and its audit row are saved together or not at all. When the row is flushed it becomes the
+next link of the keyed hash chain (services/audit_chain.py), in that same transaction.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import AuditEvent, Patient
+from officeconsole.services import audit_chain
 from officeconsole.services.context import Actor, ServiceContext
 from officeconsole.services.errors import NotFound
 from officeconsole.services.permissions import requires
+
+audit_chain.install()  # record() only adds the row; its number and hash are given at flush time
 
 
 def record(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,32 +15,20 @@ from officeconsole.models.enums import Role
 from officeconsole.services import audit
 from officeconsole.services.clinic import DEFAULT_HOURS, valid_timezone
 from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.errors import AuthError, NotFound, SetupError, ValidationError
+from officeconsole.services.errors import NotFound, SetupError, ValidationError
+from officeconsole.services.passwords import hash_secret, use_fast_hashing
 from officeconsole.services.permissions import requires
+from officeconsole.services.sign_in import login, min_password_length
+
+__all__ = ["SetupInput", "UserRow", "UserService", "hash_password", "login", "needs_setup", "setup_clinic",
+           "use_fast_hashing"]  # login and use_fast_hashing live in sign_in and passwords; callers use auth.*
 from officeconsole.services.text import clean_text
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
-LOGIN_FAILED = "Unknown username or wrong password."
-
-_hasher = PasswordHasher()
 
 
-def use_fast_hashing() -> None:
-    """Cheap argon2 parameters for tests and throwaway demos; never for a real clinic."""
-    global _hasher
-    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def _verify(stored_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+hash_password = hash_secret
 
 
 @dataclass(frozen=True)
@@ -54,7 +40,8 @@ class UserRow:
     active: bool
 
 
-def _validate_account(username: str, full_name: str, role: str, password: str) -> dict[str, str]:
+def _validate_account(username: str, full_name: str, role: str, password: str,
+                      shortest: int = MIN_PASSWORD_LENGTH) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not USERNAME_PATTERN.match(username):
         errors["username"] = (
@@ -64,8 +51,8 @@ def _validate_account(username: str, full_name: str, role: str, password: str) -
         errors["full_name"] = "Full name is required."
     if role not in {r.value for r in Role}:
         errors["role"] = f"Role must be one of: {', '.join(r.value for r in Role)}."
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Password must be at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) < shortest:
+        errors["password"] = f"Password must be at least {shortest} characters."
     return errors
 
 
@@ -132,29 +119,6 @@ def setup_clinic(ctx: ServiceContext, data: SetupInput) -> Actor:
     return actor
 
 
-def login(ctx: ServiceContext, username: str, password: str) -> Actor:
-    """Check a username and password; every success and failure is audited."""
-    name = clean_text(username).lower()[:40]
-    now = ctx.now()
-    with ctx.db.write() as session:
-        user = session.scalar(select(User).where(User.username == name))
-        ok = user is not None and user.active and _verify(user.password_hash, password)
-        if not ok:
-            reason = "unknown user" if user is None else ("disabled" if not user.active else "wrong password")
-            audit.record(session, now, None, "login.failed", entity="user",
-                         entity_id=user.id if user else "", summary=reason, username=name)
-        else:
-            assert user is not None
-            if _hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            user.last_login_at = now
-            actor = _to_actor(user)
-            audit.record(session, now, actor, "login", entity="user", entity_id=user.id)
-    if not ok:
-        raise AuthError(LOGIN_FAILED)
-    return actor
-
-
 class UserService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -169,7 +133,9 @@ class UserService:
     def add(self, username: str, full_name: str, role: str, password: str) -> UserRow:
         username = clean_text(username).lower()
         full_name = clean_text(full_name, 120)
-        errors = _validate_account(username, full_name, role, password)
+        with self.ctx.db.read() as session:
+            shortest = min_password_length(session)
+        errors = _validate_account(username, full_name, role, password, shortest)
         if errors:
             raise ValidationError(errors)
         now = self.ctx.now()
@@ -201,14 +167,30 @@ class UserService:
 
     @requires("user.manage")
     def reset_password(self, username: str, password: str) -> None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise ValidationError({"password": f"Password must be at least {MIN_PASSWORD_LENGTH} characters."})
+        """A new password; it also ends a lockout and clears the failed attempts."""
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            shortest = min_password_length(session)
+            if len(password) < shortest:
+                raise ValidationError({"password": f"Password must be at least {shortest} characters."})
+            user = self._get(session, username)
+            user.password_hash = hash_password(password)
+            user.failed_logins, user.locked_until = 0, None
+            audit.record(session, now, self.ctx.actor, "user.reset_password", entity="user",
+                         entity_id=user.id, summary=user.username)
+
+    @requires("user.manage")
+    def unlock(self, username: str) -> str:
+        """End a lockout now (someone at the desk needs in) without changing the password."""
         now = self.ctx.now()
         with self.ctx.db.write() as session:
             user = self._get(session, username)
-            user.password_hash = hash_password(password)
-            audit.record(session, now, self.ctx.actor, "user.reset_password", entity="user",
-                         entity_id=user.id, summary=user.username)
+            was = user.locked_until is not None and user.locked_until > now
+            user.failed_logins, user.locked_until = 0, None
+            audit.record(session, now, self.ctx.actor, "user.unlock", entity="user", entity_id=user.id,
+                         summary=f"{user.username}" + (" (was locked out)" if was else " (was not locked out)"))
+        return (f"{user.full_name} can sign in again." if was
+                else f"{user.full_name} was not locked out; their failed attempts are cleared.")
 
     @staticmethod
     def _get(session: Session, username: str) -> User:

@@ -6,6 +6,10 @@ integrity check and row counts; a dump: pg_restore can list it), is written unde
 temporary name first (a full disk or a crash leaves no half file that looks like a backup),
 can be encrypted with a passphrase, and the folder is rotated (newest of each of the last 14
 days, 8 weeks, 12 months). Restoring sets the current database aside first.
+
+A SQLite database encrypted at rest (SQLCipher, services/db_keys.py) is copied page by page
+under its own key, so its backups are encrypted too; restoring brings the copy to the current
+key (a plain backup is encrypted on the way in, an older key's backup is re-keyed).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from officeconsole.db import cipher
+from officeconsole.db.engine import cipher_key
 from officeconsole.models.enums import Role
 from officeconsole.services import audit
 from officeconsole.services.backup_files import (
@@ -44,6 +50,10 @@ REQUIRED_TABLES = {"alembic_version", "app_user", "patient", "appointment", "cli
 
 class BackupError(OfficeError):
     pass
+
+
+class BackupKeyMismatch(BackupError):
+    """The backup does not open with the database's current key (made before a `db rekey`?)."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +87,9 @@ class BackupService:
         started = time.perf_counter()
         try:
             if sqlite:
-                _sqlite_copy(Path(url.database), plain)
-                rows = verify_sqlite(plain)
+                key = cipher_key(self.ctx.db.engine)
+                _sqlite_copy(Path(url.database), plain, key)
+                rows = verify_sqlite(plain, key=key)
             else:
                 _pg_dump(url, plain)
                 rows = verify_dump(plain)
@@ -120,11 +131,14 @@ def _remove_stale_partials(folder: Path) -> None:
                 leftover.unlink()
 
 
-def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | None) -> Path | None:
+def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | None, *,
+            key: bytes | None = None, backup_key: bytes | None = None) -> Path | None:
     """Put `backup` in place of the database at `db_url`; returns where the old one was set aside.
 
     `actor` is the manager who confirmed it; None is accepted only when the current database
     cannot be opened at all (a corrupt file cannot check anyone's password).
+    `key`: the encrypted database's current key (the restored file is brought to it);
+    `backup_key`: the key the backup was made under, when not the current one.
     """
     if actor is not None and actor.role not in (Role.MANAGER, Role.ADMIN):
         raise PermissionDenied("Permission denied: only a manager restores a backup.")
@@ -143,25 +157,28 @@ def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | No
         except BackupFileError as exc:
             raise BackupError(str(exc)) from None
         if url.get_backend_name() == "sqlite":
-            verify_sqlite(plain, backup.name)
-            return _restore_sqlite(Path(url.database), plain)
+            staged = _to_current_key(plain, backup.name, key, backup_key)
+            verify_sqlite(staged, backup.name, key=key)
+            return _restore_sqlite(Path(url.database), staged)
         verify_dump(plain, backup.name)
         return _restore_pg(url, plain)
 
 
-def verify_sqlite(path: Path, name: str = "") -> dict[str, int]:
-    """Row counts of a sound Office Console SQLite copy, or BackupError."""
+def verify_sqlite(path: Path, name: str = "", *, key: bytes | None = None) -> dict[str, int]:
+    """Row counts of a sound Office Console SQLite copy (encrypted under `key`), or BackupError."""
     name = name or path.name
+    db_errors = cipher.errors() if key else (sqlite3.DatabaseError,)
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+        with contextlib.closing(cipher.connect(path, key, readonly=True)) as con:
             if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise BackupError(f"{name} failed SQLite's integrity check.")
             tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             if not REQUIRED_TABLES <= set(tables):
                 raise BackupError(f"{name} is not an Office Console backup.")
             return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
-    except sqlite3.DatabaseError:
-        raise BackupError(f"{name} is not an Office Console backup (not a SQLite database).") from None
+    except db_errors:
+        raise BackupError(f"{name} is not an Office Console backup (not a SQLite database"
+                          + (", or not under this database's key)." if key else ").")) from None
 
 
 def verify_dump(path: Path, name: str = "") -> dict[str, int]:
@@ -177,9 +194,10 @@ def verify_dump(path: Path, name: str = "") -> dict[str, int]:
     return {t: 1 for t in sorted(tables)}
 
 
-def _sqlite_copy(source: Path, target: Path) -> None:
-    with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
-            contextlib.closing(sqlite3.connect(target)) as dst:
+def _sqlite_copy(source: Path, target: Path, key: bytes | None = None) -> None:
+    """SQLite's online backup; with `key`, both ends are keyed alike and the pages stay encrypted."""
+    with contextlib.closing(cipher.connect(source, key, readonly=True)) as src, \
+            contextlib.closing(cipher.connect(target, key)) as dst:
         src.backup(dst, pages=8192)
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
 
@@ -202,6 +220,32 @@ def _pg_dump(url, target: Path) -> None:
                          capture_output=True, text=True, env=env)
     if run.returncode != 0:
         raise BackupError(f"pg_dump failed: {run.stderr.strip()[:300]}")
+
+
+def _to_current_key(staged: Path, name: str, key: bytes | None, backup_key: bytes | None) -> Path:
+    """The backup as a file under the database's current key (plain when the database is plain).
+
+    A plain backup restored into an encrypted database is encrypted first: the database never
+    goes back to plain by a restore. A backup made under an earlier key is re-keyed.
+    """
+    if key is None:
+        return staged  # a plain database; an encrypted backup then fails verification, clearly
+    target = staged.with_name(staged.name + ".keyed")
+    if cipher.looks_plain(staged):
+        source_key = None
+    else:
+        source_key = backup_key or key
+        if not cipher.key_opens(staged, source_key):
+            if backup_key is not None:
+                raise BackupError(f"That recovery code does not open {name}.")
+            raise BackupKeyMismatch(f"{name} does not open with the database's current key: it was made before "
+                                    "a `db rekey` (give the recovery code of that time), or it is not an "
+                                    "Office Console backup.")
+        if source_key == key:
+            return staged
+    with contextlib.closing(cipher.sqlcipher_connect(staged, source_key)) as con:
+        cipher.export(con, target, key)
+    return target
 
 
 def _restore_sqlite(db_path: Path, plain: Path) -> Path | None:

@@ -1,7 +1,9 @@
 """The nightly close-out: settle the day, say what is wrong, lock the books, back up.
 
 Steps, in order: no-shows marked, missing charges listed, desk payments reconciled against
-what was counted, the day locked (with the run record and its totals, in one transaction),
+what was counted, the day locked (with the run record and its totals, in one transaction;
+its summary names the audit chain's event number and hash at that moment, an anchor to
+write down for `officeconsole audit verify --anchor`),
 the day sheet written from the locked day, a backup, tomorrow's reminder list. The lock
 comes before the sheet so the sheet is read from a day that can no longer change.
 
@@ -38,6 +40,7 @@ from officeconsole.models import (
 )
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services import audit
+from officeconsole.services.audit_chain import close_point
 from officeconsole.services.backup_files import Rotation
 from officeconsole.services.backups import BackupError, BackupService
 from officeconsole.services.closed_days import Closure, closure, day_bounds_utc, lock
@@ -326,10 +329,13 @@ class CloseOutService:
                              summary=f"{run.day:%Y-%m-%d} closed: charges {money(sheet.charges)}, desk "
                                      f"{money(sheet.desk_payments)}"
                                      + "".join(f", {m} counted {money(v)}" for m, v in run.counted.items()))
+                sheet.audit = close_point(session, run.day)  # that event's link: the day's anchor
         except IntegrityError:
             raise CloseOutError(f"{run.day:%m/%d/%Y} was closed by someone else a moment ago: run close-day "
                                 "again to see that close.") from None
         step.lines.append(f"{run.day:%m/%d/%Y} locked; run {record.id} recorded")
+        if sheet.audit is not None:
+            step.lines.append(sheet.audit.line)
         return record.id, sheet
 
     def _write_sheet(self, run: _Run, sheet: DaySheet) -> None:
@@ -412,6 +418,8 @@ class CloseOutService:
         step.lines.append(f"to change the day: officeconsole reopen-day {run.day:%Y-%m-%d} --reason \"...\", "
                           "then close it again")
         sheet = read_day_sheet(self.ctx, run.day)
+        if sheet.audit is not None:
+            step.lines.append(sheet.audit.line)
         with self.ctx.db.read() as session:
             expected = desk_totals(session, *day_bounds_utc(run.day, self.ctx.timezone))
         if run.dry_run:

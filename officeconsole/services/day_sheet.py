@@ -2,7 +2,9 @@
 
 The close-out writes it when it locks a day, and reports show it for any day. It is read
 only from rows dated in the day (visits by date of service, money by when it was posted),
-so once the day is locked it cannot change and a rerun writes the same bytes.
+so once the day is locked it cannot change and a rerun writes the same bytes. A closed day's
+sheet also carries the audit chain's event number and full hash as they stood when the day
+was locked (the close's own audit event): an anchor for `officeconsole audit verify --anchor`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from officeconsole.models import Appointment, ArEntry, ChargeLine, Encounter, Le
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
+from officeconsole.services.audit_chain import ChainPoint, close_point
 from officeconsole.services.closed_days import day_bounds_utc
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.flow import FlowService
@@ -51,6 +54,7 @@ class DaySheet:
     no_shows: int
     cancellations: int
     average_wait: float | None  # minutes, arrival to provider
+    audit: ChainPoint | None = None  # the audit chain when the day was locked (None: not closed)
 
     @property
     def charges(self) -> Decimal:
@@ -77,6 +81,8 @@ class DaySheet:
                  ("No-shows", str(self.no_shows)), ("Cancellations", str(self.cancellations)),
                  ("No-show rate", f"{self.no_show_rate:.1%}"),
                  ("Average wait (minutes)", "" if self.average_wait is None else f"{self.average_wait:.1f}")]
+        if self.audit is not None:
+            rows += [("Audit chain event", str(self.audit.seq)), ("Audit chain hash", self.audit.hash)]
         return rows
 
 
@@ -107,7 +113,8 @@ def read_day_sheet(ctx: ServiceContext, day: dt.date, session: Session | None = 
     waits = [r.wait_minutes for r in rows if r.wait_minutes is not None]
     return DaySheet(day, providers, payments, insurer, adjusted, new_patients,
                     sum(statuses.get(s.value, 0) for s in SEEN), statuses.get(S.NO_SHOW.value, 0),
-                    statuses.get(S.CANCELLED.value, 0), sum(waits) / len(waits) if waits else None)
+                    statuses.get(S.CANCELLED.value, 0), sum(waits) / len(waits) if waits else None,
+                    close_point(session, day))
 
 
 def desk_totals(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, Decimal]:
@@ -148,6 +155,12 @@ def sheet_pdf(sheet: DaySheet) -> bytes:
     pdf.cell(0, 10, f"Day sheet {sheet.day:%A %m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
     for label, value in sheet.rows()[1:]:
+        if len(value) > 40:  # the audit chain hash: the whole of it, on a line of its own
+            pdf.cell(0, 6, latin1(label), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Courier", "", 9)
+            pdf.cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("Helvetica", "", 10)
+            continue
         pdf.cell(110, 6, latin1(label))
         pdf.cell(0, 6, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -22,6 +22,14 @@ class DatabaseUnavailable(OfficeError):
     """The database cannot be opened: unreachable server, not a SQLite file, and so on."""
 
 
+class DatabaseLocked(DatabaseUnavailable):
+    """The database is encrypted and no key was given (the console asks for the passphrase)."""
+
+
+class WrongDatabaseKey(DatabaseLocked):
+    """The passphrase, recovery code or stored key given does not open the encrypted database."""
+
+
 class SchemaTooNew(OfficeError):
     """The database was migrated by a newer Office Console than this one."""
 

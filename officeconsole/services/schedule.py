@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from officeconsole.models import Appointment, AppointmentType, Patient, Provider, User
+from officeconsole.services import audit
 from officeconsole.services.closed_days import closure, day_bounds_utc
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import NotFound
@@ -129,6 +130,16 @@ class ScheduleService:
             query = query.where(Appointment.provider_id.in_(provider_ids))
         with self.ctx.db.read() as session:
             return [self._row(row) for row in session.execute(query)]
+
+    @requires("schedule.view")
+    def reminder_list(self, day: dt.date, provider_ids: list[int] | None = None) -> list[DayRow]:
+        """The day's booked patients with their phone and preferred contact, for reminder calls: it
+        leaves the console as a file, so it is audited as an export."""
+        rows = [r for r in self.day(day, provider_ids) if r.status != "cancelled"]
+        with self.ctx.db.write() as session:
+            audit.record(session, self.ctx.now(), self.ctx.actor, "schedule.export", entity="schedule",
+                         entity_id=day.isoformat(), summary=f"reminder list {day:%m/%d/%Y}: {len(rows)} patients")
+        return rows
 
     @requires("schedule.view")
     def for_patient(self, patient_id: int, past: int = 5) -> tuple[list[DayRow], list[DayRow]]:

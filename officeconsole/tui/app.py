@@ -10,18 +10,22 @@ than Textual itself), and the header fills in the clinic's name when they are re
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from time import monotonic
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.widget import Widget
 
 from officeconsole.config import Paths
-from officeconsole.services.errors import OfficeError
+from officeconsole.services.errors import DatabaseLocked, OfficeError
 from officeconsole.tui.modals.help import HelpScreen
+from officeconsole.tui.printable import PRINTABLE_ONLY
 from officeconsole.tui.screens.login import LoginScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 
@@ -53,9 +57,13 @@ class OfficeApp(App):
         Binding("f7", "roster", "Roster"),
         Binding("f8", "staff", "Staff"),
         Binding("f9", "inventory", "Inventory"),
+        Binding("f12", "lock", "Lock"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
+    IDLE_CHECK_SECONDS = 5.0
+    # All the lock screen lets through: moving between its two fields, quitting.
+    LOCKED_ACTIONS = frozenset({"quit", "help_quit", "focus_next", "focus_previous"})
 
     def __init__(self, ctx: ServiceContext | None = None, paths: Paths | None = None,
                  notice: str | None = None, *, db: str | None = None) -> None:
@@ -69,6 +77,9 @@ class OfficeApp(App):
         self.start_error: str | None = None
         self._kept: list[str] = []  # installed screens kept for this login (see _open_top)
         self.clinic: ClinicInfo | None = None
+        self.idle_lock_minutes = 5  # the clinic's setting, read at each login
+        self.last_input = monotonic()
+        self.locked = False
 
     @property
     def ready(self) -> bool:
@@ -80,17 +91,26 @@ class OfficeApp(App):
         self.theme = "textual-dark"
         self.push_screen(LoginScreen(self.notice))
         self.run_worker(self._load_start_state, thread=True, exit_on_error=False, group="start")
+        self.set_interval(self.IDLE_CHECK_SECONDS, self.lock_when_idle)
 
     def _load_start_state(self) -> None:
         try:
             state = self._open()
+        except DatabaseLocked as exc:  # encrypted: its passphrase first, then the same start
+            self.call_from_thread(self._ask_database_passphrase, exc.message)
+            return
         except OfficeError as exc:
             self.start_error = str(exc)
             self.call_from_thread(self.exit, None, 1)
             return
         self.call_from_thread(self._show_start, state)
 
-    def _open(self) -> StartState:
+    def _ask_database_passphrase(self, message: str) -> None:
+        from officeconsole.tui.screens.unlock_database import UnlockDatabaseScreen
+
+        self.push_screen(UnlockDatabaseScreen(message, self._open), self._show_start)
+
+    def _open(self, passphrase: str | None = None) -> StartState:
         from officeconsole.services import auth
         from officeconsole.services.clinic import clinic_info
 
@@ -98,7 +118,7 @@ class OfficeApp(App):
         if ctx is None:
             from officeconsole.bootstrap import open_database
 
-            opened = open_database(self.db)
+            opened = open_database(self.db, passphrase=passphrase)
             ctx, paths = opened.ctx, opened.paths
         setup = auth.needs_setup(ctx.db)
         with ctx.db.read() as session:
@@ -127,9 +147,11 @@ class OfficeApp(App):
 
     def _after_login(self, replace: Screen | None) -> None:
         from officeconsole.services.clinic import clinic_info
+        from officeconsole.services.sign_in import security_settings
 
         with self.ctx.db.read() as session:
             clinic = clinic_info(session)
+            self.idle_lock_minutes = security_settings(session).idle_lock_minutes
         _ = self.ctx.timezone
         self.base_ctx._timezone = self.ctx._timezone
         self.call_from_thread(self._open_home, clinic, replace)
@@ -152,18 +174,82 @@ class OfficeApp(App):
     def action_logout(self) -> None:
         if self.ctx is None or self.ctx.actor is None:
             return
+        self._close_session()
+        self.notify("Logged out.", markup=False)
+
+    def _close_session(self) -> None:
+        """Back to the login screen with nothing of this person's left: every screen and form closed."""
         self.ctx = self.base_ctx
+        self.locked = False
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LoginScreen):
             self.pop_screen()
         for name in self._kept:  # the next person starts from fresh screens
             self.uninstall_screen(name)
         self._kept.clear()
+        self.clear_notifications()
         if isinstance(self.screen, LoginScreen):
             self.screen.reset()
             self.refresh_header(self.screen)
-        self.notify("Logged out.", markup=False)
+
+    # ----- the idle lock and switching user -----------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self.last_input = monotonic()
+        await super().on_event(event)
+
+    def lock_when_idle(self) -> None:
+        idle = monotonic() - self.last_input
+        if idle >= self.idle_lock_minutes * 60:
+            self.lock(f"idle {self.idle_lock_minutes} minutes")
+
+    def action_lock(self) -> None:
+        self.lock("locked with F12")
+
+    def lock(self, reason: str) -> None:
+        """Hide everything behind the lock screen; the person signed in stays signed in."""
+        if self.locked or self.ctx is None or self.ctx.actor is None:
+            return
+        from officeconsole.services import sign_in
+        from officeconsole.tui.screens.lock import LockScreen
+
+        self.locked = True
+        self.clear_notifications()
+        at = self.ctx.now().astimezone(self.ctx.timezone).strftime("%H:%M") if self.base_ctx._timezone else ""
+        self.push_screen(LockScreen(self.ctx.actor, reason, self.clinic.name if self.clinic else "Office Console", at))
+        ctx = self.ctx
+        self.run_worker(lambda: sign_in.record_lock(ctx, reason), thread=True, exit_on_error=False, group="lock")
+
+    def unlock(self) -> None:
+        """The same person is back: their screens as they left them."""
+        from officeconsole.tui.screens.lock import LockScreen
+
+        self.locked = False
+        self.last_input = monotonic()
+        if isinstance(self.screen, LockScreen):
+            self.pop_screen()
+        self.refresh_header(self.screen)
+
+    def switch_user(self, actor: Actor) -> None:
+        """Someone else at a locked console: close the last person's session, then open theirs."""
+        self._close_session()
+        self.last_input = monotonic()
+        self.start_session(actor)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action not in self.LOCKED_ACTIONS:
+            return False  # no key reaches the screens behind the lock
+        return super().check_action(action, parameters)
+
+    def notify(self, message: str, *args, **kwargs) -> None:
+        if self.locked:
+            return  # nothing (a patient's name in a toast) shows on the lock screen
+        super().notify(message, *args, **kwargs)
 
     # ----- shared chrome ------------------------------------------------------------------
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's own filters, then the one that keeps control characters off the terminal."""
+        return [*super().get_line_filters(), PRINTABLE_ONLY]
+
     def refresh_header(self, screen: Widget) -> None:
         headers = screen.query(AppHeader)
         if not headers:
@@ -200,6 +286,9 @@ class OfficeApp(App):
                             self.action_staff)
         yield SystemCommand("Inventory", "Stock on hand, lots by expiry, use, receive, count, what to order (F9)",
                             self.action_inventory)
+        yield SystemCommand("Lock", "Hide the console until you or someone else signs in (F12)", self.action_lock)
+        yield SystemCommand("Set my PIN", "A PIN to unlock and switch quickly after the day's first login",
+                            self.set_pin)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
     def action_schedule(self) -> None:
@@ -287,6 +376,11 @@ class OfficeApp(App):
             self.install_screen(kind(), name)
             self._kept.append(name)
         self.push_screen(name)
+
+    def set_pin(self) -> None:
+        from officeconsole.tui.modals.pin_form import PinModal
+
+        self.push_screen(PinModal())
 
     def go_patients(self) -> None:
         from officeconsole.tui.screens.patients import PatientsScreen

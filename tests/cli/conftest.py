@@ -8,7 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from officeconsole.cli import app
+from officeconsole.services.clock import SystemClock
 
+from tests.conftest import NOW
 from tests.factories import PASSWORD
 
 
@@ -25,7 +27,10 @@ class Result:
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    """`cli("user", "list", "--as", "manager")` with its own home folder and no real user settings."""
+    """`cli("user", "list", "--as", "manager")` with its own home folder and no real user settings,
+    on the tests' fixed clock (Monday 11/23/2026 10:00 in New York), so no answer depends on the
+    day the suite runs."""
+    monkeypatch.setattr(SystemClock, "now", lambda self: NOW)
     monkeypatch.setenv("OFFICECONSOLE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("OFFICECONSOLE_DB", raising=False)
     monkeypatch.setenv("OFFICECONSOLE_PASSWORD", PASSWORD)

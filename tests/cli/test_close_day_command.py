@@ -48,3 +48,32 @@ def test_reopen_day_and_close_settings(cli, db_url, clinic, tmp_path):
     assert changed.exit_code == 0 and "20 minutes" in changed.stdout and "block" in changed.stdout
     bad = cli("--db", db_url, "close-settings", "--missing-charges", "maybe", "--as", "manager")
     assert bad.exit_code == 1 and "warn or block" in bad.stderr
+
+
+def test_the_scheduled_close_signs_in_with_a_managers_key_file(cli, db_url, clinic, tmp_path, monkeypatch):
+    monkeypatch.delenv("OFFICECONSOLE_PASSWORD")  # cron has no password
+    key = tmp_path / "close.key"
+    made = cli("--db", db_url, "user", "job-key", "--out", str(key), "--as", "manager",
+               env={"OFFICECONSOLE_PASSWORD": "correct horse"})
+    assert made.exit_code == 0, made.text
+    assert oct(key.stat().st_mode & 0o777) == "0o600" and key.read_text().startswith("officeconsole-job-key:1:")
+    nobody = cli("--db", db_url, "close-day", "--no-backup")
+    assert nobody.exit_code == 1 and "--key-file FILE" in nobody.stderr
+    closed = cli("--db", db_url, "close-day", "--no-backup", "--key-file", str(key))
+    assert closed.exit_code == 0, closed.text
+    assert "closed: charges $0.00" in closed.stdout
+    key.chmod(0o644)
+    shared = cli("--db", db_url, "close-day", "--no-backup", "--key-file", str(key))
+    assert shared.exit_code == 1 and "can be read by others: `chmod 600" in shared.stderr
+    key.chmod(0o600)
+    assert cli("--db", db_url, "user", "job-key", "--revoke", "--as", "manager",
+               env={"OFFICECONSOLE_PASSWORD": "correct horse"}).exit_code == 0
+    revoked = cli("--db", db_url, "close-day", "--no-backup", "--key-file", str(key))
+    assert revoked.exit_code == 1 and "does not sign anyone in" in revoked.stderr
+    forged = tmp_path / "forged.key"
+    forged.write_text("officeconsole-job-key:1:guess")
+    forged.chmod(0o600)
+    assert "does not sign anyone in" in cli("--db", db_url, "close-day", "--key-file", str(forged)).stderr
+    desk_key = cli("--db", db_url, "user", "job-key", "--out", str(tmp_path / "desk.key"), "--as", "desk",
+                   env={"OFFICECONSOLE_PASSWORD": "correct horse"})
+    assert desk_key.exit_code == 1 and "Permission denied" in desk_key.stderr

@@ -50,6 +50,22 @@ def test_wrong_password_and_unknown_user(cli, seeded_url):
         assert result.stderr.strip() == "error: Unknown username or wrong password."
 
 
+def test_a_locked_out_account_is_unlocked_and_the_sign_in_rules_changed(cli, seeded_url):
+    for _ in range(5):
+        cli("--db", seeded_url, "payer", "list", "--as", "biller", env={"OFFICECONSOLE_PASSWORD": "guess"})
+    locked = cli("--db", seeded_url, "payer", "list", "--as", "biller")
+    assert locked.exit_code == 1 and "biller is locked until" in locked.stderr
+    unlocked = cli("--db", seeded_url, "user", "unlock", "biller", "--as", "manager")
+    assert unlocked.stdout.strip() == "Billie Biller can sign in again."
+    assert cli("--db", seeded_url, "payer", "list", "--as", "biller").exit_code == 0
+    rules = cli("--db", seeded_url, "user", "sign-in-rules", "--as", "manager", "--idle-minutes", "10",
+                "--pin-length", "6")
+    assert rules.exit_code == 0, rules.text
+    assert "Idle lock (minutes): 10" in rules.stdout and "Shortest PIN: 6" in rules.stdout
+    bad = cli("--db", seeded_url, "user", "sign-in-rules", "--as", "manager", "--idle-minutes", "0")
+    assert bad.exit_code == 1 and "Idle lock (minutes): a whole number from 1 to 60." in bad.stderr
+
+
 def test_password_is_prompted_when_not_in_the_environment(cli, seeded_url, monkeypatch):
     monkeypatch.delenv("OFFICECONSOLE_PASSWORD")
     result = cli("--db", seeded_url, "payer", "list", "--as", "biller", input="correct horse\n")

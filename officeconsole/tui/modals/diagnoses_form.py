@@ -35,7 +35,8 @@ class DiagnosesModal(ServiceModal[EncounterView | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="coding-box"):
-            yield Label(f"Diagnoses for {self.encounter.patient_name}, primary first", classes="coding-form-title")
+            yield Label(f"Diagnoses for {self.encounter.patient_name}, primary first", classes="coding-form-title",
+                        markup=False)
             yield Label("", id="dx-error", classes="coding-form-error", markup=False)
             yield Input(" ".join(code for _, code, _ in self.encounter.diagnoses), id="dx-codes",
                         placeholder="e.g. E11.9 I10", compact=True)

@@ -33,7 +33,7 @@ class LoginScreen(ServiceScreen):
             with Vertical(id="login-box"):
                 yield Label("Log in", id="login-title")
                 yield text_field("Username", "username", max_length=40)
-                yield text_field("Password", "password", password=True, max_length=200)
+                yield text_field("Password/PIN", "password", password=True, max_length=200)
                 yield Label("", id="login-error", markup=False)
                 yield Button("Log in", id="login", variant="primary")
         if self.notice:

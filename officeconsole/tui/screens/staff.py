@@ -6,7 +6,8 @@ name); the highlighted person's details and credentials show underneath, and Ent
 into their credentials. `e` edits what is highlighted (the person in the directory, the
 credential in the credentials), `n` adds a credential, `x` removes one after asking, `o`
 asks for time off (one's own; a manager asks for the highlighted person). `f` shows former
-staff too. Every rule is the services'.
+staff too; `u` ends the highlighted person's sign-in lockout (managers). Every rule is the
+services'.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class StaffScreen(ServiceScreen):
         Binding("x", "remove_credential", "Remove credential"),
         Binding("o", "time_off", "Ask time off"),
         Binding("f", "toggle_former", "Former staff"),
+        Binding("u", "unlock", "Unlock sign-in"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -314,6 +316,14 @@ class StaffScreen(ServiceScreen):
     def _removed(self, credential: CredentialView) -> None:
         self.app.notify(f"Removed {credential.person}'s {credential.name or credential.kind_label}.", markup=False)
         self.load()
+
+    def action_unlock(self) -> None:
+        """End the highlighted person's lockout after too many failed sign-ins (managers)."""
+        from officeconsole.services.auth import UserService
+
+        if self.person is not None and self.allowed("user.manage"):
+            self.call_service(UserService(self.app.ctx).unlock, self.person.username, group="move", exclusive=True,
+                              then=lambda message: self.app.notify(message, markup=False))
 
     # ----- time off ------------------------------------------------------------------
     def action_time_off(self) -> None:

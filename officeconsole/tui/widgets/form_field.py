@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
@@ -47,6 +50,21 @@ class FormField(Vertical):
         raise TypeError(type(self.widget))
 
 
+class PlainSelect(Select[str]):
+    """A Select whose option labels are plain text, never markup: a payer, a provider or a lot
+    named with `[/]` in it is offered as typed (Select reads a `str` label as markup)."""
+
+    def __init__(self, options: Iterable[tuple[str, str]], **kwargs) -> None:
+        super().__init__(_plain(options), **kwargs)
+
+    def set_options(self, options: Iterable[tuple[str, str]]) -> None:
+        super().set_options(_plain(options))
+
+
+def _plain(options: Iterable[tuple[str, str]]) -> list[tuple[Text, str]]:
+    return [(Text(label) if isinstance(label, str) else label, value) for label, value in options]
+
+
 def text_field(label: str, field: str, value: str = "", *, placeholder: str = "",
                password: bool = False, max_length: int = 0) -> FormField:
     return FormField(
@@ -59,8 +77,8 @@ def text_field(label: str, field: str, value: str = "", *, placeholder: str = ""
 
 def select_field(label: str, field: str, options: list[tuple[str, str]], value: str | None = None,
                  *, allow_blank: bool = False) -> FormField:
-    select: Select[str] = Select(options, id=field, allow_blank=allow_blank, compact=True,
-                                 value=value if value is not None else Select.NULL)
+    select = PlainSelect(options, id=field, allow_blank=allow_blank, compact=True,
+                         value=value if value is not None else Select.NULL)
     return FormField(label, select, field=field)
 
 
