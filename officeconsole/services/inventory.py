@@ -31,31 +31,24 @@ from officeconsole.models import (
     User,
 )
 from officeconsole.models.billing import EncounterStatus
-from officeconsole.models.inventory import ItemCategory, MovementKind
+from officeconsole.models.inventory import MovementKind
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, ValidationError
 from officeconsole.services.money import parse_signed
 from officeconsole.services.permissions import requires
-from officeconsole.services.text import clean_text, parse_date, search_key
-
-TRACKED = (ItemCategory.VACCINE, ItemCategory.MEDICATION)  # lot and expiry required
-
-
-@dataclass(frozen=True)
-class ItemInput:
-    name: str
-    category: str
-    unit: str = "each"
-    code: str = ""
-    vendor: str = ""
-    unit_cost: str | Decimal = "0"
-    reorder_point: int | str = 0
-    par_level: int | str = 0
-    storage: str = ""
-    billing_code: str = ""
-
+from officeconsole.services.stock_inputs import (
+    TRACKED,
+    CountLine,
+    ItemInput,
+    ReceiveLine,
+    item_fields,
+    parse_expiry,
+    parse_quantity,
+)
+from officeconsole.services.stock_queries import item_columns, lots_on_hand, next_expiry, stock_by_item
+from officeconsole.services.text import clean_text, search_key
 
 @dataclass(frozen=True)
 class ItemRow:
@@ -88,16 +81,6 @@ class LotRow:
     location: str
     on_hand: int
     days_left: int | None  # negative once expired
-
-
-@dataclass(frozen=True)
-class ReceiveLine:
-    item_id: int
-    quantity: int | str
-    lot_number: str = ""
-    expires_on: str | dt.date | None = ""
-    location: str = "Main"
-    unit_cost: str | Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -141,12 +124,6 @@ class VisitChoice:
     label: str  # "09:20 Rivera, Ana (MRN 100123) · Dr. Patel"
 
 
-@dataclass(frozen=True)
-class CountLine:
-    lot_id: int
-    counted: int | str
-
-
 @dataclass
 class CountResult:
     adjusted: list[tuple[str, str, int]] = field(default_factory=list)  # item, lot, difference
@@ -168,13 +145,13 @@ class InventoryService:
         # Plain columns, not entities: no ORM object per row.
         today = self.ctx.today()
         if low_only and self.ctx.db.dialect == "postgresql":
-            stock = _stock_by_item(today)
+            stock = stock_by_item(today)
             on_hand = func.coalesce(stock.c.on_hand, 0)
-            query = (select(*_item_columns(), on_hand, stock.c.next_expiry)
+            query = (select(*item_columns(), on_hand, stock.c.next_expiry)
                      .outerjoin(stock, stock.c.item_id == InventoryItem.id))
         else:
-            on_hand = _lots_on_hand()
-            query = select(*_item_columns(), on_hand, _next_expiry(today))
+            on_hand = lots_on_hand()
+            query = select(*item_columns(), on_hand, next_expiry(today))
         query = query.where(InventoryItem.active.is_(True)).order_by(InventoryItem.name_key).limit(limit)
         key = search_key(search)
         if key:
@@ -213,13 +190,13 @@ class InventoryService:
                     .where(InventoryLot.on_hand > 0,
                            InventoryLot.expires_on <= today + dt.timedelta(days=within_days)))
         if self.ctx.db.dialect == "postgresql":
-            stock = _stock_by_item(today)
+            stock = stock_by_item(today)
             low = (select(func.count()).select_from(InventoryItem).outerjoin(stock, stock.c.item_id == InventoryItem.id)
                    .where(InventoryItem.active.is_(True),
                           func.coalesce(stock.c.on_hand, 0) <= InventoryItem.reorder_point))
         else:
             low = (select(func.count()).select_from(InventoryItem)
-                   .where(InventoryItem.active.is_(True), _lots_on_hand() <= InventoryItem.reorder_point))
+                   .where(InventoryItem.active.is_(True), lots_on_hand() <= InventoryItem.reorder_point))
         with self.ctx.db.read() as session:
             return session.scalar(expiring) or 0, session.scalar(low) or 0
 
@@ -275,7 +252,7 @@ class InventoryService:
     # ----- changing ------------------------------------------------------------------
     @requires("inventory.manage")
     def add_item(self, data: ItemInput) -> ItemRow:
-        fields = _item_fields(data)
+        fields = item_fields(data)
         with self.ctx.db.write() as session:
             item = InventoryItem(updated_at=self.ctx.now(), **fields)
             session.add(item)
@@ -295,9 +272,9 @@ class InventoryService:
                 return sum(int(line.quantity) for line in lines)
             for n, line in enumerate(lines, start=1):
                 item = get_or_fail(session, InventoryItem, line.item_id, "item")
-                quantity = _quantity(line.quantity, f"line {n}")
+                quantity = parse_quantity(line.quantity, f"line {n}")
                 lot_number = clean_text(line.lot_number, 40).upper()
-                expires = _date(line.expires_on, f"line {n}")
+                expires = parse_expiry(line.expires_on, f"line {n}")
                 problem = ""
                 if item.category in TRACKED and (not lot_number or expires is None):
                     problem = f"{item.name}: a {item.category} needs its lot number and expiry date."
@@ -319,7 +296,7 @@ class InventoryService:
         """Take `quantity` first-expiry-first-out across lots (expired lots are never used). For a
         patient, the movements name them, and an item with a billing code adds its charge line to
         the visit's encounter while that is still being coded."""
-        amount = _quantity(quantity, "quantity")
+        amount = parse_quantity(quantity, "quantity")
         with self.ctx.db.write() as session:
             item = get_or_fail(session, InventoryItem, item_id, "item")
             if _done(session, request_key):
@@ -358,7 +335,7 @@ class InventoryService:
               witness_id: int | None = None) -> int:
         """Take stock out as waste. An expired lot can leave stock only this way, with a reason and a
         witness (another member of staff)."""
-        amount = _quantity(quantity, "quantity")
+        amount = parse_quantity(quantity, "quantity")
         why = clean_text(reason, 200)
         if not why:
             raise ValidationError({"reason": "Say why it is wasted (expired, broken, contaminated...)."})
@@ -383,7 +360,7 @@ class InventoryService:
     def transfer(self, lot_id: int, quantity: int | str, to_location: str, request_key: str) -> str:
         """Move part of a lot to another location (the same lot and expiry there): two movements,
         out and in, in one transaction."""
-        amount = _quantity(quantity, "quantity")
+        amount = parse_quantity(quantity, "quantity")
         where = clean_text(to_location, 40)
         if not where:
             raise ValidationError({"to_location": "Say where it goes (a room, the vaccine fridge...)."})
@@ -414,7 +391,7 @@ class InventoryService:
             if _done(session, request_key):
                 return result
             for n, line in enumerate(lines, start=1):
-                counted = _quantity(line.counted, f"line {n}", allow_zero=True)
+                counted = parse_quantity(line.counted, f"line {n}", allow_zero=True)
                 lot = get_or_fail(session, InventoryLot, line.lot_id, "lot")
                 difference = counted - lot.on_hand
                 if difference:
@@ -507,84 +484,3 @@ def _lot(session: Session, item: InventoryItem, lot_number: str, expires: dt.dat
 def _item_row(item: InventoryItem, on_hand: int, next_expiry: dt.date | None) -> ItemRow:
     return ItemRow(item.id, item.name, item.category, item.unit, item.code, item.vendor, item.unit_cost,
                    item.reorder_point, item.par_level, item.storage, item.billing_code, on_hand, next_expiry)
-
-
-def _item_fields(data: ItemInput) -> dict:
-    errors: dict[str, str] = {}
-    name = clean_text(data.name, 120)
-    if not name:
-        errors["name"] = "Name the item."
-    if data.category not in {c.value for c in ItemCategory}:
-        errors["category"] = "Choose the category: supply, vaccine, medication or equipment."
-    levels = {}
-    for field_name in ("reorder_point", "par_level"):
-        try:
-            levels[field_name] = _quantity(getattr(data, field_name), field_name, allow_zero=True)
-        except ValidationError as exc:
-            errors.update(exc.errors)
-    if len(levels) == 2 and levels["par_level"] < levels["reorder_point"]:
-        errors["par_level"] = "The par level (order up to) is at least the reorder point."
-    try:
-        cost = parse_signed(data.unit_cost or "0", "unit_cost")
-        if cost < 0:
-            errors["unit_cost"] = "A unit cost cannot be negative."
-    except ValidationError as exc:
-        cost = Decimal(0)
-        errors.update(exc.errors)
-    billing = clean_text(data.billing_code).upper()
-    if billing and not (len(billing) == 5 and billing[1:].isdigit()):
-        errors["billing_code"] = "A billing code is a CPT or HCPCS code, e.g. 90686 or J1100."
-    if errors:
-        raise ValidationError(errors)
-    return {"name": name, "name_key": search_key(name), "category": data.category,
-            "unit": clean_text(data.unit, 20) or "each", "code": clean_text(data.code, 20),
-            "vendor": clean_text(data.vendor, 80), "unit_cost": cost, "storage": clean_text(data.storage, 40),
-            "billing_code": billing, **levels}
-
-
-def _quantity(value: int | str, label: str, allow_zero: bool = False) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ValidationError({label: f"{label.replace('_', ' ').capitalize()}: {value!r} is not a whole number."}) from None
-    if number < 0 or (number == 0 and not allow_zero):
-        raise ValidationError({label: f"{label.replace('_', ' ').capitalize()}: give a quantity above zero."
-                               if not allow_zero else f"{label.replace('_', ' ').capitalize()} cannot be negative."})
-    return number
-
-
-def _date(value: str | dt.date | None, label: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise ValidationError({label: f"{label.capitalize()}: expiry {exc}."}) from None
-
-
-def _item_columns() -> tuple:
-    """The item's columns in ItemRow's order (on hand and next expiry follow)."""
-    return (InventoryItem.id, InventoryItem.name, InventoryItem.category, InventoryItem.unit, InventoryItem.code,
-            InventoryItem.vendor, InventoryItem.unit_cost, InventoryItem.reorder_point, InventoryItem.par_level,
-            InventoryItem.storage, InventoryItem.billing_code)
-
-
-def _lots_on_hand():
-    """The item's units on hand across its lots (0 without lots), correlated to the item row."""
-    return (select(func.coalesce(func.sum(InventoryLot.on_hand), 0)).where(InventoryLot.item_id == InventoryItem.id)
-            .correlate(InventoryItem).scalar_subquery())
-
-
-def _next_expiry(today: dt.date):
-    """The item's first expiry still ahead among lots in stock, correlated to the item row."""
-    return (select(func.min(InventoryLot.expires_on))
-            .where(InventoryLot.item_id == InventoryItem.id, InventoryLot.on_hand > 0, InventoryLot.expires_on >= today)
-            .correlate(InventoryItem).scalar_subquery())
-
-
-def _stock_by_item(today: dt.date):
-    """Every item's units on hand and first expiry still ahead, in one grouped pass over the lots."""
-    return (select(InventoryLot.item_id, func.sum(InventoryLot.on_hand).label("on_hand"),
-                   func.min(InventoryLot.expires_on).filter(InventoryLot.on_hand > 0,
-                                                            InventoryLot.expires_on >= today).label("next_expiry"))
-            .group_by(InventoryLot.item_id).subquery())
