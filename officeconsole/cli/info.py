@@ -13,7 +13,7 @@ from officeconsole.cli._common import DbOption, chosen_db, out
 from officeconsole.config import ENV_DB, Paths, describe_url, resolve_db_url
 from officeconsole.db import migrate
 from officeconsole.db.engine import check_connection, make_engine
-from officeconsole.services import db_keys
+from officeconsole.services import audit_chain, db_keys
 from officeconsole.services.errors import DatabaseLocked, OfficeError, WrongDatabaseKey
 
 
@@ -32,6 +32,9 @@ def info(ctx: typer.Context, db: DbOption = None) -> None:
         ("Data folder", str(paths.data_dir)),
         (f"${ENV_DB}", "set" if os.environ.get(ENV_DB) else "not set"),
     ]
+    audit_key = audit_chain.key_path()
+    lines.append(("Audit key", f"{audit_key}" + (" (back it up apart from the database)" if audit_key.exists()
+                                                 else " (not present: made with the first audit event)")))
     problem = None
     parsed = make_url(url)
     sqlite_file = db_keys.sqlite_path(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
@@ -130,6 +131,8 @@ def test_info_reports_locations_and_schema(cli, tmp_path, db_url):
     assert str(tmp_path / "home" / "backups") in fresh.stdout
     migrated = cli("info", "--db", db_url)
     assert f"{migrate.head_revision()} (up to date)" in migrated.stdout
+    key_line = next(line for line in migrated.stdout.splitlines() if line.startswith("Audit key"))
+    assert os.environ["OFFICECONSOLE_AUDIT_KEY_FILE"] in key_line  # kept apart from the database
 
 
 def test_bad_databases_give_one_line_and_exit_1(cli, tmp_path):
