@@ -19,7 +19,7 @@ from officeconsole.models.scheduling import (
     AppointmentType,
     BookedSlot,
 )
-from officeconsole.models.staff import Provider, User
+from officeconsole.models.staff import Provider, ProviderAppointmentType, User
 from officeconsole.models.waitlist import WaitlistEntry
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "PatientBalance",
     "Payer",
     "Provider",
+    "ProviderAppointmentType",
     "Room",
     "InventoryItem",
     "InventoryLot",

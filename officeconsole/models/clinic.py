@@ -22,6 +22,11 @@ class ClinicSettings(Base):
     state: Mapped[str] = mapped_column(String(2), default="")
     postal_code: Mapped[str] = mapped_column(String(10), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
+    fax: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # The billing provider's taxonomy code (PRV03) and the place of service new visits start with.
+    taxonomy: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    place_of_service: Mapped[str] = mapped_column(String(2), default="11", server_default="11")
     npi: Mapped[str] = mapped_column(String(10), default="")
     tax_id: Mapped[str] = mapped_column(String(10), default="")
     timezone: Mapped[str] = mapped_column(String(64))

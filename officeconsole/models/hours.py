@@ -15,20 +15,31 @@ from officeconsole.db.base import Base
 
 
 class WorkingHours(Base):
-    """One working interval of a provider's usual week (weekday 0 = Monday)."""
+    """One interval of a provider's usual week (weekday 0 = Monday) in the template that
+    starts on `effective_from`: working time (`kind` "work") or a recurring block inside it
+    (`kind` "block": lunch, a meeting, admin time) that is shown on the schedule and not bookable.
+
+    A provider's template for a day is the rows with the latest `effective_from` on or before it,
+    so a new template from next month leaves this month's alone.
+    """
 
     __tablename__ = "working_hours"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
         CheckConstraint("end_time > start_time", name="ends_after_start"),
-        UniqueConstraint("provider_id", "weekday", "start_time"),
+        CheckConstraint("kind IN ('work', 'block')", name="kind"),
+        UniqueConstraint("provider_id", "effective_from", "kind", "weekday", "start_time",
+                         name="uq_working_hours_template"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"))
+    effective_from: Mapped[dt.date] = mapped_column(Date, server_default="2000-01-01")
+    kind: Mapped[str] = mapped_column(String(5), default="work", server_default="work")
     weekday: Mapped[int] = mapped_column(SmallInteger)
     start_time: Mapped[dt.time] = mapped_column(Time)
     end_time: Mapped[dt.time] = mapped_column(Time)
+    label: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
 
 class ScheduleException(Base):

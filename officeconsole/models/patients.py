@@ -89,6 +89,14 @@ class Payer(Base):
     filing_code: Mapped[str] = mapped_column(String(2), default="CI", server_default="CI")
     phone: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where paper claims and appeals go.
+    address_line1: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    state: Mapped[str] = mapped_column(String(2), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class InsurancePolicy(Base):

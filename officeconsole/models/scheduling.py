@@ -21,6 +21,11 @@ class AppointmentType(Base):
     colour: Mapped[str] = mapped_column(String(20), default="grey")
     new_patient: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The procedure code a visit of this type usually bills (offered first when coding), or "".
+    default_code: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class AppointmentSeries(Base):

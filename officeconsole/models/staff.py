@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from officeconsole.db.base import Base
@@ -64,5 +64,21 @@ class Provider(Base):
     default_visit_minutes: Mapped[int] = mapped_column(Integer, default=20)
     colour: Mapped[str] = mapped_column(String(20), default="steelblue")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The provider's Health Care Provider Taxonomy code (PRV03 on a claim), e.g. 207Q00000X.
+    taxonomy: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    # A provider billing under their own NPI is the claim's billing provider; otherwise the clinic is.
+    bills_own_npi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     user: Mapped[User] = relationship(back_populates="provider")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProviderAppointmentType(Base):
+    """The appointment types a provider sees; a provider with none listed sees every type."""
+
+    __tablename__ = "provider_appointment_type"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), primary_key=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_type.id"), primary_key=True)

@@ -99,3 +99,12 @@ class SeriesConflicts(OfficeError):
         dates = len({day for day, _ in self.conflicts})
         tail = " Give a reason to book them anyway." if overridable else " Choose another time or fewer repeats."
         super().__init__(f"{dates} date(s) of the series cannot be booked; nothing was saved.{tail}\n{lines}")
+
+
+class NeedsConfirmation(OfficeError):
+    """The change would affect what is already booked: `items` lists it (one line each), and the
+    caller asks the person, then calls again with `confirm=True`. Nothing was saved."""
+
+    def __init__(self, message: str, items: list[str]) -> None:
+        self.items = list(items)
+        super().__init__(message)

@@ -81,7 +81,7 @@ DESCRIPTIONS: dict[str, str] = {
     "payment.post": "take payments",
     "payment.void": "void payments",
     "account.view": "see patient accounts",
-    "clinic.manage": "change clinic settings and rooms",
+    "clinic.manage": "set up the practice (clinic, providers, appointment types, rooms)",
     "billing.view": "see encounters and the fee schedule",
     "billing.code": "code encounters",
     "fees.manage": "change the fee schedule",
