@@ -56,7 +56,8 @@ def make_billing(sched, as_role, clinic) -> Billing:
     manager, biller, desk = as_role("manager"), as_role("billing"), as_role("front_desk")
     with manager.db.write() as session:
         session.execute(update(ClinicSettings).values(address_line1="1200 Prairie Avenue", city="Springfield",
-                                                      state="IL", phone="+12175550100"))
+                                                      state="IL", phone="+12175550100",
+                                                      taxonomy="207Q00000X"))
     BillingIdentityService(manager).set_identities(Identities(
         "1234567893", "37-1234567", "62704-1234", "CLEARHOUSE1", "Clear House", {sched["lee"]: "1245319599"}))
     FeeService(biller).import_csv(FEES)

@@ -281,3 +281,60 @@ def test_the_payers_claim_filing_indicator_goes_on_the_claim(ctx, billing, tmp_p
     claims.mark_all_ready()
     body = claims.export_837(tmp_path).path.read_text()
     assert x12_errors(body) == [] and "SBR*P*18*******MB~" in body
+
+
+def test_a_provider_billing_under_their_own_npi_gets_their_own_billing_loop(ctx, billing, tmp_path):
+    """Two providers, one billing under the clinic and one under their own NPI: one 2000A loop each,
+    with the billing taxonomy (PRV*BI) and no 2310B for the provider who is the billing provider."""
+    from officeconsole.models import Provider
+
+    with ctx.db.write() as session:
+        session.get(Provider, billing.sched["lee"]).taxonomy = "207R00000X"
+        kim = session.get(Provider, billing.sched["kim"])
+        kim.bills_own_npi, kim.taxonomy, kim.npi = True, "363LF0000X", "1987654328"
+    billing.coded()
+    visit = billing.sched["book"].book(dataclasses.replace(
+        _booking(billing), provider_id=billing.sched["kim"], start="16:00"))
+    from officeconsole.services.checkin import CheckInInput, CheckInService
+
+    CheckInService(billing.desk).check_in(CheckInInput(visit.id, visit.version))
+    coding = EncounterService(billing.biller)
+    encounter = coding.for_visit(visit.id)
+    encounter = coding.set_diagnoses(encounter.id, encounter.version, ["E11.9"])
+    coding.add_charge(encounter.id, encounter.version, ChargeInput("99213", "", 1, "1"))
+    claims = ClaimService(billing.biller)
+    assert claims.mark_all_ready().failing == {}
+    body = claims.export_837(tmp_path).path.read_text()
+    assert x12_errors(body) == []
+    segments = body.strip().rstrip("~").split("~")
+    billing_loops = [s for s in segments if s.startswith("NM1*85*")]
+    assert billing_loops[0].startswith("NM1*85*2*") and billing_loops[0].endswith("*XX*1234567893")
+    assert billing_loops[1].startswith("NM1*85*1*KIM*JO*") and billing_loops[1].endswith("*XX*1987654328")
+    assert [s for s in segments if s.startswith("PRV*")] == ["PRV*BI*PXC*207Q00000X", "PRV*PE*PXC*207R00000X",
+                                                             "PRV*BI*PXC*363LF0000X"]
+    assert sum(s.startswith("NM1*82*") for s in segments) == 1  # only Lee's claim names a rendering provider
+    hls = [s.split("*") for s in segments if s.startswith("HL*")]
+    assert [(h[1], h[2], h[3]) for h in hls] == [("1", "", "20"), ("2", "1", "22"), ("3", "", "20"), ("4", "3", "22")]
+
+
+def _booking(billing):
+    from officeconsole.services.booking import BookingInput
+
+    return BookingInput(billing.patient_id, billing.sched["lee"], billing.sched["type"], billing.desk.today(), "09:00")
+
+
+def test_a_solo_practitioner_may_bill_under_an_ssn_and_taxonomy_is_required(ctx, billing, tmp_path):
+    from officeconsole.models import ClinicSettings
+
+    encounter = billing.coded()
+    with ctx.db.write() as session:
+        settings = session.get(ClinicSettings, 1)
+        settings.taxonomy, settings.tax_id = "", "123-45-6788"
+    problems = [p.message for p in ClaimService(billing.biller).scrub(encounter.id).problems]
+    assert problems == ["No taxonomy code for the billing provider (e.g. 207Q00000X): set it in Practice setup."]
+    with ctx.db.write() as session:
+        session.get(ClinicSettings, 1).taxonomy = "207Q00000X"
+    claims = ClaimService(billing.biller)
+    assert claims.mark_all_ready().failing == {}
+    body = claims.export_837(tmp_path).path.read_text()
+    assert x12_errors(body) == [] and "REF*SY*123456788~" in body

@@ -140,7 +140,7 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     with ctx.db.write() as session:
         session.execute(update(ClinicSettings).where(ClinicSettings.id == 1).values(
             address_line1="1200 Prairie Avenue", city="Springfield", state="IL",
-            postal_code="62704", phone="+12175550100",
+            postal_code="62704", phone="+12175550100", taxonomy="207Q00000X",
             npi=npi_with_check_digit("1" + f"{rng.randint(0, 10**8 - 1):08d}"), tax_id="37-1234567",
         ))
         provider_plans = []

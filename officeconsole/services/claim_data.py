@@ -74,6 +74,7 @@ class BillingProvider:
     phone: str
     clearinghouse_id: str
     clearinghouse_name: str
+    taxonomy: str = ""  # PRV03 of the billing provider loop
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,18 @@ class ClaimData:
     billing: BillingProvider
     diagnoses: tuple[str, ...]  # with the dot, primary first
     lines: tuple[ClaimLine, ...]
+    rendering_taxonomy: str = ""
+    # The rendering provider bills under their own NPI: they are the claim's billing provider
+    # (the clinic stays the submitter, and its address and tax ID are used).
+    own_billing: bool = False
+
+    @property
+    def billing_npi(self) -> str:
+        return self.rendering_npi if self.own_billing else self.billing.npi
+
+    @property
+    def billing_taxonomy(self) -> str:
+        return (self.rendering_taxonomy or self.billing.taxonomy) if self.own_billing else self.billing.taxonomy
 
     @property
     def total(self) -> Decimal:
@@ -125,7 +138,7 @@ def claim_id_to_encounter(claim_id: str) -> int | None:
 def billing_provider(session: Session) -> BillingProvider:
     c = session.get(ClinicSettings, 1)
     return BillingProvider(c.name, c.npi, c.tax_id, c.address_line1, c.address_line2, c.city, c.state,
-                           c.postal_code, c.phone, c.clearinghouse_id, c.clearinghouse_name)
+                           c.postal_code, c.phone, c.clearinghouse_id, c.clearinghouse_name, c.taxonomy)
 
 
 def billed_policy(session: Session, encounter: Encounter) -> InsurancePolicy | None:
@@ -159,8 +172,9 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
         policy = ClaimPolicy(row.id, row.rank, row.member_id, row.group_number, row.subscriber_relationship,
                              row.subscriber_name, row.subscriber_dob, payer.id, payer.name, payer.payer_code,
                              payer.active, payer.filing_code)
-    name, npi = session.execute(select(User.full_name, Provider.npi).join(Provider, Provider.user_id == User.id)
-                                .where(Provider.id == e.provider_id)).one()
+    name, npi, taxonomy, own = session.execute(
+        select(User.full_name, Provider.npi, Provider.taxonomy, Provider.bills_own_npi)
+        .join(Provider, Provider.user_id == User.id).where(Provider.id == e.provider_id)).one()
     diagnoses = tuple(session.scalars(select(EncounterDiagnosis.code).where(EncounterDiagnosis.encounter_id == e.id)
                                       .order_by(EncounterDiagnosis.position)))
     scheduled = fee_codes(session) if scheduled is None else scheduled
@@ -170,4 +184,4 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
         for c in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == e.id)
                                  .order_by(ChargeLine.line_no)))
     return ClaimData(e.id, e.version, e.status, e.date_of_service, e.place_of_service, patient, policy, name, npi,
-                     billing or billing_provider(session), diagnoses, lines)
+                     billing or billing_provider(session), diagnoses, lines, taxonomy, own)

@@ -20,6 +20,7 @@ from officeconsole.models import (
     Appointment,
     ArEntry,
     ChargeLine,
+    ClinicSettings,
     Encounter,
     EncounterDiagnosis,
     FeeScheduleItem,
@@ -119,8 +120,9 @@ def open_encounter(session: Session, ctx: ServiceContext, visit: Appointment) ->
     encounter = session.scalar(select(Encounter).where(Encounter.appointment_id == visit.id))
     if encounter is None:
         now = ctx.now()
+        place = session.scalar(select(ClinicSettings.place_of_service).where(ClinicSettings.id == 1)) or "11"
         encounter = Encounter(appointment_id=visit.id, patient_id=visit.patient_id, provider_id=visit.provider_id,
-                              date_of_service=visit.start_at.astimezone(ctx.timezone).date(), place_of_service="11",
+                              date_of_service=visit.start_at.astimezone(ctx.timezone).date(), place_of_service=place,
                               status=EncounterStatus.NEEDS_CODING, created_at=now, updated_at=now)
         session.add(encounter)
         session.flush()

@@ -1,13 +1,18 @@
-"""National identifiers a clinic records: provider NPIs and the employer tax ID (EIN).
+"""National identifiers a clinic records: provider NPIs, the tax ID (EIN or SSN), taxonomy codes.
 
 The check digits come from python-stdnum; an NPI is a Luhn number with the 80840 prefix.
 """
 
 from __future__ import annotations
 
+import re
+
 from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.us import ein
+from stdnum.us import ein, ssn
+
+# A Health Care Provider Taxonomy code (NUCC): ten characters, the last an X, e.g. 207Q00000X.
+TAXONOMY = re.compile(r"^[0-9]{3}[0-9A-Z]{6}X$")
 
 NPI_PREFIX = "80840"
 
@@ -29,6 +34,25 @@ def parse_ein(value: str) -> str:
         return ein.format(ein.validate(value))
     except StdnumError:
         raise ValueError(f"{value!r} is not an employer identification number (NN-NNNNNNN)") from None
+
+
+def parse_tax_id(value: str) -> tuple[str, str]:
+    """A billing tax ID: an EIN (NN-NNNNNNN), or a solo practitioner's SSN (NNN-NN-NNNN, typed with
+    its dashes so it is never taken for a mistyped EIN). Returns (X12 qualifier "EI" or "SY", formatted)."""
+    text = (value or "").strip()
+    if re.fullmatch(r"\d{3}-\d{2}-\d{4}", text):
+        try:
+            return "SY", ssn.format(ssn.validate(text))
+        except StdnumError:
+            raise ValueError(f"{value!r} is not a valid social security number") from None
+    try:
+        return "EI", parse_ein(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a tax ID: an EIN (NN-NNNNNNN) or an SSN (NNN-NN-NNNN)") from None
+
+
+def valid_taxonomy(value: str) -> bool:
+    return bool(TAXONOMY.match(value or ""))
 
 
 def valid_dea(value: str) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from officeconsole.services.claim_data import ClaimData
 from officeconsole.services.codes import icd10
 from officeconsole.services.errors import ValidationError
-from officeconsole.services.identifiers import parse_ein, valid_npi
+from officeconsole.services.identifiers import TAXONOMY, parse_tax_id, valid_npi
+from officeconsole.services.x12_837 import digits
 
 # Where a problem is fixed: the screen or form the queue opens for it.
 CODING = "coding"  # diagnoses, charge lines, pointers, place of service
@@ -123,11 +124,18 @@ def _billing(claim: ClaimData, add) -> None:
     if not valid_npi(b.npi):
         add(BILLING, f"Billing NPI {b.npi or '(none)'} is not a valid NPI.")
     try:
-        parse_ein(b.tax_id)
+        parse_tax_id(b.tax_id)
     except ValueError:
-        add(BILLING, f"Clinic tax ID {b.tax_id or '(none)'} is not an EIN (NN-NNNNNNN).")
+        add(BILLING, f"Clinic tax ID {b.tax_id or '(none)'} is not an EIN (NN-NNNNNNN) or SSN (NNN-NN-NNNN).")
     if not (b.address_line1 and b.city and b.state):
         add(BILLING, "Clinic street address, city and state are needed on every claim.")
+    if len(digits(b.phone)) < 10:
+        add(BILLING, "Clinic phone number is needed on every file (the submitter's contact).")
+    if not claim.billing_taxonomy:
+        add(BILLING, "No taxonomy code for the billing provider (e.g. 207Q00000X): set it in Practice setup.")
+    elif not TAXONOMY.match(claim.billing_taxonomy):
+        add(BILLING, f"Taxonomy {claim.billing_taxonomy!r} is not a taxonomy code (10 characters ending in X).")
+
     if not _ZIP9.match(b.postal_code):
         add(BILLING, f"Clinic ZIP {b.postal_code or '(none)'} must have all nine digits (ZIP+4) on claims.")
     if not b.clearinghouse_id:

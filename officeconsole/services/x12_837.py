@@ -33,6 +33,12 @@ def x12_amount(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def tax_id_qualifier(tax_id: str) -> str:
+    """REF01 of the billing provider's tax ID: SY for an SSN (typed NNN-NN-NNNN), else EI."""
+    text = (tax_id or "").strip()
+    return "SY" if len(text) == 11 and text[3] == "-" and text[6] == "-" else "EI"
+
+
 def digits(value: str) -> str:
     return "".join(ch for ch in value or "" if ch.isdigit())
 
@@ -80,13 +86,24 @@ def write_837(claims: Sequence[ClaimData], control_number: int, created_at: dt.d
     body.add("PER", "IC", x12_text(billing.name), "TE", digits(billing.phone)[-10:])
     body.add("NM1", "40", "2", x12_text(billing.clearinghouse_name or billing.clearinghouse_id), "", "", "", "",
              "46", receiver)
-    body.add("HL", "1", "", "20", "1")
-    body.add("NM1", "85", "2", x12_text(billing.name), "", "", "", "", "XX", billing.npi)
-    _address(body, billing.address_line1, billing.address_line2, billing.city, billing.state, billing.postal_code)
-    body.add("REF", "EI", digits(billing.tax_id))
-    hl = 1
-    for claim in claims:
-        hl = _claim(body, claim, hl)
+    hl = 0
+    for group in _by_billing_provider(claims):
+        hl += 1
+        parent = hl
+        first = group[0]
+        body.add("HL", str(parent), "", "20", "1")
+        if first.billing_taxonomy:
+            body.add("PRV", "BI", "PXC", first.billing_taxonomy)
+        if first.own_billing:
+            last, given = split_name(first.rendering_name)
+            body.add("NM1", "85", "1", last, given, "", "", "", "XX", first.rendering_npi)
+        else:
+            body.add("NM1", "85", "2", x12_text(billing.name), "", "", "", "", "XX", billing.npi)
+        _address(body, billing.address_line1, billing.address_line2, billing.city, billing.state,
+                 billing.postal_code)
+        body.add("REF", tax_id_qualifier(billing.tax_id), digits(billing.tax_id))
+        for claim in group:
+            hl = _claim(body, claim, parent, hl)
     body.add("SE", str(len(body.items) + 1), "0001")
     gs = ELEMENT.join(["GS", "HC", sender, receiver, stamp_date, stamp_time, str(control_number), "X", GUIDE])
     segments = [isa, gs, *body.items, ELEMENT.join(["GE", "1", str(control_number)]),
@@ -99,12 +116,20 @@ def _address(body: _Segments, line1: str, line2: str, city: str, state: str, pos
     body.add("N4", x12_text(city, 30), x12_text(state, 2), digits(postal))
 
 
-def _claim(body: _Segments, claim: ClaimData, parent_hl: int) -> int:
+def _by_billing_provider(claims: Sequence[ClaimData]) -> list[list[ClaimData]]:
+    """One billing-provider loop (2000A) per billing NPI, in the order the claims came."""
+    groups: dict[str, list[ClaimData]] = {}
+    for claim in claims:
+        groups.setdefault(claim.billing_npi, []).append(claim)
+    return list(groups.values())
+
+
+def _claim(body: _Segments, claim: ClaimData, billing_hl: int, last_hl: int) -> int:
     policy, patient = claim.policy, claim.patient
     assert policy is not None, "the scrubber refuses a claim without insurance"
     self_insured = policy.relationship == "self"
-    subscriber_hl = parent_hl + 1
-    body.add("HL", str(subscriber_hl), "1", "22", "0" if self_insured else "1")
+    subscriber_hl = last_hl + 1
+    body.add("HL", str(subscriber_hl), str(billing_hl), "22", "0" if self_insured else "1")
     # Always "P": the claim goes to the first policy in force on the date of service (the scrubber's
     # and billed_policy's choice), even when a policy ranked above it has ended.
     body.add("SBR", "P", "18" if self_insured else "", x12_text(policy.group_number, 50),
@@ -133,8 +158,11 @@ def _claim(body: _Segments, claim: ClaimData, parent_hl: int) -> int:
              COMPONENT.join([claim.place_of_service, "B", "1"]), "Y", "A", "Y", "Y")
     body.add("HI", *(COMPONENT.join(["ABK" if n == 0 else "ABF", code.replace(".", "")])
                      for n, code in enumerate(claim.diagnoses)))
-    last, first = split_name(claim.rendering_name)
-    body.add("NM1", "82", "1", last, first, "", "", "", "XX", claim.rendering_npi)
+    if not claim.own_billing:  # 2310B only when someone other than the billing provider saw the patient
+        last, first = split_name(claim.rendering_name)
+        body.add("NM1", "82", "1", last, first, "", "", "", "XX", claim.rendering_npi)
+        if claim.rendering_taxonomy:
+            body.add("PRV", "PE", "PXC", claim.rendering_taxonomy)
     for number, line in enumerate(claim.lines, start=1):
         body.add("LX", str(number))
         body.add("SV1", COMPONENT.join(["HC", line.code, *line.modifiers]), x12_amount(line.amount), "UN",
