@@ -197,7 +197,9 @@ def test_demo_has_a_rota_a_gap_time_off_to_decide_and_expiring_credentials(share
     manager = ctx.as_actor(auth.login(ctx, "manager", DEMO_PASSWORD))
     this_week = RosterService(manager).week(ctx.today())
     assert len(this_week.shifts) > 40 and [g.describe[:3] for g in this_week.gaps] == ["Wed", "Wed"]
-    assert not RosterService(manager).week(ctx.today() + dt.timedelta(days=7)).shifts  # next week: to copy
+    next_week = RosterService(manager).week(ctx.today() + dt.timedelta(days=7))
+    assert not [s for s in next_week.shifts if s.source == "shift"]  # next week: to copy
+    assert {s.person for s in next_week.shifts} == {"Priya Patel", "Thomas Nguyen", "Hannah Brooks", "Luis Garcia"}
     pending = TimeOffService(manager).requests(status="requested")
     assert [r.person for r in pending] == ["Thomas Nguyen"] and pending[0].booked  # visits to move
     assert sorted(c.alert for c in CredentialService(manager).alerts()) == ["30 days", "60 days"]

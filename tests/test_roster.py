@@ -96,9 +96,14 @@ def test_provider_time_off_blocks_the_schedule_and_lists_what_must_move(ctx, sch
         TimeOffService(as_role("front_desk")).request(doctor, MONDAY, MONDAY, "sick")
     with pytest.raises(PermissionDenied):
         TimeOffService(as_role("provider")).approve(asked.id, asked.version)
-    RosterService(manager_ctx).add_shift(ShiftInput(doctor, MONDAY, "08:00", "12:00"))
+    with pytest.raises(ValidationError, match="Avery Lee is a provider: .*Practice setup -> Hours"):
+        RosterService(manager_ctx).add_shift(ShiftInput(doctor, MONDAY, "08:00", "12:00"))  # hours, not shifts
+    assert [s.label for s in RosterService(manager_ctx).week(MONDAY).cell(doctor, MONDAY)] == [
+        "08:00-12:00", "13:00-17:00"]  # the rota shows the provider's hours
     approved = TimeOffService(manager_ctx).approve(asked.id, asked.version, "cover arranged")
-    assert approved.shifts_removed == 1 and not RosterService(manager_ctx).week(MONDAY).shifts
+    week = RosterService(manager_ctx).week(MONDAY)
+    assert approved.shifts_removed == 0 and not week.cell(doctor, MONDAY)
+    assert week.provider_days[doctor, MONDAY].source == "time off"
     assert approved.status == "approved" and [(b.patient, f"{b.start:%H:%M}") for b in approved.booked] == [
         ("Testperson, Ann", "09:00")]
     with pytest.raises(ValidationError, match="is off on Mon 11/30/2026 \\(approved training\\)"):

@@ -1,4 +1,5 @@
-"""`officeconsole flow --date D`: the day's timeline with waits; `officeconsole room add|list`."""
+"""`officeconsole flow --date D`: the day's timeline with waits; `officeconsole room
+add|list|rename|retire|reinstate|wait-threshold`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.flow import FlowService, status_label
+from officeconsole.services.errors import NotFound, ValidationError
+from officeconsole.services.flow import FlowService, RoomRow, status_label
 from officeconsole.services.rooms import RoomService
 from officeconsole.services.text import parse_date
 
@@ -43,10 +44,57 @@ def flow(
 
 
 @room_app.command("list")
-def list_rooms(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
-    """Rooms in use, in board order."""
-    rows = RoomService(signed_in(open_db(ctx, db), as_user)).rooms()
-    emit(["Room"], [(r.name,) for r in rows], fmt)
+def list_rooms(
+    ctx: typer.Context,
+    as_user: AsOption,
+    show_all: Annotated[bool, typer.Option("--all", help="Retired rooms too (with an Active column).")] = False,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Rooms in use, in board order (with --all, the retired ones too)."""
+    rows = RoomService(signed_in(open_db(ctx, db), as_user)).rooms(include_retired=show_all)
+    if show_all:
+        emit(["Room", "Active"], [(r.name, "yes" if r.active else "retired") for r in rows], fmt)
+    else:
+        emit(["Room"], [(r.name,) for r in rows], fmt)
+
+
+RoomArgument = Annotated[str, typer.Argument(help="The room's name (any case).")]
+
+
+def find_room(service: RoomService, name: str) -> RoomRow:
+    wanted = " ".join(name.split()).lower()
+    rooms = service.rooms(include_retired=True)
+    found = next((r for r in rooms if r.name.lower() == wanted), None)
+    if found is None:
+        raise NotFound(f"No room is called {name!r} (rooms: {', '.join(r.name for r in rooms) or 'none yet'}).")
+    return found
+
+
+@room_app.command("rename")
+def rename_room(ctx: typer.Context, room: RoomArgument, new_name: Annotated[str, typer.Argument(help="New name.")],
+                as_user: AsOption, db: DbOption = None) -> None:
+    """Rename a room (managers); its visits go with it."""
+    service = RoomService(signed_in(open_db(ctx, db), as_user))
+    row = service.rename_room(find_room(service, room).id, new_name)
+    say(f"Renamed room {room} to {row.name}.")
+
+
+@room_app.command("retire")
+def retire_room(ctx: typer.Context, room: RoomArgument, as_user: AsOption, db: DbOption = None) -> None:
+    """Take a room off the flow board (managers); past visits keep it."""
+    service = RoomService(signed_in(open_db(ctx, db), as_user))
+    row = find_room(service, room)
+    service.retire_room(row.id)
+    say(f"Retired room {row.name}.")
+
+
+@room_app.command("reinstate")
+def reinstate_room(ctx: typer.Context, room: RoomArgument, as_user: AsOption, db: DbOption = None) -> None:
+    """Put a retired room back on the flow board (managers)."""
+    service = RoomService(signed_in(open_db(ctx, db), as_user))
+    row = service.reinstate_room(find_room(service, room).id)
+    say(f"Reinstated room {row.name}.")
 
 
 @room_app.command("add")

@@ -1,7 +1,8 @@
 """The demo clinic: staff who can log in, providers, payers, appointment types, patients, a schedule.
 
-Accounts and payers go through the services (so they are hashed, validated and audited like
-real ones); the bulk of patients, policies and appointments is inserted through Core.
+Everything a manager sets up (the clinic, accounts, payers, appointment types, providers, hours,
+rooms, fees) goes through the same services Practice setup calls, so building the demo proves
+that path; only the bulk of patients, policies and appointments is inserted through Core.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
 from officeconsole.demo.inventory import build_inventory
@@ -20,27 +21,20 @@ from officeconsole.demo.billing import build_billing
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
 from officeconsole.demo.flow import visit_flow
 from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
-from officeconsole.models import (
-    Appointment,
-    AppointmentEvent,
-    AppointmentType,
-    BookedSlot,
-    ClinicSettings,
-    Counter,
-    InsurancePolicy,
-    Patient,
-    Provider,
-    Room,
-)
+from officeconsole.models import Appointment, AppointmentEvent, BookedSlot, Counter, InsurancePolicy, Patient
 from officeconsole.models.enums import Role
 from officeconsole.services import audit, auth
+from officeconsole.services.appointment_types import AppointmentTypeService, TypeInput
 from officeconsole.services.auth import SetupInput, UserService
+from officeconsole.services.clinic_settings import ClinicInput, ClinicSettingsService
 from officeconsole.services.context import Actor, ServiceContext
 from officeconsole.services.errors import SetupError
 from officeconsole.services.fees import FeeService
 from officeconsole.services.hours import HoursService
 from officeconsole.services.identifiers import npi_with_check_digit
 from officeconsole.services.insurance import InsuranceService
+from officeconsole.services.providers import ProviderInput, ProviderService
+from officeconsole.services.rooms import RoomService
 from officeconsole.services.waitlist import WaitlistInput, WaitlistService
 
 DEMO_PASSWORD = "demo-office"
@@ -53,12 +47,13 @@ STAFF = (
     ("desk2", Role.FRONT_DESK, "Sam Okafor"),
     ("billing", Role.BILLING, "Bailey Kowalski"),
 )
-# username, name, credentials, specialty, visit minutes, colour, weekdays worked
+# username, name, credentials, specialty, visit minutes, colour, weekdays worked, taxonomy code
 PROVIDERS = (
-    ("drpatel", "Priya Patel", "MD", "Family medicine", 20, "steelblue", (0, 1, 2, 3, 4)),
-    ("drnguyen", "Thomas Nguyen", "DO", "Internal medicine", 20, "seagreen", (0, 1, 2, 3)),
-    ("drbrooks", "Hannah Brooks", "MD", "Pediatrics", 15, "darkorange", (0, 1, 3, 4)),
-    ("npgarcia", "Luis Garcia", "FNP-C", "Family nurse practitioner", 20, "mediumpurple", (1, 2, 3, 4)),
+    ("drpatel", "Priya Patel", "MD", "Family medicine", 20, "steelblue", (0, 1, 2, 3, 4), "207Q00000X"),
+    ("drnguyen", "Thomas Nguyen", "DO", "Internal medicine", 20, "seagreen", (0, 1, 2, 3), "207R00000X"),
+    ("drbrooks", "Hannah Brooks", "MD", "Pediatrics", 15, "darkorange", (0, 1, 3, 4), "208000000X"),
+    ("npgarcia", "Luis Garcia", "FNP-C", "Family nurse practitioner", 20, "mediumpurple", (1, 2, 3, 4),
+     "363LF0000X"),
 )
 # name, electronic payer ID, kind, member ID prefix, copays on the primary policy
 PAYERS = (
@@ -137,35 +132,9 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     rng = random.Random(seed)
     now = ctx.now()
     today = ctx.today()
+    provider_plans, type_plans, room_ids = _practice(as_manager, rng, provider_users,
+                                                     today - dt.timedelta(days=days_back))
     with ctx.db.write() as session:
-        session.execute(update(ClinicSettings).where(ClinicSettings.id == 1).values(
-            address_line1="1200 Prairie Avenue", city="Springfield", state="IL",
-            postal_code="62704", phone="+12175550100", taxonomy="207Q00000X",
-            npi=npi_with_check_digit("1" + f"{rng.randint(0, 10**8 - 1):08d}"), tax_id="37-1234567",
-        ))
-        provider_plans = []
-        for user_id, (_, _, credentials, specialty, minutes, colour, weekdays) in zip(
-                provider_users, PROVIDERS, strict=True):
-            provider = Provider(user_id=user_id, credentials=credentials, specialty=specialty,
-                                default_visit_minutes=minutes, colour=colour,
-                                npi=npi_with_check_digit("1" + f"{rng.randint(0, 10**8 - 1):08d}"))
-            session.add(provider)
-            session.flush()
-            provider_plans.append(ProviderPlan(provider.id, frozenset(weekdays), rng.uniform(0.7, 0.85)))
-        room_ids = []
-        for order, name in enumerate(ROOMS, start=1):
-            room = Room(name=name, sort_order=order, active=True)
-            session.add(room)
-            session.flush()
-            room_ids.append(room.id)
-        type_plans = []
-        for name, minutes, colour, new_patient, weight in APPOINTMENT_TYPES:
-            kind = AppointmentType(name=name, default_minutes=minutes, colour=colour, new_patient=new_patient)
-            session.add(kind)
-            session.flush()
-            type_plans.append(TypePlan(kind.id, minutes, weight))
-
-        provider_weekdays = [(plan.id, plan.weekdays) for plan in provider_plans]
         people = PeopleGenerator(seed, today, now)
         first_patient = next_id(session, Patient)
         generated = people.batch(first_patient, patients, plans, next_id(session, InsurancePolicy))
@@ -189,15 +158,43 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
         audit.record(session, now, manager, "demo.generate", entity="clinic", entity_id=1,
                      summary=f"demo clinic: {summary.patients} patients, {summary.policies} policies, "
                              f"{summary.appointments} appointments (seed {seed})")
-    hours = HoursService(as_manager)
-    for provider_id, weekdays in provider_weekdays:
-        hours.set_week(provider_id, {day: [("08:00", "12:00"), ("13:00", "17:00")] for day in weekdays})
     _waitlist(as_manager, rng, now + dt.timedelta(days=10))
     FeeService(as_manager).import_csv(DEMO_FEES)
     summary.billing = build_billing(as_manager, ctx.as_actor(biller), rng, claims_dir)
-    build_roster(as_manager, rng, {username: weekdays for username, *_, weekdays in PROVIDERS})
+    build_roster(as_manager, rng, {row[0]: row[6] for row in PROVIDERS})
     build_inventory(as_manager, rng)
     return summary
+
+
+def _practice(ctx: ServiceContext, rng: random.Random, provider_users: list[int],
+              first_day: dt.date) -> tuple[list[ProviderPlan], list[TypePlan], list[int]]:
+    """The clinic, its appointment types, providers, hours (with a lunch block) and rooms, set up
+    through the same services a manager's keys call in Practice setup."""
+    clinic = ClinicSettingsService(ctx)
+    clinic.update(clinic.settings().version, ClinicInput(
+        name=CLINIC_NAME, address_line1="1200 Prairie Avenue", address_line2="", city="Springfield", state="IL",
+        postal_code="62704", phone="(217) 555-0100", fax="(217) 555-0101", email="frontdesk@prairieview.example",
+        timezone=TIMEZONE, npi=npi_with_check_digit("1" + f"{rng.randint(0, 10**8 - 1):08d}"),
+        tax_id="37-1234567", taxonomy="261QP2300X", place_of_service="11", clearinghouse_id="",
+        clearinghouse_name="", opening_hours=None))
+    types = AppointmentTypeService(ctx)
+    type_plans = []
+    for name, minutes, colour, new_patient, weight in APPOINTMENT_TYPES:
+        row = types.add(TypeInput(name, minutes, colour, new_patient))
+        type_plans.append(TypePlan(row.id, minutes, weight))
+    providers, hours = ProviderService(ctx), HoursService(ctx)
+    provider_plans = []
+    for user_id, (_, _, credentials, specialty, minutes, colour, weekdays, taxonomy) in zip(
+            provider_users, PROVIDERS, strict=True):
+        row = providers.add(ProviderInput(
+            user_id=user_id, npi=npi_with_check_digit("1" + f"{rng.randint(0, 10**8 - 1):08d}"), taxonomy=taxonomy,
+            credentials=credentials, specialty=specialty, colour=colour, default_visit_minutes=minutes))
+        hours.set_week(row.id, {day: [("08:00", "17:00")] for day in weekdays},
+                       blocks={day: [("12:00", "13:00", "Lunch")] for day in weekdays}, effective_from=first_day)
+        provider_plans.append(ProviderPlan(row.id, frozenset(weekdays), rng.uniform(0.7, 0.85)))
+    rooms = RoomService(ctx)
+    room_ids = [rooms.add_room(name).id for name in ROOMS]
+    return provider_plans, type_plans, room_ids
 
 
 # The demo clinic's own fee schedule (its words, not the licensed CPT descriptions).

@@ -1,5 +1,6 @@
 """The demo clinic's staff side: job titles, a rota for last week and this week (next week is
-left for the manager to copy), staffing rules with one gap to find, time-off requests (one of
+left for the manager to copy; providers' rows come from their hours, so only other staff
+have shifts), staffing rules with one gap to find, time-off requests (one of
 a provider's over booked visits, waiting for approval) and credentials, two about to expire."""
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from officeconsole.services.staff import StaffService, StaffInput
 from officeconsole.services.time_off import TimeOffService
 
 TEMPLATES = (("Front early", "front_desk", "07:30", "15:30"), ("Front late", "front_desk", "09:00", "17:00"),
-             ("Front AM", "front_desk", "07:30", "12:30"), ("Clinic AM", "provider", "08:00", "12:00"),
-             ("Clinic PM", "provider", "13:00", "17:00"), ("Billing day", "billing", "08:30", "16:30"),
+             ("Front AM", "front_desk", "07:30", "12:30"), ("Billing day", "billing", "08:30", "16:30"),
              ("Office day", "manager", "08:00", "16:30"))
 JOB_TITLES = {"manager": "Practice manager", "desk": "Front desk lead", "desk2": "Receptionist",
               "billing": "Billing specialist", "drpatel": "Physician", "drnguyen": "Physician",
@@ -48,8 +48,6 @@ def build_roster(manager: ServiceContext, rng: random.Random, weekdays: dict[str
             plan = [("manager", "Office day"), ("billing", "Billing day"), ("desk", "Front early"),
                     # Sam works mornings only on Wednesdays: the desk is one short that afternoon.
                     ("desk2", "Front AM" if offset == 2 else "Front late")]
-            plan += [(name, part) for name, days in weekdays.items() if offset in days
-                     for part in ("Clinic AM", "Clinic PM")]
             for username, template in plan:
                 roster.add_shift(ShiftInput(people[username].user_id, day, template_id=templates[template]))
                 shifts += 1

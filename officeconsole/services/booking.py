@@ -29,6 +29,7 @@ from officeconsole.models import (
     BookedSlot,
     Patient,
     Provider,
+    ProviderAppointmentType,
     User,
 )
 from officeconsole.models.enums import AppointmentStatus, PatientStatus
@@ -44,7 +45,7 @@ from officeconsole.services.errors import (
     ValidationError,
 )
 from officeconsole.services.credentials import lapsed_licence
-from officeconsole.services.hours import WEEKDAYS, HoursCalendar, working_intervals
+from officeconsole.services.hours import WEEKDAYS, HoursCalendar
 from officeconsole.services.permissions import requires
 from officeconsole.services.schedule_time import (
     TimeProblem,
@@ -304,6 +305,7 @@ class Booker:
             raise ValidationError({"patient_id": "This record was merged into another: book the surviving record."})
         provider = get_or_fail(session, Provider, data.provider_id, "provider")
         kind = get_or_fail(session, AppointmentType, data.type_id, "appointment type")
+        _refuse_unbookable(session, provider, kind)
         minutes = kind.default_minutes if data.minutes in (None, "") else data.minutes
         return patient, provider, kind, _when(self.ctx, data.day, data.start, minutes, data.fold)
 
@@ -329,9 +331,16 @@ class Booker:
         session = self.session
         problems: list[str] = []
         name = provider.user.full_name
-        intervals = working_intervals(session, provider.id, when.day)
+        calendar = HoursCalendar(session, [provider.id], when.day, when.day)
+        intervals = calendar.intervals(provider.id, when.day)
         end_local = when.local_end if when.local_end != dt.time(0) else dt.time(23, 59, 59)
-        if not intervals:
+        # A recurring block (lunch, a meeting) is refused like time outside working hours.
+        blocked = [b for b in calendar.blocks(provider.id, when.day) if b[0] < end_local and when.local_start < b[1]]
+        if blocked:
+            start, end, label = blocked[0]
+            problems.append(f"{when.local_start:%H:%M}-{when.local_end:%H:%M} is in {name}'s {label} "
+                            f"({start:%H:%M}-{end:%H:%M}).")
+        elif not intervals:
             problems.append(f"{name} does not work on {WEEKDAYS[when.day.weekday()]} {when.day:%m/%d/%Y}.")
         elif not any(start <= when.local_start and end_local <= end for start, end in intervals):
             hours = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in intervals)
@@ -396,6 +405,21 @@ def _claim(session: Session, appointment: Appointment) -> None:
         session.flush()
     except IntegrityError:
         raise SlotTaken("Someone else has just booked that time: choose another.") from None
+
+
+def _refuse_unbookable(session: Session, provider: Provider, kind: AppointmentType) -> None:
+    """A new booking needs a provider and a type in use, and a type the provider sees (a provider
+    with a list of types sees only those). Moving an appointment keeps its type, retired or not."""
+    if not provider.active:
+        raise ValidationError({"provider_id": f"{provider.user.full_name} is no longer a provider here (retired): "
+                                              "choose another provider."})
+    if not kind.active:
+        raise ValidationError({"type_id": f"{kind.name} is retired: choose another appointment type."})
+    seen = set(session.scalars(select(ProviderAppointmentType.type_id)
+                               .where(ProviderAppointmentType.provider_id == provider.id)))
+    if seen and kind.id not in seen:
+        raise ValidationError({"type_id": f"{provider.user.full_name} does not see {kind.name} visits: "
+                                          "choose another type or provider."})
 
 
 def get_or_fail(session: Session, model, key: int | None, what: str):

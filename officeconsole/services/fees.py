@@ -3,14 +3,23 @@
 `import_csv` reads `code,description,fee` rows and applies them all or none: one bad row
 (an unknown code shape, a fee that is not an amount, a code twice) and nothing changes,
 with every bad row listed. Rerunning the same file changes nothing (safe after a crash).
+A code is also added, changed, retired and reinstated one at a time (Practice setup -> Fees,
+`officeconsole fees add|set|retire|reinstate`). Codes are retired, never deleted: charge lines
+keep theirs, and a retired code is not offered for new charges.
+
+The fee_schedule_item table has no version column. An edit from the console passes the row it
+opened (`expected`) and is refused if the stored description, fee or state differ from it
+(compare-and-set on the values); the CLI edits without it, last write wins, and every change is
+audited with its before and after.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,7 +28,7 @@ from officeconsole.models import FeeScheduleItem
 from officeconsole.services import audit
 from officeconsole.services.codes import procedure_kind
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.errors import ConcurrentEdit, NotFound, OfficeError, ValidationError
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text
 
@@ -30,6 +39,61 @@ class FeeRow:
     kind: str
     description: str
     fee: Decimal
+    active: bool = True
+
+
+def fee_row(item: FeeScheduleItem) -> FeeRow:
+    return FeeRow(item.code, item.kind, item.description, item.fee, item.active)
+
+
+FEE_LIMIT = Decimal("100000")
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+_PLAIN = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
+_COMMA_DECIMAL = re.compile(r"^\d+,\d{1,2}$")
+
+
+def parse_fee(value: str | Decimal | int | None) -> Decimal:
+    """A fee as typed, exactly: "125", "125.5", "$1,250.00" -> Decimal with cents. Refuses negatives,
+    fractions of a cent, and a comma as the decimal mark ("12,50" could be 12.50 or 1,250)."""
+    if isinstance(value, Decimal):
+        value = format(value, "f")
+    elif isinstance(value, int):
+        value = str(value)
+    shown = clean_text(value or "")
+    text = shown.replace(" ", "")
+    if not text:
+        raise ValidationError({"fee": "Fee is required (0 for a code billed at no charge)."})
+    if text.startswith("-") or text.startswith("(") or text.startswith("$-"):
+        raise ValidationError({"fee": f"Fee {shown}: a fee cannot be negative."})
+    text = text.removeprefix("$")
+    if _COMMA_DECIMAL.match(text):
+        raise ValidationError({"fee": f"Fee {shown}: write cents after a point ({text.replace(',', '.')}); "
+                                      "a comma only separates thousands (1,250.00)."})
+    if not (_THOUSANDS.match(text) or _PLAIN.match(text)):
+        raise ValidationError({"fee": f"Fee {shown!r} is not an amount: type e.g. 125 or 125.00."})
+    digits = text.replace(",", "")
+    if "." in digits and len(digits.split(".", 1)[1]) > 2:
+        raise ValidationError({"fee": f"Fee {shown}: at most two decimals (cents); write thousands with a comma "
+                                      "(1,234.00)."})
+    fee = Decimal(digits)
+    if fee >= FEE_LIMIT:
+        raise ValidationError({"fee": f"Fee {shown}: more than $99,999.99 is surely a typing slip."})
+    return fee.quantize(Decimal("0.01"))
+
+
+def parse_code(code: str) -> tuple[str, str]:
+    """(CODE, kind) for a CPT or HCPCS code as typed; ValidationError otherwise."""
+    value = clean_text(code).upper()
+    if not value:
+        raise ValidationError({"code": "Code is required (CPT such as 99213, or HCPCS such as J1100)."})
+    return value, procedure_kind(value)
+
+
+def parse_description(text: str | None) -> str:
+    value = clean_text(text, 200)
+    if not value:
+        raise ValidationError({"description": "Description is required (the clinic's own words)."})
+    return value
 
 
 @dataclass(frozen=True)
@@ -69,11 +133,10 @@ def parse_fee_csv(text: str) -> list[FeeRow]:
         if not description:
             problems.append(f"line {number}: {code} needs a description (the clinic's own words)")
         try:
-            fee = Decimal(record[2].strip().lstrip("$").replace(",", ""))
-            if not fee.is_finite() or fee < 0 or fee != fee.quantize(Decimal("0.01")):
-                raise InvalidOperation
-        except InvalidOperation:
-            problems.append(f"line {number}: fee {record[2].strip()!r} for {code} is not an amount such as 125.00")
+            fee = parse_fee(record[2])
+        except ValidationError as exc:
+            message = exc.errors["fee"]
+            problems.append(f"line {number}: {code} {message[0].lower()}{message[1:]}")
             continue
         if code in seen:
             problems.append(f"line {number}: {code} is listed already on line {seen[code]}")
@@ -92,10 +155,107 @@ class FeeService:
         self.ctx = ctx
 
     @requires("billing.view")
-    def fees(self) -> list[FeeRow]:
+    def fees(self, include_retired: bool = False) -> list[FeeRow]:
+        """Active codes in code order (the ones offered for charges); with `include_retired`, all."""
+        query = select(FeeScheduleItem).order_by(FeeScheduleItem.code)
+        if not include_retired:
+            query = query.where(FeeScheduleItem.active.is_(True))
         with self.ctx.db.read() as session:
-            return [FeeRow(f.code, f.kind, f.description, f.fee) for f in session.scalars(
-                select(FeeScheduleItem).where(FeeScheduleItem.active.is_(True)).order_by(FeeScheduleItem.code))]
+            return [fee_row(f) for f in session.scalars(query)]
+
+    @requires("fees.manage")
+    def add_fee(self, code: str, description: str, fee: str | Decimal) -> FeeRow:
+        """A new code on the fee schedule."""
+        errors: dict[str, str] = {}
+        value = kind = text = amount = None
+        for parse in ("code", "description", "fee"):
+            try:
+                if parse == "code":
+                    value, kind = parse_code(code)
+                elif parse == "description":
+                    text = parse_description(description)
+                else:
+                    amount = parse_fee(fee)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            existing = session.scalar(select(FeeScheduleItem).where(FeeScheduleItem.code == value))
+            if existing is not None:
+                how = "change it" if existing.active else "it is retired: reinstate it"
+                raise ValidationError({"code": f"{value} is on the fee schedule already ({how} instead)."})
+            item = FeeScheduleItem(code=value, kind=kind, description=text, fee=amount, active=True, updated_at=now)
+            session.add(item)
+            session.flush()
+            audit.record(session, now, self.ctx.actor, "fees.add", entity="fee_schedule", entity_id=value,
+                         summary=f"{value} {text} {amount:.2f}")
+            return fee_row(item)
+
+    @requires("fees.manage")
+    def update_fee(self, code: str, description: str | None = None, fee: str | Decimal | None = None, *,
+                   expected: FeeRow | None = None) -> FeeRow:
+        """Change a code's description and/or fee (None keeps it). Charges already entered keep the
+        fee they were entered with. `expected` (the row as the form showed it) refuses the save if
+        someone changed the code meanwhile."""
+        errors: dict[str, str] = {}
+        new_text = new_fee = None
+        try:
+            new_text = parse_description(description) if description is not None else None
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        try:
+            new_fee = parse_fee(fee) if fee is not None else None
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            item = self._item(session, code, expected)
+            before = {"description": item.description, "fee": item.fee}
+            if new_text is not None:
+                item.description = new_text
+            if new_fee is not None:
+                item.fee = new_fee
+            after = {"description": item.description, "fee": item.fee}
+            if after != before:
+                item.updated_at = now
+                audit.record(session, now, self.ctx.actor, "fees.update", entity="fee_schedule",
+                             entity_id=item.code, summary=f"{item.code}: " + audit.describe_changes(before, after))
+            return fee_row(item)
+
+    @requires("fees.manage")
+    def retire_fee(self, code: str, *, expected: FeeRow | None = None) -> FeeRow:
+        """No longer offered for new charges (the scrubber flags a claim still carrying it); charges
+        already entered keep it."""
+        return self._set_active(code, False, expected)
+
+    @requires("fees.manage")
+    def reinstate_fee(self, code: str, *, expected: FeeRow | None = None) -> FeeRow:
+        return self._set_active(code, True, expected)
+
+    def _set_active(self, code: str, active: bool, expected: FeeRow | None) -> FeeRow:
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            item = self._item(session, code, expected)
+            if item.active == active:
+                raise ValidationError({"code": f"{item.code} is {'active' if active else 'retired'} already."})
+            item.active, item.updated_at = active, now
+            audit.record(session, now, self.ctx.actor, "fees.reinstate" if active else "fees.retire",
+                         entity="fee_schedule", entity_id=item.code, summary=f"{item.code} {item.description}")
+            return fee_row(item)
+
+    @staticmethod
+    def _item(session, code: str, expected: FeeRow | None) -> FeeScheduleItem:
+        value = clean_text(code).upper()
+        item = session.scalar(select(FeeScheduleItem).where(FeeScheduleItem.code == value))
+        if item is None:
+            raise NotFound(f"{value or 'That code'} is not on the fee schedule.")
+        if expected is not None and fee_row(item) != replace(expected, kind=item.kind):
+            raise ConcurrentEdit("fee")
+        return item
 
     @requires("fees.manage")
     def import_csv(self, source: str | Path) -> ImportResult:

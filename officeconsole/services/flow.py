@@ -51,6 +51,7 @@ def status_label(status: str) -> str:
 class RoomRow:
     id: int
     name: str
+    active: bool = True
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,17 @@
-"""Payers and each patient's insurance policies (primary, secondary, tertiary)."""
+"""Payers and each patient's insurance policies (primary, secondary, tertiary).
+
+A payer is retired, never deleted: its policies and claims keep it, it is no longer offered
+for new policies, and it can be reinstated. Payer edits are version-checked.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,6 +20,7 @@ from officeconsole.models import InsurancePolicy, Patient, Payer
 from officeconsole.models.enums import Relationship
 from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
+from officeconsole.services.credentials import US_STATES
 from officeconsole.services.errors import ConcurrentEdit, NotFound, ValidationError
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text, parse_date, parse_phone
@@ -26,7 +32,34 @@ RANK_LABELS = {1: "Primary", 2: "Secondary", 3: "Tertiary"}
 class PayerRow:
     id: int
     name: str
-    payer_code: str
+    payer_code: str  # the electronic payer ID claims are sent to
+    filing_code: str = "CI"  # the claim filing indicator (SBR09)
+    phone: str = ""  # E.164
+    address_line1: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    active: bool = True
+    version: int = 1
+
+
+def payer_row(payer: Payer) -> PayerRow:
+    return PayerRow(payer.id, payer.name, payer.payer_code, payer.filing_code, payer.phone, payer.address_line1,
+                    payer.city, payer.state, payer.postal_code, payer.active, payer.version)
+
+
+@dataclass
+class PayerInput:
+    """A payer as typed: the form's fields, the CLI's options."""
+
+    name: str = ""
+    payer_code: str = ""  # electronic payer ID
+    filing_code: str = "CI"
+    phone: str = ""
+    address_line1: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,47 +166,149 @@ FILING_CODES = {  # the X12 claim filing indicators a small practice meets (SBR0
 }
 
 
+PAYER_ID = re.compile(r"^[A-Z0-9]{2,10}$")  # the 837's NM109 for the payer: clearinghouse IDs are 5 or so
+ZIP = re.compile(r"^(\d{5})-?(\d{4})?$")
+PAYER_FIELDS = ("name", "payer_code", "filing_code", "phone", "address_line1", "city", "state", "postal_code")
+
+
+def filing_code_help() -> str:
+    return "Claim filing indicator: " + ", ".join(f"{k} ({v})" for k, v in FILING_CODES.items()) + "."
+
+
+def validate_payer(data: PayerInput) -> dict[str, str]:
+    """The payer's columns from what was typed, or ValidationError with a message per field."""
+    errors: dict[str, str] = {}
+    values = {
+        "name": clean_text(data.name, 120),
+        "payer_code": clean_text(data.payer_code, 20).upper().replace(" ", ""),
+        "filing_code": clean_text(data.filing_code).upper() or "CI",
+        "address_line1": clean_text(data.address_line1, 255),
+        "city": clean_text(data.city, 100),
+        "state": clean_text(data.state).upper(),
+        "postal_code": clean_text(data.postal_code).replace(" ", ""),
+    }
+    if not values["name"]:
+        errors["name"] = "Payer name is required."
+    if values["payer_code"] and not PAYER_ID.match(values["payer_code"]):
+        errors["payer_code"] = ("Payer ID: the electronic payer ID from the clearinghouse's list, "
+                                "2 to 10 letters and digits (such as 60054).")
+    if values["filing_code"] not in FILING_CODES:
+        errors["filing_code"] = filing_code_help()
+    try:
+        values["phone"] = parse_phone(data.phone)
+    except ValueError as exc:
+        errors["phone"] = f"Phone: {exc}."
+    if values["state"] and values["state"] not in US_STATES:
+        errors["state"] = f"State: {values['state']!r} is not a US state or territory code (such as IL)."
+    if values["postal_code"]:
+        match = ZIP.match(values["postal_code"])
+        if match is None:
+            errors["postal_code"] = "ZIP: 5 digits, or 9 as ZIP+4 (62704 or 62704-1234)."
+        else:
+            values["postal_code"] = match.group(1) + (f"-{match.group(2)}" if match.group(2) else "")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
 class InsuranceService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
     @requires("payer.view")
-    def payers(self) -> list[PayerRow]:
+    def payers(self, include_retired: bool = False) -> list[PayerRow]:
+        """Active payers by name (the ones offered for new policies); with `include_retired`, all."""
+        query = select(Payer).order_by(func.lower(Payer.name))
+        if not include_retired:
+            query = query.where(Payer.active.is_(True))
         with self.ctx.db.read() as session:
-            return [PayerRow(p.id, p.name, p.payer_code) for p in session.scalars(
-                select(Payer).where(Payer.active.is_(True)).order_by(Payer.name))]
+            return [payer_row(p) for p in session.scalars(query)]
 
     @requires("payer.manage")
-    def add_payer(self, name: str, payer_code: str = "", phone: str = "", filing_code: str = "CI") -> PayerRow:
+    def add_payer(self, name: str, payer_code: str = "", phone: str = "", filing_code: str = "CI", *,
+                  address_line1: str = "", city: str = "", state: str = "", postal_code: str = "") -> PayerRow:
         """A payer the clinic bills; its electronic payer ID and claim filing indicator go on claims."""
-        clean_name = clean_text(name, 120)
-        code = clean_text(payer_code, 20).upper()
-        filing = clean_text(filing_code).upper() or "CI"
-        errors = {}
-        if filing not in FILING_CODES:
-            errors["filing_code"] = ("Claim filing indicator: " + ", ".join(f"{k} ({v})" for k, v in FILING_CODES.items())
-                                     + ".")
-        if not clean_name:
-            errors["name"] = "Payer name is required."
-        if code and not code.isalnum():
-            errors["payer_code"] = "Payer ID: letters and digits only."
-        try:
-            phone_e164 = parse_phone(phone)
-        except ValueError as exc:
-            errors["phone"] = f"Phone: {exc}."
-        if errors:
-            raise ValidationError(errors)
+        values = validate_payer(PayerInput(name, payer_code, filing_code, phone, address_line1, city, state,
+                                           postal_code))
         now = self.ctx.now()
         try:
             with self.ctx.db.write() as session:
-                payer = Payer(name=clean_name, payer_code=code, phone=phone_e164, filing_code=filing)
+                self._check_name_free(session, values["name"], None)
+                payer = Payer(active=True, **values)
                 session.add(payer)
                 session.flush()
                 audit.record(session, now, self.ctx.actor, "payer.add", entity="payer",
-                             entity_id=payer.id, summary=f"{clean_name} {code}".strip())
-                return PayerRow(payer.id, payer.name, payer.payer_code)
+                             entity_id=payer.id, summary=f"{payer.name} {payer.payer_code}".strip())
+                return payer_row(payer)
         except IntegrityError:
-            raise ValidationError({"name": f"A payer called {clean_name!r} exists already."}) from None
+            raise ValidationError({"name": f"A payer called {values['name']!r} exists already."}) from None
+
+    @requires("payer.manage")
+    def update_payer(self, payer_id: int, expected_version: int, data: PayerInput) -> PayerRow:
+        """Change a payer's name, payer ID, filing indicator, phone or address. Policies and claims
+        follow the payer, so a new payer ID goes on the claims exported from now on."""
+        values = validate_payer(data)
+        now = self.ctx.now()
+        try:
+            with self.ctx.db.write() as session:
+                payer = self._payer(session, payer_id, expected_version)
+                self._check_name_free(session, values["name"], payer.id)
+                before = {name: getattr(payer, name) for name in PAYER_FIELDS}
+                for name, value in values.items():
+                    setattr(payer, name, value)
+                session.flush()
+                audit.record(session, now, self.ctx.actor, "payer.update", entity="payer", entity_id=payer.id,
+                             summary=f"{payer.name}: " + audit.describe_changes(before, values))
+                return payer_row(payer)
+        except StaleDataError:
+            raise ConcurrentEdit("payer") from None
+        except IntegrityError:
+            raise ValidationError({"name": f"A payer called {values['name']!r} exists already."}) from None
+
+    @requires("payer.manage")
+    def retire_payer(self, payer_id: int, expected_version: int) -> PayerRow:
+        """No longer offered for new policies; its policies and claims keep it (and can still be billed)."""
+        return self._set_active(payer_id, expected_version, False)
+
+    @requires("payer.manage")
+    def reinstate_payer(self, payer_id: int, expected_version: int) -> PayerRow:
+        """Offered for new policies again."""
+        return self._set_active(payer_id, expected_version, True)
+
+    def _set_active(self, payer_id: int, expected_version: int, active: bool) -> PayerRow:
+        try:
+            with self.ctx.db.write() as session:
+                payer = self._payer(session, payer_id, expected_version)
+                if payer.active == active:
+                    state = "active" if active else "retired"
+                    raise ValidationError({"active": f"{payer.name} is {state} already."})
+                payer.active = active
+                session.flush()
+                audit.record(session, self.ctx.now(), self.ctx.actor, "payer.reinstate" if active else "payer.retire",
+                             entity="payer", entity_id=payer.id, summary=payer.name)
+                return payer_row(payer)
+        except StaleDataError:
+            raise ConcurrentEdit("payer") from None
+
+    @staticmethod
+    def _payer(session: Session, payer_id: int, expected_version: int) -> Payer:
+        payer = session.get(Payer, payer_id)
+        if payer is None:
+            raise NotFound(f"No payer with id {payer_id}.")
+        if payer.version != expected_version:
+            raise ConcurrentEdit("payer")
+        return payer
+
+    @staticmethod
+    def _check_name_free(session: Session, name: str, payer_id: int | None) -> None:
+        """Names are unique whatever their case: "Aetna" and "AETNA" would be one payer twice."""
+        query = select(Payer).where(func.lower(Payer.name) == name.lower())
+        if payer_id is not None:
+            query = query.where(Payer.id != payer_id)
+        other = session.scalars(query.limit(1)).first()
+        if other is not None:
+            retired = "" if other.active else " (retired: reinstate it instead)"
+            raise ValidationError({"name": f"A payer called {other.name!r} exists already{retired}."})
 
     @requires("insurance.edit")
     def add_policy(self, patient_id: int, data: PolicyInput) -> PolicyView:
@@ -184,7 +319,7 @@ class InsuranceService:
                 patient = session.get(Patient, patient_id)
                 if patient is None:
                     raise NotFound(f"No patient with id {patient_id}.")
-                self._check_payer(session, values["payer_id"])
+                self._check_payer(session, values["payer_id"], None)
                 policy = InsurancePolicy(patient_id=patient_id, created_at=now, **values)
                 session.add(policy)
                 session.flush()
@@ -207,7 +342,7 @@ class InsuranceService:
                     raise NotFound(f"No insurance policy with id {policy_id}.")
                 if policy.version != expected_version:
                     raise ConcurrentEdit("insurance policy")
-                self._check_payer(session, values["payer_id"])
+                self._check_payer(session, values["payer_id"], policy.payer_id)
                 fields = ("payer_id", "rank", "member_id", "group_number", "subscriber_name",
                           "subscriber_dob", "subscriber_relationship", "effective_from",
                           "effective_to", "copay")
@@ -226,6 +361,11 @@ class InsuranceService:
             raise ValidationError({"member_id": "This patient already has that payer and member ID."}) from None
 
     @staticmethod
-    def _check_payer(session: Session, payer_id: object) -> None:
-        if session.get(Payer, payer_id) is None:
+    def _check_payer(session: Session, payer_id: object, current: int | None) -> None:
+        """A new policy needs an active payer; a policy already with a retired payer may keep it."""
+        payer = session.get(Payer, payer_id)
+        if payer is None:
             raise ValidationError({"payer_id": "That payer does not exist."})
+        if not payer.active and payer.id != current:
+            raise ValidationError({"payer_id": f"{payer.name} is retired: choose another payer (a manager can "
+                                               "reinstate it in Practice setup -> Payers)."})

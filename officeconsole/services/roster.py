@@ -1,5 +1,10 @@
 """The weekly rota: shifts per person and day, templates, copying a week, coverage and hours.
 
+A provider's working time is their provider hours (services/hours.py: weekly templates,
+exceptions, holidays, time off), never rota shifts: the rota shows those hours read-only as
+stretches with `source` "hours", counts them for the provider coverage rules and refuses a
+shift for a provider (hours are set in Practice setup -> Hours).
+
 A week is Monday to Sunday. Coverage is checked in 15-minute steps against the minimum
 staffing rules, only while the clinic is open (its opening hours, confirmed holidays off);
 the gaps come back merged into stretches so the screen can show "front desk 1 of 2,
@@ -10,18 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from officeconsole.models import ClinicSettings, CoverageRule, Holiday, Shift, ShiftTemplate, TimeOff, User
+from officeconsole.models import ClinicSettings, CoverageRule, Holiday, Provider, Shift, ShiftTemplate, TimeOff, User
 from officeconsole.models.enums import Role
 from officeconsole.models.roster import TimeOffStatus
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
+from officeconsole.services.hours import DayHours, HoursCalendar, day_hours
 from officeconsole.services.permissions import requires
 from officeconsole.services.schedule_time import TimeProblem, parse_day, parse_time
 from officeconsole.services.text import clean_text
@@ -29,6 +35,7 @@ from officeconsole.services.text import clean_text
 STEP = dt.timedelta(minutes=15)
 OVERTIME_HOURS = 40.0
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS_ELSEWHERE = "hours are set in Practice setup -> Hours (F10 then h; h on the rota)"
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -41,6 +48,11 @@ class Person:
     name: str
     role: str
     job_title: str
+    provider_id: int | None = None  # set: their working time is their provider hours, not shifts
+
+    @property
+    def hours_driven(self) -> bool:
+        return self.provider_id is not None or self.role == Role.PROVIDER
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class ShiftView:
     end: dt.time
     template: str
     note: str
+    source: str = "shift"  # "hours": a provider's working time from their hours (read-only here)
 
     @property
     def hours(self) -> float:
@@ -105,6 +118,8 @@ class Week:
     shifts: list[ShiftView]
     gaps: list[Gap]
     away: dict[tuple[int, dt.date], str]  # (user, day) -> kind of approved time off
+    # (user, day) -> a provider's hours that day (template, exception, holiday or time off)
+    provider_days: dict[tuple[int, dt.date], DayHours] = field(default_factory=dict)
 
     @property
     def days(self) -> list[dt.date]:
@@ -146,21 +161,28 @@ class RosterService:
         monday = monday_of(parse_day(day) if day else self.ctx.today())
         sunday = monday + dt.timedelta(days=6)
         with self.ctx.db.read() as session:
-            people = [Person(u.id, u.full_name, u.role, u.job_title) for u in session.scalars(
+            providers = provider_ids(session)
+            people = [Person(u.id, u.full_name, u.role, u.job_title, providers.get(u.id)) for u in session.scalars(
                 select(User).where(User.active.is_(True), (User.left_on.is_(None)) | (User.left_on >= monday),
                                    (User.hired_on.is_(None)) | (User.hired_on <= sunday))
                 .order_by(User.role, User.full_name))]
-            shifts = self._shifts(session, monday, sunday)
+            days = provider_days(session, people, monday, sunday)
+            shifts = self._shifts(session, monday, sunday) + hours_stretches(people, days)
+            shifts.sort(key=lambda s: (s.day, s.start))
             away = approved_absences(session, None, monday, sunday)
             gaps = coverage_gaps(session, shifts, monday, sunday)
-        return Week(monday, people, shifts, gaps, away)
+        return Week(monday, people, shifts, gaps, away, days)
 
     @requires("roster.view")
     def on_duty(self, day: dt.date | None = None) -> list[ShiftView]:
         """Who is on shift on `day` (default today), by start time."""
         day = day or self.ctx.today()
         with self.ctx.db.read() as session:
-            return sorted(self._shifts(session, day, day), key=lambda s: (s.start, s.role, s.person))
+            providers = provider_ids(session)
+            people = [Person(u.id, u.full_name, u.role, u.job_title, providers[u.id]) for u in session.scalars(
+                select(User).where(User.id.in_(list(providers)), User.active.is_(True)))]
+            shifts = self._shifts(session, day, day) + hours_stretches(people, provider_days(session, people, day, day))
+            return sorted(shifts, key=lambda s: (s.start, s.role, s.person))
 
     @requires("roster.view")
     def templates(self) -> list[TemplateView]:
@@ -230,6 +252,9 @@ class RosterService:
         day = parse_day(data.day)
         with self.ctx.db.write() as session:
             person = get_or_fail(session, User, data.user_id, "staff member")
+            if person.role == Role.PROVIDER or person.id in provider_ids(session):
+                raise ValidationError({"start": f"{person.full_name} is a provider: their working time is their "
+                                                f"provider hours, not rota shifts; {HOURS_ELSEWHERE}."})
             start, end, template = self._shape(session, data)
             problem = _cannot_work(session, person, day, start, end)
             if problem:
@@ -267,7 +292,10 @@ class RosterService:
             rows = session.execute(select(Shift, User).join(User, User.id == Shift.user_id).where(
                 Shift.day >= source_monday, Shift.day <= source_monday + dt.timedelta(days=6))
                 .order_by(Shift.day, Shift.start_time)).all()
+            providers = provider_ids(session)
             for shift, person in rows:
+                if person.role == Role.PROVIDER or person.id in providers:
+                    continue  # a provider's working time is their hours: old provider shifts are not copied
                 day = shift.day + offset
                 problem = _cannot_work(session, person, day, shift.start_time, shift.end_time)
                 if problem:
@@ -304,12 +332,46 @@ class RosterService:
         return start, end, template
 
     def _shifts(self, session: Session, first: dt.date, last: dt.date) -> list[ShiftView]:
+        """Rota shifts of everyone but providers (whose shifts, from before hours were the one
+        record of a provider's time, are neither shown nor counted)."""
+        providers = provider_ids(session)
         rows = session.execute(
             select(Shift, User.full_name, User.role, ShiftTemplate.name).join(User, User.id == Shift.user_id)
             .outerjoin(ShiftTemplate, ShiftTemplate.id == Shift.template_id)
-            .where(Shift.day >= first, Shift.day <= last).order_by(Shift.day, Shift.start_time)).all()
+            .where(Shift.day >= first, Shift.day <= last, User.role != Role.PROVIDER)
+            .order_by(Shift.day, Shift.start_time)).all()
         return [ShiftView(s.id, s.user_id, name, role, s.day, s.start_time, s.end_time, template or "", s.note)
-                for s, name, role, template in rows]
+                for s, name, role, template in rows if s.user_id not in providers]
+
+
+def provider_ids(session: Session) -> dict[int, int]:
+    """user id -> provider id, for active providers."""
+    return dict(session.execute(select(Provider.user_id, Provider.id).where(Provider.active.is_(True))).all())
+
+
+def provider_days(session: Session, people: list[Person], first: dt.date,
+                  last: dt.date) -> dict[tuple[int, dt.date], DayHours]:
+    """(user, day) -> the provider's hours that day, for the people who are providers."""
+    providers = [p for p in people if p.provider_id is not None]
+    if not providers:
+        return {}
+    calendar = HoursCalendar(session, [p.provider_id for p in providers], first, last)
+    days: dict[tuple[int, dt.date], DayHours] = {}
+    for person in providers:
+        day = first
+        while day <= last:
+            days[person.user_id, day] = day_hours(calendar, person.provider_id, day)
+            day += dt.timedelta(days=1)
+    return days
+
+
+def hours_stretches(people: list[Person], days: dict[tuple[int, dt.date], DayHours]) -> list[ShiftView]:
+    """Providers' bookable intervals as read-only rota stretches (counted in hours and coverage
+    under the provider role)."""
+    names = {p.user_id: p.name for p in people}
+    return [ShiftView(0, user_id, names[user_id], Role.PROVIDER.value, day, start, end, hours.source, hours.note,
+                      source="hours")
+            for (user_id, day), hours in days.items() if user_id in names for start, end in hours.intervals]
 
 
 def approved_absences(session: Session, user_ids: list[int] | None, first: dt.date,

@@ -7,7 +7,7 @@ large clinic (the appointment table is indexed by start time and by provider and
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -73,6 +73,8 @@ class DayPlan:
     arrived: int  # arrived or further along
     no_shows: int
     closed: str = ""  # "Closed by Morgan Manager at 11/23 18:02" when the close-out locked the day
+    # Recurring blocks inside working time (lunch, a meeting): (start, end, label), shown as blocked.
+    blocks: dict[int, list[tuple[dt.time, dt.time, str]]] = field(default_factory=dict)
 
 
 def day_bounds(day: dt.date, ctx: ServiceContext) -> tuple[dt.datetime, dt.datetime]:
@@ -165,6 +167,7 @@ class ScheduleService:
         with self.ctx.db.read() as session:
             calendar = HoursCalendar(session, [p.id for p in providers], day, day)
             hours = {p.id: calendar.intervals(p.id, day) for p in providers}
+            blocks = {p.id: calendar.blocks(p.id, day) for p in providers}
             locked = closure(session, day, self.ctx.timezone)
         booked_ids = {r.provider_id for r in rows}
         shown = [p for p in providers if hours[p.id] or p.id in booked_ids]
@@ -191,6 +194,7 @@ class ScheduleService:
             arrived=len([r for r in rows if r.status in ARRIVED]),
             no_shows=len([r for r in rows if r.status == "no_show"]),
             closed=f"Closed by {locked.closed_by} at {locked.closed_at:%m/%d %H:%M}" if locked else "",
+            blocks={p.id: blocks[p.id] for p in shown if blocks[p.id]},
         )
 
     def _row(self, row) -> DayRow:

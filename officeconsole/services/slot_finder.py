@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from officeconsole.models import BookedSlot
+from officeconsole.models import AppointmentType, BookedSlot, ProviderAppointmentType
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.hours import HoursCalendar
@@ -85,6 +85,8 @@ class SlotFinder:
         providers = [p for p in schedule.providers() if query.provider_id in (None, p.id)]
         if query.provider_id is not None and not providers:
             raise ValidationError({"provider_id": f"No active provider has id {query.provider_id}."})
+        if query.type_id is not None:
+            providers = self._seeing(providers, query.type_id, named=query.provider_id is not None)
         length = dt.timedelta(minutes=minutes)
         now = self.ctx.now()
         found: list[Slot] = []
@@ -97,6 +99,21 @@ class SlotFinder:
                 day += dt.timedelta(days=1)
         found.sort(key=lambda s: (s.start_at, s.provider_name))
         return found[: query.count]
+
+    def _seeing(self, providers: list, type_id: int, named: bool) -> list:
+        """The providers who see the type (a provider with a list of types sees only those); a provider
+        asked for by name who does not see it is refused."""
+        with self.ctx.db.read() as session:
+            lists: dict[int, set[int]] = {}
+            for provider_id, listed in session.execute(
+                    select(ProviderAppointmentType.provider_id, ProviderAppointmentType.type_id)
+                    .where(ProviderAppointmentType.provider_id.in_([p.id for p in providers]))):
+                lists.setdefault(provider_id, set()).add(listed)
+            kind = session.scalar(select(AppointmentType.name).where(AppointmentType.id == type_id))
+        seeing = [p for p in providers if p.id not in lists or type_id in lists[p.id]]
+        if named and not seeing:
+            raise ValidationError({"provider_id": f"{providers[0].name} does not see {kind} visits."})
+        return seeing
 
     def _day(self, session, calendar: HoursCalendar, day: dt.date, providers, length: dt.timedelta, part: str,
              now: dt.datetime) -> list[Slot]:

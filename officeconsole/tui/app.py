@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from officeconsole.bootstrap import Opened
     from officeconsole.services.clinic import ClinicInfo
     from officeconsole.services.context import Actor, ServiceContext
+    from officeconsole.services.setup_check import SetupStatus
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class OfficeApp(App):
         Binding("f7", "roster", "Roster"),
         Binding("f8", "staff", "Staff"),
         Binding("f9", "inventory", "Inventory"),
+        Binding("f10", "practice_setup", "Setup"),
         Binding("f12", "lock", "Lock"),
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -146,17 +148,22 @@ class OfficeApp(App):
                         group="start")
 
     def _after_login(self, replace: Screen | None) -> None:
+        from officeconsole.services import permissions
         from officeconsole.services.clinic import clinic_info
+        from officeconsole.services.setup_check import setup_status
         from officeconsole.services.sign_in import security_settings
 
         with self.ctx.db.read() as session:
             clinic = clinic_info(session)
             self.idle_lock_minutes = security_settings(session).idle_lock_minutes
+            manager = self.ctx.actor is not None and permissions.allowed(self.ctx.actor.role, "clinic.manage")
+            status = setup_status(session) if manager else None
         _ = self.ctx.timezone
         self.base_ctx._timezone = self.ctx._timezone
-        self.call_from_thread(self._open_home, clinic, replace)
+        self.call_from_thread(self._open_home, clinic, replace, status)
 
-    def _open_home(self, clinic: ClinicInfo | None, replace: Screen | None) -> None:
+    def _open_home(self, clinic: ClinicInfo | None, replace: Screen | None,
+                   status: SetupStatus | None = None) -> None:
         from officeconsole.tui.screens.patients import PatientsScreen
 
         from officeconsole.models.enums import Role
@@ -170,6 +177,16 @@ class OfficeApp(App):
         if self.ctx.actor is not None and self.ctx.actor.role == Role.FRONT_DESK:
             # The front desk's home is today's schedule; Esc (or Ctrl+P "Patients") goes to Patients.
             self.push_screen(ScheduleScreen())
+        if status is not None and not status.ready_to_book:
+            # Nothing can be booked yet (a new clinic, after the wizard): the manager starts where
+            # that is fixed; Esc goes to Patients.
+            from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
+
+            self.push_screen(PracticeSetupScreen())
+        elif status is not None and not status.ready_to_bill:
+            missing = ", ".join(item.label.lower() for item in status.before_billing if not item.done)
+            self.notify(f"Before claims can go out, still to set up: {missing}. Practice setup: F10.",
+                        title="Practice setup", markup=False, timeout=10)
 
     def action_logout(self) -> None:
         if self.ctx is None or self.ctx.actor is None:
@@ -286,6 +303,9 @@ class OfficeApp(App):
                             self.action_staff)
         yield SystemCommand("Inventory", "Stock on hand, lots by expiry, use, receive, count, what to order (F9)",
                             self.action_inventory)
+        yield SystemCommand("Practice setup", "Clinic, providers, appointment types, hours, payers, fees, rooms, "
+                                              "sign-in rules, and what is still needed (F10, managers)",
+                            self.action_practice_setup)
         yield SystemCommand("Lock", "Hide the console until you or someone else signs in (F12)", self.action_lock)
         yield SystemCommand("Set my PIN", "A PIN to unlock and switch quickly after the day's first login",
                             self.set_pin)
@@ -354,6 +374,17 @@ class OfficeApp(App):
         from officeconsole.tui.screens.inventory import InventoryScreen
 
         self._open_top(InventoryScreen)
+
+    def action_practice_setup(self) -> None:
+        from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
+
+        if self.ctx is not None and self.ctx.actor is not None:
+            from officeconsole.services import permissions
+
+            if not permissions.allowed(self.ctx.actor.role, "clinic.manage"):
+                self.notify("Practice setup is for managers.", markup=False)
+                return
+        self._open_top(PracticeSetupScreen)
 
     def _open_top(self, kind: type[Screen], keep: bool = False) -> None:
         """Go back to the open screen of this kind, or open one over the current screen.

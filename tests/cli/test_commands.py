@@ -80,7 +80,7 @@ def test_payer_add_and_list(cli, seeded_url):
                 "--phone", "(217) 555-0142", "--as", "biller")
     assert added.exit_code == 0, added.text
     listed = cli("--db", seeded_url, "payer", "list", "--as", "desk", "--format", "csv").stdout
-    assert "Acme [bold]Health[/],ACME1" in listed.splitlines()
+    assert "Acme [bold]Health[/],ACME1,CI,(217) 555-0142,,,,,yes" in listed.splitlines()
     table = cli("--db", seeded_url, "payer", "list", "--as", "desk").stdout
     assert "Acme [bold]Health[/]" in table  # shown literally, not as markup
     bad = cli("--db", seeded_url, "payer", "add", "Odd", "--phone", "12", "--as", "biller")

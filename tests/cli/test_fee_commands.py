@@ -20,3 +20,41 @@ def test_import_then_list_and_a_bad_file(cli, db_url, clinic, tmp_path):
     assert refused.exit_code == 1 and refused.stderr.startswith("error: Nothing was imported: line 1")
     missing = cli("--db", db_url, "fees", "import", str(tmp_path / "nope.csv"), "--as", "biller")
     assert missing.exit_code == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.text
+
+
+def test_add_set_retire_and_reinstate_a_code(cli, db_url, clinic):
+    def run(*args: str, who: str = "biller"):
+        return cli("--db", db_url, "fees", *args, "--as", who)
+
+    added = run("add", "99213", "Office visit, low", "$1,250.00")
+    assert added.exit_code == 0 and added.stdout.strip() == "Added 99213 Office visit, low: 1,250.00."
+    assert run("set", "99213", "--fee", "125").stdout.strip() == "99213 Office visit, low: 125.00."
+    assert run("set", "99213", "--description", "Office visit, est. low").exit_code == 0
+    assert run("list", "--format", "csv").stdout.splitlines()[1] == "99213,CPT,\"Office visit, est. low\",125.00"
+    assert run("retire", "99213").exit_code == 0
+    assert run("list", "--format", "csv").stdout.splitlines() == ["Code,Kind,Description,Fee"]
+    assert run("list", "--all", "--format", "csv").stdout.splitlines()[1] == (
+        "99213,CPT,\"Office visit, est. low\",125.00,retired")
+    assert run("reinstate", "99213").stdout.strip() == "Reinstated 99213 Office visit, est. low: 125.00."
+
+
+def test_bad_fees_and_codes_are_one_error_line(cli, db_url, clinic):
+    def run(*args: str, who: str = "biller"):
+        return cli("--db", db_url, "fees", *args, "--as", who)
+
+    run("add", "99213", "Office visit", "125")
+    for args, message in (
+        (("add", "99214", "Visit", "12,50"), "error: Fee 12,50: write cents after a point (12.50)"),
+        (("set", "99213", "--fee=-5"), "error: Fee -5: a fee cannot be negative."),
+        (("set", "99213", "--fee", "1.234"), "error: Fee 1.234: at most two decimals (cents)"),
+        (("add", "9921", "Visit", "10"), "error: '9921' is neither a CPT code"),
+        (("add", "99213", "Again", "10"), "error: 99213 is on the fee schedule already"),
+        (("set", "99213"), "error: Give --fee and/or --description to change."),
+        (("retire", "99999"), "error: 99999 is not on the fee schedule."),
+    ):
+        result = run(*args)
+        assert result.exit_code == 1 and result.stderr.startswith(message), (args, result.text)
+    denied = run("add", "99214", "Visit", "10", who="desk")
+    assert denied.exit_code == 1 and "Permission denied" in denied.stderr
+    assert run("list", "--format", "csv").stdout.splitlines() == ["Code,Kind,Description,Fee",
+                                                                 "99213,CPT,Office visit,125.00"]

@@ -25,7 +25,9 @@ async def type_text(pilot, text: str) -> None:
 
 
 async def login(pilot, username: str, password: str = PASSWORD, *, home: bool = False) -> None:
-    """Log in; unless `home`, step back from the front desk's schedule to Patients."""
+    """Log in; unless `home`, step back to Patients from the front desk's schedule (or from the
+    Practice setup a manager lands on while nothing can be booked)."""
+    from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
     from officeconsole.tui.screens.schedule import ScheduleScreen
 
     await settle(pilot)
@@ -34,7 +36,7 @@ async def login(pilot, username: str, password: str = PASSWORD, *, home: bool = 
     await type_text(pilot, password)
     await pilot.press("enter")
     await settle(pilot)
-    if not home and isinstance(pilot.app.screen, ScheduleScreen):
+    if not home and isinstance(pilot.app.screen, (ScheduleScreen, PracticeSetupScreen)):
         await pilot.press("escape")
         await settle(pilot)
 

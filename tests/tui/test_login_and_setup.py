@@ -7,6 +7,7 @@ from textual.widgets import Label
 from officeconsole.services import auth
 from officeconsole.tui.screens.login import LoginScreen
 from officeconsole.tui.screens.patients import PatientsScreen
+from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
 from officeconsole.tui.screens.schedule import ScheduleScreen
 from officeconsole.tui.screens.setup import SetupScreen
 
@@ -36,7 +37,8 @@ async def test_setup_wizard_creates_clinic_and_logs_in(make_app, ctx):
         app.screen.query_one("#password_again").value = "long enough"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, PatientsScreen)
+        assert isinstance(app.screen, PracticeSetupScreen)  # nothing can be booked yet: set up first
+        assert isinstance(app.screen_stack[-2], PatientsScreen)
         assert app.ctx.actor.username == "boss"
         header = str(app.screen.query_one("#header-user", Label).render())
         assert "Bo Boss" in header and "Manager" in header

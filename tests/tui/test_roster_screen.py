@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from officeconsole.services.booking import BookingInput
 from officeconsole.services.credentials import CredentialInput, CredentialService
+from officeconsole.services.hours import HoursService
 from officeconsole.services.roster import RosterService, ShiftInput
 from officeconsole.services.time_off import TimeOffService
 from officeconsole.tui.modals.choice import ChoiceModal
@@ -33,15 +34,16 @@ DAY = dt.timedelta(days=1)
 @pytest.fixture
 def rota(manager_ctx, clinic):
     """Front desk covered 08-17 (at least one), two front-desk templates, last week's shifts:
-    Dana Desk all day but Wednesday morning only, Avery Lee (provider) Monday to Friday."""
+    Dana Desk all day but Wednesday morning only; Avery Lee (provider) works Monday to Friday by
+    their provider hours (the rota shows them; providers have no shifts)."""
     roster = RosterService(manager_ctx)
     roster.set_rule("front_desk", 1, "08:00", "17:00")
     roster.add_template("Front AM", "front_desk", "08:00", "12:00")
     roster.add_template("Front PM", "front_desk", "12:00", "17:00")
-    desk, doctor = clinic.actors["front_desk"].user_id, clinic.actors["provider"].user_id
+    desk = clinic.actors["front_desk"].user_id
+    HoursService(manager_ctx).set_week(clinic.provider_id, {n: [("08:00", "17:00")] for n in range(5)})
     for n in range(5):
         roster.add_shift(ShiftInput(desk, LAST_MONDAY + n * DAY, "08:00", "12:00" if n == 2 else "17:00"))
-        roster.add_shift(ShiftInput(doctor, LAST_MONDAY + n * DAY, "08:00", "17:00"))
     return roster
 
 
@@ -83,12 +85,15 @@ async def test_manager_builds_next_week_fixes_a_gap_and_approves_time_off(make_a
     async with app.run_test(size=(150, 45)) as pilot:
         await open_roster(pilot)
         assert text(app, "#week-title").startswith(
-            "Rota · week of Mon 11/23/2026 to Sun 11/29/2026 (this week) · 10 shifts, 85 h · 1 coverage gap")
+            "Rota · week of Mon 11/23/2026 to Sun 11/29/2026 (this week) · 5 shifts, 120 h with providers' hours · "
+            "1 coverage gap")
         assert cell(app, "Dana Desk", LAST_MONDAY + 2 * DAY) == ["08:00-12:00"]
+        assert cell(app, "Avery Lee", LAST_MONDAY) == ["08:00-12:00", "13:00-17:00"]  # their hours, read-only
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert text(app, "#week-title").startswith(
-            "Rota · week of Mon 11/30/2026 to Sun 12/06/2026 · 0 shifts, 0 h · 5 coverage gaps")
+            "Rota · week of Mon 11/30/2026 to Sun 12/06/2026 · 0 shifts, 80 h with providers' hours · "
+            "5 coverage gaps")
         assert rows(app, "#requests") == [("pending", "Avery Lee", "Tue 12/01/2026", "training", "1", "conference")]
 
         # The provider's day off: approved from the requests, and the visit booked in it listed.
@@ -104,19 +109,16 @@ async def test_manager_builds_next_week_fixes_a_gap_and_approves_time_off(make_a
         assert cell(app, "Avery Lee", MONDAY + DAY) == ["off: training"]
         assert ann.id == TimeOffService(as_role("manager")).requests()[0].booked[0].appointment_id
 
-        # Last week's rota copied in; the provider's shift on the day off is left out, with why.
+        # Last week's rota copied in: the front desk's shifts (providers work by their hours).
         await pilot.press("o", "c")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
         await settle(pilot)
-        assert messages(app)[-1] == "9 copied, 1 skipped."
-        assert isinstance(app.screen, NoticeListModal)
-        assert rows(app, "#notice-rows") == [(
-            "Avery Lee Tue 12/01 08:00-17:00: Avery Lee has approved time off (training) that day.",)]
-        await pilot.press("escape")
-        await settle(pilot)
+        assert messages(app)[-1] == "5 copied, 0 skipped."
+        assert isinstance(app.screen, RosterScreen)
         assert cell(app, "Dana Desk", MONDAY) == ["08:00-17:00"]
+        assert cell(app, "Avery Lee", MONDAY) == ["08:00-12:00", "13:00-17:00"]
 
         # Wednesday afternoon has nobody at the front desk: the gap is listed and its day marked.
         assert rows(app, "#gaps") == [("⚠ Wed 12/02 12:00-17:00: Front Desk 0 of 1",)]
@@ -140,7 +142,7 @@ async def test_manager_builds_next_week_fixes_a_gap_and_approves_time_off(make_a
         assert rows(app, "#gaps") == [] and grid.gap_days == set()
         assert text(app, "#gaps-title") == "Coverage: every rule met this week ✓"
         assert grid._hours[0] == ("45 h ⚠", True)  # Dana Desk: 4 x 9 + 4 + 5 hours, over 40
-    assert len(rota.week(MONDAY).shifts) == 10
+    assert len([s for s in rota.week(MONDAY).shifts if s.source == "shift"]) == 6
 
 
 async def test_bad_shifts_refused_in_the_form_one_of_two_removed_a_template_by_number_a_denial(
@@ -234,7 +236,7 @@ async def test_the_front_desk_reads_the_rota_but_cannot_change_it(make_app, rota
         await pilot.press("n")
         await settle(pilot)
         assert not isinstance(app.screen, ReasonModal)
-    assert len(rota.week(MONDAY).shifts) == 0
+    assert not [s for s in rota.week(MONDAY).shifts if s.source == "shift"]
     assert TimeOffService(as_role("manager")).requests()[0].status == "requested"
 
 
@@ -245,12 +247,12 @@ def test_roster_snapshot(snap_compare, make_app, rota, sched, clinic, as_role, m
     rota.add_shift(ShiftInput(desk, LAST_MONDAY + 5 * DAY, "09:00", "13:00"))  # Saturday: 40 + 4 hours
     sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY + DAY, "09:00"))
     off = TimeOffService(manager_ctx).request(doctor, LAST_MONDAY + 4 * DAY, None, "sick")
-    RosterService(manager_ctx).remove_shift(rota.week(LAST_MONDAY).cell(doctor, LAST_MONDAY + 4 * DAY)[0].id)
     TimeOffService(manager_ctx).approve(off.id, off.version)
     TimeOffService(as_role("provider")).request(doctor, MONDAY + DAY, None, "training", "conference")
 
     async def before(pilot):
         await login(pilot, "manager")
+        pilot.app.clear_notifications()  # the manager's reminder of what billing still needs (F10)
         await pilot.press("f7")
         await settle(pilot)
 

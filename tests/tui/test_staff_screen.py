@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from officeconsole.services.booking import BookingInput
 from officeconsole.services.credentials import CredentialInput, CredentialService
+from officeconsole.services.hours import HoursService
 from officeconsole.services.roster import RosterService, ShiftInput
 from officeconsole.services.staff import StaffRow, StaffService
 from officeconsole.services.time_off import TimeOffService
@@ -198,7 +199,7 @@ async def test_schedule_shows_who_is_on_duty_for_the_day_shown(make_app, manager
     today = NOW.date()
     roster.add_shift(ShiftInput(clinic.actors["front_desk"].user_id, today, "07:30", "12:30"))
     roster.add_shift(ShiftInput(clinic.actors["billing"].user_id, today, "12:30", "17:00"))
-    roster.add_shift(ShiftInput(clinic.actors["provider"].user_id, today, "08:00", "17:00"))
+    HoursService(manager_ctx).set_day(clinic.provider_id, today, [("08:00", "17:00")])  # providers: their hours
     roster.add_shift(ShiftInput(clinic.actors["front_desk"].user_id, today + dt.timedelta(days=1), "12:30", "17:00"))
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -187,8 +187,8 @@ def nasty(ctx, clinic, as_role, manager_ctx, desk_ctx) -> Nasty:
         doctor.id, "other", CREDENTIAL, "[/]9\x07", ISSUER, NOW.date() + dt.timedelta(days=20)))
     TimeOffService(manager_ctx).request(doctor.id, MONDAY + dt.timedelta(days=3), None, "vacation", TIME_OFF_NOTE)
     roster = RosterService(manager_ctx)
-    template = roster.add_template(TEMPLATE, "provider", "08:00", "12:00")
-    roster.add_shift(ShiftInput(doctor.id, NOW.date(), "08:00", "12:00", template_id=template.id, note=SHIFT_NOTE))
+    template = roster.add_template(TEMPLATE, "front_desk", "08:00", "12:00")  # providers work by their hours
+    roster.add_shift(ShiftInput(desk, NOW.date(), "08:00", "12:00", template_id=template.id, note=SHIFT_NOTE))
 
     stock = InventoryService(manager_ctx)
     gauze = stock.add_item(ItemInput(ITEM, "supply", "box", vendor="[/]V\x07", reorder_point=5, par_level=9)).id

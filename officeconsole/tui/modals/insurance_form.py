@@ -74,11 +74,15 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
             yield KeyBar()
 
     def on_mount(self) -> None:
-        self.call_service(InsuranceService(self.app.ctx).payers, then=self._payers, group="payers")
+        self.call_service(InsuranceService(self.app.ctx).payers, True, then=self._payers, group="payers")
 
     def _payers(self, payers: list[PayerRow]) -> None:
+        """Active payers; a policy already with a retired payer keeps it on offer (marked)."""
+        current = self.policy.payer_id if self.policy is not None else None
+        payers = [p for p in payers if p.active or p.id == current]
         select = self.query_one("#payer_id", Select)
-        select.set_options([(payer.name, str(payer.id)) for payer in payers])
+        select.set_options([(payer.name if payer.active else f"{payer.name} (retired)", str(payer.id))
+                            for payer in payers])
         if not payers:
             self.query_one("#policy-error", Label).update(
                 "No payers are set up yet: a manager or biller adds them with "

@@ -99,7 +99,7 @@ class BillingQueueScreen(ServiceScreen):
         self.call_service(self._filters, then=self._set_filters, group="filters")
 
     def _filters(self) -> tuple[list, list]:
-        payers = InsuranceService(self.app.ctx).payers()
+        payers = InsuranceService(self.app.ctx).payers(include_retired=True)  # their claims too
         providers = ScheduleService(self.app.ctx).providers()
         return [(p.id, p.name) for p in payers], [(p.id, p.name) for p in providers]
 

@@ -9,6 +9,10 @@ day) and the time-off requests, pending first; `o` moves between the rota and th
 appointments booked in it. Approving a provider's absence lists the appointments to move.
 A line under the title warns of credentials expired or expiring within 90 days. Everyone
 reads the rota; the service refuses changes to those who may not make them.
+
+Providers' rows show their provider hours (template, one-day exception, holiday, time off),
+read-only: `h` opens the hours screen for the highlighted provider, and a shift for a provider
+is refused (their hours are set in Practice setup -> Hours).
 """
 
 from __future__ import annotations
@@ -24,7 +28,16 @@ from textual.widgets import Label
 
 from officeconsole.models.roster import TimeOffStatus
 from officeconsole.services.credentials import CredentialService, CredentialView
-from officeconsole.services.roster import CopyResult, RosterService, ShiftView, TemplateView, Week, monday_of
+from officeconsole.services.roster import (
+    HOURS_ELSEWHERE,
+    CopyResult,
+    Person,
+    RosterService,
+    ShiftView,
+    TemplateView,
+    Week,
+    monday_of,
+)
 from officeconsole.services.text import format_phone
 from officeconsole.services.time_off import TimeOffService, TimeOffView
 from officeconsole.tui.modals.choice import ChoiceModal
@@ -73,6 +86,7 @@ class RosterScreen(ServiceScreen):
         Binding("a", "add_shift", "Add shift"),
         Binding("d,delete", "remove_shift", "Remove"),
         Binding("c", "copy_week", "Copy last week"),
+        Binding("h", "provider_hours", "Provider hours"),
         Binding("o", "switch_focus", "Time off"),
         Binding("y", "approve", "Approve"),
         Binding("n", "deny", "Deny"),
@@ -130,10 +144,11 @@ class RosterScreen(ServiceScreen):
         week = data.week
         pending = sum(r.status == TimeOffStatus.REQUESTED for r in self.requests)
         total = sum(s.hours for s in week.shifts)
+        shifts = [s for s in week.shifts if s.source == "shift"]
         this = " (this week)" if week.monday == monday_of(self.app.ctx.today()) else ""
         self.query_one("#week-title", Label).update(
             f"Rota · week of {week.monday:%a %m/%d/%Y} to {week.days[-1]:%a %m/%d/%Y}{this} · "
-            f"{plural(len(week.shifts), 'shift')}, {hours_text(total, False)} · "
+            f"{plural(len(shifts), 'shift')}, {hours_text(total, False)} with providers' hours · "
             f"{plural(len(week.gaps), 'coverage gap')} · {plural(pending, 'time-off request')} to decide",
             layout=False)
         self._show_alerts(data.alerts)
@@ -192,14 +207,37 @@ class RosterScreen(ServiceScreen):
         person, day = grid.person_at_cursor(), grid.day_at_cursor()
         if person is None or day is None or not self.allowed("roster.manage"):
             return
+        if person.hours_driven:
+            self._hours_elsewhere(person)
+            return
         self.app.push_screen(ShiftFormModal(person, day, self.templates), self._added)
+
+    def _hours_elsewhere(self, person: Person) -> None:
+        self.app.notify(f"{person.name} is a provider: their working time is their provider hours; "
+                        f"{HOURS_ELSEWHERE}.", markup=False, timeout=8)
+
+    def action_provider_hours(self) -> None:
+        from officeconsole.tui.screens.setup_hours import HoursSetupScreen
+
+        person = self.query_one("#rota", RotaGrid).person_at_cursor()
+        if person is None or person.provider_id is None:
+            self.app.notify("Highlight a provider's row: h opens their hours." if person is None or
+                            not person.hours_driven else
+                            f"{person.name} has no provider record yet: set one up in Practice setup -> Providers.",
+                            markup=False)
+            return
+        self.app.push_screen(HoursSetupScreen(provider_id=person.provider_id))
 
     def _added(self, shift: ShiftView | None) -> None:
         if shift is not None:
             self._changed(f"Added: {shift.person} {shift.day:%a %m/%d} {shift.label}.")
 
     def action_remove_shift(self) -> None:
-        shifts = self.query_one("#rota", RotaGrid).shifts_at_cursor()
+        grid = self.query_one("#rota", RotaGrid)
+        shifts, person = grid.shifts_at_cursor(), grid.person_at_cursor()
+        if not shifts and person is not None and person.hours_driven:
+            self._hours_elsewhere(person)
+            return
         if not shifts:
             self.app.notify("There is no shift in this cell to remove.", markup=False)
             return

@@ -36,6 +36,7 @@ from officeconsole.tui.widgets.schedule_grid import SYMBOLS, ScheduleGrid, statu
 from officeconsole.tui.widgets.key_bar import KeyBar
 
 LEGEND = " ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
+NO_PROVIDER = "No provider is set up yet: ask a manager to open Practice setup (F10)."
 DUTY_ORDER = (Role.FRONT_DESK, Role.PROVIDER, Role.BILLING, Role.MANAGER, Role.ADMIN)
 
 
@@ -104,6 +105,7 @@ class ScheduleScreen(ServiceScreen):
         yield Label("", id="day-counts", markup=False)
         yield Label("", id="on-duty", markup=False)
         yield Label("", id="waitlist-line", markup=False)
+        yield Label(NO_PROVIDER, id="no-provider", markup=False)
         yield ScheduleGrid(id="grid")
         yield ResultsTable(id="list")
         yield Label(LEGEND, id="legend", markup=False)
@@ -135,6 +137,7 @@ class ScheduleScreen(ServiceScreen):
     def _providers(self, providers: list[ProviderRow]) -> None:
         self.providers = providers
         self.provider_ids = [p.id for p in providers]
+        self.set_class(not providers, "-no-provider")  # a new clinic: say who can fix it, not an empty grid
 
     def _types(self, types: list[TypeRow]) -> None:
         self.types = types

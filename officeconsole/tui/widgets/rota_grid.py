@@ -2,8 +2,9 @@
 the week's hours at the end; drawn line by line.
 
 A cell lists the person's shifts that day, one per line ("07:30-12:30"), or "off: vacation"
-on approved time off. A day whose staffing falls short of a rule has ⚠ in its heading, and
-hours over 40 carry ⚠ too: never colour alone. Arrows move a cursor over person × day;
+on approved time off. A provider's cells show their provider hours (the template in force, a
+one-day exception, a holiday), read-only: the hours screen changes them. A day whose staffing
+falls short of a rule has ⚠ in its heading, and hours over 40 carry ⚠ too: never colour alone. Arrows move a cursor over person × day;
 Enter on a cell selects it.
 """
 
@@ -54,6 +55,7 @@ class RotaGrid(ScrollView, can_focus=True):
     RotaGrid > .rota-grid--group { text-style: bold; color: $primary; }
     RotaGrid > .rota-grid--empty { color: $text-muted; }
     RotaGrid > .rota-grid--away { color: $secondary; text-style: italic; }
+    RotaGrid > .rota-grid--hours { color: $accent; }
     RotaGrid > .rota-grid--overtime { color: $warning; text-style: bold; }
     RotaGrid > .rota-grid--cursor { background: $block-cursor-blurred-background; }
     RotaGrid:focus > .rota-grid--cursor {
@@ -61,7 +63,8 @@ class RotaGrid(ScrollView, can_focus=True):
     }
     """
     COMPONENT_CLASSES = {"rota-grid--header", "rota-grid--gap", "rota-grid--group", "rota-grid--empty",
-                         "rota-grid--away", "rota-grid--overtime", "rota-grid--cursor"}
+                         "rota-grid--away", "rota-grid--hours", "rota-grid--overtime",
+                         "rota-grid--cursor"}
     BINDINGS = [
         Binding("up", "move(-1, 0)", show=False), Binding("down", "move(1, 0)", show=False),
         Binding("left", "move(0, -1)", show=False), Binding("right", "move(0, 1)", show=False),
@@ -121,7 +124,14 @@ class RotaGrid(ScrollView, can_focus=True):
             height = 1
             for col, day in enumerate(week.days):
                 shifts = by_cell.get((person.user_id, day), [])
-                cell = [(s.label, "") for s in shifts]
+                cell = [(s.label, "rota-grid--hours" if s.source == "hours" else "") for s in shifts]
+                hours = week.provider_days.get((person.user_id, day))
+                if hours is not None and hours.source == "exception":
+                    cell = cell + [("exception", "rota-grid--empty")] if cell else [
+                        (f"off: {hours.note}" if hours.note else "off (exception)", "rota-grid--away")]
+                elif hours is not None and hours.source == "holiday":
+                    cell = [("holiday", "rota-grid--away")]
+                shifts = [s for s in shifts if s.source == "shift"]
                 away = week.away.get((person.user_id, day))
                 if away:
                     cell.insert(0, (f"off: {away}", "rota-grid--away"))

@@ -2,7 +2,8 @@
 
 Each appointment fills its rows in its type's colour; its first row carries a status symbol
 and the patient's name, so status never depends on colour alone. Free working time shows
-a dot, time outside working hours is shaded.
+a dot, time outside working hours is shaded; a recurring block inside working time (lunch, a
+meeting) is hatched and carries its label on its first row.
 """
 
 from __future__ import annotations
@@ -52,10 +53,11 @@ class ScheduleGrid(ScrollView, can_focus=True):
     ScheduleGrid > .schedule-grid--time { color: $text-muted; }
     ScheduleGrid > .schedule-grid--free { color: $text-muted; }
     ScheduleGrid > .schedule-grid--closed { color: $surface-lighten-2; }
+    ScheduleGrid > .schedule-grid--blocked { color: $text-muted; background: $panel; text-style: italic; }
     ScheduleGrid:focus > .schedule-grid--cursor { text-style: reverse bold; }
     """
     COMPONENT_CLASSES = {"schedule-grid--header", "schedule-grid--time", "schedule-grid--free",
-                         "schedule-grid--closed", "schedule-grid--cursor"}
+                         "schedule-grid--closed", "schedule-grid--blocked", "schedule-grid--cursor"}
     BINDINGS = [
         Binding("up", "move(-1, 0)", show=False), Binding("down", "move(1, 0)", show=False),
         Binding("left", "move(0, -1)", show=False), Binding("right", "move(0, 1)", show=False),
@@ -109,6 +111,18 @@ class ScheduleGrid(ScrollView, can_focus=True):
         self.virtual_size = Size(TIME_WIDTH + COLUMN_WIDTH * (len(plan.providers) + 1), len(self.times) + 1)
         self.cursor = self.cursor
         self.refresh()
+
+    def block_at(self, provider_id: int, time: dt.time) -> tuple[dt.time, dt.time, str] | None:
+        """The provider's recurring block (start, end, label) holding `time`, if any."""
+        blocks = getattr(self.plan, "blocks", {}) if self.plan is not None else {}
+        return next((b for b in blocks.get(provider_id, []) if b[0] <= time < b[1]), None)
+
+    def cell_text(self, index: int, col: int) -> str:
+        """The text of one cell as drawn (for tests and screen readers)."""
+        if self.plan is None or not 0 <= index < len(self.times) or not 0 <= col < len(self.plan.providers):
+            return ""
+        text, _ = self._cell(index, col, self.times[index], self.plan.providers[col].id, Style())
+        return text
 
     def appointment_at_cursor(self) -> DayRow | None:
         return self._cells.get(self.cursor)
@@ -198,6 +212,13 @@ class ScheduleGrid(ScrollView, can_focus=True):
             second = index >= 1 and self._cells.get((index - 2, col)) is not appointment
             label = f"  {appointment.type_name} · {status}" if second else "  │"
             return f" {fit(label, COLUMN_WIDTH - 2)} ", style
+        block = self.block_at(provider_id, at.time())
+        if block is not None:
+            style = base + self.get_component_rich_style("schedule-grid--blocked")
+            earlier = (at - dt.timedelta(minutes=ROW_MINUTES)).time()
+            if index == 0 or earlier < block[0] or self.block_at(provider_id, earlier) != block:
+                return fit(f"  ╳ {block[2]}", COLUMN_WIDTH), style
+            return fit("  ╳", COLUMN_WIDTH), style
         working = any(start <= at.time() < end for start, end in self.plan.hours.get(provider_id, []))
         if working:
             return fit("  ·", COLUMN_WIDTH), base + self.get_component_rich_style("schedule-grid--free")
