@@ -14,7 +14,7 @@ def test_a_clinic_set_up_with_commands_only(cli, empty_db_url):
     as_boss = ("--as", "boss")
 
     def ok(*args: str) -> str:
-        result = cli(*args, *db)
+        result = cli(*args, *db, env={"OFFICECONSOLE_NEW_PASSWORD": PASSWORD})
         assert result.exit_code == 0, result.text
         return result.stdout
 
