@@ -44,6 +44,8 @@ ADDED = (
 def upgrade() -> None:
     for table, column in ADDED:
         op.add_column(table, column)
+    with op.batch_alter_table('clinic_settings', schema=None) as batch_op:  # a solo practitioner's SSN
+        batch_op.alter_column('tax_id', existing_type=sa.String(length=10), type_=sa.String(length=11))
     op.create_table('provider_appointment_type',
     sa.Column('provider_id', sa.Integer(), nullable=False),
     sa.Column('type_id', sa.Integer(), nullable=False),
@@ -75,6 +77,8 @@ def downgrade() -> None:
         batch_op.drop_column('kind')
         batch_op.drop_column('effective_from')
     op.drop_table('provider_appointment_type')
+    with op.batch_alter_table('clinic_settings', schema=None) as batch_op:
+        batch_op.alter_column('tax_id', existing_type=sa.String(length=11), type_=sa.String(length=10))
     for table, column in reversed(ADDED):
         if op.get_bind().dialect.name == 'sqlite':
             op.execute(f'ALTER TABLE {table} DROP COLUMN {column.name}')

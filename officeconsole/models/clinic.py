@@ -28,7 +28,7 @@ class ClinicSettings(Base):
     taxonomy: Mapped[str] = mapped_column(String(10), default="", server_default="")
     place_of_service: Mapped[str] = mapped_column(String(2), default="11", server_default="11")
     npi: Mapped[str] = mapped_column(String(10), default="")
-    tax_id: Mapped[str] = mapped_column(String(10), default="")
+    tax_id: Mapped[str] = mapped_column(String(11), default="")  # EIN NN-NNNNNNN or SSN NNN-NN-NNNN
     timezone: Mapped[str] = mapped_column(String(64))
     # {"mon": ["08:00", "17:00"], ..., "sun": null}
     opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
