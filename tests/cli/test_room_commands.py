@@ -17,6 +17,7 @@ def test_rename_retire_and_reinstate_a_room(cli, db_url, clinic):
                                                                           "Exam 2,retired"]
     assert run("reinstate", "exam 2").stdout.strip() == "Reinstated room Exam 2."
     missing = run("retire", "Lab")
-    assert missing.exit_code == 1 and missing.stderr.strip() == "error: No room is called 'Lab' (rooms: Exam 1A, Exam 2)."
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == "error: No room is called 'Lab' (rooms: Exam 1A, Exam 2)."
     denied = run("rename", "Exam 2", "X", who="desk")
     assert denied.exit_code == 1 and "Permission denied" in denied.stderr

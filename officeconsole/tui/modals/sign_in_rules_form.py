@@ -12,17 +12,17 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from officeconsole.services.errors import OfficeError
-from officeconsole.services.sign_in import LABELS, LIMITS, SecuritySettings, SignInService
+from officeconsole.services.sign_in import LIMITS, SecuritySettings, SignInService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar
 
-FIELDS = (  # the setting, its short label, the unit
-    ("idle_lock_minutes", "Idle lock", "minutes"),
-    ("min_password_length", "Password", "characters at least"),
-    ("min_pin_length", "PIN", "digits at least"),
-    ("lockout_attempts", "Attempts", "failed sign-ins lock the account"),
-    ("lockout_minutes", "Lockout", "minutes locked"),
+FIELDS = (  # the setting, its short label, the unit, what it means
+    ("idle_lock_minutes", "Idle lock", "minutes", "minutes without a key press before the console locks"),
+    ("min_password_length", "Password", "characters", "the shortest password, in characters"),
+    ("min_pin_length", "PIN", "digits", "the shortest PIN, in digits"),
+    ("lockout_attempts", "Attempts", "failed sign-ins", "failed sign-ins that lock an account"),
+    ("lockout_minutes", "Lockout", "minutes", "minutes an account stays locked"),
 )
 
 
@@ -34,7 +34,7 @@ class SignInRulesModal(ServiceModal[SecuritySettings | None]):
         border: thick $primary; background: $panel; padding: 0 1;
     }
     SignInRulesModal #rules-title { text-style: bold; }
-    SignInRulesModal .form-hint { color: $text-muted; height: auto; }
+    SignInRulesModal .form-hint { color: $text-muted; height: auto; width: 1fr; }
     SignInRulesModal #rules-error { color: $error; height: auto; }
     """
     BINDINGS = [
@@ -50,18 +50,18 @@ class SignInRulesModal(ServiceModal[SecuritySettings | None]):
                         "the idle lock at once on this console, at the next sign-in elsewhere.",
                         classes="form-hint")
             yield Label("", id="rules-error", markup=False)
-            for key, label, unit in FIELDS:
+            for key, label, unit, _meaning in FIELDS:
                 low, high = LIMITS[key]
                 yield text_field(label, key, placeholder=f"{low} to {high} {unit}", max_length=3)
-            yield Label("\n".join(f"{LABELS[key]}: {LIMITS[key][0]} to {LIMITS[key][1]} {unit}"
-                                  for key, _label, unit in FIELDS), classes="form-hint")
+            yield Label("\n".join(f"{label}: {meaning} ({LIMITS[key][0]} to {LIMITS[key][1]})"
+                                  for key, label, _unit, meaning in FIELDS), classes="form-hint")
             yield KeyBar()
 
     def on_mount(self) -> None:
         self.call_service(SignInService(self.app.ctx).rules, then=self._show, group="load")
 
     def _show(self, rules: SecuritySettings) -> None:
-        for key, _label, _unit in FIELDS:
+        for key, *_rest in FIELDS:
             field = self.query_one(f"#{key}", Input)
             if not field.value:  # anything already typed stays
                 field.value = str(getattr(rules, key))
