@@ -206,7 +206,7 @@ def sched(ctx, clinic, manager_ctx, desk_ctx):
         user = User(username="drkim", full_name="Jo Kim", role=Role.PROVIDER, password_hash="x", created_at=NOW)
         session.add(user)
         session.flush()
-        other = Provider(user_id=user.id, npi="1234567891")
+        other = Provider(user_id=user.id, npi="9876543213")
         session.add(other)
         session.flush()
         type_id, other_id = kind.id, other.id

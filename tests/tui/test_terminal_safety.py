@@ -153,7 +153,7 @@ def nasty(ctx, clinic, as_role, manager_ctx, desk_ctx) -> Nasty:
     users = UserService(manager_ctx)
     doctor = users.add("drzed", DOCTOR, Role.PROVIDER, PASSWORD)
     with ctx.db.write() as session:
-        provider = Provider(user_id=doctor.id, npi="1234567891")
+        provider = Provider(user_id=doctor.id, npi="9876543213")
         kind = AppointmentType(name=RAW_TYPE, default_minutes=20, colour="[bold]")
         session.add_all([provider, kind])
         session.flush()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.color import Color, ColorParseError
+from textual.color import Color as TextualColor
+from textual.color import ColorParseError as TextualColorError
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -38,6 +40,12 @@ def status_word(status: str) -> str:
 
 
 def _colour(name: str) -> Color:
+    """A stored colour as Rich paints it: CSS names ("steelblue") through Textual, which knows them,
+    Rich's own names ("steel_blue") and #hex through Rich; anything else plain blue."""
+    try:
+        return TextualColor.parse(name).rich_color
+    except TextualColorError:
+        pass
     try:
         return Color.parse(name.replace(" ", "_"))
     except ColorParseError:
