@@ -46,7 +46,7 @@ async def test_schedule_days_dates_list_and_filter(make_app, sched):
         assert _text(screen, "#day-counts").startswith("2 booked · ")
         grid = screen.query_one("#grid", ScheduleGrid)
         assert [p.name for p in grid.plan.providers] == ["Avery Lee", "Jo Kim"]
-        await pilot.press(*["up"] * 20, *["down"] * 6)  # to the top (08:00), then 09:00
+        await pilot.press(*["up"] * 40, *["down"] * 12)  # to the top (08:00), then 09:00
         assert grid.appointment_at_cursor().patient_name == "Testperson, Ann"
         await pilot.press("enter")
         await settle(pilot)
@@ -85,7 +85,7 @@ async def test_book_move_and_cancel_with_the_keyboard(make_app, sched):
         await type_text(pilot, "11/30/2026")
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press(*["up"] * 30, *["down"] * 6)  # 09:00, Avery Lee
+        await pilot.press(*["up"] * 40, *["down"] * 12)  # 09:00, Avery Lee
         await pilot.press("b")
         await settle(pilot)
         assert isinstance(app.screen, BookingModal)
@@ -155,3 +155,40 @@ async def test_a_closed_day_says_so_and_refuses_a_booking(make_app, sched, manag
         error = str(app.screen.query_one("#booking-error", Label).render())
         assert "Monday 11/23/2026 is closed" in error and "reopen-day 2026-11-23" in error
         assert isinstance(app.screen, BookingModal)  # the form stays open with what was typed
+
+
+async def test_every_appointment_is_drawn_on_its_real_start(make_app, sched, desk_ctx):
+    """Bookings start on any 5 minutes: 08:15 is on the 08:15 row, two 10:35 visits side by side are on
+    the same row, and a 5-minute visit right after another is not hidden under it."""
+    from officeconsole.services.booking import BookingInput
+    from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
+
+    from tests.conftest import MONDAY
+    from tests.factories import register
+
+    book = sched["book"]
+    cara = register(desk_ctx, first_name="Cara").id
+    book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "08:15"))
+    book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "10:35"))
+    book.book(BookingInput(sched["bob"], sched["kim"], sched["type"], MONDAY, "10:35"))
+    book.book(BookingInput(cara, sched["kim"], sched["type"], MONDAY, "10:55", minutes=5))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f2", "g")
+        await type_text(pilot, "11/30/2026")
+        await pilot.press("enter")
+        await settle(pilot)
+        grid = app.screen.query_one(ScheduleGrid)
+        columns = {p.name: n for n, p in enumerate(grid.plan.providers)}
+
+        def first_row(name: str, column: str) -> str:
+            index = next(n for n in range(len(grid.times)) if name in grid.cell_text(n, columns[column]))
+            return f"{grid.times[index]:%H:%M}"
+
+        assert first_row("Testperson, Ann", "Avery Lee") == "08:15"
+        assert [first_row(n, c) for n, c in (("Ann", "Avery Lee"), ("Bob", "Jo Kim"))] == ["08:15", "10:35"]
+        row_1035 = grid.times.index(next(t for t in grid.times if f"{t:%H:%M}" == "10:35"))
+        assert "Ann" in grid.cell_text(row_1035, columns["Avery Lee"])
+        assert "Bob" in grid.cell_text(row_1035, columns["Jo Kim"])
+        assert first_row("Cara", "Jo Kim") == "10:55"

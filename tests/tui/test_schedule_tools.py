@@ -76,7 +76,7 @@ async def test_recurring_booking_lists_conflicts_then_books_all(make_app, sched)
         await login(pilot, "desk", home=True)
         schedule = app.screen
         await _go_to(pilot, MONDAY)
-        await pilot.press(*["up"] * 30, *["down"] * 6)  # 09:00, Avery Lee
+        await pilot.press(*["up"] * 40, *["down"] * 12)  # 09:00, Avery Lee
         await pilot.press("b")
         await settle(pilot)
         await type_text(pilot, "testperson, ann")

@@ -101,14 +101,19 @@ def test_insurance_form(snap_compare, make_app, people):
     assert snap_compare(make_app(), terminal_size=(110, 30), run_before=before)
 
 
-def test_schedule_day_80x24(snap_compare, make_app, sched):
+def test_schedule_day_80x24(snap_compare, make_app, sched, desk_ctx):
     from officeconsole.services.booking import BookingInput
+
+    from tests.factories import register
 
     from tests.conftest import MONDAY
 
     book = sched["book"]
-    book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "08:20", minutes=40))
-    book.book(BookingInput(sched["bob"], sched["kim"], sched["type"], MONDAY, "08:00"))
+    book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "08:15", minutes=40))
+    book.book(BookingInput(sched["bob"], sched["kim"], sched["type"], MONDAY, "08:05"))
+    cara = register(desk_ctx, first_name="Cara").id  # :35 starts, one for each provider: each on its own row
+    book.book(BookingInput(cara, sched["kim"], sched["type"], MONDAY, "08:35", minutes=5))
+    book.book(BookingInput(sched["bob"], sched["lee"], sched["type"], MONDAY, "09:35", minutes=15))
 
     async def before(pilot):
         await _logged_in(pilot)

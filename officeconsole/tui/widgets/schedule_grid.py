@@ -25,7 +25,7 @@ from textual.strip import Strip
 from officeconsole.services.schedule import DayPlan, DayRow
 from officeconsole.tui.widgets.results_table import fit
 
-ROW_MINUTES = 10
+ROW_MINUTES = 5  # bookings start on any 5 minutes: each is drawn on its real start
 TIME_WIDTH = 7
 COLUMN_WIDTH = 26
 SYMBOLS = {
