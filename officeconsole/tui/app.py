@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from officeconsole.config import Paths
+from officeconsole.services import permissions
 from officeconsole.services.errors import DatabaseLocked, OfficeError
 from officeconsole.tui.modals.help import HelpScreen
 from officeconsole.tui.printable import PRINTABLE_ONLY
@@ -59,13 +60,20 @@ class OfficeApp(App):
         Binding("f8", "staff", "Staff"),
         Binding("f9", "inventory", "Inventory"),
         Binding("f10", "practice_setup", "Setup"),
-        Binding("f12", "lock", "Lock"),
+        Binding("f12", "lock", "Lock", show=False),  # shown in the header, always in view
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
     IDLE_CHECK_SECONDS = 5.0
     # All the lock screen lets through: moving between its two fields, quitting.
     LOCKED_ACTIONS = frozenset({"quit", "help_quit", "focus_next", "focus_previous"})
+    # The app-wide keys and what the signed-in role needs for each: the key bar shows only those the
+    # role may use (a key that answers "Permission denied" is not offered), and none before sign-in.
+    KEY_PERMISSIONS = {
+        "schedule": "schedule.view", "check_in": "patient.checkin", "flow_board": "flow.view",
+        "billing": "billing.view", "reports": "report.view", "roster": "roster.view", "staff": "staff.view",
+        "inventory": "inventory.view", "practice_setup": "clinic.manage", "lock": None, "logout": None,
+    }
 
     def __init__(self, ctx: ServiceContext | None = None, paths: Paths | None = None,
                  notice: str | None = None, *, db: str | None = None) -> None:
@@ -255,6 +263,13 @@ class OfficeApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.locked and action not in self.LOCKED_ACTIONS:
             return False  # no key reaches the screens behind the lock
+        if action in self.KEY_PERMISSIONS:
+            actor = self.ctx.actor if self.ctx is not None else None
+            if actor is None:
+                return False
+            needed = self.KEY_PERMISSIONS[action]
+            if needed is not None and not permissions.allowed(actor.role, needed):
+                return False
         return super().check_action(action, parameters)
 
     def notify(self, message: str, *args, **kwargs) -> None:
@@ -277,7 +292,7 @@ class OfficeApp(App):
             date = self.ctx.now().astimezone(self.base_ctx._timezone).strftime("%a %d %b %Y")
         actor = self.ctx.actor if self.ctx is not None else None
         user = f"{actor.full_name} · {actor.role.label}" if actor else "not logged in"
-        headers.first().show(name, date, user)
+        headers.first().show(name, date, user, signed_in=actor is not None)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
