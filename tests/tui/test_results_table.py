@@ -54,3 +54,25 @@ async def test_click_highlights_then_selects_and_text_is_literal():
         assert app.selected == ["3"]
         line = "".join(segment.text for segment in table.render_line(4))
         assert "[bold]Name …" in line  # markup shown as typed, cut to the column
+
+
+class WideTableApp(App):
+    def compose(self) -> ComposeResult:
+        yield ResultsTable(id="results")
+
+    def on_mount(self) -> None:
+        table = self.query_one(ResultsTable)
+        table.set_columns([Column("Key", 6), Column("Name", 40), Column("Status", 20)])  # wider than the screen
+        table.set_rows([(str(n), (str(n), f"Name {n}", "booked")) for n in range(50)])
+        table.focus()
+
+
+async def test_the_cursor_row_is_never_under_the_horizontal_scrollbar():
+    app = WideTableApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(ResultsTable)
+        assert table.show_horizontal_scrollbar
+        for _ in range(15):
+            await pilot.press("down")
+            on_screen = table.cursor_row - round(table.scroll_offset.y) + 1  # +1: the header line
+            assert 1 <= on_screen < table.scrollable_content_region.height, table.cursor_row

@@ -149,13 +149,22 @@ class ResultsTable(ScrollView, can_focus=True):
     def watch_cursor_row(self, _old: int, row: int) -> None:
         if self._cells:
             self.post_message(self.Highlighted(self, row, self.key_at(row)))
-        visible = max(1, self.size.height - 1)
+        self._keep_cursor_in_view()
+        self.refresh()
+
+    def _keep_cursor_in_view(self) -> None:
+        """Scroll so the cursor row is on screen: below the header and above a horizontal
+        scrollbar (the desk must never act on a row it cannot see)."""
+        row = self.cursor_row
+        visible = max(1, self.scrollable_content_region.height - 1)
         top = round(self.scroll_offset.y)
         if row < top:
             self.scroll_to(y=row, animate=False)
         elif row >= top + visible:
             self.scroll_to(y=row - visible + 1, animate=False)
-        self.refresh()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._keep_cursor_in_view()
 
     def move_cursor(self, row: int) -> None:
         self.cursor_row = row

@@ -150,13 +150,13 @@ class ScheduleGrid(ScrollView, can_focus=True):
 
     def watch_cursor(self, _old, cursor: tuple[int, int]) -> None:
         row, col = cursor
-        visible = max(1, self.size.height - 1)
+        visible = max(1, self.scrollable_content_region.height - 1)  # above a horizontal scrollbar
         top = round(self.scroll_offset.y)
         if row < top:
             self.scroll_to(y=row, animate=False)
         elif row >= top + visible:
             self.scroll_to(y=row - visible + 1, animate=False)
-        visible_cols = max(1, (self.size.width - TIME_WIDTH) // COLUMN_WIDTH)
+        visible_cols = max(1, (self.scrollable_content_region.width - TIME_WIDTH) // COLUMN_WIDTH)
         first = round(self.scroll_offset.x) // COLUMN_WIDTH
         if col < first:
             first = col
