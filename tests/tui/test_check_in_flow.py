@@ -73,7 +73,7 @@ async def test_check_in_with_copay_room_see_and_check_out(make_app, ctx, clock, 
         await pilot.press("ctrl+s", "ctrl+s")  # a double press takes the copay once
         await settle(pilot)
         assert app.screen is checkin
-        assert "● Arrived" in checkin.query_one("#visits", ResultsTable).row(0)[5]
+        assert "● Arrived" in checkin.query_one("#visits", ResultsTable).row(0)[2]
         with ctx.db.read() as session:
             assert len(session.scalars(select(LedgerEntry)).all()) == 1
 
@@ -83,25 +83,25 @@ async def test_check_in_with_copay_room_see_and_check_out(make_app, ctx, clock, 
         board = app.screen
         assert isinstance(board, FlowBoardScreen)
         row = _board_row(board, "Testperson, Ann")
-        assert row[0] == "⚑" and row[4] == "● Arrived" and row[7] == "16 min"  # over the 15-minute limit
+        assert row[0] == "⚑" and row[3] == "● Arrived" and row[4] == "16 min"  # over the 15-minute limit
         await pilot.press("home", "a")
         await settle(pilot)
         assert isinstance(app.screen, RoomPickerModal)
         await pilot.press("enter")
         await settle(pilot)
         row = _board_row(board, "Testperson, Ann")
-        assert (row[4], row[5], row[6]) == ("◐ Roomed", "Exam 1", "0 min")
+        assert (row[3], row[6], row[5]) == ("◐ Roomed", "Exam 1", "0 min")
         clock.advance(dt.timedelta(minutes=4))
         await pilot.press("a")
         await settle(pilot)
-        assert _board_row(board, "Testperson, Ann")[4] == "◑ With provider"
+        assert _board_row(board, "Testperson, Ann")[3] == "◑ With provider"
         await pilot.press("u")  # a mistaken step is undone
         await settle(pilot)
-        assert _board_row(board, "Testperson, Ann")[4] == "◐ Roomed"
+        assert _board_row(board, "Testperson, Ann")[3] == "◐ Roomed"
         await pilot.press("a")
         await settle(pilot)
         row = _board_row(board, "Testperson, Ann")
-        assert row[4] == "◑ With provider" and row[7] == "20 min" and row[0] == ""
+        assert row[3] == "◑ With provider" and row[4] == "20 min" and row[0] == ""
         clock.advance(dt.timedelta(minutes=15))
         await pilot.press("a")
         await settle(pilot)
@@ -120,7 +120,7 @@ async def test_check_in_with_copay_room_see_and_check_out(make_app, ctx, clock, 
         await settle(pilot)
         assert app.screen is board
         row = _board_row(board, "Testperson, Ann")
-        assert row[4] == "✓ Checked out" and row[7] == "20 min"  # the wait stopped when the provider came
+        assert row[3] == "✓ Checked out" and row[4] == "20 min"  # the wait stopped when the provider came
     assert ann.id
 
 
@@ -132,11 +132,11 @@ async def test_board_shows_another_consoles_change_within_a_poll(make_app, sched
         await pilot.press("f4")
         await settle(pilot)
         board = app.screen
-        assert _board_row(board, "Testperson, Bob")[4] == "○ Scheduled"
+        assert _board_row(board, "Testperson, Bob")[3] == "○ Scheduled"
         CheckInService(desk_ctx).check_in(CheckInInput(bob.id, bob.version))  # the other console
         await pilot.pause(POLL_SECONDS + 0.5)
         await settle(pilot)
-        assert _board_row(board, "Testperson, Bob")[4] == "● Arrived"
+        assert _board_row(board, "Testperson, Bob")[3] == "● Arrived"
 
 
 async def test_walk_in_books_the_first_free_time_and_opens_check_in(make_app, sched, clinic, desk_ctx, manager_ctx):
@@ -176,7 +176,7 @@ async def test_walk_in_books_the_first_free_time_and_opens_check_in(make_app, sc
         await settle(pilot)
         assert app.screen is checkin
         rows = [checkin.query_one("#visits", ResultsTable).row(i) for i in range(3)]
-        assert ("10:05", "Testperson, Cy", "● Arrived") in [(r[0], r[1], r[5]) for r in rows]
+        assert ("10:05", "Testperson, Cy", "● Arrived") in [(r[0], r[1], r[2]) for r in rows]
 
 
 async def test_account_payment_and_manager_void(make_app, ctx, sched, clinic, desk_ctx, manager_ctx):

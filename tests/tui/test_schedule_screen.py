@@ -192,3 +192,32 @@ async def test_every_appointment_is_drawn_on_its_real_start(make_app, sched, des
         assert "Ann" in grid.cell_text(row_1035, columns["Avery Lee"])
         assert "Bob" in grid.cell_text(row_1035, columns["Jo Kim"])
         assert first_row("Cara", "Jo Kim") == "10:55"
+
+
+async def test_providers_out_of_view_are_named_at_80_columns(make_app, sched, manager_ctx):
+    from officeconsole.services.auth import UserService
+    from officeconsole.services.identifiers import npi_with_check_digit
+    from officeconsole.services.providers import ProviderInput, ProviderService
+
+    from tests.factories import PASSWORD
+
+    user = UserService(manager_ctx).add("drpark", "Sam Park", "provider", PASSWORD)
+    from officeconsole.services.hours import HoursService
+
+    from tests.conftest import WEEK
+
+    park = ProviderService(manager_ctx).add(ProviderInput(user.id, npi_with_check_digit("155555555")))
+    HoursService(manager_ctx).set_week(park.id, WEEK)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f2")
+        await settle(pilot)
+        grid = app.screen.query_one(ScheduleGrid)
+        assert len(grid.plan.providers) == 3
+        header = "".join(segment.text for segment in grid.render_line(0))
+        assert header.rstrip().endswith("+1 provider →")
+        await pilot.press("right", "right")
+        await settle(pilot)
+        header = "".join(segment.text for segment in grid.render_line(0))
+        assert header.startswith("← +1") and "Sam Park" in header and "→" not in header

@@ -53,8 +53,9 @@ class CheckInScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#visits", ResultsTable).set_columns([
-            Column("Time", 5), Column("Patient", 26), Column("MRN", 8), Column("Provider", 18), Column("Type", 16),
-            Column("Status", 16)])
+            # What the desk needs first, so it stays in view at 80 columns: the time, who, and where they are.
+            Column("Time", 5), Column("Patient", 24), Column("Status", 15), Column("Provider", 16), Column("Type", 14),
+            Column("MRN", 8)])
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -105,8 +106,8 @@ class CheckInScreen(ServiceScreen):
         key = table.key_at(table.cursor_row) if table.row_count else None
         keys = [str(r.appointment_id) for r in rows]
         table.set_rows([(str(r.appointment_id), (
-            f"{r.start:%H:%M}", r.patient_name, r.mrn, r.provider_name, r.type_name,
-            f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}")) for r in rows],
+            f"{r.start:%H:%M}", r.patient_name, f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}",
+            r.provider_name, r.type_name, r.mrn)) for r in rows],
             cursor=keys.index(key) if key in keys else 0)
 
     @on(Input.Changed, "#filter")

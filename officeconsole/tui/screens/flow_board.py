@@ -70,8 +70,9 @@ class FlowBoardScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#board", ResultsTable).set_columns([
-            Column("", 1), Column("Appt", 5), Column("Patient", 24), Column("Provider", 16), Column("Status", 16),
-            Column("Room", 10), Column("In status", 9), Column("Wait", 7), Column("Type", 14)])
+            # The waits first after who and where, so they stay in view at 80 columns.
+            Column("", 1), Column("Appt", 5), Column("Patient", 22), Column("Status", 15), Column("Wait", 6),
+            Column("In status", 9), Column("Room", 10), Column("Provider", 16), Column("Type", 14)])
         self.timer = self.set_interval(POLL_SECONDS, self._poll)
         self.load()
 
@@ -125,10 +126,9 @@ class FlowBoardScreen(ServiceScreen):
                 flagged.add(index)
             in_status = r.minutes_in_status(now)
             cells.append((str(r.appointment_id), (
-                "⚑" if late else "", f"{r.start:%H:%M}", r.patient_name, r.provider_name,
-                f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}", r.room_name,
-                "" if in_status is None else f"{in_status} min", "" if wait is None else f"{wait} min",
-                r.type_name)))
+                "⚑" if late else "", f"{r.start:%H:%M}", r.patient_name,
+                f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}", "" if wait is None else f"{wait} min",
+                "" if in_status is None else f"{in_status} min", r.room_name, r.provider_name, r.type_name)))
         table = self.query_one("#board", ResultsTable)
         key = table.key_at(table.cursor_row) if table.row_count else None
         keys = [k for k, _ in cells]

@@ -132,6 +132,14 @@ class ScheduleGrid(ScrollView, can_focus=True):
         text, _ = self._cell(index, col, self.times[index], self.plan.providers[col].id, Style())
         return text
 
+    def hidden_providers(self) -> tuple[int, int]:
+        """How many provider columns are scrolled out of view to the left and to the right."""
+        if self.plan is None:
+            return 0, 0
+        first = round(self.scroll_offset.x) // COLUMN_WIDTH
+        shown = max(1, (self.scrollable_content_region.width - TIME_WIDTH) // COLUMN_WIDTH)
+        return first, max(0, len(self.plan.providers) - first - shown)
+
     def appointment_at_cursor(self) -> DayRow | None:
         return self._cells.get(self.cursor)
 
@@ -184,9 +192,14 @@ class ScheduleGrid(ScrollView, can_focus=True):
         scroll_x = round(self.scroll_offset.x)
         if y == 0:
             header = base + self.get_component_rich_style("schedule-grid--header")
-            text = " " * TIME_WIDTH + "".join(f" {fit(p.name, COLUMN_WIDTH - 2)} " for p in self.plan.providers)
-            segments = [Segment(text, header)]
-            return self._frame(segments, scroll_x, width, header)
+            left, right = self.hidden_providers()
+            corner = fit(f"← +{left}" if left else "", TIME_WIDTH)
+            text = corner + "".join(f" {fit(p.name, COLUMN_WIDTH - 2)} " for p in self.plan.providers)
+            strip = self._frame([Segment(text, header)], scroll_x, width, header)
+            if right:  # say that more providers are off to the right, never leave them unmentioned
+                more = f" +{right} provider{'s' if right > 1 else ''} → "
+                strip = Strip.join([strip.crop(0, max(0, width - len(more))), Strip([Segment(more, header)])])
+            return strip
         index = y - 1 + round(self.scroll_offset.y)
         if index >= len(self.times):
             return Strip.blank(width, base)
