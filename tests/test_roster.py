@@ -147,7 +147,7 @@ def test_credentials_alerts_and_an_expired_licence_warns_on_booking(ctx, sched, 
                                           today + dt.timedelta(days=5)))
     assert licence.issuer == "IL" and licence.alert == "30 days"
     assert [c.describe for c in CredentialService(as_role("front_desk")).alerts()] == [
-        "Avery Lee: Illinois medical licence expires 11/28/2026"]
+        "Avery Lee: Illinois medical licence expires 11/28/2026 (in 5 days)"]
     with pytest.raises(PermissionDenied):
         CredentialService(as_role("front_desk")).add_credential(CredentialInput(doctor, "cpr_bls", expires_on="2027-01-01"))
     with pytest.raises(NeedsOverride, match="state licence on file expired 11/28/2026"):

@@ -59,8 +59,9 @@ def export(ctx: typer.Context, as_user: AsOption, week: WeekOption = None, db: D
 def alerts(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
     """Credentials expired or expiring within 90 days (alerts at 90, 60 and 30 days)."""
     rows = CredentialService(signed_in(open_db(ctx, db), as_user)).alerts()
-    emit(["Person", "Credential", "Number", "Issuer", "Expires", "Alert"],
-         [(c.person, c.name or c.kind_label, c.number, c.issuer, f"{c.expires_on:%m/%d/%Y}", c.alert) for c in rows],
+    emit(["Person", "Credential", "Number", "Issuer", "Expires", "Left"],
+         [(c.person, c.name or c.kind_label, c.number, c.issuer, f"{c.expires_on:%m/%d/%Y}",
+           "expired" if c.alert == "expired" else c.left) for c in rows],
          fmt, title="Credential alerts")
     if fmt is Format.table and not rows:
         say("No credential expires in the next 90 days.")

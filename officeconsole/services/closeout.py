@@ -398,7 +398,7 @@ class CloseOutService:
         days, low stock, lots expired or expiring within 30 days."""
         step = run.start("Alerts")
         found = CredentialService(self.ctx).alerts()
-        step.lines += [f"{c.describe} ({c.alert})" if c.alert != "expired" else f"{c.describe}" for c in found]
+        step.lines += [c.describe for c in found]
         if not found:
             step.lines.append("no credential expires in the next 90 days")
         stock = InventoryService(self.ctx)

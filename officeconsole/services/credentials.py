@@ -50,7 +50,19 @@ class CredentialView:
     number: str
     issuer: str
     expires_on: dt.date | None
-    alert: str  # see alert_level
+    alert: str  # the alert band (see alert_level): colour and sorting, never shown as time left
+    days_left: int | None = None  # from the clinic's today; negative once expired
+
+    @property
+    def left(self) -> str:
+        """The time left in words: "today", "in 20 days", "1 day ago"; "" when it never expires."""
+        if self.days_left is None:
+            return ""
+        if self.days_left == 0:
+            return "today"
+        n = abs(self.days_left)
+        span = f"{n} day{'s' if n != 1 else ''}"
+        return f"in {span}" if self.days_left > 0 else f"{span} ago"
 
     @property
     def describe(self) -> str:
@@ -58,7 +70,7 @@ class CredentialView:
         if self.expires_on is None:
             return f"{self.person}: {what}"
         verb = "expired" if self.alert == "expired" else "expires"
-        return f"{self.person}: {what} {verb} {self.expires_on:%m/%d/%Y}"
+        return f"{self.person}: {what} {verb} {self.expires_on:%m/%d/%Y} ({self.left})"
 
 
 @dataclass(frozen=True)
@@ -137,7 +149,8 @@ class CredentialService:
     def _view(self, row: Credential, person: str) -> CredentialView:
         kind = CredentialKind(row.kind)
         return CredentialView(row.id, row.version, row.user_id, person, row.kind, kind.label, row.name, row.number,
-                              row.issuer, row.expires_on, alert_level(row.expires_on, self.ctx.today()))
+                              row.issuer, row.expires_on, alert_level(row.expires_on, self.ctx.today()),
+                              None if row.expires_on is None else (row.expires_on - self.ctx.today()).days)
 
 
 def lapsed_licence(session: Session, user_id: int, day: dt.date) -> str:

@@ -24,7 +24,7 @@ def test_roster_show_export_alerts_and_copy(cli, db_url, clinic, manager_ctx):
     assert exported.stdout.splitlines() == ["Day,Person,Role,Start,End,Hours,Template,Note",
                                             "2026-11-30,Dana Desk,Front Desk,07:30,12:30,5,,"]
     alerts = cli("--db", db_url, "roster", "alerts", "--format", "csv", "--as", "manager")
-    assert "Avery Lee,BLS,B-1,AHA,12/01/2026,30 days" in alerts.stdout
+    assert "Avery Lee,BLS,B-1,AHA,12/01/2026,in 8 days" in alerts.stdout
     copied = cli("--db", db_url, "roster", "copy", "--from", "2026-11-30", "--to", "2026-12-07", "--as", "manager")
     assert copied.exit_code == 0 and "1 shifts copied, 0 skipped." in copied.stdout
     again = cli("--db", db_url, "roster", "copy", "--from", "2026-11-30", "--to", "2026-12-07", "--as", "manager")

@@ -223,7 +223,7 @@ async def test_the_front_desk_reads_the_rota_but_cannot_change_it(make_app, rota
         await open_roster(pilot, "desk")
         assert cell(app, "Dana Desk", LAST_MONDAY) == ["08:00-17:00"]
         assert text(app, "#credential-alerts") == ("⚠ Credentials: Avery Lee: Illinois medical licence expires "
-                                                   "11/28/2026 (30 days) · F8 Staff lists them")
+                                                   "11/28/2026 (in 5 days) · F8 Staff lists them")
         assert rows(app, "#requests")[0][:3] == ("pending", "Dana Desk", "Mon 11/30/2026")
         for key in ("a", "c", "d"):
             await pilot.press(key)

@@ -175,7 +175,7 @@ class RosterScreen(ServiceScreen):
         if alerts:
             first = alerts[0]
             more = f" and {len(alerts) - 1} more" if len(alerts) > 1 else ""
-            line.update(f"⚠ Credentials: {first.describe} ({first.alert}){more} · F8 Staff lists them", layout=False)
+            line.update(f"⚠ Credentials: {first.describe}{more} · F8 Staff lists them", layout=False)
 
     # ----- moving about --------------------------------------------------------------
     def action_shift_week(self, weeks: int) -> None:

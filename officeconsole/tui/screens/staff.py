@@ -128,14 +128,11 @@ class StaffScreen(ServiceScreen):
         if not alerts:
             strip.update(Text("✓ No credential has expired or expires in the next 90 days."))
             return
-        today = self.app.ctx.today()
         line = Text("⚠ Credentials: ", style="bold")
         for n, view in enumerate(alerts):
             if n:
                 line.append(" · ")
-            left = (view.expires_on - today).days
-            when = "" if view.alert == "expired" else " (today)" if left == 0 else f" (in {left} days)"
-            line.append(view.describe + when, style=ALERT_STYLES.get(view.alert, ""))
+            line.append(view.describe, style=ALERT_STYLES.get(view.alert, ""))
         strip.update(line)
 
     def _fill(self) -> None:
