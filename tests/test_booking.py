@@ -197,3 +197,14 @@ def test_two_processes_never_book_the_same_slot(db_url, sched, clinic):
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(BookedSlot)) == 12 * 4
     database.dispose()
+
+
+def test_audit_summaries_say_clinic_time_and_provider_names(ctx, sched, manager_ctx):
+    from officeconsole.services.audit import AuditService
+
+    book = sched["book"]
+    booked = book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))
+    book.move(booked.id, booked.version, MONDAY, "15:40", provider_id=sched["kim"])
+    summaries = {r.action: r.summary for r in AuditService(manager_ctx).list(limit=20)}
+    assert summaries["appointment.book"] == "2026-11-30 09:00-09:20 with Avery Lee, Follow-up"
+    assert summaries["appointment.move"] == "from 2026-11-30 09:00 with Avery Lee to 2026-11-30 15:40 with Jo Kim"

@@ -236,7 +236,7 @@ class Booker:
         audit.record(session, now, self.ctx.actor, "appointment.book", entity="appointment",
                      entity_id=appointment.id, patient_id=patient.id,
                      summary=f"{when.day:%Y-%m-%d} {when.local_start:%H:%M}-{when.local_end:%H:%M} "
-                             f"provider {provider.id}, {kind.name}" + (f"; override: {override}" if override else "")
+                             f"with {provider.user.full_name}, {kind.name}" + (f"; override: {override}" if override else "")
                              + (f"; series {series_id}" if series_id else ""))
         return appointment
 
@@ -269,7 +269,9 @@ class Booker:
         refuse_closed(session, [when.day, appointment.start_at.astimezone(self.ctx.timezone).date()])
         self._refuse_absence(provider, when.day)
         self._check(provider, appointment.patient_id, when, override, now, ignore=appointment.id)
-        before = f"{appointment.start_at:%Y-%m-%d %H:%M}Z provider {appointment.provider_id}"
+        # Clinic time and names, like every summary a person reads (not UTC and row ids).
+        was = get_or_fail(session, Provider, appointment.provider_id, "provider")
+        before = f"{appointment.start_at.astimezone(self.ctx.timezone):%Y-%m-%d %H:%M} with {was.user.full_name}"
         session.execute(delete(BookedSlot).where(BookedSlot.appointment_id == appointment.id))
         appointment.provider_id, appointment.start_at, appointment.end_at = provider.id, when.start, when.end
         if override:
@@ -279,7 +281,7 @@ class Booker:
         except StaleDataError:
             raise ConcurrentEdit("appointment") from None
         _claim(session, appointment)
-        detail = f"from {before} to {when.day:%Y-%m-%d} {when.local_start:%H:%M} provider {provider.id}"
+        detail = f"from {before} to {when.day:%Y-%m-%d} {when.local_start:%H:%M} with {provider.user.full_name}"
         self.event(appointment, "moved", detail=detail + (f"; override: {override}" if override else ""))
         audit.record(session, now, self.ctx.actor, "appointment.move", entity="appointment",
                      entity_id=appointment.id, patient_id=appointment.patient_id, summary=detail)
