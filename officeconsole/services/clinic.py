@@ -30,6 +30,7 @@ class ClinicInfo:
     address: str
     phone: str
     npi: str
+    state: str = ""  # a new patient's state starts as the clinic's (a real value, not a grey hint)
 
 
 def valid_timezone(name: str) -> bool:
@@ -54,7 +55,7 @@ def clinic_info(session: Session) -> ClinicInfo | None:
     address = ", ".join(
         part for part in (row.address_line1, row.city, f"{row.state} {row.postal_code}".strip()) if part
     )
-    return ClinicInfo(row.name, row.timezone, address, row.phone, row.npi)
+    return ClinicInfo(row.name, row.timezone, address, row.phone, row.npi, row.state or "")
 
 
 def next_number(session: Session, name: str, start: int = 1) -> int:

@@ -170,6 +170,21 @@ class OfficeApp(App):
         self.base_ctx._timezone = self.ctx._timezone
         self.call_from_thread(self._open_home, clinic, replace, status)
 
+    def reload_clinic(self) -> None:
+        """Read the clinic's details again after a manager changed them."""
+        def read() -> None:
+            from officeconsole.services.clinic import clinic_info
+
+            with self.ctx.db.read() as session:
+                clinic = clinic_info(session)
+            self.call_from_thread(self._clinic_read, clinic)
+
+        self.run_worker(read, thread=True, exit_on_error=False, group="clinic")
+
+    def _clinic_read(self, clinic: ClinicInfo | None) -> None:
+        self.clinic = clinic
+        self.refresh_header(self.screen)
+
     def _open_home(self, clinic: ClinicInfo | None, replace: Screen | None,
                    status: SetupStatus | None = None) -> None:
         from officeconsole.tui.screens.patients import PatientsScreen

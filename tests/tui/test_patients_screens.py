@@ -226,3 +226,30 @@ async def test_record_lists_upcoming_and_recent_appointments(make_app, sched):
         shown = console.export_text()
         assert "Mon 11/30/2026" in shown and "09:00" in shown and "scheduled" in shown
         assert "Fri 11/20/2026" in shown and "Avery Lee" in shown
+
+
+async def test_a_new_patient_starts_in_the_clinics_state_and_keeps_it(make_app, desk_ctx, manager_ctx):
+    """The State box holds the clinic's state as a real value (not a grey hint that saves nothing)."""
+    import dataclasses
+
+    from officeconsole.services.clinic_settings import ClinicSettingsService, input_from
+
+    settings = ClinicSettingsService(manager_ctx)
+    view = settings.settings()
+    settings.update(view.version, dataclasses.replace(input_from(view), state="WI"))
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.screen.query_one("#state").value == "WI"
+        await type_text(pilot, "Lena")
+        await pilot.press("tab")
+        await type_text(pilot, "Statewise")
+        app.screen.query_one("#dob").value = "02/03/1970"
+        app.screen.query_one("#phone").value = "(608) 555-0142"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PatientRecordScreen)
+    [row] = PatientService(desk_ctx).search("statewise").rows
+    assert PatientService(desk_ctx).get(row.id).state == "WI"

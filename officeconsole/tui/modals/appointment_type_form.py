@@ -47,11 +47,11 @@ class AppointmentTypeFormModal(ServiceModal[TypeRow | None]):
                         markup=False)
             yield Label("", id="type-form-error", markup=False)
             with Grid():
-                yield text_field("Name *", "name", k.name if k else "", placeholder="Follow-up", max_length=60)
-                yield text_field("Minutes *", "minutes", str(k.minutes) if k else "", placeholder="20",
+                yield text_field("Name *", "name", k.name if k else "", placeholder="e.g. Follow-up", max_length=60)
+                yield text_field("Minutes *", "minutes", str(k.minutes) if k else "", placeholder="e.g. 20",
                                  max_length=4)
                 yield text_field("Colour", "colour", k.colour if k else "steelblue",
-                                 placeholder="seagreen or #2e8b57", max_length=40)
+                                 placeholder="e.g. seagreen or #2e8b57", max_length=40)
                 yield text_field("Default code", "default_code", k.default_code if k else "",
                                  placeholder="CPT/HCPCS, e.g. 99213", max_length=5)
             yield TickBox("For new patients", k.new_patient if k else False, id="new_patient", compact=True)

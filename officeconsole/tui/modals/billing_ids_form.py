@@ -45,8 +45,8 @@ class BillingIdsModal(ServiceModal[bool]):
             yield Label("", id="ids-error", markup=False)
             with Grid():
                 yield text_field("Clinic NPI", "npi", c.npi, placeholder="10 digits", max_length=10)
-                yield text_field("Tax ID (EIN)", "tax_id", c.tax_id, placeholder="NN-NNNNNNN", max_length=10)
-                yield text_field("ZIP+4", "postal_code", c.postal_code, placeholder="62704-1234", max_length=10)
+                yield text_field("Tax ID (EIN)", "tax_id", c.tax_id, placeholder="NN-NNNNNNN (9 digits)", max_length=10)
+                yield text_field("ZIP+4", "postal_code", c.postal_code, placeholder="e.g. 62704-1234", max_length=10)
                 yield text_field("Clearinghouse", "clearinghouse_id", c.clearinghouse_id,
                                  placeholder="its interchange ID", max_length=15)
                 yield text_field("C/house name", "clearinghouse_name", c.clearinghouse_name, max_length=60)

@@ -60,15 +60,15 @@ class ClinicFormModal(ServiceModal[ClinicView | None]):
                 yield Label("The clinic", classes="clinic-section")
                 with Grid():
                     yield text_field("Legal name *", "name", c.name, max_length=200)
-                    yield text_field("Time zone *", "timezone", c.timezone, placeholder="America/Chicago",
+                    yield text_field("Time zone *", "timezone", c.timezone, placeholder="e.g. America/Chicago",
                                      max_length=64)
                     yield text_field("Street", "address_line1", c.address_line1, max_length=255)
                     yield text_field("Street (2)", "address_line2", c.address_line2, placeholder="suite, floor",
                                      max_length=255)
                     yield text_field("City", "city", c.city, max_length=100)
-                    yield text_field("State", "state", c.state, placeholder="IL", max_length=2)
-                    yield text_field("ZIP+4", "postal_code", c.postal_code, placeholder="62704-1234", max_length=10)
-                    yield text_field("Phone", "phone", format_phone(c.phone), placeholder="(217) 555-0100",
+                    yield text_field("State", "state", c.state, placeholder="2 letters, e.g. IL", max_length=2)
+                    yield text_field("ZIP+4", "postal_code", c.postal_code, placeholder="e.g. 62704-1234", max_length=10)
+                    yield text_field("Phone", "phone", format_phone(c.phone), placeholder="e.g. (217) 555-0100",
                                      max_length=30)
                     yield text_field("Fax", "fax", format_phone(c.fax), max_length=30)
                     yield text_field("E-mail", "email", c.email, max_length=254)
@@ -77,7 +77,7 @@ class ClinicFormModal(ServiceModal[ClinicView | None]):
                     yield text_field("NPI", "npi", c.npi, placeholder="type 2, 10 digits", max_length=12)
                     yield text_field("Tax ID", "tax_id", c.tax_id, placeholder="EIN NN-NNNNNNN or SSN",
                                      max_length=11)
-                    yield text_field("Taxonomy", "taxonomy", c.taxonomy, placeholder="261QP2300X", max_length=10)
+                    yield text_field("Taxonomy", "taxonomy", c.taxonomy, placeholder="e.g. 261QP2300X", max_length=10)
                     yield select_field("Place of svc", "place_of_service", places, c.place_of_service
                                        if c.place_of_service in PLACES_OF_SERVICE else None)
                     yield text_field("Clearinghouse", "clearinghouse_id", c.clearinghouse_id,
@@ -87,7 +87,7 @@ class ClinicFormModal(ServiceModal[ClinicView | None]):
                 with Grid():
                     for day in WEEKDAYS:
                         yield text_field(DAY_NAMES[day], f"hours_{day}", _span(c.opening_hours.get(day)),
-                                         placeholder="closed", max_length=13)
+                                         placeholder="empty: closed", max_length=13)
             yield KeyBar()
 
     @on(Input.Submitted)

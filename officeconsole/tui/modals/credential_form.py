@@ -52,7 +52,7 @@ class CredentialFormModal(ServiceModal[CredentialView | None]):
             yield Label("", id="credential-error", markup=False)
             with Grid():
                 yield select_field("Kind *", "kind", KIND_OPTIONS, c.kind if c else default.value)
-                yield text_field("Name", "name", c.name if c else "", placeholder="Illinois medical licence",
+                yield text_field("Name", "name", c.name if c else "", placeholder="e.g. Illinois medical licence",
                                  max_length=80)
                 yield text_field("Number", "number", c.number if c else "", max_length=40)
                 yield text_field("Issuer/state", "issuer", c.issuer if c else "",

@@ -55,7 +55,7 @@ class FeeFormModal(ServiceModal[FeeRow | None]):
                     yield text_field("Code *", "code", placeholder="CPT 99213 or HCPCS J1100", max_length=5)
                 yield text_field("Description *", "description", f.description if f else "",
                                  placeholder="the clinic's own words", max_length=200)
-                yield text_field("Fee *", "fee", f"{f.fee:.2f}" if f else "", placeholder="125.00", max_length=14)
+                yield text_field("Fee *", "fee", f"{f.fee:.2f}" if f else "", placeholder="e.g. 125.00", max_length=14)
             if f is not None:
                 yield Label("Charges already entered keep the fee they were entered with.", classes="form-hint")
             yield KeyBar()
@@ -108,7 +108,7 @@ class FeeImportModal(ServiceModal[ImportResult | None]):
                         "one bad row and nothing is imported. Importing the same file again changes nothing.",
                         classes="form-hint")
             yield Label("", id="fee-import-error", classes="form-error", markup=False)
-            yield text_field("File", "path", placeholder="/home/clinic/fees.csv", max_length=500)
+            yield text_field("File", "path", placeholder="e.g. /home/clinic/fees.csv", max_length=500)
             yield KeyBar()
 
     @on(Input.Submitted)

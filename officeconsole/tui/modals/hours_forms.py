@@ -161,7 +161,7 @@ class ExceptionFormModal(ServiceModal[bool]):
             yield Label("Leave the hours empty for a day off.", classes="form-hint", markup=False)
             yield Label("", id="exception-error", classes="form-error", markup=False)
             yield text_field("Date", "day", f"{self.day:%m/%d/%Y}", placeholder="MM/DD/YYYY", max_length=10)
-            yield text_field("Hours", "hours", placeholder="09:00-13:00 (empty: day off)", max_length=80)
+            yield text_field("Hours", "hours", placeholder="e.g. 09:00-13:00 (empty: day off)", max_length=80)
             yield text_field("Note", "note", placeholder="e.g. conference morning", max_length=200)
             yield KeyBar()
 

@@ -65,7 +65,7 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
                 yield select_field("Relationship", "relationship", RELATIONSHIP_OPTIONS,
                                    p.relationship if p else "self")
                 yield text_field("Copay", "copay", str(p.copay) if p and p.copay is not None else "",
-                                 placeholder="25.00", max_length=10)
+                                 placeholder="e.g. 25.00", max_length=10)
                 yield text_field("Effective *", "effective_from",
                                  _date(p.effective_from) if p else "", placeholder="MM/DD/YYYY",
                                  max_length=10)

@@ -70,8 +70,8 @@ class RemitModal(ServiceModal[RemitResult | None]):
                 for line in e.lines:
                     yield Label(f"{line.line_no}  {line.code} {line.modifiers}  x{line.units}  billed "
                                 f"{money(line.amount)}", classes="line-label", markup=False)
-                    yield text_field("Paid", f"paid_{line.id}", placeholder="0.00", max_length=12)
-                    yield text_field("Adjusted", f"adj_{line.id}", placeholder="CO-45 65, PR-2 24", max_length=80)
+                    yield text_field("Paid", f"paid_{line.id}", placeholder="e.g. 104.00", max_length=12)
+                    yield text_field("Adjusted", f"adj_{line.id}", placeholder="e.g. CO-45 65, PR-2 24", max_length=80)
             yield KeyBar()
 
     @on(Input.Submitted)

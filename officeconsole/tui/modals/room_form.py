@@ -42,7 +42,7 @@ class RoomFormModal(ServiceModal[RoomRow | None]):
             yield Label(f"Rename {self.room.name}" if self.room else "Add a room", id="room-form-title",
                         markup=False)
             yield Label("", id="room-form-error", markup=False)
-            yield text_field("Name *", "name", self.room.name if self.room else "", placeholder="Exam 1",
+            yield text_field("Name *", "name", self.room.name if self.room else "", placeholder="e.g. Exam 1",
                              max_length=40)
             yield KeyBar()
 

@@ -49,7 +49,7 @@ class StaffFormModal(ServiceModal[StaffRow | None]):
             yield Label("", id="staff-form-error", markup=False)
             with Grid():
                 yield text_field("Job title", "job_title", p.job_title, max_length=60)
-                yield text_field("Phone", "phone", p.phone, placeholder="(217) 555-0101", max_length=30)
+                yield text_field("Phone", "phone", p.phone, placeholder="e.g. (217) 555-0101", max_length=30)
                 yield text_field("E-mail", "email", p.email, max_length=120)
                 yield text_field("Hired", "hired_on", _date(p.hired_on), placeholder="MM/DD/YYYY", max_length=10)
                 yield text_field("Left", "left_on", _date(p.left_on), placeholder="MM/DD/YYYY (blank: still here)",
@@ -57,8 +57,8 @@ class StaffFormModal(ServiceModal[StaffRow | None]):
                 if p.role == Role.PROVIDER:
                     yield text_field("NPI *", "npi", p.npi, placeholder="10 digits", max_length=12)
                     yield text_field("Credentials", "provider_credentials", p.provider_credentials,
-                                     placeholder="MD, DO, NP, PA", max_length=20)
-                    yield text_field("Specialty", "specialty", p.specialty, placeholder="Family medicine",
+                                     placeholder="e.g. MD, DO, NP, PA", max_length=20)
+                    yield text_field("Specialty", "specialty", p.specialty, placeholder="e.g. Family medicine",
                                      max_length=100)
             yield KeyBar()
 

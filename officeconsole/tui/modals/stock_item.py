@@ -32,13 +32,13 @@ class StockItemModal(ServiceModal[ItemRow | None]):
             yield text_field("Name *", "name", max_length=120)
             with Horizontal(classes="stock-row"):
                 yield select_field("Category *", "category", [(c.value, c.value) for c in ItemCategory], "supply")
-                yield text_field("Unit", "unit", "each", placeholder="box, vial, dose", max_length=20)
+                yield text_field("Unit", "unit", "each", placeholder="e.g. box, vial, dose", max_length=20)
             with Horizontal(classes="stock-row"):
                 yield text_field("NDC or SKU", "code", max_length=20)
                 yield text_field("Vendor", "vendor", max_length=80)
             with Horizontal(classes="stock-row"):
                 yield text_field("Unit cost", "unit_cost", "0.00", max_length=12)
-                yield text_field("Storage", "storage", placeholder="refrigerated 2-8 °C", max_length=40)
+                yield text_field("Storage", "storage", placeholder="e.g. refrigerated 2-8 °C", max_length=40)
             with Horizontal(classes="stock-row"):
                 yield text_field("Reorder at", "reorder_point", "0", max_length=6)
                 yield text_field("Order up to", "par_level", "0", max_length=6)

@@ -6,7 +6,7 @@ by someone else is reported and the form stays as it was.
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 
 from textual import on
 from textual.app import ComposeResult
@@ -44,6 +44,9 @@ class PatientFormScreen(ServiceScreen):
 
     def compose(self) -> ComposeResult:
         v = self.start
+        clinic = getattr(self.app, "clinic", None)
+        if self.record is None and not v.state and clinic is not None and clinic.state:
+            v = self.start = replace(v, state=clinic.state)  # the clinic's state, saved as shown
         yield AppHeader()
         title = (f"Edit {self.record.display_name} · MRN {self.record.mrn}" if self.record
                  else "Register a new patient")
@@ -58,13 +61,13 @@ class PatientFormScreen(ServiceScreen):
                 yield text_field("Birth date *", "dob", str(v.dob), placeholder="MM/DD/YYYY",
                                  max_length=10)
                 yield select_field("Sex *", "sex", SEX_OPTIONS, v.sex or "U")
-                yield text_field("Phone", "phone", v.phone, placeholder="(555) 555-5555",
+                yield text_field("Phone", "phone", v.phone, placeholder="e.g. (217) 555-0100",
                                  max_length=25)
                 yield text_field("E-mail", "email", v.email, max_length=254)
                 yield text_field("Address", "address_line1", v.address_line1, max_length=200)
                 yield text_field("Address 2", "address_line2", v.address_line2, max_length=200)
                 yield text_field("City", "city", v.city, max_length=100)
-                yield text_field("State", "state", v.state, placeholder="IL", max_length=2)
+                yield text_field("State", "state", v.state, placeholder="2 letters, e.g. IL", max_length=2)
                 yield text_field("ZIP", "postal_code", v.postal_code, max_length=10)
                 yield select_field("Contact by", "preferred_contact", CONTACT_OPTIONS,
                                    v.preferred_contact or "phone")

@@ -142,7 +142,11 @@ class PracticeSetupScreen(ServiceScreen):
     def _open_clinic_form(self, view: ClinicView) -> None:
         from officeconsole.tui.modals.clinic_form import ClinicFormModal
 
-        self.app.push_screen(ClinicFormModal(view))
+        self.app.push_screen(ClinicFormModal(view), self._clinic_saved)
+
+    def _clinic_saved(self, saved: ClinicView | None) -> None:
+        if saved is not None:
+            self.app.reload_clinic()  # the header's name, a new patient's state
 
     def action_back(self) -> None:
         self.app.pop_screen()
