@@ -63,7 +63,7 @@ async def test_check_in_with_copay_room_see_and_check_out(make_app, ctx, clock, 
         form = app.screen
         assert isinstance(form, CheckInModal)
         assert form.query_one("#amount").value == "25.00"
-        assert form.query_one("#verify").value and form.query_one("#privacy").value  # never verified, not signed
+        assert not form.query_one("#verify").value and not form.query_one("#privacy").value  # the desk ticks them
         form.query_one("#amount").value = "25.005"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -260,3 +260,44 @@ async def test_walk_in_for_a_patient_registered_on_the_spot(make_app, sched, cli
         await settle(pilot)
         assert isinstance(app.screen, CheckInModal)
         assert "Check in Arrived, Newly" in _text(app.screen, "#checkin-title")
+
+
+async def test_two_check_ins_in_a_row_share_nothing_and_attest_only_what_is_ticked(
+        make_app, ctx, sched, clinic, desk_ctx, manager_ctx):
+    """The kept form carries nothing of the first patient into the second; insurance and the
+    privacy notice start unticked (never verified, never signed) and are recorded as not done when
+    left so; each copay posts."""
+    from officeconsole.models import InsurancePolicy, LedgerEntry, Patient
+
+    payer_id = next(iter(clinic.payer_ids.values()))
+    InsuranceService(desk_ctx).add_policy(sched["bob"], PolicyInput(payer_id, 1, "M-200", effective_from="2025-01-01",
+                                                                    copay="30"))
+    ann, bob = _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await login(pilot, "desk", home=True)
+        await pilot.press("f3")
+        await settle(pilot)
+        checkin = app.screen
+        for name, copay, reference in (("ann", "25.00", "1111"), ("bob", "30.00", "")):
+            await pilot.press("slash")
+            await type_text(pilot, name)
+            await pilot.press("enter", "enter")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, CheckInModal)
+            assert f"Testperson, {name.title()}" in _text(form, "#checkin-title")
+            assert form.query_one("#amount").value == copay
+            assert form.query_one("#reference").value == ""  # nothing of the last patient
+            assert not form.query_one("#verify").value and not form.query_one("#privacy").value
+            if reference:
+                form.query_one("#reference").value = reference
+                form.query_one("#privacy").value = True  # Ann signs; Bob does not
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is checkin
+    with ctx.db.read() as session:
+        assert len(session.scalars(select(LedgerEntry)).all()) == 2
+        signed = dict(session.execute(select(Patient.first_name, Patient.privacy_notice_on)).all())
+        assert signed["Ann"] == NOW.date() and signed["Bob"] is None
+        assert session.scalars(select(InsurancePolicy.verified_at)).all() == [None, None]

@@ -43,21 +43,25 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         self.request_key = new_request_key()  # one per opening of the form
 
     def prepare(self, appointment_id: int) -> CheckInModal:
-        """Ready this (kept) form for another visit: nothing of the last patient stays on it."""
+        """Ready this (kept) form for another visit: nothing of the last patient stays on it.
+
+        Every field goes back to what it was built with, read from the widgets themselves (not a
+        list of ids to keep in step), and the payment gets a new one-time key."""
         self.appointment_id, self.view, self.request_key = appointment_id, None, new_request_key()
         if self.is_mounted:
-            for selector, text in (("#checkin-title", "Check in"), ("#checkin-error", ""),
-                                   ("#checkin-contact", "Loading…"), ("#checkin-insurance", ""),
-                                   ("#checkin-privacy", ""), ("#checkin-money", "")):
-                self.query_one(selector).update(text)
-            for field, value in (("#amount", ""), ("#reference", ""), ("#memo", "Copay")):
-                self.query_one(field).value = value
-            self.query_one("#method").value = PaymentMethod.CARD.value
-            self.query_one("#verified_how").value = VerifiedHow.CARD.value
-            self.query_one("#verify", TickBox).value = False
-            self.query_one("#privacy", TickBox).value = False
+            for widget, value in self._as_built.items():
+                if type(widget) in (Label, Static):
+                    widget.update(value)
+                else:
+                    widget.value = value
             show_errors(self, {})
         return self
+
+    def on_mount(self) -> None:
+        # What each field held when built: prepare() puts every one back (a field added later included).
+        self._as_built = {w: w.value for w in self.query("Input, Select, TickBox")}
+        self._as_built |= {w: str(w.render()) for w in self.query("#checkin-box Label, #checkin-body Static")
+                           if w.id and type(w) in (Label, Static)}
 
     def on_screen_resume(self) -> None:
         """Shown (first time, or again for the next patient): read the visit."""
@@ -117,9 +121,13 @@ class CheckInModal(ServiceModal[FlowRow | None]):
             + (f" · already paid for this visit {money(view.paid_for_visit)}" if view.paid_for_visit else ""))
         self.query_one("#checkin-verify").display = bool(view.policies)
         if first:
-            needs_check = any(not c.ok and c.policy.active_on(today) for c in view.policies)
-            self.query_one("#verify", TickBox).value = needs_check
-            self.query_one("#privacy", TickBox).value = signed is None
+            # Ticked only when already true today: the desk ticks what it has just done (an
+            # attestation is never made for them by a default).
+            zone = self.app.ctx.timezone
+            active = [c.policy for c in view.policies if c.policy.active_on(today)]
+            self.query_one("#verify", TickBox).value = bool(active) and all(
+                pol.verified_at is not None and pol.verified_at.astimezone(zone).date() == today for pol in active)
+            self.query_one("#privacy", TickBox).value = signed == today
             if view.copay_due and not view.paid_for_visit:
                 self.query_one("#amount").value = f"{view.copay_due:.2f}"
             self.query_one("#amount").focus()
