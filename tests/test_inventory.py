@@ -125,9 +125,10 @@ def test_a_vaccine_given_at_a_visit_is_charged_on_its_encounter(ctx, sched, mana
     nurse = InventoryService(as_role("provider"))
     assert [(v.encounter_id, v.patient_id) for v in nurse.visits_today()] == [(encounter.id, sched["ann"])]
     assert nurse.visits_today()[0].label.startswith("08:00 ")
+    encounter = EncounterService(as_role("billing")).set_diagnoses(encounter.id, encounter.version, ["I10"])
     given = nurse.use(vaccine, 1, new_request_key(), encounter_id=encounter.id)  # the visit names the patient
     assert [(t.lot_number, t.expires_on) for t in given.taken] == [("FLU1", dt.date(2027, 3, 31))]
-    assert given.charge == "90686 x1 added to the visit's charges."
+    assert given.charge == "90686 x1 with its administration 90471, for Z23 added to the visit's charges."
     coded = EncounterService(as_role("billing")).encounter(encounter.id)
     assert coded.version > encounter.version  # a coder holding the old version reloads, never overwrites
     assert [(g.item, g.lot_number, g.expires_on, g.quantity) for g in coded.given] == [
@@ -135,10 +136,20 @@ def test_a_vaccine_given_at_a_visit_is_charged_on_its_encounter(ctx, sched, mana
     with pytest.raises(ValidationError, match="another patient's"):
         nurse.use(vaccine, 1, new_request_key(), patient_id=sched["bob"], encounter_id=encounter.id)
     with ctx.db.read() as session:
-        lines = session.execute(select(ChargeLine.code, ChargeLine.fee)).all()
+        lines = session.execute(select(ChargeLine.code, ChargeLine.fee, ChargeLine.diagnosis_pointers)
+                                .order_by(ChargeLine.line_no)).all()
         movement = session.scalars(select(StockMovement).where(StockMovement.kind == "use")).one()
         assert (movement.patient_id, movement.encounter_id) == (sched["ann"], encounter.id)
-    assert lines == [("90686", Decimal("38.00"))]
+    # The product and its administration both point at the immunization diagnosis, added after I10.
+    assert lines == [("90686", Decimal("38.00"), "2"), ("90471", Decimal("25.00"), "2")]
+    assert [code for _, code, _ in EncounterService(as_role("billing")).encounter(encounter.id).diagnoses] == [
+        "I10", "Z23"]
+    second = nurse.use(vaccine, 1, new_request_key(), encounter_id=encounter.id)
+    assert second.charge == ("90686 not added: its administration code 90472 is not on the fee schedule "
+                             "(Practice setup -> Fees).")
+    FeeService(as_role("billing")).add_fee("90472", "Each further vaccine admin", "15")
+    third = nurse.use(vaccine, 1, new_request_key(), encounter_id=encounter.id)
+    assert third.charge == "90686 x1 with its administration 90472, for Z23 added to the visit's charges."
     with pytest.raises(NotFound):
         stock.use(vaccine, 1, new_request_key(), patient_id=99999)
 

@@ -210,6 +210,7 @@ DEMO_FEES = """code,description,fee
 81002,Urinalysis dipstick,12.00
 87880,Rapid strep test,28.00
 90471,Vaccine administration,25.00
+90472,"Vaccine administration, each further",15.00
 90686,"Influenza vaccine, quadrivalent",38.00
 J1100,Dexamethasone injection 1 mg,12.50
 """

@@ -30,8 +30,8 @@ from officeconsole.models import (
     StockMovement,
     User,
 )
-from officeconsole.models.billing import EncounterStatus
-from officeconsole.models.inventory import MovementKind
+from officeconsole.models.billing import EncounterDiagnosis, EncounterStatus
+from officeconsole.models.inventory import ItemCategory, MovementKind
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
@@ -434,8 +434,20 @@ class InventoryService:
             return f"{item.billing_code} not added: it is not on the fee schedule."
         line_no = (session.scalar(select(func.max(ChargeLine.line_no)).where(ChargeLine.encounter_id == encounter.id))
                    or 0) + 1
+        pointer, added = "1", ""
+        if item.category == ItemCategory.VACCINE:  # the product, its administration, for Z23
+            admin = _administration_code(session, encounter)
+            admin_fee = session.scalar(select(FeeScheduleItem.fee).where(FeeScheduleItem.code == admin,
+                                                                         FeeScheduleItem.active.is_(True)))
+            if admin_fee is None:
+                return (f"{item.billing_code} not added: its administration code {admin} is not on the fee schedule "
+                        "(Practice setup -> Fees).")
+            pointer = str(_immunization_position(session, encounter))
+            session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no + 1, code=admin, modifiers="",
+                                   units=1, fee=admin_fee, diagnosis_pointers=pointer))
+            added = f" with its administration {admin}, for {IMMUNIZATION}"
         session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no, code=item.billing_code, modifiers="",
-                               units=amount, fee=fee, diagnosis_pointers="1"))
+                               units=amount, fee=fee, diagnosis_pointers=pointer))
         encounter.updated_at = self.ctx.now()
         flag_modified(encounter, "updated_at")  # the version moves on even within the same clock tick
         try:
@@ -444,8 +456,8 @@ class InventoryService:
             raise ConcurrentEdit("encounter") from None
         audit.record(session, self.ctx.now(), self.ctx.actor, "encounter.charge", entity="encounter",
                      entity_id=encounter.id, patient_id=encounter.patient_id,
-                     summary=f"{item.billing_code} x{amount} from stock ({item.name})")
-        return f"{item.billing_code} x{amount} added to the visit's charges."
+                     summary=f"{item.billing_code} x{amount} from stock ({item.name}){added}")
+        return f"{item.billing_code} x{amount}{added} added to the visit's charges."
 
     def _repeat(self, session: Session, item: InventoryItem, request_key: str) -> UseResult:
         rows = session.execute(select(StockMovement.quantity, InventoryLot.lot_number, InventoryLot.expires_on)
@@ -484,3 +496,28 @@ def _lot(session: Session, item: InventoryItem, lot_number: str, expires: dt.dat
 def _item_row(item: InventoryItem, on_hand: int, next_expiry: dt.date | None) -> ItemRow:
     return ItemRow(item.id, item.name, item.category, item.unit, item.code, item.vendor, item.unit_cost,
                    item.reorder_point, item.par_level, item.storage, item.billing_code, on_hand, next_expiry)
+
+
+IMMUNIZATION = "Z23"  # ICD-10-CM: encounter for immunization
+ADMINISTRATION = ("90471", "90472")  # the first vaccine given at a visit, each further one
+
+
+def _immunization_position(session: Session, encounter: Encounter) -> int:
+    """Where Z23 is among the visit's diagnoses, adding it last when it is missing."""
+    rows = session.scalars(select(EncounterDiagnosis).where(EncounterDiagnosis.encounter_id == encounter.id)
+                           .order_by(EncounterDiagnosis.position)).all()
+    found = next((d.position for d in rows if d.code == IMMUNIZATION), None)
+    if found is not None:
+        return found
+    position = (rows[-1].position if rows else 0) + 1
+    if position > 12:
+        raise ValidationError({"item_id": "The visit has 12 diagnoses already: Z23 (immunization) cannot be added."})
+    session.add(EncounterDiagnosis(encounter_id=encounter.id, position=position, code=IMMUNIZATION))
+    return position
+
+
+def _administration_code(session: Session, encounter: Encounter) -> str:
+    """90471 for the visit's first vaccine, 90472 for each one after it."""
+    given = session.scalar(select(func.count()).select_from(ChargeLine).where(
+        ChargeLine.encounter_id == encounter.id, ChargeLine.code.in_(ADMINISTRATION)))
+    return ADMINISTRATION[0] if not given else ADMINISTRATION[1]

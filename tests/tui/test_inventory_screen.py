@@ -190,7 +190,8 @@ async def test_a_vaccine_given_at_a_visit_takes_the_first_lot_and_shows_on_the_e
                                                                                         manager_ctx, as_role):
     """The Done-when: a clinician gives a flu shot to the patient in the room; the lot expiring
     first is taken, and the visit shows the dose (lot, expiry) and its charge."""
-    FeeService(as_role("billing")).import_csv("90686,Flu vaccine,38\n99213,Office visit,125\n")
+    FeeService(as_role("billing")).import_csv(
+        "90686,Flu vaccine,38\n90471,Vaccine admin,25\n99213,Office visit,125\n")
     service = InventoryService(manager_ctx)
     flu = service.add_item(ItemInput("Influenza vaccine", "vaccine", "dose", "49281-0421-50", "Sanofi", "18.50",
                                      5, 20, billing_code="90686")).id
@@ -210,7 +211,8 @@ async def test_a_vaccine_given_at_a_visit_takes_the_first_lot_and_shows_on_the_e
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, InventoryScreen)
-        assert "Influenza vaccine: 1 taken: lot SOON x1. 90686 x1 added to the visit's charges." in messages(app)
+        assert ("Influenza vaccine: 1 taken: lot SOON x1. 90686 x1 with its administration 90471, for Z23 added to "
+                "the visit's charges.") in messages(app)
         assert [r[:2] for r in rows(app, "#lots")] == [("SOON", "01/31/2027"), ("LATE", "06/30/2027")]
         assert [r[4] for r in rows(app, "#lots")] == ["1", "3"]
 
@@ -220,7 +222,7 @@ async def test_a_vaccine_given_at_a_visit_takes_the_first_lot_and_shows_on_the_e
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CodingScreen)
-        assert [r[1] for r in rows(app, "#lines")] == ["90686"]
+        assert [r[1] for r in rows(app, "#lines")] == ["90686", "90471"]
         given = rows(app, "#given")
         assert [r[:5] for r in given] == [("Influenza vaccine", "SOON", "01/31/2027", "1", "Avery Lee")]
 
@@ -298,7 +300,7 @@ def test_inventory_snapshot(snap_compare, make_app, stock, clock):
 
 async def test_a_dose_given_from_the_flow_board_lands_on_the_patients_visit(make_app, sched, desk_ctx, manager_ctx,
                                                                            as_role):
-    FeeService(as_role("billing")).import_csv("90686,Flu vaccine,38\n")
+    FeeService(as_role("billing")).import_csv("90686,Flu vaccine,38\n90471,Vaccine admin,25\n")
     service = InventoryService(manager_ctx)
     flu = service.add_item(ItemInput("Influenza vaccine", "vaccine", "dose", billing_code="90686")).id
     service.add_item(ItemInput("Adhesive bandages", "supply", "box"))
@@ -319,7 +321,8 @@ async def test_a_dose_given_from_the_flow_board_lands_on_the_patients_visit(make
         await type_text(pilot, "1")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "Influenza vaccine: 1 taken: lot FLU9 x1. 90686 x1 added to the visit's charges." in messages(app)
+        assert ("Influenza vaccine: 1 taken: lot FLU9 x1. 90686 x1 with its administration 90471, for Z23 added to "
+                "the visit's charges.") in messages(app)
     with_charge = EncounterService(as_role("billing")).for_visit(visit.id)
-    assert [line.code for line in with_charge.lines] == ["90686"]
+    assert [line.code for line in with_charge.lines] == ["90686", "90471"]
     assert [(g.lot_number, g.quantity) for g in with_charge.given] == [("FLU9", 1)]
