@@ -31,8 +31,9 @@ class Billing:
     slot: int = 0
     day: object = None
 
-    def visit(self, patient_id: int | None = None) -> int:
-        """A checked-in visit today (the clock's day), one per call, at the next free time from 13:00."""
+    def visit(self, patient_id: int | None = None, *, checked_out: bool = True) -> int:
+        """A visit today (the clock's day), checked in and (unless told) out, one per call, at the next free
+        time from 13:00."""
         day = self.desk.today()
         if day != self.day:
             self.day, self.slot = day, 0
@@ -40,7 +41,9 @@ class Billing:
         self.slot += 1
         visit = self.sched["book"].book(BookingInput(patient_id or self.patient_id, self.sched["lee"],
                                                      self.sched["type"], day, start))
-        CheckInService(self.desk).check_in(CheckInInput(visit.id, visit.version))
+        arrived = CheckInService(self.desk).check_in(CheckInInput(visit.id, visit.version))
+        if checked_out:
+            CheckInService(self.desk).check_out(arrived.appointment_id, arrived.version)
         return visit.id
 
     def coded(self, lines=(("99213", "", 1, "1"),), diagnoses=("E11.9", "I10"), **kw) -> EncounterView:

@@ -297,7 +297,8 @@ def test_a_provider_billing_under_their_own_npi_gets_their_own_billing_loop(ctx,
         _booking(billing), provider_id=billing.sched["kim"], start="16:00"))
     from officeconsole.services.checkin import CheckInInput, CheckInService
 
-    CheckInService(billing.desk).check_in(CheckInInput(visit.id, visit.version))
+    arrived = CheckInService(billing.desk).check_in(CheckInInput(visit.id, visit.version))
+    CheckInService(billing.desk).check_out(arrived.appointment_id, arrived.version)
     coding = EncounterService(billing.biller)
     encounter = coding.for_visit(visit.id)
     encounter = coding.set_diagnoses(encounter.id, encounter.version, ["E11.9"])
@@ -338,3 +339,28 @@ def test_a_solo_practitioner_may_bill_under_an_ssn_and_taxonomy_is_required(ctx,
     assert claims.mark_all_ready().failing == {}
     body = claims.export_837(tmp_path).path.read_text()
     assert x12_errors(body) == [] and "REF*SY*123456788~" in body
+
+
+def test_a_claim_is_ready_only_after_the_visit_is_over(billing):
+    """Arrived, roomed or with the provider: the scrubber says why not; checked out: clean; a visit that
+    ended as a no-show never bills."""
+    from officeconsole.services.checkin import CheckInService
+    from officeconsole.services.flow import FlowService
+    from officeconsole.services.scrubber import VISIT
+
+    visit = billing.visit(checked_out=False)
+    coding = EncounterService(billing.biller)
+    encounter = coding.for_visit(visit)
+    encounter = coding.set_diagnoses(encounter.id, encounter.version, ["I10"])
+    encounter = coding.add_charge(encounter.id, encounter.version, ChargeInput("99213", "", 1, "1"))
+    claims = ClaimService(billing.biller)
+    [problem] = claims.scrub(encounter.id).problems
+    assert (problem.fix, problem.message) == (
+        VISIT, "The visit is not over (arrived): a claim is made after the patient is checked out (F3, o).")
+    with pytest.raises(ClaimNotClean):
+        claims.mark_ready(encounter.id, encounter.version)
+    assert claims.mark_all_ready().ready == []
+    current = next(r for r in FlowService(billing.desk).board().rows if r.appointment_id == visit)
+    CheckInService(billing.desk).check_out(visit, current.version)
+    assert claims.scrub(encounter.id).problems == []
+    assert claims.mark_all_ready().ready == [encounter.id]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import (
+    Appointment,
     ChargeLine,
     ClinicSettings,
     Encounter,
@@ -111,6 +112,7 @@ class ClaimData:
     # The rendering provider bills under their own NPI: they are the claim's billing provider
     # (the clinic stays the submitter, and its address and tax ID are used).
     own_billing: bool = False
+    visit_status: str = "checked_out"  # the visit's appointment: a claim is made only once it is over
 
     @property
     def billing_npi(self) -> str:
@@ -183,5 +185,7 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
                   tuple(int(x) for x in c.diagnosis_pointers.split(",") if x), c.code in scheduled)
         for c in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == e.id)
                                  .order_by(ChargeLine.line_no)))
+    visit_status = session.scalar(select(Appointment.status).where(Appointment.id == e.appointment_id))
     return ClaimData(e.id, e.version, e.status, e.date_of_service, e.place_of_service, patient, policy, name, npi,
-                     billing or billing_provider(session), diagnoses, lines, taxonomy, own)
+                     billing or billing_provider(session), diagnoses, lines, taxonomy, own,
+                     visit_status or "checked_out")

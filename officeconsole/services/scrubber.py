@@ -22,6 +22,9 @@ CODING = "coding"  # diagnoses, charge lines, pointers, place of service
 INSURANCE = "insurance"  # the billed policy: payer, subscriber
 PATIENT = "patient"  # demographics: date of birth, address
 BILLING = "billing"  # the clinic's and the provider's identifiers
+VISIT = "visit"  # the visit itself: checked out at the desk (F3)
+
+ENDED_UNSEEN = {"no_show": "a no-show", "cancelled": "cancelled"}
 
 PLACES_OF_SERVICE = {
     "02": "Telehealth (not in the home)", "10": "Telehealth in the home", "11": "Office", "12": "Home",
@@ -55,6 +58,11 @@ def scrub(claim: ClaimData, today: dt.date) -> list[Problem]:
 
 
 def _visit(claim: ClaimData, today: dt.date, add) -> None:
+    if claim.visit_status in ENDED_UNSEEN:
+        add(VISIT, f"The visit was {ENDED_UNSEEN[claim.visit_status]}: it is never billed.")
+    elif claim.visit_status != "checked_out":
+        add(VISIT, f"The visit is not over ({claim.visit_status.replace('_', ' ')}): a claim is made after "
+                   "the patient is checked out (F3, o).")
     if claim.date_of_service > today:
         add(CODING, f"Date of service {claim.date_of_service:%m/%d/%Y} is in the future: bill it after the visit.")
     if not claim.place_of_service:

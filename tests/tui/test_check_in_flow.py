@@ -107,6 +107,22 @@ async def test_check_in_with_copay_room_see_and_check_out(make_app, ctx, clock, 
         await settle(pilot)
         out = app.screen
         assert isinstance(out, CheckOutModal)
+        await pilot.press("ctrl+f")  # book the follow-up: patient, provider and kind of visit carried over
+        await settle(pilot)
+        from textual.widgets import Select
+
+        from officeconsole.tui.modals.booking_form import BookingModal
+        from officeconsole.tui.widgets.patient_picker import PatientPicker
+
+        booking = app.screen
+        assert isinstance(booking, BookingModal)
+        assert booking.query_one(PatientPicker).patient.id == sched["ann"]
+        assert booking.query_one("#provider_id", Select).value == str(sched["lee"])
+        assert booking.query_one("#type_id", Select).value == str(sched["type"])
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is out
+        assert str(out.query_one("#checkout-follow-up").render()).startswith("Follow-up booked: Mon 12/07/2026 09:00")
         out.query_one("#amount").value = "10"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -301,3 +317,20 @@ async def test_two_check_ins_in_a_row_share_nothing_and_attest_only_what_is_tick
         signed = dict(session.execute(select(Patient.first_name, Patient.privacy_notice_on)).all())
         assert signed["Ann"] == NOW.date() and signed["Bob"] is None
         assert session.scalars(select(InsurancePolicy.verified_at)).all() == [None, None]
+
+
+async def test_the_check_in_filter_ignores_accents_like_patients_does(make_app, sched, clinic, desk_ctx):
+    veliz = register(desk_ctx, first_name="Inés", last_name="Véliz").id
+    sched["book"].book(BookingInput(veliz, sched["lee"], sched["type"], NOW.date(), "10:20"))
+    sched["book"].book(BookingInput(sched["bob"], sched["kim"], sched["type"], NOW.date(), "10:40"))
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await login(pilot, "desk", home=True)
+        await pilot.press("f3")
+        await settle(pilot)
+        table = app.screen.query_one("#visits", ResultsTable)
+        assert table.row_count == 2
+        await pilot.press("slash")
+        await type_text(pilot, "veliz, ines")
+        await settle(pilot)
+        assert [table.row(i)[1] for i in range(table.row_count)] == ["Véliz, Inés"]

@@ -13,6 +13,7 @@ from officeconsole.tui.modals.appointment_type_form import AppointmentTypeFormMo
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.charge_form import ChargeModal
 from officeconsole.tui.modals.check_in_form import CheckInModal
+from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.clinic_form import ClinicFormModal
 from officeconsole.tui.modals.diagnoses_form import DiagnosesModal
@@ -160,6 +161,10 @@ async def test_a_clinic_set_up_from_empty_books_codes_and_bills_by_keys(make_app
         assert isinstance(app.screen, CheckInScreen)
         await keys(pilot, "enter")
         assert isinstance(app.screen, CheckInModal)
+        await keys(pilot, "ctrl+s")
+        assert isinstance(app.screen, CheckInScreen), _errors(app.screen)
+        await keys(pilot, "o")  # seen: checked out (a claim is made once the visit is over)
+        assert isinstance(app.screen, CheckOutModal)
         await keys(pilot, "ctrl+s")
         assert isinstance(app.screen, CheckInScreen), _errors(app.screen)
 

@@ -47,6 +47,9 @@ async def test_search_as_you_type_and_open(make_app, desk_ctx, manager_ctx):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PatientsScreen)
+        await type_text(pilot, "jones")  # back on the list: typing starts the next search at once
+        await settle(pilot)
+        assert app.screen.query_one("#search").value == "jones" and _shown(screen) == ["Jones, Ann"]
     actions = [r.action for r in AuditService(manager_ctx).list()]
     assert "patient.view" in actions
 

@@ -36,8 +36,10 @@ class BookingModal(ServiceModal[Booked | None]):
     AUTO_FOCUS = "#picker-search"
 
     def __init__(self, providers: list[ProviderRow], types: list[TypeRow], provider_id: int | None,
-                 day: dt.date, start: dt.time, type_id: int | None = None) -> None:
+                 day: dt.date, start: dt.time, type_id: int | None = None, patient=None) -> None:
+        """`patient` (anything with id, display_name, mrn, dob) is chosen already: a follow-up."""
         super().__init__()
+        self.patient = patient
         self.providers = providers
         self.types = types
         self.provider_id = provider_id or (providers[0].id if providers else None)
@@ -68,6 +70,10 @@ class BookingModal(ServiceModal[Booked | None]):
                              placeholder="only to book outside hours, in the past or over another visit",
                              max_length=200)
             yield KeyBar()
+
+    def on_mount(self) -> None:
+        if self.patient is not None:
+            self.query_one(PatientPicker).choose(self.patient)
 
     @on(PatientPicker.Chosen)
     def _chosen(self) -> None:

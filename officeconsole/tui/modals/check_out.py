@@ -16,6 +16,7 @@ from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.flow import FlowRow
 from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
 from officeconsole.services.money import money
+from officeconsole.services.patients import PatientService
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, values
@@ -68,17 +69,21 @@ class CheckOutModal(ServiceModal[bool]):
     def action_follow_up(self) -> None:
         if not self.allowed("appointment.book"):
             return
-        service = ScheduleService(self.app.ctx)
-        self.call_service(lambda: (service.providers(), service.types()), then=self._open_booking, group="lists")
+        service, patients = ScheduleService(self.app.ctx), PatientService(self.app.ctx)
+        patient_id = self.row.patient_id
+        self.call_service(lambda: (service.providers(), service.types(), patients.get(patient_id)),
+                          then=self._open_booking, group="lists")
 
     def _open_booking(self, lists) -> None:
         import datetime as dt
 
         from officeconsole.tui.modals.booking_form import BookingModal
 
-        providers, types = lists
+        providers, types, patient = lists
         day = self.app.ctx.today() + dt.timedelta(weeks=2)
-        self.app.push_screen(BookingModal(providers, types, self.row.provider_id, day, dt.time(9)), self._booked)
+        kind = next((t.id for t in types if t.name == self.row.type_name), None)  # the same kind of visit
+        self.app.push_screen(BookingModal(providers, types, self.row.provider_id, day, dt.time(9), kind, patient),
+                             self._booked)
 
     def _booked(self, booked) -> None:
         if booked:

@@ -27,7 +27,8 @@ from officeconsole.services.money import money
 from officeconsole.services.patients import PatientService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT
+from officeconsole.services import permissions
+from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, VISIT
 from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
@@ -210,6 +211,12 @@ class BillingQueueScreen(ServiceScreen):
         elif problem.fix == BILLING:
             if self.allowed("clinic.manage"):
                 self.call_service(BillingIdentityService(self.app.ctx).identities, then=self._edit_ids, group="fix")
+        elif problem.fix == VISIT:
+            if permissions.allowed(self.app.ctx.actor.role, "patient.checkin"):
+                self.app.action_check_in()
+            else:
+                self.notify("The front desk checks the patient out (F3, o); the claim is ready after that.",
+                            markup=False)
         else:
             self.call_service(self._patient_and_policy, result.encounter_id, then=(
                 self._edit_policy if problem.fix == INSURANCE else self._edit_patient), group="fix")

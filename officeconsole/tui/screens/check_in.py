@@ -15,6 +15,7 @@ from officeconsole.services.booking import AppointmentView
 from officeconsole.services.flow import FlowBoard, FlowChanges, FlowRow, FlowService, status_label
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.walk_in import WalkInModal
+from officeconsole.services.text import search_key
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
@@ -91,11 +92,10 @@ class CheckInScreen(ServiceScreen):
     def _fill(self) -> None:
         if self.board is None:
             return
-        wanted = self.query_one("#filter", Input).value.strip().lower()
+        wanted = self.query_one("#filter", Input).value.strip()
         every = sorted(self.rows.values(), key=lambda r: (r.start, r.provider_name, r.patient_name))
         rows = [r for r in every
-                if (self.provider_filter in (None, r.provider_id))
-                and (not wanted or wanted in r.patient_name.lower() or wanted == r.mrn)]
+                if (self.provider_filter in (None, r.provider_id)) and (not wanted or _matches(wanted, r))]
         self.shown = rows
         providers = {r.provider_id: r.provider_name for r in every}
         who = f" · {providers.get(self.provider_filter, '')}" if self.provider_filter else ""
@@ -177,3 +177,14 @@ class CheckInScreen(ServiceScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+
+def _matches(wanted: str, row) -> bool:
+    """The filter as Patients searches: accents and punctuation ignored ("veliz" finds Véliz, "obrien"
+    O'Brien), any script compared case-blind, or the MRN."""
+    if wanted == row.mrn:
+        return True
+    key = search_key(wanted)
+    if key:
+        return key in search_key(row.patient_name)
+    return wanted.casefold() in row.patient_name.casefold()

@@ -25,6 +25,17 @@ from officeconsole.tui.widgets.key_bar import KeyBar
 WIDE = 120
 
 
+class SearchBox(Input):
+    """The search box; `keep_typed()` makes its next focus keep the text instead of selecting it."""
+
+    def keep_typed(self) -> None:
+        self.select_on_focus = False
+
+    def _on_focus(self, event) -> None:  # runs before Input's own handler for the same event
+        if not self.select_on_focus:
+            self.call_later(setattr, self, "select_on_focus", True)  # once Input's handler has run
+
+
 class PatientsScreen(ServiceScreen):
     CSS_PATH = "patients.tcss"
     AUTO_FOCUS = "#search"
@@ -48,8 +59,8 @@ class PatientsScreen(ServiceScreen):
         yield AppHeader()
         with Horizontal(id="search-bar"):
             yield Label("Find", id="search-label")
-            yield Input(placeholder="name (smith, smith jo, smith, john), DOB, phone or MRN",
-                        id="search", compact=True)
+            yield SearchBox(placeholder="name (smith, smith jo, smith, john), DOB, phone or MRN",
+                            id="search", compact=True)
         yield ResultsTable(id="results")
         yield Label("", id="page-info", markup=False)
         yield KeyBar()
@@ -161,6 +172,18 @@ class PatientsScreen(ServiceScreen):
             event.stop()
             event.prevent_default()
             self.query_one("#results", ResultsTable).focus()
+
+    def on_key(self, event: Key) -> None:
+        """Typing while the results have the focus (back from a record, say) starts a new search."""
+        results = self.query_one("#results", ResultsTable)
+        if self.focused is results and event.is_printable and event.character and event.character != " ":
+            event.stop()
+            event.prevent_default()
+            search = self.query_one("#search", SearchBox)
+            search.keep_typed()
+            search.focus()
+            search.value = event.character
+            search.cursor_position = 1
 
     @on(ResultsTable.Selected, "#results")
     def _row_selected(self) -> None:
