@@ -51,6 +51,15 @@ def test_holidays_and_full_days_are_skipped(desk_ctx, sched, manager_ctx):
     assert slots[0].start.date() == MONDAY + dt.timedelta(days=1)
 
 
+def test_a_public_holiday_the_clinic_keeps_open_is_offered_with_a_note(desk_ctx, sched):
+    christmas = dt.date(2026, 12, 25)  # a Friday: nobody has closed the clinic for it
+    finder = SlotFinder(desk_ctx)
+    [eve] = finder.find(SlotQuery(type_id=sched["type"], after=christmas - dt.timedelta(days=1), count=1))
+    [day] = finder.find(SlotQuery(type_id=sched["type"], after=christmas, count=1))
+    assert (eve.start.date(), eve.note) == (christmas - dt.timedelta(days=1), "")
+    assert (day.start.date(), day.note) == (christmas, "Christmas Day: a public holiday (the clinic is open)")
+
+
 def test_bad_queries(desk_ctx, sched):
     finder = SlotFinder(desk_ctx)
     for query, field in ((SlotQuery(), "type_id"), (SlotQuery(minutes=7), "minutes"),

@@ -85,8 +85,9 @@ def find_slot(
     provider_id = service.provider_by_name(provider).id if provider else None
     slots = SlotFinder(service.ctx).find(SlotQuery(type_id=kind.id, provider_id=provider_id, after=after,
                                                    until=until, weekdays=days, part=part, count=count))
-    emit(["Day", "Time", "Provider", "Minutes"],
-         [(f"{s.start:%a %m/%d/%Y}", f"{s.start:%H:%M}-{s.end:%H:%M}", s.provider_name, s.minutes) for s in slots],
+    emit(["Day", "Time", "Provider", "Minutes", "Note"],
+         [(f"{s.start:%a %m/%d/%Y}", f"{s.start:%H:%M}-{s.end:%H:%M}", s.provider_name, s.minutes, s.note)
+          for s in slots],
          fmt, title=f"Free slots for {kind.name} ({kind.minutes} min)")
 
 

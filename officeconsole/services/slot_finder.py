@@ -8,11 +8,11 @@ provider at once, and the search stops as soon as enough slots are found.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 
-from officeconsole.models import AppointmentType, BookedSlot, ProviderAppointmentType
+from officeconsole.models import AppointmentType, BookedSlot, ClinicSettings, ProviderAppointmentType
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.hours import HoursCalendar
@@ -45,6 +45,7 @@ class Slot:
     start: dt.datetime  # clinic-local
     end: dt.datetime
     start_at: dt.datetime  # UTC
+    note: str = ""  # why to think twice: a public holiday the clinic has not closed
 
     @property
     def minutes(self) -> int:
@@ -98,7 +99,7 @@ class SlotFinder:
                     found.extend(self._day(session, calendar, day, providers, length, query.part, now))
                 day += dt.timedelta(days=1)
         found.sort(key=lambda s: (s.start_at, s.provider_name))
-        return found[: query.count]
+        return _with_holiday_notes(self.ctx, found[: query.count])
 
     def _seeing(self, providers: list, type_id: int, named: bool) -> list:
         """The providers who see the type (a provider with a list of types sees only those); a provider
@@ -168,3 +169,19 @@ def _steps_in(intervals) -> int:
     """How many 5-minute steps a day's working intervals hold."""
     return sum((dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)) // STEP
                for start, end in intervals)
+
+
+def _with_holiday_notes(ctx: ServiceContext, slots: list[Slot]) -> list[Slot]:
+    """Mark slots on a public holiday (the clinic's country and state) the clinic has not closed:
+    offered, since the clinic decides, but never without a word."""
+    if not slots:
+        return slots
+    import holidays
+
+    with ctx.db.read() as session:
+        state = session.scalar(select(ClinicSettings.state)) or ""
+    years = sorted({s.start.year for s in slots})
+    supported = holidays.list_supported_countries().get("US", [])
+    calendar = holidays.country_holidays("US", subdiv=state if state in supported else None, years=years)
+    return [replace(s, note=f"{calendar[s.start.date()]}: a public holiday (the clinic is open)")
+            if s.start.date() in calendar else s for s in slots]

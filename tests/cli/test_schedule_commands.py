@@ -35,8 +35,8 @@ def test_find_slot(cli, db_url, sched):
     result = cli("--db", db_url, "schedule", "find-slot", "--as", "desk", "--type", "follow-up",
                  "--provider", "drlee", "--after", "2026-11-30", "--count", "2", "--format", "csv")
     assert result.exit_code == 0, result.text
-    assert result.stdout.splitlines()[1:] == ["Mon 11/30/2026,08:20-08:40,Avery Lee,20",
-                                              "Mon 11/30/2026,08:40-09:00,Avery Lee,20"]
+    assert result.stdout.splitlines()[1:] == ["Mon 11/30/2026,08:20-08:40,Avery Lee,20,",
+                                              "Mon 11/30/2026,08:40-09:00,Avery Lee,20,"]
     afternoon = cli("--db", db_url, "schedule", "find-slot", "--as", "desk", "--type", "Follow-up",
                     "--weekday", "wed", "--part", "afternoon", "--count", "1", "--format", "csv")
     assert afternoon.stdout.splitlines()[1].startswith("Wed 11/25/2026,13:00-13:20")

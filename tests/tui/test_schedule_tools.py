@@ -47,7 +47,7 @@ async def test_find_a_slot_then_book_it(make_app, sched):
         await settle(pilot)
         table = finder.query_one("#slots", ResultsTable)
         assert table.has_focus
-        assert table.row(0) == ("Mon 11/30/2026", "09:00-09:20", "Avery Lee", "20")
+        assert table.row(0) == ("Mon 11/30/2026", "09:00-09:20", "Avery Lee", "20", "")
         finder.query_one("#weekdays").value = "someday"
         await pilot.press("ctrl+s")
         await settle(pilot)

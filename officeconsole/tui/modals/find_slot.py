@@ -74,7 +74,7 @@ class FindSlotModal(ServiceModal[SlotChoice | None]):
 
     def on_mount(self) -> None:
         self.query_one("#slots", ResultsTable).set_columns(
-            [Column("Day", 16), Column("Time", 12), Column("Provider", 22), Column("Minutes", 7)])
+            [Column("Day", 16), Column("Time", 12), Column("Provider", 22), Column("Minutes", 7), Column("Note", 40)])
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -101,7 +101,8 @@ class FindSlotModal(ServiceModal[SlotChoice | None]):
         self.query_one("#slot-error", Label).update("" if slots else "No free slot matches: widen the dates or days.")
         table = self.query_one("#slots", ResultsTable)
         table.set_rows([(str(i), (f"{s.start:%a %m/%d/%Y}", f"{s.start:%H:%M}-{s.end:%H:%M}", s.provider_name,
-                                  str(s.minutes))) for i, s in enumerate(slots)])
+                                  str(s.minutes), f"⚠ {s.note}" if s.note else "")) for i, s in enumerate(slots)],
+                       flagged={i for i, s in enumerate(slots) if s.note})
         if slots:
             table.focus()
 
