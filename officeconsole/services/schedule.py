@@ -75,6 +75,8 @@ class DayPlan:
     closed: str = ""  # "Closed by Morgan Manager at 11/23 18:02" when the close-out locked the day
     # Recurring blocks inside working time (lunch, a meeting): (start, end, label), shown as blocked.
     blocks: dict[int, list[tuple[dt.time, dt.time, str]]] = field(default_factory=dict)
+    # Providers on approved time off that day (the kind: "vacation"): their booked visits need moving.
+    away: dict[int, str] = field(default_factory=dict)
 
 
 def day_bounds(day: dt.date, ctx: ServiceContext) -> tuple[dt.datetime, dt.datetime]:
@@ -168,6 +170,7 @@ class ScheduleService:
             calendar = HoursCalendar(session, [p.id for p in providers], day, day)
             hours = {p.id: calendar.intervals(p.id, day) for p in providers}
             blocks = {p.id: calendar.blocks(p.id, day) for p in providers}
+            away = {p.id: calendar.away[p.id, day] for p in providers if (p.id, day) in calendar.away}
             locked = closure(session, day, self.ctx.timezone)
         booked_ids = {r.provider_id for r in rows}
         shown = [p for p in providers if hours[p.id] or p.id in booked_ids]
@@ -195,6 +198,7 @@ class ScheduleService:
             no_shows=len([r for r in rows if r.status == "no_show"]),
             closed=f"Closed by {locked.closed_by} at {locked.closed_at:%m/%d %H:%M}" if locked else "",
             blocks={p.id: blocks[p.id] for p in shown if blocks[p.id]},
+            away={p.id: away[p.id] for p in shown if p.id in away},
         )
 
     def _row(self, row) -> DayRow:

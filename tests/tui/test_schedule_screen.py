@@ -221,3 +221,28 @@ async def test_providers_out_of_view_are_named_at_80_columns(make_app, sched, ma
         await settle(pilot)
         header = "".join(segment.text for segment in grid.render_line(0))
         assert header.startswith("← +1") and "Sam Park" in header and "→" not in header
+
+
+async def test_visits_booked_in_approved_time_off_are_flagged(make_app, sched, clinic, manager_ctx):
+    from officeconsole.services.time_off import TimeOffService
+    from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
+
+    sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))
+    asked = TimeOffService(manager_ctx).request(clinic.actors["provider"].user_id, MONDAY, MONDAY, "vacation")
+    TimeOffService(manager_ctx).approve(asked.id, asked.version)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f2", "g")
+        await type_text(pilot, "11/30/2026")
+        await pilot.press("enter")
+        await settle(pilot)
+        grid = app.screen.query_one(ScheduleGrid)
+        column = next(n for n, p in enumerate(grid.plan.providers) if p.name == "Avery Lee")
+        nine = next(n for n, t in enumerate(grid.times) if f"{t:%H:%M}" == "09:00")
+        assert grid.cell_text(nine, column).strip() == "⚠ Testperson, Ann"
+        assert grid.cell_text(nine + 1, column).strip() == "provider off: vacation"
+        await pilot.press("l")
+        await settle(pilot)
+        listed = app.screen.query_one("#list", ResultsTable)
+        assert listed.row(0)[5] == "⚠ provider off (vacation)"

@@ -184,10 +184,13 @@ class ScheduleScreen(ServiceScreen):
         if self.plan is None or not self._list_stale:
             return
         self._list_stale = False
+        away = self.plan.away
+        clash = {n for n, r in enumerate(self.plan.rows) if r.status == "scheduled" and r.provider_id in away}
         self.query_one("#list", ResultsTable).set_rows([
             (str(r.id), (f"{r.start:%H:%M}-{r.end:%H:%M}", r.provider_name, r.patient_name, r.mrn, r.type_name,
-                         f"{SYMBOLS.get(r.status, '?')} {r.status.replace('_', ' ')}", r.reason))
-            for r in self.plan.rows])
+                         f"⚠ provider off ({away[r.provider_id]})" if n in clash
+                         else f"{SYMBOLS.get(r.status, '?')} {r.status.replace('_', ' ')}", r.reason))
+            for n, r in enumerate(self.plan.rows)], flagged=clash)
 
     # ----- actions -------------------------------------------------------------------
     def action_shift_day(self, days: int) -> None:

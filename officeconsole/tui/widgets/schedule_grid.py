@@ -226,12 +226,16 @@ class ScheduleGrid(ScrollView, can_focus=True):
         if appointment is not None:
             style = base + Style(color="black", bgcolor=_colour(appointment.type_colour))
             first = index == 0 or self._cells.get((index - 1, col)) is not appointment
+            away = getattr(self.plan, "away", {}).get(provider_id) if appointment.status == "scheduled" else None
             if first:
-                symbol = SYMBOLS.get(appointment.status, "?")
+                symbol = "⚠" if away else SYMBOLS.get(appointment.status, "?")
                 return f" {fit(f'{symbol} {appointment.patient_name}', COLUMN_WIDTH - 2)} ", style
             status = status_word(appointment.status)
             second = index >= 1 and self._cells.get((index - 2, col)) is not appointment
-            label = f"  {appointment.type_name} · {status}" if second else "  │"
+            if away:  # booked before the time off was approved: it needs moving
+                label = f"  provider off: {away.replace('_', ' ')}" if second else "  │"
+            else:
+                label = f"  {appointment.type_name} · {status}" if second else "  │"
             return f" {fit(label, COLUMN_WIDTH - 2)} ", style
         block = self.block_at(provider_id, at.time())
         if block is not None:
