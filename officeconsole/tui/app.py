@@ -237,10 +237,23 @@ class OfficeApp(App):
             self.last_input = monotonic()
         await super().on_event(event)
 
+    SETTINGS_EVERY_CHECKS = 12  # the idle lock setting is read again about once a minute
+
     def lock_when_idle(self) -> None:
+        self._idle_checks = getattr(self, "_idle_checks", 0) + 1
+        if self._idle_checks % self.SETTINGS_EVERY_CHECKS == 0 and self.ctx is not None and not self.locked:
+            self.run_worker(self._read_idle_setting, thread=True, exit_on_error=False, group="idle-setting")
         idle = monotonic() - self.last_input
         if idle >= self.idle_lock_minutes * 60:
             self.lock(f"idle {self.idle_lock_minutes} minutes")
+
+    def _read_idle_setting(self) -> None:
+        """A manager's change of the idle lock (here or at another console, or `user sign-in-rules`)
+        reaches this console without a new sign-in."""
+        from officeconsole.services.sign_in import security_settings
+
+        with self.ctx.db.read() as session:
+            self.idle_lock_minutes = security_settings(session).idle_lock_minutes
 
     def action_lock(self) -> None:
         self.lock("locked with F12")

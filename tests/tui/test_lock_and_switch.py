@@ -153,3 +153,17 @@ async def test_a_pin_set_from_the_palette_unlocks_during_the_day(make_app, clini
         await settle(pilot)
         await unlock_as(pilot, None, "4826")
         assert not isinstance(app.screen, LockScreen) and app.ctx.actor.username == "desk"
+
+
+async def test_an_idle_lock_changed_elsewhere_reaches_an_open_console(make_app, clinic, manager_ctx):
+    from officeconsole.services.sign_in import SignInService
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await login(pilot, "desk")
+        assert app.idle_lock_minutes == 5
+        SignInService(manager_ctx).set_rules(idle_lock_minutes=2)  # `user sign-in-rules` at another PC
+        for _ in range(app.SETTINGS_EVERY_CHECKS):
+            app.lock_when_idle()
+        await settle(pilot)
+        assert app.idle_lock_minutes == 2
