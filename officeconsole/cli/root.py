@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
@@ -11,8 +13,33 @@ from officeconsole.services.errors import OfficeError
 from officeconsole.services.printable import printable
 
 
+try:  # Typer carries its own copy of Click from 0.20 on
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - an older Typer on plain Click
+    from click import exceptions as click_errors
+
+
 class OfficeGroup(TyperGroup):
-    """Turns every expected failure into one line on stderr and exit status 1."""
+    """Turns every expected failure into one line on stderr and exit status 1; a command line it
+    cannot read (a missing `--as`, an unknown option) into one line and exit status 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as exc:
+            exc.show()  # a group named alone: its help, as before
+            sys.exit(exc.exit_code)
+        except click_errors.ClickException as exc:
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) is not None else "officeconsole"
+            err.print(f"error: {printable(exc.format_message())} (see `{where} --help`)", markup=False,
+                      highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            err.print("error: stopped.", markup=False, highlight=False)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: typer.Context):
         try:

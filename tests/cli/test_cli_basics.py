@@ -1,0 +1,23 @@
+"""A command line the CLI cannot read gets one `error:` line naming the fix, like every other failure."""
+
+from __future__ import annotations
+
+
+def test_a_missing_as_is_one_error_line_with_exit_2(cli, db_url, clinic, monkeypatch):
+    monkeypatch.delenv("OFFICECONSOLE_USER", raising=False)
+    result = cli("--db", db_url, "user", "list")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: Missing option '--as' (env var: 'OFFICECONSOLE_USER'). (see `officeconsole user list --help`)"]
+    assert result.stdout == ""
+
+
+def test_an_unknown_option_is_one_error_line(cli, db_url, clinic):
+    result = cli("--db", db_url, "user", "list", "--as", "manager", "--colour", "red")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: No such option: --colour (see `officeconsole user list --help`)"
+
+
+def test_a_group_named_alone_still_shows_its_help(cli):
+    result = cli("user")
+    assert "Usage:" in result.text and "list" in result.text
