@@ -35,6 +35,11 @@ class EncounterStatus(StrEnum):
     CLOSED = "closed"
 
 
+# The claims an insurer's payment (EOB or 835) can be posted to; PAID takes a corrected EOB.
+PAYABLE_STATES = (EncounterStatus.SUBMITTED, EncounterStatus.ACCEPTED, EncounterStatus.PARTIALLY_PAID,
+                  EncounterStatus.DENIED, EncounterStatus.PAID)
+
+
 class FeeScheduleItem(Base):
     __tablename__ = "fee_schedule_item"
     __table_args__ = (

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import ArEntry, ChargeLine, ClaimBatch, ClaimBatchItem, Encounter, User
+from officeconsole.models.billing import PAYABLE_STATES
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services import audit
@@ -68,10 +69,16 @@ class ScrubResult:
     insurer_owes: Decimal = Decimal("0.00")
     patient_owes: Decimal = Decimal("0.00")
     note: str = ""  # why it was rejected
+    policy_id: int | None = None  # the policy the claim bills (what an INSURANCE problem's fix opens)
 
     @property
     def clean(self) -> bool:
         return not self.problems
+
+    @property
+    def takes_payment(self) -> bool:
+        """Whether an insurer's payment (an EOB) can be posted to it."""
+        return self.status in PAYABLE_STATES
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ class ClaimService:
             editable = claim.status in (St.NEEDS_CODING, St.REJECTED, St.READY)
             return ScrubResult(claim.encounter_id, claim.version, claim.status, claim.total,
                                scrub(claim, self.ctx.today()) if editable else [], balance.insurer,
-                               balance.patient, encounter.note)
+                               balance.patient, encounter.note, claim.policy.id if claim.policy else None)
 
     @requires("claims.submit")
     def mark_ready(self, encounter_id: int, expected_version: int) -> ScrubResult:

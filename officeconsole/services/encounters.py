@@ -33,7 +33,7 @@ from officeconsole.models import (
     StockMovement,
     User,
 )
-from officeconsole.models.billing import EncounterStatus
+from officeconsole.models.billing import PAYABLE_STATES, EncounterStatus
 from officeconsole.models.inventory import MovementKind
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services import audit
@@ -153,6 +153,11 @@ class QueueRow:
 
     def age(self, today: dt.date) -> int:
         return (today - self.date_of_service).days
+
+    @property
+    def takes_payment(self) -> bool:
+        """Whether an insurer's payment (an EOB) can be posted to it."""
+        return self.status in PAYABLE_STATES
 
 
 @dataclass(frozen=True)

@@ -228,3 +228,29 @@ def charge_line_of(ctx, visit_id: int) -> int:
     with ctx.db.read() as session:
         return session.scalar(select(ChargeLine.id).join(Encounter, Encounter.id == ChargeLine.encounter_id)
                               .where(Encounter.appointment_id == visit_id))
+
+
+async def test_actions_use_the_row_under_the_cursor_not_a_stale_result(make_app, ctx, sched, as_role, clinic):
+    """A scrub result still arriving for another claim is never acted on: write-off and bill-patient
+    wait for the highlighted claim's own, and an insurance problem opens the policy the claim bills."""
+    import dataclasses
+
+    from officeconsole.services.insurance import InsuranceService, PolicyInput
+
+    billing = make_billing(sched, as_role, clinic)
+    billing.coded()
+    # A second policy that is also in force: the claim bills the primary, and the fix opens that one.
+    second = InsuranceService(billing.desk).add_policy(billing.patient_id, PolicyInput(
+        clinic.payer_ids["Medicare Part B (test)"], 2, "1EG4TE5MK72", effective_from="2020-01-01"))
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        screen.current = dataclasses.replace(screen.current, encounter_id=-1)  # stale: another claim's
+        await pilot.press("w")
+        await settle(pilot)
+        assert app.screen is screen  # nothing opened on the wrong claim
+        billed = ClaimService(billing.biller).scrub(int(screen.query_one("#claims", ResultsTable).key_at(0)))
+        assert billed.policy_id == billing.policy_id and billed.policy_id != second.id

@@ -201,7 +201,7 @@ class BillingQueueScreen(ServiceScreen):
             self.app.push_screen(CodingScreen(int(event.key)))
 
     def action_fix(self, number: int) -> None:
-        result = self.current
+        result = self._current()
         if result is None or number > len(result.problems):
             return
         problem = result.problems[number - 1]
@@ -218,16 +218,17 @@ class BillingQueueScreen(ServiceScreen):
                 self.notify("The front desk checks the patient out (F3, o); the claim is ready after that.",
                             markup=False)
         else:
-            self.call_service(self._patient_and_policy, result.encounter_id, then=(
+            self.call_service(self._patient_and_policy, result.encounter_id, result.policy_id, then=(
                 self._edit_policy if problem.fix == INSURANCE else self._edit_patient), group="fix")
 
     def _edit_ids(self, found) -> None:
         self.app.push_screen(BillingIdsModal(*found), lambda _saved: self.load())
 
-    def _patient_and_policy(self, encounter_id: int):
+    def _patient_and_policy(self, encounter_id: int, policy_id: int | None = None):
+        """The patient and the policy the claim bills (as the claim service chose it)."""
         encounter = EncounterService(self.app.ctx).encounter(encounter_id)
         record = PatientService(self.app.ctx).get(encounter.patient_id)
-        policy = next((p for p in record.policies if p.active_on(encounter.date_of_service)), None)
+        policy = next((p for p in record.policies if p.id == policy_id), None)
         return record, policy
 
     def _edit_policy(self, found) -> None:
@@ -296,7 +297,7 @@ class BillingQueueScreen(ServiceScreen):
     def action_post_payment(self) -> None:
         row = self._row()
         if row is not None and self.allowed("remit.post"):
-            if row.status not in ("submitted", "accepted", "partially_paid", "denied", "paid"):
+            if not row.takes_payment:
                 self.app.notify("Only a submitted claim takes an insurer's payment.", markup=False)
                 return
             self.call_service(EncounterService(self.app.ctx).encounter, row.encounter_id, then=self._remit,
@@ -330,15 +331,21 @@ class BillingQueueScreen(ServiceScreen):
                               group="move", exclusive=True)
 
     def action_write_off(self) -> None:
-        if self.current is not None and self.allowed("ar.adjust"):
-            row = self._row()
-            self.app.push_screen(WriteOffModal(self.current.encounter_id, f"OC{row.encounter_id} {row.patient_name}",
-                                               self.current.insurer_owes), lambda _done: self.load())
+        row, current = self._row(), self._current()
+        if row is not None and current is not None and self.allowed("ar.adjust"):
+            self.app.push_screen(WriteOffModal(row.encounter_id, f"OC{row.encounter_id} {row.patient_name}",
+                                               current.insurer_owes), lambda _done: self.load())
+
+    def _current(self) -> ScrubResult | None:
+        """The scrub result of the row under the cursor (None while it is still being read)."""
+        row, current = self._row(), self.current
+        return current if row is not None and current is not None and current.encounter_id == row.encounter_id \
+            else None
 
     def action_bill_patient(self) -> None:
-        if self.current is None:
+        current, key = self._current(), new_request_key()
+        if current is None:
             return
-        current, key = self.current, new_request_key()
         if current.status in ("needs_coding", "rejected"):
             self._self_pay(current)
             return
