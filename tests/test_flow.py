@@ -63,6 +63,16 @@ def test_check_in_verifies_takes_copay_notes_privacy_and_marks_arrived(ctx, cloc
     assert {"payment.post", "appointment.arrived"} <= actions
 
 
+def test_confirming_insurance_verifies_the_policies_in_force_and_no_other(ctx, today, desk_ctx, clinic):
+    lapsed = InsuranceService(desk_ctx).add_policy(today["sched"]["ann"], PolicyInput(
+        clinic.payer_ids["Medicare Part B (test)"], 2, "1EG4TE5MK72", effective_from="2013-02-01",
+        effective_to="2025-12-31"))
+    today["checkin"].check_in(CheckInInput(today["ann"].id, today["ann"].version, verify_insurance=True))
+    view = today["checkin"].view(today["ann"].id)
+    verified = {c.policy.id: c.policy.verified_at is not None for c in view.policies}
+    assert verified == {today["policy"].id: True, lapsed.id: False}
+
+
 def test_a_failed_check_in_saves_nothing(ctx, today):
     """A bad amount refuses the whole check-in: no verification, no arrival."""
     with pytest.raises(ValidationError) as refused:

@@ -73,6 +73,7 @@ class CheckInInput:
     expected_version: int
     verify_policy_ids: list[int] = field(default_factory=list)
     verified_how: str = VerifiedHow.CARD.value
+    verify_insurance: bool = False  # the desk confirmed the insurance: every policy in force today
     privacy_signed: bool = False
     payment: PaymentInput | None = None
 
@@ -135,7 +136,14 @@ class CheckInService:
             if visit.status != S.SCHEDULED:
                 raise ValidationError({"status": f"This appointment is {visit.status.replace('_', ' ')}."})
             verified = []
-            for policy_id in data.verify_policy_ids:
+            ids = list(data.verify_policy_ids)
+            if data.verify_insurance:  # the service, not the form, knows which policies are in force
+                today = self.ctx.today()
+                ids += [p.id for p in session.scalars(select(InsurancePolicy).where(
+                    InsurancePolicy.patient_id == visit.patient_id, InsurancePolicy.effective_from <= today,
+                    (InsurancePolicy.effective_to.is_(None)) | (InsurancePolicy.effective_to >= today)))
+                        if p.id not in ids]
+            for policy_id in ids:
                 policy = get_or_fail(session, InsurancePolicy, policy_id, "insurance policy")
                 if policy.patient_id != visit.patient_id:
                     raise ValidationError({"verify_policy_ids": "That policy is another patient's."})

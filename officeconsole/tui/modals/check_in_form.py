@@ -136,12 +136,10 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         if self.view is None:
             return
         typed = values(self)
-        today = self.app.ctx.today()
-        active = [c.policy.id for c in self.view.policies if c.policy.active_on(today)]
         payment = payment_from(typed, self.request_key)
         data = CheckInInput(
             self.view.visit.appointment_id, self.view.visit.version,
-            verify_policy_ids=active if self.query_one("#verify", TickBox).value else [],
+            verify_insurance=self.query_one("#verify", TickBox).value,
             verified_how=typed.get("verified_how", VerifiedHow.CARD.value),
             privacy_signed=self.query_one("#privacy", TickBox).value, payment=payment)
         self.call_service(CheckInService(self.app.ctx).check_in, data, then=self.dismiss, on_error=self._refused,
