@@ -47,6 +47,7 @@ from officeconsole.services.appointment_types import AppointmentTypeService, Typ
 from officeconsole.services.clinic_settings import ClinicInput, ClinicSettingsService
 from officeconsole.services.providers import ProviderInput, ProviderService
 from officeconsole.services.setup_check import SetupCheckService
+from officeconsole.services.exports import ExportService
 
 from tests.factories import PASSWORD, patient_input, register
 
@@ -55,7 +56,8 @@ SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursSe
             ReceiptService, RoomService, EncounterService, FeeService, ClaimService, RemittanceService,
             ReceivablesService, ReportService, BillingIdentityService, BackupService, CloseOutService, DayLockService,
             CredentialService, RosterService, StaffService, TimeOffService, InventoryService, SignInService,
-            AuditChainService, ProviderService, AppointmentTypeService, ClinicSettingsService, SetupCheckService]
+            AuditChainService, ProviderService, AppointmentTypeService, ClinicSettingsService, SetupCheckService,
+            ExportService]
 
 # Practice setup's services share method names (add, update, retire) with others: their own arguments.
 OVERRIDES = {
@@ -68,6 +70,8 @@ OVERRIDES = {
     (AppointmentTypeService, "retire"): (999, 1), (AppointmentTypeService, "reinstate"): (999, 1),
     (ClinicSettingsService, "update"): (999, ClinicInput()),
     (SetupCheckService, "check"): (),
+    (BookingService, "check"): (BookingInput(1, 1, 999, dt.date(2026, 12, 1), "09:00"),),
+    (ExportService, "export_clinic"): ("csv", "/dev/null/x"), (ExportService, "export_record"): ("0001001", "/dev/null/x"),
 }
 
 
@@ -186,5 +190,5 @@ def test_least_privilege_as_the_clinic_states_it():
     assert Role.FRONT_DESK in holders("account.view") and Role.FRONT_DESK in holders("payment.post")  # balances, copays
     assert not any(Role.BILLING in holders(p) for p in ("roster.manage", "timeoff.decide", "staff.manage"))
     for managers_only in ("day.close", "day.reopen", "payment.void", "user.manage", "clinic.manage",
-                          "schedule.manage"):
+                          "schedule.manage", "export.clinic", "export.patient"):
         assert holders(managers_only) == {Role.MANAGER, Role.ADMIN}, managers_only

@@ -38,6 +38,7 @@ from officeconsole.services.closed_days import refuse_closed
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import (
     ConcurrentEdit,
+    OfficeError,
     NeedsOverride,
     NotFound,
     SeriesConflicts,
@@ -123,6 +124,20 @@ class BookingService:
     def book(self, data: BookingInput) -> AppointmentView:
         with self.ctx.db.write() as session:
             return AppointmentView.of(Booker(self.ctx, session).book(data))
+
+    @requires("appointment.book")
+    def check(self, data: BookingInput) -> list[str]:
+        """Everything that would stop `book(data)` now, saving nothing (the form checks again as
+        the desk corrects it, so a message goes as soon as its cause does)."""
+        with self.ctx.db.read() as session:
+            booker = Booker(self.ctx, session)
+            try:
+                _patient, provider, _kind, when = booker._inputs(data)
+                refuse_closed(session, [when.day])
+                booker._refuse_absence(provider, when.day)
+            except OfficeError as exc:
+                return [exc.message]
+            return [message for message, _soft in booker.problems(data)]
 
     @requires("appointment.book")
     def book_series(self, data: BookingInput, occurrences: int | str, every_weeks: int | str = 1) -> list[AppointmentView]:

@@ -106,6 +106,13 @@ async def test_book_move_and_cancel_with_the_keyboard(make_app, sched):
         await pilot.press("enter", "ctrl+s")
         await settle(pilot)
         assert "already has an appointment" in str(app.screen.query_one("#booking-error", Label).render())
+        app.screen.query_one("#start").value = "09:40"  # a free time: the message goes as soon as it is fixed
+        await settle(pilot)
+        assert str(app.screen.query_one("#booking-error", Label).render()) == ""
+        app.screen.query_one("#start").value = "09:00"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "already has an appointment" in str(app.screen.query_one("#booking-error", Label).render())
         app.screen.query_one("#start").value = "12:00"  # lunch: needs a reason
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -246,3 +253,21 @@ async def test_visits_booked_in_approved_time_off_are_flagged(make_app, sched, c
         await settle(pilot)
         listed = app.screen.query_one("#list", ResultsTable)
         assert listed.row(0)[5] == "⚠ provider off (vacation)"
+
+
+async def test_down_from_the_booking_search_reaches_the_results(make_app, sched):
+    from officeconsole.tui.modals.booking_form import BookingModal
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f2", "b")
+        await settle(pilot)
+        assert isinstance(app.screen, BookingModal)
+        await type_text(pilot, "testperson")
+        await settle(pilot)
+        await pilot.press("down")
+        assert app.focused.id == "picker-results"
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#picker").patient.first_name == "Bob"

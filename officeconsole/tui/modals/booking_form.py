@@ -79,23 +79,18 @@ class BookingModal(ServiceModal[Booked | None]):
     def _chosen(self) -> None:
         self.query_one("#type_id", Select).focus()
 
-    def action_save(self) -> None:
+    def _input(self) -> tuple[BookingInput | None, dict[str, str], int, int]:
+        """The booking as typed (None with the errors when a number is not one), and times/weeks apart."""
         typed = values(self)
         patient = self.query_one(PatientPicker).patient
-        if patient is None:
-            self._fail("Find and choose the patient first (type in the search box, Enter).")
-            self.query_one(PatientPicker).focus_search()
-            return
         minutes, times, every = (typed.get(k, "").strip() for k in ("minutes", "occurrences", "every_weeks"))
         errors = {field: message for field, text, message in (
             ("minutes", minutes, "Minutes: a whole number, e.g. 20."),
             ("occurrences", times or "1", "Times: a whole number, 1 for a single visit."),
             ("every_weeks", every or "1", "Weeks apart: a whole number, 1 for weekly."),
         ) if text and not text.isdigit()}
-        if errors:
-            self._fail("Please correct the fields marked below.")
-            show_errors(self, errors)
-            return
+        if errors or patient is None:
+            return None, errors, 1, 1
         data = BookingInput(
             patient_id=patient.id,
             provider_id=int(typed["provider_id"]) if typed.get("provider_id") else None,
@@ -104,13 +99,42 @@ class BookingModal(ServiceModal[Booked | None]):
             minutes=int(minutes) if minutes else None, reason=typed.get("reason", ""),
             override_reason=typed.get("override_reason", ""),
         )
+        return data, {}, int(times or 1), int(every or 1)
+
+    def action_save(self) -> None:
+        if self.query_one(PatientPicker).patient is None:
+            self._fail("Find and choose the patient first (type in the search box, Enter).")
+            self.query_one(PatientPicker).focus_search()
+            return
+        data, errors, times, every = self._input()
+        if data is None:
+            self._fail("Please correct the fields marked below.")
+            show_errors(self, errors)
+            return
         service = BookingService(self.app.ctx)
-        if int(times or 1) > 1:
-            self.call_service(service.book_series, data, int(times), int(every or 1), then=self.dismiss,
+        if times > 1:
+            self.call_service(service.book_series, data, times, every, then=self.dismiss,
                               on_error=self._refused, group="save", exclusive=True)
         else:
             self.call_service(service.book, data, then=self.dismiss, on_error=self._refused, group="save",
                               exclusive=True)
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _recheck(self) -> None:
+        """Once a refusal is shown, each change checks again: the message goes when its cause is fixed."""
+        if not str(self.query_one("#booking-error", Label).render()):
+            return
+        data, errors, _times, _every = self._input()
+        if data is None:
+            return
+        self.call_service(BookingService(self.app.ctx).check, data, then=self._rechecked, group="recheck",
+                          exclusive=True)
+
+    def _rechecked(self, problems: list[str]) -> None:
+        if not problems:
+            self._fail("")
+            show_errors(self, {})
 
     def _refused(self, exc: OfficeError) -> None:
         if isinstance(exc, ValidationError):

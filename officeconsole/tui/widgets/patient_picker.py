@@ -62,6 +62,13 @@ class PatientPicker(Vertical):
         self.query_one("#picker-results", ResultsTable).set_rows(
             [(str(r.id), (r.mrn, r.display_name, f"{r.dob:%m/%d/%Y}", r.phone)) for r in page.rows])
 
+    def key_down(self, event) -> None:
+        """Down from the search box moves into the results."""
+        if self.app.focused is self.query_one("#picker-search", Input) and self.found:
+            event.stop()
+            event.prevent_default()
+            self.query_one("#picker-results", ResultsTable).focus()
+
     @on(Input.Submitted, "#picker-search")
     def _to_results(self, event: Input.Submitted) -> None:
         event.stop()
