@@ -56,7 +56,7 @@ def report(
         typer.echo(report_csv(result), nl=False)
     else:
         if out_file is None:
-            folder, filename = opened.paths.reports_dir / "reports", None
+            folder, filename = opened.paths.reports_dir, None  # reports/ itself, beside claims/ and day-sheets/
         elif out_file.is_dir():
             folder, filename = out_file, None
         else:

@@ -40,7 +40,8 @@ def test_table_csv_and_pdf(cli, paid, tmp_path):
     assert out.read_bytes().startswith(b"%PDF") and str(out) in pdf.stdout
     default = cli("--db", paid, "report", "aging", "--to", DAY, "--format", "pdf", "--as", "manager")
     assert default.exit_code == 0, default.text
-    assert (tmp_path / "home").exists() and "aging-2026-11-23.pdf" in default.stdout
+    assert "aging-2026-11-23.pdf" in default.stdout
+    assert [p.name for p in (tmp_path / "home" / "reports").glob("aging-*.pdf")] == ["aging-2026-11-23.pdf"]
     saved = cli("--db", paid, "report", "no-shows", "--from", DAY, "--to", DAY, "--format", "csv", "--out",
                 str(tmp_path), "--as", "manager")
     assert saved.exit_code == 0 and (tmp_path / "no-shows-2026-11-23.csv").read_text().startswith("Day,Booked")

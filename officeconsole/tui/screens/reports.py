@@ -200,7 +200,7 @@ class ReportsScreen(ServiceScreen):
 
     def _reports_folder(self) -> Path:
         paths = getattr(self.app, "paths", None)
-        return (paths.reports_dir if paths is not None else Path.home()) / "reports"
+        return paths.reports_dir if paths is not None else Path.home() / "reports"
 
     def action_back(self) -> None:
         self.dismiss()
