@@ -71,6 +71,7 @@ OVERRIDES = {
     (ClinicSettingsService, "update"): (999, ClinicInput()),
     (SetupCheckService, "check"): (),
     (BookingService, "check"): (BookingInput(1, 1, 999, dt.date(2026, 12, 1), "09:00"),),
+    (BookingService, "closed_notice"): (dt.date(2026, 12, 1),),
     (ExportService, "export_clinic"): ("csv", "/dev/null/x"), (ExportService, "export_record"): ("0001001", "/dev/null/x"),
 }
 

@@ -126,6 +126,21 @@ class BookingService:
             return AppointmentView.of(Booker(self.ctx, session).book(data))
 
     @requires("appointment.book")
+    def closed_notice(self, day: str | dt.date) -> str:
+        """Why nothing can be booked on `day` (the close-out locked it), or "": the form says so as it
+        opens, not only when the desk saves."""
+        try:
+            wanted = parse_day(day)
+        except (ValidationError, ValueError):
+            return ""
+        with self.ctx.db.read() as session:
+            try:
+                refuse_closed(session, [wanted])
+            except OfficeError as exc:
+                return exc.message
+        return ""
+
+    @requires("appointment.book")
     def check(self, data: BookingInput) -> list[str]:
         """Everything that would stop `book(data)` now, saving nothing (the form checks again as
         the desk corrects it, so a message goes as soon as its cause does)."""

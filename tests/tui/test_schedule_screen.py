@@ -155,6 +155,13 @@ async def test_a_closed_day_says_so_and_refuses_a_booking(make_app, sched, manag
         await pilot.press("b")
         await settle(pilot)
         assert isinstance(app.screen, BookingModal)
+        # Said as the form opens, before anything is typed.
+        error = app.screen.query_one("#booking-error", Label)
+        for _ in range(20):  # the form's first check may still be on its way
+            if str(error.render()):
+                break
+            await settle(pilot)
+        assert "Monday 11/23/2026 is closed" in str(error.render())
         await type_text(pilot, "testperson, ann")
         await settle(pilot)
         await pilot.press("enter", "ctrl+s")

@@ -74,6 +74,17 @@ class BookingModal(ServiceModal[Booked | None]):
     def on_mount(self) -> None:
         if self.patient is not None:
             self.query_one(PatientPicker).choose(self.patient)
+        self._check_day()
+
+    @on(Input.Changed, "#day")
+    def _check_day(self) -> None:
+        """A day the close-out locked is said at once, not after everything is typed."""
+        self.call_service(BookingService(self.app.ctx).closed_notice, self.query_one("#day", Input).value,
+                          then=self._day_checked, group="day", exclusive=True)
+
+    def _day_checked(self, notice: str) -> None:
+        if notice:
+            self._fail(notice)
 
     @on(PatientPicker.Chosen)
     def _chosen(self) -> None:
