@@ -107,6 +107,8 @@ def test_search_by_dob_phone_mrn(desk_ctx, registry):
     assert _names(search("02/03/1971")) == ["Smith, Joan"]
     assert _names(search("212555")) == ["Smithers, Waylon", "Johnson, Smitty"]
     assert _names(search("(312) 555-0106")) == ["Garcia Lopez, Maria"]
+    assert _names(search("0106")) == ["Garcia Lopez, Maria"]  # the last 4 digits, as a caller reads them
+    assert _names(search("555-0104")) == ["Johnson, Smitty"]  # the last 7
     mrn = registry["SmithersWaylon"].mrn
     assert _names(search(mrn)) == ["Smithers, Waylon"]
     assert _names(search(mrn.lstrip("0"))) == ["Smithers, Waylon"]

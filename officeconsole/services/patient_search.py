@@ -87,6 +87,9 @@ def plan(query: str) -> list[Phase]:
         if len(digits) >= 3:
             phone = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
             phases.append(Phase(prefix(Patient.phone_key, phone), (Patient.phone_key, Patient.id)))
+        if len(digits) in (4, 7):  # the last 4 or 7 digits, as a caller reads them out
+            ends = and_(Patient.phone_key.like(f"%{digits}"), not_(prefix(Patient.phone_key, digits)))
+            phases.append(Phase(ends, (Patient.phone_key, Patient.id)))
         return phases
     comma = "," in text
     parts = text.split(",", 1) if comma else text.split()
