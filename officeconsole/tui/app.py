@@ -63,10 +63,18 @@ class OfficeApp(App):
         Binding("f12", "lock", "Lock", show=False),  # shown in the header, always in view
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # Tab moves the focus before any key typed after it is delivered (as a widget's own binding it
+        # moved only once the field had taken the keys behind it: fast typing landed in the last field).
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
     ]
+    # Actions that take what was typed: they wait until the focused field has taken every key sent
+    # before them, so a quick Ctrl+S never saves a form without its last letters.
+    AFTER_TYPING = frozenset({"save", "commit", "search"})
     IDLE_CHECK_SECONDS = 5.0
     # All the lock screen lets through: moving between its two fields, quitting.
-    LOCKED_ACTIONS = frozenset({"quit", "help_quit", "focus_next", "focus_previous"})
+    LOCKED_ACTIONS = frozenset({"quit", "help_quit", "focus_next", "focus_previous", "next_field",
+                                "previous_field"})
     # The app-wide keys and what the signed-in role needs for each: the key bar shows only those the
     # role may use (a key that answers "Permission denied" is not offered), and none before sign-in.
     KEY_PERMISSIONS = {
@@ -299,6 +307,37 @@ class OfficeApp(App):
             if needed is not None and not permissions.allowed(actor.role, needed):
                 return False
         return super().check_action(action, parameters)
+
+    def action_next_field(self) -> None:
+        self._move_focus("tab", self.screen.focus_next)
+
+    def action_previous_field(self) -> None:
+        self._move_focus("shift+tab", self.screen.focus_previous)
+
+    def _move_focus(self, key: str, move) -> None:
+        """Move the focus now; a screen that gives Tab its own meaning (switching lists) keeps it."""
+        screen = self.screen
+        own = next((b for b in getattr(type(screen), "BINDINGS", []) if isinstance(b, Binding) and b.key == key),
+                   None)
+        if own is not None:
+            self.call_next(self.run_action, own.action, screen)
+        else:
+            move()
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        name = action.split("(")[0].rsplit(".", 1)[-1] if isinstance(action, str) else ""
+        focused = self.focused
+        if name in self.AFTER_TYPING and focused is not None and not getattr(self, "_typed_through", False):
+            async def when_typed() -> None:
+                self._typed_through = True  # once: keys typed after the save are not waited for
+                try:
+                    await self.run_action(action, default_namespace, namespaces)
+                finally:
+                    self._typed_through = False
+
+            focused.call_later(when_typed)  # after the keys already sent to the field
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def notify(self, message: str, *args, **kwargs) -> None:
         if self.locked:
