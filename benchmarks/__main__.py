@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from benchmarks import billing, checkin, closeout, generate, inventory, keystroke, schedule, search, startup
+from benchmarks import billing, checkin, closeout, generate, importing, inventory, keystroke, schedule, search, startup
 from benchmarks.report import Figure, machine_info, markdown, save
 from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db import migrate
@@ -150,6 +150,10 @@ def run(url: str, quick: bool) -> list[Figure]:
 
         _log("inventory: stock generated once, then F9 under Pilot and each of its queries ...")
         figures += inventory.figures(ctx, manager, "manager", generate.BENCH_PASSWORD, quick)
+
+        _log(f"import: {importing.QUICK_ROWS if quick else importing.FULL_ROWS:,} patients with policies "
+             "into an empty SQLite clinic ...")
+        figures += importing.figures(quick)
 
         _log("keystroke to results under Pilot ...")
         words = keystroke.WORDS[:4] if quick else keystroke.WORDS

@@ -48,6 +48,7 @@ from officeconsole.services.clinic_settings import ClinicInput, ClinicSettingsSe
 from officeconsole.services.providers import ProviderInput, ProviderService
 from officeconsole.services.setup_check import SetupCheckService
 from officeconsole.services.exports import ExportService
+from officeconsole.services.importing import ImportRequest, ImportService
 
 from tests.factories import PASSWORD, patient_input, register
 
@@ -57,7 +58,7 @@ SERVICES = [PatientService, InsuranceService, UserService, AuditService, HoursSe
             ReceivablesService, ReportService, BillingIdentityService, BackupService, CloseOutService, DayLockService,
             CredentialService, RosterService, StaffService, TimeOffService, InventoryService, SignInService,
             AuditChainService, ProviderService, AppointmentTypeService, ClinicSettingsService, SetupCheckService,
-            ExportService]
+            ExportService, ImportService]
 
 # Practice setup's services share method names (add, update, retire) with others: their own arguments.
 OVERRIDES = {
@@ -73,6 +74,8 @@ OVERRIDES = {
     (BookingService, "check"): (BookingInput(1, 1, 999, dt.date(2026, 12, 1), "09:00"),),
     (BookingService, "closed_notice"): (dt.date(2026, 12, 1),),
     (ExportService, "export_clinic"): ("csv", "/dev/null/x"), (ExportService, "export_record"): ("0001001", "/dev/null/x"),
+    (ImportService, "run"): (ImportRequest("patients", "/dev/null/x"),),
+    (LedgerService, "post_opening_balance"): (999, 5, dt.date(2026, 11, 1), "opening-test"),
 }
 
 
@@ -113,7 +116,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "scrub": (999,), "mark_ready": (999, 1), "mark_all_ready": (), "export_837": ("/dev/null/x",),
         "reexport_837": (999, "/dev/null/x"), "batches": (), "set_claim_state": (999, 1, "accepted"),
         "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
-        "aging": (), "write_off": (999, "50", "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
+        "aging": (), "write_off": (999, "50", "test", "k"), "write_off_patient": (999, "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
         "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
         "close_day": (day, ), "day_sheet": (day,), "settings": (), "set_settings": (20,), "runs": (day,),
         "closure": (day,), "reopen": (day, "late charge"),
@@ -191,5 +194,5 @@ def test_least_privilege_as_the_clinic_states_it():
     assert Role.FRONT_DESK in holders("account.view") and Role.FRONT_DESK in holders("payment.post")  # balances, copays
     assert not any(Role.BILLING in holders(p) for p in ("roster.manage", "timeoff.decide", "staff.manage"))
     for managers_only in ("day.close", "day.reopen", "payment.void", "user.manage", "clinic.manage",
-                          "schedule.manage", "export.clinic", "export.patient"):
+                          "schedule.manage", "export.clinic", "export.patient", "data.import"):
         assert holders(managers_only) == {Role.MANAGER, Role.ADMIN}, managers_only

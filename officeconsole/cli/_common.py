@@ -5,24 +5,28 @@ Every command is a thin caller of the services; nothing here holds a rule.
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import io
 import json
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from officeconsole.bootstrap import Opened, open_database
-from officeconsole.services import auth
+from officeconsole.services import auth, csv_safe
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import AuthError
 from officeconsole.services.printable import printable
@@ -110,26 +114,80 @@ def new_password(label: str) -> str:
     return typer.prompt(label, hide_input=True, confirmation_prompt=True)
 
 
+@dataclass(frozen=True)
+class Moment:
+    """A clinic-time instant shown to people as `shown` ("10:05"), given to scripts in full with its
+    offset ("2026-11-23T10:05:00-05:00")."""
+
+    value: dt.datetime
+    shown: str = "%H:%M"
+
+
+def _cell(value: object) -> str:
+    """A value as people read it: times in clinic time without the offset, money with two decimals."""
+    if value is None:
+        return ""
+    if isinstance(value, Moment):
+        return value.value.strftime(value.shown)
+    if isinstance(value, dt.datetime):
+        return f"{value:%m/%d/%Y %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value:%m/%d/%Y}"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return printable(str(value))
+
+
+def _json_value(value: object) -> object:
+    """A value as scripts read it: numbers as numbers, times as ISO 8601 with their offset."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, Moment):
+        return value.value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes")
+    return printable(str(value))
+
+
 def emit(columns: Sequence[str], rows: Sequence[Sequence[object]], fmt: Format, *, title: str = "") -> None:
     """Rows as a table for people, or CSV/JSON for scripts. User text is never read as markup,
     and nothing in it a terminal would act on is printed (see services.printable)."""
-    cells = [["" if value is None else printable(str(value)) for value in row] for row in rows]
     if fmt is Format.json:
         keys = [c.lower().replace(" ", "_") for c in columns]
-        typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in cells], indent=2))
+        typer.echo(json.dumps([dict(zip(keys, map(_json_value, row), strict=True)) for row in rows], indent=2))
         return
+    cells = [[_cell(value) for value in row] for row in rows]
     if fmt is Format.csv:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_safe.writer(buffer)
         writer.writerow(columns)
         writer.writerows(cells)
         typer.echo(buffer.getvalue(), nl=False)
         return
-    table = Table(title=Text(printable(title)) if title else None, title_justify="left")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    # A rule under the header and no vertical lines: two cells of space between columns instead of three,
+    # which is what lets a seven-column day fit 80 columns without cutting words.
+    table = Table(title=Text(printable(title)) if title else None, title_justify="left", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False, collapse_padding=True)
+    # Each column no narrower than its longest word (up to 20) when that fits the terminal: Rich then
+    # wraps at spaces instead of cutting "Follow-up" into "Follo" / "w-up" at 80 columns.
+    longest = [min(20, max((len(word) for text in [column, *(row[n] for row in cells)] for word in text.split()),
+                           default=1)) for n, column in enumerate(columns)]
+    mins: list[int | None] = list(longest)
+    width = shutil.get_terminal_size().columns  # $COLUMNS, else the terminal, else 80: read at each call
+    while sum(m or 4 for m in mins) + 2 * len(columns) > width and any(mins):
+        widest = max(range(len(mins)), key=lambda n: mins[n] or 0)
+        mins[widest] = None  # free text (a reason, a note) wraps first, even inside a long word
+    for column, least in zip(columns, mins, strict=True):
+        table.add_column(column, overflow="fold", min_width=least)
     for row in cells:
         table.add_row(*(Text(value) for value in row))
+    out.width = width  # the console was built at import: follow the terminal (or $COLUMNS) as it is now
     out.print(table)
     if not rows:
         out.print("(none)")

@@ -4,6 +4,7 @@ and what is owed (aging, denials, statements). Each command is safe to run twice
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from officeconsole.config import Paths
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.errors import ValidationError
+from officeconsole.services.ledger import LedgerService
 from officeconsole.services.money import money
 from officeconsole.services.printable import printable
 from officeconsole.services.receivables import BUCKETS, ReceivablesService
@@ -120,18 +122,70 @@ def aging(
     except ValueError as exc:
         raise ValidationError({"as_of": f"--as-of: {exc}."}) from None
     result = ReceivablesService(signed_in(open_db(ctx, db), as_user)).aging(day)
-    for kind, rows in (("payer", result.payers), ("patient", result.patients)):
+    blank = ("",) * len(BUCKETS)
+    for kind in ("payer", "patient"):
         if by not in (kind, "both"):
             continue
+        rows = result.payers if kind == "payer" else result.patients
         table = [(r.name, *(money(b) for b in r.buckets), money(r.total)) for r in rows]
-        if fmt is Format.table:
+        if kind == "patient" and fmt is not Format.table:  # scripts get each patient in credit as a row
+            table += [(r.name, *blank, money(r.total)) for r in result.credits]
+        if fmt is Format.table and kind == "payer":
             table.append(("Total", *(money(b) for b in result.totals(rows)), money(sum(result.totals(rows)))))
+        elif fmt is Format.table:  # every patient's, not only the rows listed; credits on their own line
+            table.append((f"Total owed ({result.owing_count} patients)", *(money(b) for b in result.patient_buckets),
+                          money(result.patient_owed)))
+            table.append((f"Credits ({result.credit_count} patients)", *blank, money(result.patient_credit)))
+            table.append(("Net", *blank, money(result.patient_total)))
         emit([kind.title(), *BUCKETS, "Total"], table, fmt,
              title=f"{'Insurance' if kind == 'payer' else 'Patient'} A/R as of {result.as_of:%m/%d/%Y}")
     if fmt is Format.table:
         days = "n/a (no charges in 90 days)" if result.days_in_ar is None else f"{result.days_in_ar}"
-        say(f"Insurers owe {money(result.insurer_total)}; patients owe {money(result.patient_total)} in all "
-            f"(the {len(result.patients)} largest balances listed). Days in A/R: {days}")
+        listed = (f" (the {len(result.patients)} largest of {result.owing_count} listed)"
+                  if len(result.patients) < result.owing_count else "")
+        say(f"Insurers owe {money(result.insurer_total)}; patients owe {money(result.patient_owed)}{listed}, "
+            f"less {money(-result.patient_credit)} in credits. Days in A/R: {days}")
+
+
+@billing_app.command("balance")
+def balance(
+    ctx: typer.Context,
+    mrns: Annotated[list[str], typer.Argument(help="The patients' MRNs.", show_default=False)],
+    as_user: AsOption,
+    db: DbOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """What each patient owes: the figure the account screen, check-in and the statement show."""
+    service = LedgerService(signed_in(open_db(ctx, db), as_user))
+    rows = []
+    for mrn in mrns:
+        found = service.balance(mrn)
+        owes = found.owes
+        rows.append((found.mrn, found.name, money(owes.balance), owes.state,
+                     f"{owes.oldest:%m/%d/%Y}" if owes.oldest else "", "" if owes.oldest_days is None
+                     else owes.oldest_days, money(owes.share), money(owes.paid)))
+    emit(["MRN", "Patient", "Balance", "State", "Oldest unpaid", "Days", "Billed to patient", "Paid"], rows, fmt)
+
+
+@billing_app.command("write-off-patient")
+def write_off_patient(
+    ctx: typer.Context,
+    claim: Annotated[str, typer.Argument(help="The visit's claim, e.g. OC12.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", help="Why, e.g. \"small balance\" or \"hardship\".")],
+    as_user: AsOption,
+    amount: Annotated[str | None, typer.Option("--amount", help="Only this much (default: all the patient owes "
+                                                                 "on the visit).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write off what the patient owes on a visit (or --amount of it). The same command run again the
+    same day writes nothing more."""
+    number = claim.strip().upper().removeprefix("OC")
+    if not number.isdigit():
+        raise ValidationError({"claim": f"{claim!r} is not a claim number: type it as shown, e.g. OC12."})
+    opened = signed_in(open_db(ctx, db), as_user)
+    key = "cli-" + hashlib.sha256(f"{number}|{amount or ''}|{reason.strip()}|{opened.today()}".encode()).hexdigest()[:32]
+    cleared = ReceivablesService(opened).write_off_patient(int(number), reason, key, amount)
+    say(f"{money(cleared)} of the patient's share of OC{number} written off.")
 
 
 @billing_app.command("statements")

@@ -10,9 +10,11 @@ from officeconsole.cli.billing import billing_app
 from officeconsole.cli.clinic import clinic_app
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
+from officeconsole.cli.export import export_app
 from officeconsole.cli.fees import fees_app
 from officeconsole.cli.flow import flow, room_app
 from officeconsole.cli.hours import hours_app
+from officeconsole.cli.importing import import_app
 from officeconsole.cli.info import info
 from officeconsole.cli.inventory import inventory_app
 from officeconsole.cli.payers import payer_app
@@ -49,5 +51,7 @@ app.add_typer(fees_app, name="fees")
 app.add_typer(billing_app, name="billing")
 app.add_typer(roster_app, name="roster")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 
 __all__ = ["app"]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
+from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, Moment, emit, open_db, say, signed_in
 from officeconsole.services.errors import NotFound, ValidationError
 from officeconsole.services.flow import FlowService, RoomRow, status_label
 from officeconsole.services.rooms import RoomService
@@ -32,9 +32,9 @@ def flow(
         raise ValidationError({"date": f"--date: {exc}."}) from None
     rows, waits = service.timeline(day)
     emit(["Time", "Provider", "Patient", "Status", *(label for _, label in STEPS), "Wait (min)"],
-         [(f"{r.start:%H:%M}", r.provider_name, r.patient_name, status_label(r.status),
-           *(f"{r.steps[key]:%H:%M}" if key in r.steps else "" for key, _ in STEPS),
-           "" if r.wait_minutes is None else r.wait_minutes) for r in rows],
+         [(Moment(r.start), r.provider_name, r.patient_name, status_label(r.status),
+           *(Moment(r.steps[key]) if key in r.steps else None for key, _ in STEPS),
+           r.wait_minutes) for r in rows],
          fmt, title=f"Patient flow, {day:%A %m/%d/%Y}: {len(rows)} visits")
     if fmt is Format.table:
         emit(["Provider", "Seen", "Average wait (min)", "Longest wait (min)"],

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
+from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, Moment, emit, open_db, say, signed_in
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.hours import HoursService
 from officeconsole.services.schedule import ScheduleService
@@ -43,8 +43,8 @@ def show(ctx: typer.Context, as_user: AsOption, date: DateOption = None, provide
          db: DbOption = None, fmt: FormatOption = Format.table) -> None:
     """A day's appointments by time, cancelled ones included."""
     day, rows = _day_rows(ctx, db, as_user, date, provider)
-    emit(["Time", "Provider", "Patient", "MRN", "Type", "Status", "Reason"],
-         [(f"{r.start:%H:%M}-{r.end:%H:%M}", r.provider_name, r.patient_name, r.mrn, r.type_name,
+    emit(["Start", "End", "Provider", "Patient", "MRN", "Type", "Status", "Reason"],
+         [(Moment(r.start), Moment(r.end), r.provider_name, r.patient_name, r.mrn, r.type_name,
            r.status.replace("_", " "), r.reason) for r in rows],
          fmt, title=f"{day:%A %m/%d/%Y}: {len(rows)} appointments")
 
@@ -85,8 +85,8 @@ def find_slot(
     provider_id = service.provider_by_name(provider).id if provider else None
     slots = SlotFinder(service.ctx).find(SlotQuery(type_id=kind.id, provider_id=provider_id, after=after,
                                                    until=until, weekdays=days, part=part, count=count))
-    emit(["Day", "Time", "Provider", "Minutes", "Note"],
-         [(f"{s.start:%a %m/%d/%Y}", f"{s.start:%H:%M}-{s.end:%H:%M}", s.provider_name, s.minutes, s.note)
+    emit(["Day", "Start", "End", "Provider", "Minutes", "Note"],
+         [(Moment(s.start, "%a %m/%d/%Y"), Moment(s.start), Moment(s.end), s.provider_name, s.minutes, s.note)
           for s in slots],
          fmt, title=f"Free slots for {kind.name} ({kind.minutes} min)")
 

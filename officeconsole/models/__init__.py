@@ -11,6 +11,7 @@ from officeconsole.models.rooms import Room
 from officeconsole.models.roster import CoverageRule, Credential, Shift, ShiftTemplate, TimeOff
 from officeconsole.models.inventory import InventoryItem, InventoryLot, StockMovement
 from officeconsole.models.hours import Holiday, ScheduleException, WorkingHours
+from officeconsole.models.imports import ImportSource
 from officeconsole.models.ledger import LedgerEntry
 from officeconsole.models.scheduling import (
     Appointment,
@@ -44,6 +45,7 @@ __all__ = [
     "EncounterDiagnosis",
     "FeeScheduleItem",
     "Holiday",
+    "ImportSource",
     "InsurancePolicy",
     "LedgerEntry",
     "Patient",

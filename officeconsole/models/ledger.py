@@ -21,6 +21,7 @@ from officeconsole.models.enums import check_in
 class EntryKind(StrEnum):
     PAYMENT = "payment"
     VOID = "void"
+    OPENING = "opening"  # what the patient owed (or was owed) the day the practice moved in
 
 
 class PaymentMethod(StrEnum):

@@ -26,6 +26,7 @@ from officeconsole.services.errors import ValidationError
 from officeconsole.services.flow import Flow, FlowRow
 from officeconsole.services.insurance import PolicyView
 from officeconsole.services.ledger import Ledger, PaymentInput
+from officeconsole.services.patient_balance import PatientOwes, patient_owes
 from officeconsole.services.patients import PatientRecord, PatientService
 from officeconsole.services.permissions import requires
 from officeconsole.services.schedule import ScheduleService
@@ -63,8 +64,9 @@ class CheckInView:
     patient: PatientRecord
     policies: list[PolicyCheck]
     copay_due: Decimal | None  # the active primary policy's copay
-    balance: Decimal  # before today's payment; positive: owed
+    balance: Decimal  # what the patient owes (patient_balance.owed) before today's payment; positive: owed
     paid_for_visit: Decimal  # already taken for this appointment
+    owes: PatientOwes | None = None  # the balance's parts and the age of the oldest debt unpaid
 
 
 @dataclass
@@ -110,9 +112,10 @@ class CheckInService:
         active = [c for c in checks if c.policy.active_on(today)]
         primary = min(active, key=lambda c: c.policy.rank, default=None)
         with self.ctx.db.read() as session:
-            balance = _sum(session, LedgerEntry.patient_id == patient.id)
+            owes = patient_owes(session, self.ctx, patient.id)
             paid = -_sum(session, LedgerEntry.appointment_id == appointment_id)
-        return CheckInView(visit, patient, checks, primary.policy.copay if primary else None, balance, paid)
+        return CheckInView(visit, patient, checks, primary.policy.copay if primary else None, owes.balance, paid,
+                           owes)
 
     @requires("patient.checkin")
     def check_in(self, data: CheckInInput) -> FlowRow:

@@ -16,7 +16,6 @@ how to reopen. `dry_run` runs every check, changes nothing and says what would h
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
@@ -39,7 +38,7 @@ from officeconsole.models import (
     User,
 )
 from officeconsole.models.enums import AppointmentStatus as S
-from officeconsole.services import audit
+from officeconsole.services import audit, csv_safe
 from officeconsole.services.audit_chain import close_point
 from officeconsole.services.backup_files import Rotation
 from officeconsole.services.backups import BackupError, BackupService
@@ -383,7 +382,7 @@ class CloseOutService:
             return
         folder = writable_folder(run.reports_dir or Path("."), CloseOutError, "the reminder list")
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_safe.writer(buffer)
         writer.writerow(["Name", "Phone", "Preferred contact", "Time", "Provider", "Type"])
         writer.writerows((r.patient_name, r.phone, r.preferred_contact, f"{r.start:%Y-%m-%d %H:%M}", r.provider_name,
                           r.type_name) for r in rows)

@@ -9,7 +9,6 @@ was locked (the close's own audit event): an anchor for `officeconsole audit ver
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import os
@@ -24,6 +23,7 @@ from officeconsole.models import Appointment, ArEntry, ChargeLine, Encounter, Le
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
+from officeconsole.services import csv_safe
 from officeconsole.services.audit_chain import ChainPoint, close_point
 from officeconsole.services.closed_days import day_bounds_utc
 from officeconsole.services.context import ServiceContext
@@ -135,7 +135,7 @@ def write_sheet(sheet: DaySheet, folder: Path) -> list[Path]:
     """CSV and PDF, each written under a temporary name and renamed: a rerun replaces them whole."""
     stem = folder / f"day-sheet-{sheet.day:%Y-%m-%d}"
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safe.writer(buffer)
     writer.writerow(["item", "value"])
     writer.writerows(sheet.rows())
     files = []

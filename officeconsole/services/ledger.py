@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,10 +23,14 @@ from officeconsole.services.ar_book import move_patient_balance
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.clinic import next_number
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import ValidationError
+from officeconsole.services.errors import NotFound, ValidationError
 from officeconsole.services.money import money, parse_amount
+from officeconsole.services.patient_balance import PatientOwes, patient_owes
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text
+
+
+OPENING_MEMO = "Opening balance"
 
 
 def new_request_key() -> str:
@@ -71,6 +75,8 @@ class EntryView:
     def description(self) -> str:
         if self.kind == EntryKind.VOID:
             return f"Void of entry {self.voids_id}: {self.reason}"
+        if self.kind == EntryKind.OPENING:
+            return self.memo or OPENING_MEMO
         how = PaymentMethod(self.method).label if self.method else ""
         return f"{self.memo} ({how}{' ' + self.reference if self.reference else ''})"
 
@@ -78,8 +84,16 @@ class EntryView:
 @dataclass(frozen=True)
 class Account:
     patient_id: int
-    balance: Decimal  # positive: the patient owes; negative: a credit
-    entries: list[EntryView]  # newest first
+    balance: Decimal  # what the patient owes (patient_balance.owed): positive owed, negative a credit
+    entries: list[EntryView]  # the desk's entries, newest first
+    owes: PatientOwes | None = None  # the balance's parts and the age of the oldest debt unpaid
+
+
+@dataclass(frozen=True)
+class PatientBalanceView:
+    mrn: str
+    name: str  # "Last, First"
+    owes: PatientOwes
 
 
 class Ledger:
@@ -208,17 +222,60 @@ class LedgerService:
         except IntegrityError:
             raise ValidationError({"entry": "That payment was voided from another console just now."}) from None
 
+    @requires("data.import")
+    def post_opening_balance(self, patient_id: int, amount: Decimal, as_of: dt.date, request_key: str) -> EntryView:
+        """What the patient owed (positive) or was owed (negative) when the practice moved in, as one
+        entry that statements and aging show as "Opening balance". The same key posted again
+        returns the first entry; a patient has one opening balance."""
+        amount = Decimal(amount).quantize(Decimal("0.01"))
+        if not amount:
+            raise ValidationError({"amount": "An opening balance of zero posts nothing."})
+        key = clean_text(request_key, 40)
+        now = self.ctx.now()
+        with self.ctx.db.write() as session:
+            ledger = Ledger(self.ctx, session)
+            earlier = ledger.existing(key)
+            if earlier is not None:
+                return self._view(session, earlier)
+            patient = get_or_fail(session, Patient, patient_id, "patient")
+            posted = session.scalar(select(LedgerEntry).where(LedgerEntry.patient_id == patient.id,
+                                                              LedgerEntry.kind == EntryKind.OPENING))
+            if posted is not None:
+                raise ValidationError({"amount": f"{patient.mrn} has an opening balance already "
+                                                 f"({money(posted.amount)}); entries are never changed: post a "
+                                                 "payment or an adjustment instead."})
+            entry = LedgerEntry(
+                patient_id=patient.id, kind=EntryKind.OPENING, amount=amount, method="",
+                memo=f"{OPENING_MEMO} as of {as_of:%m/%d/%Y}", posted_by_id=self.ctx.actor_or_fail().user_id,
+                posted_at=now, request_key=key)
+            session.add(entry)
+            session.flush()
+            move_patient_balance(session, patient.id, entry.amount)
+            audit.record(session, now, self.ctx.actor, "balance.opening", entity="ledger_entry", entity_id=entry.id,
+                         patient_id=patient.id, summary=f"{OPENING_MEMO} {money(amount)} as of {as_of:%Y-%m-%d}")
+            return self._view(session, entry)
+
     @requires("account.view")
     def account(self, patient_id: int, limit: int = 50) -> Account:
-        """The balance and the latest entries, newest first."""
+        """What the patient owes (the same figure as check-in, statements and aging) and the
+        latest desk entries, newest first."""
         with self.ctx.db.read() as session:
             get_or_fail(session, Patient, patient_id, "patient")
-            balance = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                                     .where(LedgerEntry.patient_id == patient_id))
+            owes = patient_owes(session, self.ctx, patient_id)
             entries = session.scalars(select(LedgerEntry).where(LedgerEntry.patient_id == patient_id)
                                       .order_by(LedgerEntry.posted_at.desc(), LedgerEntry.id.desc()).limit(limit)).all()
-            return Account(patient_id, Decimal(balance).quantize(Decimal("0.01")),
-                           [self._view(session, e) for e in entries])
+            return Account(patient_id, owes.balance, [self._view(session, e) for e in entries], owes)
+
+    @requires("account.view")
+    def balance(self, mrn: str) -> PatientBalanceView:
+        """What the patient with this MRN owes: the account screen's and the statement's figure."""
+        wanted = clean_text(mrn)
+        with self.ctx.db.read() as session:
+            patient = session.scalar(select(Patient).where(Patient.mrn == wanted))
+            if patient is None:
+                raise NotFound(f"No patient has MRN {wanted or '(blank)'}.")
+            return PatientBalanceView(patient.mrn, f"{patient.last_name}, {patient.first_name}",
+                                      patient_owes(session, self.ctx, patient.id))
 
     @requires("account.view")
     def entry(self, entry_id: int) -> EntryView:

@@ -59,6 +59,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "inventory.view": ALL_ROLES,
     "inventory.use": _CLINICAL_DESK,
     "inventory.manage": frozenset({Role.MANAGER, Role.ADMIN}),
+    # Whole-clinic exports hold every table, clinical and financial: managers only. A copy of one
+    # patient's record is a disclosure of clinical and financial data: managers too.
+    "export.clinic": frozenset({Role.MANAGER, Role.ADMIN}),
+    "export.patient": frozenset({Role.MANAGER, Role.ADMIN}),
+    "data.import": frozenset({Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -103,6 +108,9 @@ DESCRIPTIONS: dict[str, str] = {
     "inventory.view": "see stock levels",
     "inventory.use": "record stock used",
     "inventory.manage": "receive, count and write off stock",
+    "export.clinic": "export the whole clinic's data",
+    "export.patient": "export a copy of a patient's record",
+    "data.import": "import patients, insurance, appointments or balances from another system",
 }
 
 F = TypeVar("F", bound=Callable)

@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
-
 from officeconsole.models import ClinicSettings, LedgerEntry, Patient
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
@@ -17,6 +15,7 @@ from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.ledger import LedgerService
 from officeconsole.services.money import money
+from officeconsole.services.patient_balance import patient_owes
 from officeconsole.services.pdf import latin1, letter_page, letterhead
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import format_phone
@@ -48,10 +47,7 @@ class ReceiptService:
             clinic = session.get(ClinicSettings, 1)
             patient = get_or_fail(session, Patient, entry.patient_id, "patient")
             posted = session.get(LedgerEntry, entry.id)
-            balance = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-                LedgerEntry.patient_id == entry.patient_id,
-                (LedgerEntry.posted_at < posted.posted_at)
-                | ((LedgerEntry.posted_at == posted.posted_at) & (LedgerEntry.id <= posted.id))))
+            balance = patient_owes(session, self.ctx, entry.patient_id, through=posted).balance
             audit.record(session, self.ctx.now(), self.ctx.actor, "receipt.view", entity="ledger_entry",
                          entity_id=entry.id, patient_id=patient.id, summary=entry.receipt_number)
             address = ", ".join(p for p in (clinic.address_line1, clinic.city,
@@ -63,7 +59,7 @@ class ReceiptService:
                 ("Amount paid", money(entry.received)),
                 ("Method", entry.method.title() + (f" {entry.reference}" if entry.reference else "")),
                 ("Received by", entry.posted_by),
-                ("Balance after", _balance(Decimal(balance).quantize(Decimal("0.01")))),
+                ("Balance after", _balance(balance)),
             ]
             if entry.voided:
                 lines.append(("Status", "VOIDED"))

@@ -1,20 +1,22 @@
 """Accounts receivable: who owes what, and for how long; write-offs and billing the patient.
 
 Insurer balances age by date of service (every entry of a claim carries it), so one
-grouped scan of `ar_entry` gives aging by payer. Patient balances net their desk payments
-against their share of claims, oldest first, so a credit clears the oldest debt.
+grouped scan of `ar_entry` gives aging by payer. Patient balances are what
+`patient_balance.owed` says each patient owes (the figure the desk, statements and the CLI
+show), aged by the debt still unpaid: a credit clears the oldest debt first. A patient in
+credit is not aged: credits are listed and totalled on their own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Integer, case, cast, func, literal, select, union_all
+from sqlalchemy import case, func, select
 
-from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, PatientBalance, Payer
+from officeconsole.models import ArEntry, Encounter, Patient, Payer
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services import audit
@@ -22,16 +24,17 @@ from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
-from officeconsole.services.money import money
+from officeconsole.services.money import money, parse_amount
+from officeconsole.services.patient_balance import owed, owing_patients
 from officeconsole.services.permissions import requires
 from officeconsole.services.remit_inputs import REASONS
 from officeconsole.services.text import clean_text
 
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
 OPEN = [s.value for s in St if s != St.CLOSED]
-NO_AGE = -1  # desk payments: credits, whatever their date
 _EDGES = (30, 60, 90, 120)
 ZERO = Decimal("0.00")
+PATIENT_WRITE_OFF = "WO"  # the reason code of a write-off of the patient's share (not a payer's CARC)
 
 
 @dataclass(frozen=True)
@@ -39,19 +42,24 @@ class AgingRow:
     key: int
     name: str
     buckets: tuple[Decimal, ...]
+    credit: Decimal = ZERO  # a patient in credit: what the practice owes them (negative), not aged
 
     @property
     def total(self) -> Decimal:
-        return sum(self.buckets, ZERO)
+        return sum(self.buckets, self.credit)
 
 
 @dataclass(frozen=True)
 class Aging:
     as_of: dt.date
     payers: list[AgingRow]
-    patients: list[AgingRow]  # the largest balances first (up to the limit asked for)
+    patients: list[AgingRow]  # patients who owe, the largest balances first (up to the limit asked for)
     days_in_ar: Decimal | None  # None: no charges in the last 90 days
-    patient_sum: Decimal = ZERO  # every patient's balance, beyond the rows listed too
+    patient_buckets: tuple[Decimal, ...] = (ZERO,) * len(BUCKETS)  # every patient who owes, listed or not
+    patient_credit: Decimal = ZERO  # every credit, together (negative)
+    credits: list[AgingRow] = field(default_factory=list)  # patients in credit, the largest first (up to the limit)
+    credit_count: int = 0  # patients in credit, listed or not
+    owing_count: int = 0  # patients who owe, listed or not
 
     def totals(self, rows: list[AgingRow]) -> tuple[Decimal, ...]:
         return tuple(sum((r.buckets[i] for r in rows), ZERO) for i in range(len(BUCKETS)))
@@ -61,8 +69,14 @@ class Aging:
         return sum((r.total for r in self.payers), ZERO)
 
     @property
+    def patient_owed(self) -> Decimal:
+        """What every patient who owes owes, together."""
+        return sum(self.patient_buckets, ZERO)
+
+    @property
     def patient_total(self) -> Decimal:
-        return self.patient_sum
+        """Patients' balances net: what they owe less the credits."""
+        return self.patient_owed + self.patient_credit
 
 
 def _bucket_case(column, as_of: dt.date):
@@ -78,14 +92,17 @@ class ReceivablesService:
         as_of = as_of or self.ctx.today()
         with self.ctx.db.read() as session:
             payer_rows = self._payers(session, as_of)
-            patient_rows, patient_total = self._patients(session, as_of, patients)
+            patient_rows, credit_rows, (buckets, credit, credit_count, owing_count) = self._patients(
+                session, as_of, patients)
+            patient_total = sum(buckets, credit)
             since = as_of - dt.timedelta(days=90)
             charged = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
                 ArEntry.kind.in_([ArKind.CHARGE, ArKind.REVERSAL]), ArEntry.service_date > since,
                 ArEntry.service_date <= as_of)))
             outstanding = sum((r.total for r in payer_rows), ZERO) + patient_total
             days = (outstanding / (charged / 90)).quantize(Decimal("0.1")) if charged > 0 else None
-            return Aging(as_of, payer_rows, patient_rows, days, patient_total)
+            return Aging(as_of, payer_rows, patient_rows, days, buckets, credit, credit_rows, credit_count,
+                         owing_count)
 
     @requires("ar.adjust")
     def write_off(self, encounter_id: int, reason_code: str, memo: str, request_key: str) -> Decimal:
@@ -105,6 +122,52 @@ class ReceivablesService:
     def bill_patient(self, encounter_id: int, request_key: str) -> Decimal:
         """Move what the insurer did not pay onto the patient's account (e.g. a non-covered service)."""
         return self._clear(encounter_id, request_key, "bill_patient", "", "")
+
+    @requires("ar.adjust")
+    def write_off_patient(self, encounter_id: int, memo: str, request_key: str,
+                          amount: str | Decimal | None = None) -> Decimal:
+        """Write off what the patient owes on a visit, or `amount` of it (a small balance, a
+        hardship, a courtesy): a credit on the patient's account, shown on their statement. The
+        same request key again returns the first write-off."""
+        why = clean_text(memo, 200)
+        key = clean_text(request_key, 40)
+        errors = {}
+        if not why:
+            errors["memo"] = "Say why the patient's balance is written off."
+        if not key:
+            errors["request_key"] = "The form's request key is missing (reopen it)."
+        wanted = None
+        if amount not in (None, ""):
+            try:
+                wanted = parse_amount(amount)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        with self.ctx.db.write() as session:
+            encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
+            earlier = session.scalar(select(ArEntry.amount).where(ArEntry.request_key == f"{key}:patient"))
+            if earlier is not None:  # the same form pressed twice: the first run stands
+                return -_d(earlier)
+            book = ArBook(self.ctx, session)
+            owing = book.balance(encounter).patient
+            if owing <= 0:
+                raise ValidationError({"amount": "The patient owes nothing on this visit."})
+            if wanted is not None and wanted > owing:
+                raise ValidationError({"amount": f"The patient owes {money(owing)} on this visit: write off at "
+                                                 "most that."})
+            cleared = wanted or owing
+            book.post(encounter, f"{key}:patient", Account.PATIENT, ArKind.ADJUSTMENT, -cleared,
+                      reason=PATIENT_WRITE_OFF, memo=f"Write-off: {why}")
+            balance = book.balance(encounter)
+            if encounter.status == St.PAID and balance.insurer == 0 and balance.patient <= 0:
+                encounter.status = St.CLOSED
+                encounter.updated_at = self.ctx.now()
+            session.flush()
+            audit.record(session, self.ctx.now(), self.ctx.actor, "ar.write_off_patient", entity="encounter",
+                         entity_id=encounter.id, patient_id=encounter.patient_id,
+                         summary=f"{money(cleared)} of the patient's share written off: {why}")
+            return cleared
 
     def _clear(self, encounter_id: int, request_key: str, action: str, reason: str, why: str) -> Decimal:
         key = clean_text(request_key, 40)
@@ -163,84 +226,45 @@ class ReceivablesService:
         return sorted((AgingRow(pid, names.get(pid, "?"), tuple(v)) for pid, v in by_payer.items() if any(v)),
                       key=lambda r: r.name)
 
-    def _patients(self, session, as_of: dt.date, limit: int) -> tuple[list[AgingRow], Decimal]:
-        """What patients owe, by age: their shares less their payments, a credit clearing the
-        oldest debt first. Returns the largest `limit` balances and the total of all.
+    def _patients(self, session, as_of: dt.date, limit: int) -> tuple[list[AgingRow], list[AgingRow], tuple]:
+        """What patients owe, by age of the debt still unpaid (patient_balance.owed: the one
+        definition the desk, statements and the CLI read too). Returns the `limit` largest balances
+        owed, the `limit` largest credits, and the buckets and credits of every patient.
 
-        The database nets every patient first (one pass, in SQL) so that only patients with a
-        balance are aged; amounts travel as integer cents, exact on both engines."""
-        owed: dict[int, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
-        credit: dict[int, int] = defaultdict(int)
-        for patient_id, b, debit, paid in self._patient_moves(session, as_of):
-            if b == NO_AGE:
-                credit[patient_id] -= int(debit or 0) + int(paid or 0)  # desk payments less their voids
-            else:
-                owed[patient_id][b] += int(debit or 0)
-                credit[patient_id] -= int(paid or 0)
-        rows, total = [], 0
-        for patient_id in set(owed) | set(credit):
-            buckets = owed.get(patient_id) or [0] * len(BUCKETS)
-            left = credit.get(patient_id, 0)
-            for i in range(len(BUCKETS) - 1, -1, -1):  # credits clear the oldest debt first
-                used = min(left, buckets[i]) if left > 0 else 0
-                buckets[i] -= used
-                left -= used
-            if left:
-                buckets[0] -= left  # an unused credit (or a refund owed) shows as current
-            if any(buckets):
-                rows.append((patient_id, buckets))
-                total += sum(buckets)
-        rows.sort(key=lambda r: -sum(r[1]))
-        rows = rows[:limit]
-        names = {pid: f"{last}, {first}" for pid, last, first in session.execute(
-            select(Patient.id, Patient.last_name, Patient.first_name).where(Patient.id.in_([r[0] for r in rows])))}
-        return ([AgingRow(pid, names.get(pid, "?"), tuple(_from_cents(c) for c in b)) for pid, b in rows],
-                _from_cents(total))
-
-
-    def _patient_moves(self, session, as_of: dt.date):
-        """(patient, bucket, debits, credits) in cents for every patient with a balance; desk
-        payments come with bucket NO_AGE. Today's aging finds those patients through their running
-        balance (a partial index of the few who owe); a past day's nets every patient in SQL."""
-        bucket = _bucket_case(ArEntry.service_date, as_of)
-        debit = lambda amount: func.sum(_cents(case((amount > 0, amount), else_=0)))  # noqa: E731
-        credit = lambda amount: func.sum(_cents(case((amount < 0, amount), else_=0)))  # noqa: E731
+        Today's aging reads only patients whose running balance is not zero (a partial index of
+        the few who owe); a past day's reads every patient's entries posted by its end."""
         if as_of >= self.ctx.today():
-            owing = select(PatientBalance.patient_id).where(PatientBalance.balance != 0)
-            yield from session.execute(
-                select(ArEntry.patient_id, bucket, debit(ArEntry.amount), credit(ArEntry.amount))
-                .where(ArEntry.account == Account.PATIENT, ArEntry.patient_id.in_(owing),
-                       ArEntry.service_date <= as_of).group_by(ArEntry.patient_id, bucket))
-            yield from session.execute(
-                select(LedgerEntry.patient_id, literal(NO_AGE), debit(LedgerEntry.amount), credit(LedgerEntry.amount))
-                .where(LedgerEntry.patient_id.in_(owing)).group_by(LedgerEntry.patient_id))
-            return
-        end = _day_end(as_of, self.ctx.timezone)
-        moves = union_all(
-            select(ArEntry.patient_id.label("patient_id"), bucket.label("b"), _cents(ArEntry.amount).label("c"))
-            .where(ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of, ArEntry.posted_at < end),
-            select(LedgerEntry.patient_id, literal(NO_AGE), _cents(LedgerEntry.amount))
-            .where(LedgerEntry.posted_at < end)).subquery()
-        per = (select(moves.c.patient_id, moves.c.b, func.sum(case((moves.c.c > 0, moves.c.c), else_=0)).label("debit"),
-                      func.sum(case((moves.c.c < 0, moves.c.c), else_=0)).label("credit"))
-               .group_by(moves.c.patient_id, moves.c.b).subquery())
-        netted = select(per, func.sum(per.c.debit + per.c.credit).over(partition_by=per.c.patient_id)
-                        .label("net")).subquery()
-        yield from session.execute(select(netted.c.patient_id, netted.c.b, netted.c.debit, netted.c.credit)
-                                   .where(netted.c.net != 0))
+            found = owed(session, as_of, self.ctx.timezone, patients=owing_patients())
+        else:
+            found = owed(session, as_of, self.ctx.timezone, posted_before=_day_end(as_of, self.ctx.timezone))
+        owing, credits = [], []
+        every = [ZERO] * len(BUCKETS)
+        for patient_id, owes in found.items():
+            if owes.balance > 0:
+                buckets = [ZERO] * len(BUCKETS)
+                for day, amount in owes.debts:
+                    buckets[_bucket((as_of - day).days)] += amount
+                owing.append((patient_id, tuple(buckets), ZERO))
+                every = [a + b for a, b in zip(every, buckets, strict=True)]
+            elif owes.balance < 0:
+                credits.append((patient_id, (ZERO,) * len(BUCKETS), owes.balance))
+        owing.sort(key=lambda r: (-sum(r[1]), r[0]))
+        credits.sort(key=lambda r: (r[2], r[0]))
+        credit_total = sum((r[2] for r in credits), ZERO)
+        shown = owing[:limit] + credits[:limit]
+        names = {pid: f"{last}, {first}" for pid, last, first in session.execute(
+            select(Patient.id, Patient.last_name, Patient.first_name).where(Patient.id.in_([r[0] for r in shown])))}
+        rows = [AgingRow(pid, names.get(pid, "?"), b, credit) for pid, b, credit in shown]
+        return rows[:len(owing[:limit])], rows[len(owing[:limit]):], (tuple(every), credit_total, len(credits),
+                                                                        len(owing))
 
 
 def _day_end(day: dt.date, timezone) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone)
 
 
-def _cents(amount):
-    """An amount as whole cents in SQL: exact sums on SQLite (which keeps NUMERIC as REAL) and PostgreSQL."""
-    return cast(func.round(amount * 100), Integer)
-
-
-def _from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+def _bucket(days: int) -> int:
+    return next((n for n, edge in enumerate(_EDGES) if days <= edge), len(_EDGES))
 
 
 def _d(value) -> Decimal:

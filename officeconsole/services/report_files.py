@@ -6,9 +6,9 @@ one section (by day, then by provider) writes one table after another, a blank l
 
 from __future__ import annotations
 
-import csv
 import io
 
+from officeconsole.services import csv_safe
 from officeconsole.services.pdf import latin1, letter_page, letterhead
 from officeconsole.services.report_model import TEXT, DATE, Report
 
@@ -21,7 +21,7 @@ def file_name(report: Report, fmt: str) -> str:
 
 def report_csv(report: Report) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safe.writer(buffer)
     for n, section in enumerate(report.sections):
         if n:
             writer.writerow([])

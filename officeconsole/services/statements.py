@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 
 from officeconsole.models import ArEntry, ChargeLine, ClinicSettings, Encounter, LedgerEntry, Patient
 from officeconsole.models.claims import Account, ArKind
+from officeconsole.models.ledger import EntryKind
 from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
+from officeconsole.services.ledger import OPENING_MEMO
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.money import money, parse_signed
+from officeconsole.services.patient_balance import PatientOwes, patient_owes
 from officeconsole.services.permissions import requires
 from officeconsole.services.pdf import latin1, letter_page, letterhead
 from officeconsole.services.receivables import ReceivablesService
@@ -49,6 +52,13 @@ class Statement:
     as_of: dt.date
     lines: list[StatementLine]
     balance: Decimal
+    owes: PatientOwes | None = None  # the balance with the age of its oldest unpaid debt
+
+    @property
+    def due_note(self) -> str:
+        if self.owes is None or self.owes.oldest is None or self.balance <= 0:
+            return ""
+        return f"oldest unpaid since {self.owes.oldest:%m/%d/%Y} ({self.owes.oldest_days} days)"
 
     def text(self) -> str:
         rows = [f"{'Date':<10}  {'Description':<34} {'Charges':>10} {'Insurance':>10} {'You paid':>10} {'Balance':>10}"]
@@ -56,7 +66,8 @@ class Statement:
             rows.append(f"{line.day:%m/%d/%Y}  {line.description[:34]:<34} {money(line.charges):>10} "
                         f"{money(-line.insurance):>10} {money(-line.patient_paid):>10} {money(line.patient_share):>10}")
         return ("\n".join(self.clinic) + f"\n\nSTATEMENT as of {self.as_of:%m/%d/%Y}\n\n" + "\n".join(self.address)
-                + "\n\n" + "\n".join(rows) + f"\n\nAMOUNT DUE: {money(self.balance)}\n")
+                + "\n\n" + "\n".join(rows) + f"\n\nAMOUNT DUE: {money(self.balance)}\n"
+                + (f"({self.due_note})\n" if self.due_note else ""))
 
 
 @dataclass(frozen=True)
@@ -81,30 +92,44 @@ class StatementService:
                 raise ValidationError({"patient": f"No patient has id {patient_id}."})
             clinic = session.get(ClinicSettings, 1)
             lines = []
+            visits = set()
             for e in session.scalars(select(Encounter).where(Encounter.patient_id == patient_id)
                                      .order_by(Encounter.date_of_service)):
-                sums = dict(session.execute(select(ArEntry.kind, func.sum(ArEntry.amount)).where(
-                    ArEntry.encounter_id == e.id, ArEntry.account == Account.INSURER).group_by(ArEntry.kind)).all())
-                own = session.scalar(select(func.sum(ArEntry.amount)).where(
-                    ArEntry.encounter_id == e.id, ArEntry.account == Account.PATIENT, ArEntry.kind == ArKind.CHARGE))
-                charges = _d(sums.get(ArKind.CHARGE)) + _d(sums.get(ArKind.REVERSAL)) + _d(own)
-                insurance = -_d(sums.get(ArKind.PAYMENT)) - _d(sums.get(ArKind.ADJUSTMENT))
+                visits.add(e.appointment_id)
+                charged = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
+                    ArEntry.encounter_id == e.id, ArEntry.kind.in_([ArKind.CHARGE, ArKind.REVERSAL]))))
+                pending = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
+                    ArEntry.encounter_id == e.id, ArEntry.account == Account.INSURER)))
+                # The patient's share: billed to them (self-pay) or moved to them by the insurer.
+                share = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
+                    ArEntry.encounter_id == e.id, ArEntry.account == Account.PATIENT,
+                    ArEntry.kind != ArKind.ADJUSTMENT)))
                 paid = -_d(session.scalar(select(func.sum(LedgerEntry.amount))
                                           .where(LedgerEntry.appointment_id == e.appointment_id)))
-                owed_by_insurer = _d(sum((v or 0 for v in sums.values()), Decimal(0)))
                 codes = ", ".join(session.scalars(select(ChargeLine.code).where(ChargeLine.encounter_id == e.id)
                                                   .order_by(ChargeLine.line_no)))
                 description = f"Visit: {codes or 'not yet billed'}"
-                if owed_by_insurer:
+                if pending:
                     description += " (insurance pending)"
-                line = StatementLine(e.date_of_service, description, charges, insurance + owed_by_insurer, paid)
+                line = StatementLine(e.date_of_service, description, charged, charged - share, paid)
                 if line.charges or line.patient_paid:
                     lines.append(line)
+                for day, memo, amount in session.execute(  # write-offs of the patient's share, as credits
+                        select(ArEntry.service_date, ArEntry.memo, ArEntry.amount).where(
+                            ArEntry.encounter_id == e.id, ArEntry.account == Account.PATIENT,
+                            ArEntry.kind == ArKind.ADJUSTMENT).order_by(ArEntry.id)):
+                    lines.append(StatementLine(day, memo or "Adjustment", _d(amount), ZERO, ZERO))
+            for opening in session.scalars(select(LedgerEntry).where(
+                    LedgerEntry.patient_id == patient_id, LedgerEntry.kind == EntryKind.OPENING)):
+                day = opening.posted_at.astimezone(self.ctx.timezone).date()
+                lines.insert(0, StatementLine(day, opening.memo or OPENING_MEMO, opening.amount, ZERO, ZERO))
             on_account = -_d(session.scalar(select(func.sum(LedgerEntry.amount)).where(
-                LedgerEntry.patient_id == patient_id, LedgerEntry.appointment_id.is_(None))))
+                LedgerEntry.patient_id == patient_id, LedgerEntry.kind != EntryKind.OPENING,
+                LedgerEntry.appointment_id.is_(None) | LedgerEntry.appointment_id.not_in(visits or [-1]))))
             if on_account:
                 lines.append(StatementLine(today, "Payments on account", ZERO, ZERO, on_account))
-            balance = sum((line.patient_share for line in lines), ZERO)
+            owes = patient_owes(session, self.ctx, patient_id)
+            balance = owes.balance  # what the lines add up to: the desk's figure too
             audit.record(session, self.ctx.now(), self.ctx.actor, "statement.view", entity="patient",
                          entity_id=patient.id, patient_id=patient.id, summary=f"balance {money(balance)}")
             address = [f"{patient.first_name} {patient.last_name}", patient.address_line1, patient.address_line2,
@@ -113,7 +138,7 @@ class StatementService:
                                                                f"{clinic.state} {clinic.postal_code}") if p),
                             format_phone(clinic.phone)]
             return Statement(patient.id, f"{patient.last_name}, {patient.first_name}", [a for a in address if a],
-                             clinic_lines, today, lines, balance)
+                             clinic_lines, today, lines, balance, owes)
 
     @requires("ar.view")
     def write_statements(self, out_dir: Path | str, threshold: str | Decimal = "10") -> list[StatementFile]:
@@ -167,6 +192,9 @@ def statement_pdf(statement: Statement) -> bytes:
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 12)
     pdf.cell(0, 8, f"Amount due: {money(statement.balance)}", new_x="LMARGIN", new_y="NEXT")
+    if statement.due_note:
+        pdf.set_font("Helvetica", "", 10)
+        pdf.cell(0, 6, statement.due_note.capitalize(), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

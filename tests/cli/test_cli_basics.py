@@ -21,3 +21,18 @@ def test_an_unknown_option_is_one_error_line(cli, db_url, clinic):
 def test_a_group_named_alone_still_shows_its_help(cli):
     result = cli("user")
     assert "Usage:" in result.text and "list" in result.text
+
+
+def test_tables_at_80_columns_wrap_between_words_not_inside_them(cli, db_url, sched, monkeypatch):
+    from officeconsole.services.booking import BookingInput
+
+    from tests.conftest import MONDAY
+
+    sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00",
+                                    reason="Appointment reconsideration questionnaire"))
+    monkeypatch.setenv("COLUMNS", "80")  # an 80-column terminal
+    shown = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", "2026-11-30")
+    assert shown.exit_code == 0, shown.text
+    words = {w for line in shown.stdout.splitlines() for w in line.replace("│", " ").split()}
+    assert {"Testperson,", "Follow-up", "scheduled"} <= words
+    assert max(len(line) for line in shown.stdout.splitlines()) <= 80

@@ -24,10 +24,11 @@ def test_flow_prints_each_visit_with_its_wait(cli, db_url, sched, clock, desk_ct
     result = cli("--db", db_url, "flow", "--as", "desk", "--date", "2026-11-23", "--format", "json")
     assert result.exit_code == 0, result.text
     [row] = json.loads(result.stdout)
+    # Scripts get clinic time with its offset and numbers as numbers; people get "10:09".
     assert (row["patient"], row["arrived"], row["roomed"], row["provider"], row["wait_(min)"]) == (
-        "Testperson, Ann", "10:00", "10:09", "10:17", "17")
+        "Testperson, Ann", "2026-11-23T10:00:00-05:00", "2026-11-23T10:09:00-05:00", "2026-11-23T10:17:00-05:00", 17)
     table = cli("--db", db_url, "flow", "--as", "desk", "--date", "2026-11-23")
-    assert "Waits by provider" in table.stdout and "17" in table.stdout
+    assert "Waits by provider" in table.stdout and "17" in table.stdout and "10:09" in table.stdout
     bad = cli("--db", db_url, "flow", "--as", "desk", "--date", "31/02/2026")
     assert bad.exit_code == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.text
 

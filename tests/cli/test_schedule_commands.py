@@ -17,9 +17,10 @@ def test_show_and_export_a_day(cli, db_url, sched):
     shown = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", "2026-11-30", "--format", "json")
     assert shown.exit_code == 0, shown.text
     rows = json.loads(shown.stdout)
-    assert [(r["time"], r["provider"], r["status"]) for r in rows] == [
-        ("09:00-09:20", "Avery Lee", "scheduled"), ("10:00-10:20", "Jo Kim", "scheduled"),
-        ("11:00-11:20", "Avery Lee", "cancelled")]
+    assert [(r["start"], r["end"], r["provider"], r["status"]) for r in rows] == [
+        ("2026-11-30T09:00:00-05:00", "2026-11-30T09:20:00-05:00", "Avery Lee", "scheduled"),
+        ("2026-11-30T10:00:00-05:00", "2026-11-30T10:20:00-05:00", "Jo Kim", "scheduled"),
+        ("2026-11-30T11:00:00-05:00", "2026-11-30T11:20:00-05:00", "Avery Lee", "cancelled")]
     assert rows[0]["mrn"] and booked.id
     only = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", "11/30/2026", "--provider", "drkim",
                "--format", "csv").stdout.splitlines()
@@ -35,11 +36,11 @@ def test_find_slot(cli, db_url, sched):
     result = cli("--db", db_url, "schedule", "find-slot", "--as", "desk", "--type", "follow-up",
                  "--provider", "drlee", "--after", "2026-11-30", "--count", "2", "--format", "csv")
     assert result.exit_code == 0, result.text
-    assert result.stdout.splitlines()[1:] == ["Mon 11/30/2026,08:20-08:40,Avery Lee,20,",
-                                              "Mon 11/30/2026,08:40-09:00,Avery Lee,20,"]
+    assert result.stdout.splitlines()[1:] == ["Mon 11/30/2026,08:20,08:40,Avery Lee,20,",
+                                              "Mon 11/30/2026,08:40,09:00,Avery Lee,20,"]
     afternoon = cli("--db", db_url, "schedule", "find-slot", "--as", "desk", "--type", "Follow-up",
                     "--weekday", "wed", "--part", "afternoon", "--count", "1", "--format", "csv")
-    assert afternoon.stdout.splitlines()[1].startswith("Wed 11/25/2026,13:00-13:20")
+    assert afternoon.stdout.splitlines()[1].startswith("Wed 11/25/2026,13:00,13:20")
 
 
 def test_schedule_bad_input(cli, db_url, sched):

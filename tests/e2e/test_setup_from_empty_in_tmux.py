@@ -192,14 +192,16 @@ def test_a_clinic_set_up_from_empty_in_a_real_terminal(terminal_env, tmp_path):
         time.sleep(1)
         k.key("Enter", "Patient: Testwell, Zoe")
         k.key("C-s", "Booked")
-        k.key("F3", "Check-in")
+        k.key("F3", "1 still to arrive")  # today's visits have loaded
+        time.sleep(0.5)
         k.key("Enter", "Check in Testwell, Zoe")
         k.key("C-s", "Arrived")
         k.key("o", "Check out")
         k.key("C-s")
         terminal.wait_for("Checked out")
 
-        k.key("F5", "Billing")
+        k.key("F5", "Testwell, Zoe")  # the queue has loaded its one claim
+        time.sleep(0.5)
         k.key("Enter", "Diagnoses")
         k.key("d", "Search ICD-10-CM")
         k.field("I10")

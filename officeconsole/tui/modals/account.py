@@ -58,10 +58,10 @@ class AccountModal(ServiceModal[None]):
 
     def _show(self, account: Account) -> None:
         self.account = account
-        owed = account.balance
-        state = " (owed)" if owed > 0 else " (credit)" if owed < 0 else ""
+        owes = account.owes
+        parts = f" · billed to the patient {money(owes.share)}, paid {money(owes.paid)}" if owes else ""
         self.query_one("#account-title", Label).update(
-            f"Account: {self.patient_name} · balance {money(owed)}{state}")
+            f"Account: {self.patient_name} · {balance_words(account.balance, owes)}{parts}")
         self.query_one("#entries", ResultsTable).set_rows([
             (str(e.id), (f"{e.posted_at:%m/%d/%Y %H:%M}", e.description, money(e.amount), e.receipt_number or "",
                          e.posted_by, "VOIDED" if e.voided else "")) for e in account.entries])
@@ -109,6 +109,13 @@ class AccountModal(ServiceModal[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def balance_words(balance, owes) -> str:
+    """"balance $225.00 owed, oldest unpaid 95 days", "balance $40.00 credit", "balance $0.00"."""
+    if owes is not None and balance:
+        return f"balance {owes.describe()}"
+    return f"balance {money(balance)}"
 
 
 class PaymentModal(ServiceModal[EntryView | None]):

@@ -73,6 +73,7 @@ class CheckInModal(ServiceModal[FlowRow | None]):
             yield Label("Check in", id="checkin-title", markup=False)
             yield Label("", id="checkin-error", markup=False)
             with VerticalScroll(id="checkin-body"):
+                yield Static("", id="checkin-owes", markup=False)
                 yield Static("Loading…", id="checkin-contact", markup=False)
                 yield Static("", id="checkin-insurance", markup=False)
                 with Horizontal(id="checkin-verify"):
@@ -116,6 +117,10 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         signed = p.privacy_notice_on
         self.query_one("#checkin-privacy", Static).update(
             f"Privacy notice: signed {signed:%m/%d/%Y}" if signed else "Privacy notice: not on file ⚠")
+        owes = self.query_one("#checkin-owes", Static)  # first, in bold: what the patient owes and since when
+        owes.update(f"Owes {view.owes.describe()}" if view.owes and view.balance > 0
+                    else f"Account: {view.owes.describe()}" if view.owes else f"Account balance {money(view.balance)}")
+        owes.set_class(view.balance > 0, "owing")
         self.query_one("#checkin-money", Static).update(
             f"Account balance {money(view.balance)} · copay due {money(view.copay_due)}"
             + (f" · already paid for this visit {money(view.paid_for_visit)}" if view.paid_for_visit else ""))

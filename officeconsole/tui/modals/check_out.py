@@ -60,9 +60,9 @@ class CheckOutModal(ServiceModal[bool]):
         self.view = view
         self.row = view.visit
         owed = view.balance
+        said = (view.owes.describe() if view.owes else money(owed)) if owed else money(owed)
         self.query_one("#checkout-account", Static).update(
-            f"Account balance {money(owed)}" + (" (owed)" if owed > 0 else " (credit)" if owed < 0 else "")
-            + f" · paid for this visit {money(view.paid_for_visit)}")
+            f"Account balance {said} · paid for this visit {money(view.paid_for_visit)}")
         if owed > 0:
             self.query_one("#amount").value = f"{owed:.2f}"
 

@@ -3,7 +3,6 @@ vendor with each vendor's total. `c` saves it as CSV into the reports folder."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
+from officeconsole.services import csv_safe
 from officeconsole.services.inventory import InventoryService, Suggestion
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.key_bar import KeyBar
@@ -37,7 +37,7 @@ def write_csv(suggestions: list[Suggestion], folder: Path, today: dt.date) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"purchase-suggestion-{today:%Y-%m-%d}.csv"
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = csv_safe.writer(out)
         writer.writerow(["vendor", "item", "code", "on_hand", "reorder_point", "par_level", "order",
                          "unit_cost", "cost"])
         for s in suggestions:

@@ -1,9 +1,12 @@
 """One patient's record: demographics and insurance, with keys to edit either.
 
-Opening it is audited by the service (every look at a record is recorded).
+Opening it is audited by the service (every look at a record is recorded). `x` saves a copy of
+the record (PDF and FHIR Bundle) into the reports folder's `records/`, audited as a disclosure.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import DataTable, Label, Static
 
+from officeconsole.services import permissions
 from officeconsole.services.errors import NotFound, OfficeError, PermissionDenied
+from officeconsole.services.exports import ExportService, RecordExport
 from officeconsole.services.insurance import PolicyView
 from officeconsole.services.patients import PatientRecord, PatientService
 from officeconsole.services.schedule import DayRow, ScheduleService
@@ -36,6 +41,7 @@ class PatientRecordScreen(ServiceScreen):
         Binding("e", "edit", "Edit details"),
         Binding("i", "add_policy", "Add insurance"),
         Binding("a", "account", "Account"),
+        Binding("x", "export_record", "Export record"),
         Binding("enter", "edit_policy", "Edit policy", show=False),
         Binding("r", "reload", "Reload"),
         Binding("pagedown", "scroll_body(1)", "More", show=False, priority=True),
@@ -166,6 +172,25 @@ class PatientRecordScreen(ServiceScreen):
             from officeconsole.tui.modals.account import AccountModal
 
             self.app.push_screen(AccountModal(self.record.id, self.record.display_name))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The export key is offered only to those who may release a copy of a record."""
+        if action == "export_record":
+            actor = self.app.ctx.actor
+            return actor is not None and permissions.allowed(actor.role, "export.patient")
+        return True
+
+    def action_export_record(self) -> None:
+        """A copy of the record for the patient (or whoever they name): PDF and FHIR Bundle."""
+        if self.record is not None and self.allowed("export.patient"):
+            paths = getattr(self.app, "paths", None)
+            folder = (paths.reports_dir if paths is not None else Path.home()) / "records"
+            self.call_service(ExportService(self.app.ctx).export_record, self.record.mrn, folder,
+                              then=self._exported, group="export", exclusive=True)
+
+    def _exported(self, result: RecordExport) -> None:
+        self.app.notify(f"Record of {result.name} saved: {result.pdf} and {result.bundle}", markup=False,
+                        timeout=12)
 
     def action_add_policy(self) -> None:
         if self.record is not None and self.allowed("insurance.edit"):

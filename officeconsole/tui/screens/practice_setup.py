@@ -41,6 +41,7 @@ SUBJECTS = (
     Subject("r", "Rooms", "officeconsole.tui.screens.setup_rooms:RoomsSetupScreen"),
     Subject("s", "Sign-in rules", "officeconsole.tui.modals.sign_in_rules_form:SignInRulesModal"),
     Subject("i", "Inventory (F9)", "app:inventory"),
+    Subject("m", "Move in (import)", "officeconsole.tui.screens.import_data:ImportScreen"),
 )
 
 

@@ -73,11 +73,20 @@ class ReceivablesScreen(ServiceScreen):
         days = "n/a" if aging.days_in_ar is None else str(aging.days_in_ar)
         self.query_one("#ar-title", Label).update(
             f"Accounts receivable as of {aging.as_of:%m/%d/%Y} · insurance {money(aging.insurer_total)} · "
-            f"patients {money(aging.patient_total)} · days in A/R {days}", layout=False)
-        for table_id, rows in (("#payers", aging.payers), ("#patients", aging.patients)):
-            table = [(str(r.key), (r.name, *(money(b) for b in r.buckets), money(r.total))) for r in rows]
-            table.append(("total", ("Total", *(money(b) for b in aging.totals(rows)), money(sum(aging.totals(rows))))))
-            self.query_one(table_id, ResultsTable).set_rows(table)
+            f"patients {money(aging.patient_owed)} less {money(-aging.patient_credit)} credits · "
+            f"days in A/R {days}", layout=False)
+        payers = [(str(r.key), (r.name, *(money(b) for b in r.buckets), money(r.total))) for r in aging.payers]
+        payers.append(("total", ("Total", *(money(b) for b in aging.totals(aging.payers)),
+                                 money(aging.insurer_total))))
+        self.query_one("#payers", ResultsTable).set_rows(payers)
+        # The totals are every patient's, not only the largest balances listed; credits are their own line.
+        blank = ("",) * len(BUCKETS)
+        patients = [(str(r.key), (r.name, *(money(b) for b in r.buckets), money(r.total))) for r in aging.patients]
+        patients.append(("total", (f"Total owed ({aging.owing_count} patients)",
+                                   *(money(b) for b in aging.patient_buckets), money(aging.patient_owed))))
+        patients.append(("credits", (f"Credits ({aging.credit_count} patients)", *blank,
+                                     money(aging.patient_credit))))
+        self.query_one("#patients", ResultsTable).set_rows(patients)
         self.query_one("#denials", ResultsTable).set_rows([
             (str(i), (f"OC{d.encounter_id}", f"{d.date_of_service:%m/%d/%Y}", d.patient_name, d.payer_name,
                       f"{d.line_no} {d.code}", money(d.owing), d.denial, str(d.days)))

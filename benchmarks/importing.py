@@ -1,0 +1,90 @@
+"""Moving in: 100,000 patients with a policy each, imported from CSV into an empty SQLite clinic.
+
+Always SQLite in a temporary folder (the issue's figure is for SQLite, and the generated
+benchmark clinic is left as it was): the two files are generated, then `import patients` and
+`import policies` are committed through ImportService exactly as the command runs them.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+import time
+from pathlib import Path
+
+from officeconsole.db import migrate
+from officeconsole.db.database import Database
+from officeconsole.models import Payer
+from officeconsole.services import auth
+from officeconsole.services.auth import SetupInput
+from officeconsole.services.clock import SystemClock
+from officeconsole.services.context import ServiceContext
+from officeconsole.services.importing import ImportKind, ImportRequest, ImportService
+
+from benchmarks.report import Figure
+
+QUICK_ROWS = 2_000
+FULL_ROWS = 100_000
+PASSWORD = "benchmark import"
+FIRST = ["Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou", "Max", "Ned", "Ola"]
+LAST = ["Ames", "Baker", "Cole", "Dunn", "Ellis", "Ford", "Gray", "Hale", "Irwin", "Jones", "Kent", "Lowe",
+        "Muñoz", "Nash", "Ortiz", "Price", "Quinn", "Reyes", "Stone", "Tate"]
+
+
+def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
+    patients, policies = folder / "patients.csv", folder / "policies.csv"
+    with patients.open("w", newline="", encoding="utf-8") as p, policies.open("w", newline="", encoding="utf-8") as q:
+        pw, qw = csv.writer(p), csv.writer(q)  # another system's files: plain CSV
+        pw.writerow(["Chart No", "Last Name", "First Name", "DOB", "Sex", "Phone", "City", "State", "Zip"])
+        qw.writerow(["Chart No", "Insurance", "Member ID", "Group", "Order", "Effective Date"])
+        for i in range(rows):
+            last = f"{LAST[i % len(LAST)]}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)}{chr(97 + i // 17576 % 26)}"
+            pw.writerow([f"C{i:07d}", last, FIRST[i % len(FIRST)], f"{1 + i % 12:02d}/{1 + i % 28:02d}/{1930 + i % 90}",
+                         "FM"[i % 2], f"(217) 555-{i % 10000:04d}", "Springfield", "IL", "62701"])
+            qw.writerow([f"C{i:07d}", "Blue Shield Test Plan" if i % 3 else "MCRB1", f"M{i:09d}", "G1", "1",
+                         "01/01/2026"])
+    return patients, policies
+
+
+def measure(rows: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="oc-bench-import-") as folder:
+        root = Path(folder)
+        database = Database.from_url(f"sqlite:///{root / 'moving-in.db'}")
+        try:
+            migrate.upgrade(database.engine)
+            ctx = ServiceContext(database, SystemClock())
+            manager = ctx.as_actor(auth.setup_clinic(ctx, SetupInput("Bench Moving In", "America/Chicago", "manager",
+                                                                     "Mo Manager", PASSWORD, PASSWORD)))
+            with database.write() as session:
+                session.add_all([Payer(name="Blue Shield Test Plan", payer_code="BSTP1"),
+                                 Payer(name="Medicare Part B (test)", payer_code="MCRB1")])
+            patients, policies = write_files(root, rows)
+            service = ImportService(manager)
+            started = time.perf_counter()
+            first = service.run(ImportRequest(ImportKind.PATIENTS, patients, source="bench", commit=True))
+            middle = time.perf_counter()
+            second = service.run(ImportRequest(ImportKind.POLICIES, policies, source="bench", commit=True))
+            ended = time.perf_counter()
+            rerun = service.run(ImportRequest(ImportKind.PATIENTS, patients, source="bench", commit=True))
+            assert first.counts["new"] == rows and second.counts["new"] == rows, (first.summary, second.summary)
+            assert rerun.counts["unchanged"] == rows
+            return {"total": ended - started, "patients": middle - started, "policies": ended - middle,
+                    "rerun": time.perf_counter() - ended}
+        finally:
+            database.dispose()
+
+
+def figures(quick: bool) -> list[Figure]:
+    rows = QUICK_ROWS if quick else FULL_ROWS
+    timed = measure(rows)
+    return [Figure(f"import {rows:,} patients with a policy each (SQLite, committed)", timed["total"], "s",
+                   target=60 if rows == FULL_ROWS else None,
+                   note=f"patients {timed['patients']:.1f} s, policies {timed['policies']:.1f} s; "
+                        f"rerun of the patients file {timed['rerun']:.1f} s (all unchanged)")]
+
+
+if __name__ == "__main__":
+    import sys
+
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else QUICK_ROWS
+    print(measure(count))

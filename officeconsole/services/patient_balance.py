@@ -1,0 +1,152 @@
+"""What a patient owes: one definition, read by the account screen, check-in, check-out,
+receipts, statements, patient aging and the CLI.
+
+A patient owes their share of their visits (what was billed to them: self-pay charges and what
+insurers transferred to them as patient responsibility, less what was written off of that share)
+and any opening balance, less what they paid at the desk, plus what was given back to them (a
+voided payment is a refund). Every entry that moves a patient's balance is in `ar_entry` (the
+patient's account) or `ledger_entry`; these are the same entries the running balance in
+`patient_balance` is kept from.
+
+Credits (payments, write-offs) clear the oldest debt first, so what is left unpaid is the newest
+debt, and the oldest debt still unpaid gives the age ("oldest unpaid 95 days"). Amounts are summed
+as integer cents in SQL, exact on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Integer, case, cast, func, select
+
+from officeconsole.models import ArEntry, LedgerEntry, PatientBalance
+from officeconsole.models.claims import Account
+from officeconsole.services.money import money
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class PatientOwes:
+    patient_id: int
+    as_of: dt.date
+    balance: Decimal  # positive: the patient owes; negative: a credit
+    share: Decimal  # their share of their visits (and opening balance), less write-offs
+    paid: Decimal  # paid at the desk, less refunds (a voided payment)
+    debts: tuple[tuple[dt.date, Decimal], ...] = field(default=())  # still unpaid, by the day it arose, oldest first
+
+    @property
+    def oldest(self) -> dt.date | None:
+        """The day the oldest debt still unpaid arose (a visit's date of service)."""
+        return self.debts[0][0] if self.debts else None
+
+    @property
+    def oldest_days(self) -> int | None:
+        return None if self.oldest is None else max((self.as_of - self.oldest).days, 0)
+
+    @property
+    def state(self) -> str:
+        """"owed", "credit" or "" (settled)."""
+        return "owed" if self.balance > 0 else "credit" if self.balance < 0 else ""
+
+    def describe(self) -> str:
+        """The balance as the desk says it: "$225.00 owed, oldest unpaid 95 days"."""
+        if self.balance < 0:
+            return f"{money(-self.balance)} credit"
+        if not self.balance:
+            return "nothing owed"
+        days = self.oldest_days
+        age = "today" if days == 0 else "1 day" if days == 1 else f"{days} days"
+        return f"{money(self.balance)} owed, oldest unpaid {age}"
+
+
+def cents(amount):
+    """An amount as whole cents in SQL: exact sums on SQLite (which keeps NUMERIC as REAL) and PostgreSQL."""
+    return cast(func.round(amount * 100), Integer)
+
+
+def from_cents(value: int) -> Decimal:
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.datetime | None = None,
+         through: LedgerEntry | None = None) -> dict[int, PatientOwes]:
+    """What each patient owes on `as_of`, by patient id; a patient without entries is left out.
+
+    `patients`: None for every patient, a list of ids, or a select of ids. `posted_before` leaves
+    out entries posted from then on (a past day's figures); `through` leaves out what was posted
+    after that desk entry (the balance a receipt shows)."""
+    debts: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    credit: dict[int, int] = defaultdict(int)
+    share: dict[int, int] = defaultdict(int)
+    paid: dict[int, int] = defaultdict(int)
+
+    def among(column):
+        if patients is None:
+            return []
+        return [column.in_(patients)]
+
+    ar_scope = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of, *among(ArEntry.patient_id)]
+    desk_scope = [*among(LedgerEntry.patient_id)]
+    if posted_before is not None:
+        ar_scope.append(ArEntry.posted_at < posted_before)
+        desk_scope.append(LedgerEntry.posted_at < posted_before)
+    if through is not None:
+        ar_scope.append(ArEntry.posted_at <= through.posted_at)
+        desk_scope.append((LedgerEntry.posted_at < through.posted_at)
+                          | ((LedgerEntry.posted_at == through.posted_at) & (LedgerEntry.id <= through.id)))
+    amount = cents(ArEntry.amount)
+    for patient_id, day, up, down in session.execute(
+            select(ArEntry.patient_id, ArEntry.service_date, func.sum(case((amount > 0, amount), else_=0)),
+                   func.sum(case((amount < 0, amount), else_=0)))
+            .where(*ar_scope).group_by(ArEntry.patient_id, ArEntry.service_date)):
+        up, down = int(up or 0), int(down or 0)
+        if up:
+            debts[patient_id][day] += up
+        credit[patient_id] -= down
+        share[patient_id] += up + down
+    amount = cents(LedgerEntry.amount)
+    for patient_id, kind, down in session.execute(  # payments and opening credits: one sum of each a patient
+            select(LedgerEntry.patient_id, LedgerEntry.kind, func.sum(amount)).where(LedgerEntry.amount < 0, *desk_scope)
+            .group_by(LedgerEntry.patient_id, LedgerEntry.kind)):
+        credit[patient_id] -= int(down or 0)
+        if kind == "opening":
+            share[patient_id] += int(down or 0)
+        else:
+            paid[patient_id] -= int(down or 0)
+    for patient_id, kind, posted_at, up in session.execute(  # refunds and opening balances owed: few, each dated
+            select(LedgerEntry.patient_id, LedgerEntry.kind, LedgerEntry.posted_at, amount)
+            .where(LedgerEntry.amount > 0, *desk_scope)):
+        debts[patient_id][posted_at.astimezone(timezone).date()] += int(up)
+        if kind == "opening":
+            share[patient_id] += int(up)
+        else:
+            paid[patient_id] -= int(up)
+    result = {}
+    for patient_id in set(debts) | set(credit):
+        left = credit.get(patient_id, 0)
+        unpaid = []
+        for day, owing in sorted(debts.get(patient_id, {}).items()):  # credits clear the oldest debt first
+            used = min(left, owing) if left > 0 else 0
+            left -= used
+            if owing - used:
+                unpaid.append((day, from_cents(owing - used)))
+        total = sum(debts.get(patient_id, {}).values()) - credit.get(patient_id, 0)
+        result[patient_id] = PatientOwes(patient_id, as_of, from_cents(total), from_cents(share.get(patient_id, 0)),
+                                         from_cents(paid.get(patient_id, 0)), tuple(unpaid))
+    return result
+
+
+def patient_owes(session, ctx, patient_id: int, *, through: LedgerEntry | None = None) -> PatientOwes:
+    """What one patient owes today (or right after the desk entry `through`)."""
+    today = ctx.today()
+    found = owed(session, today, ctx.timezone, patients=[patient_id], through=through)
+    return found.get(patient_id) or PatientOwes(patient_id, today, ZERO, ZERO, ZERO)
+
+
+def owing_patients():
+    """The patients whose running balance is not zero (a partial index keeps them few to find)."""
+    return select(PatientBalance.patient_id).where(PatientBalance.balance != 0)
