@@ -73,6 +73,7 @@ OVERRIDES = {
     (SetupCheckService, "check"): (),
     (BookingService, "check"): (BookingInput(1, 1, 999, dt.date(2026, 12, 1), "09:00"),),
     (BookingService, "closed_notice"): (dt.date(2026, 12, 1),),
+    (LedgerService, "balance"): ("0001001",),
     (ExportService, "export_clinic"): ("csv", "/dev/null/x"), (ExportService, "export_record"): ("0001001", "/dev/null/x"),
     (ImportService, "run"): (ImportRequest("patients", "/dev/null/x"),),
     (LedgerService, "post_opening_balance"): (999, 5, dt.date(2026, 11, 1), "opening-test"),

@@ -8,8 +8,8 @@ voided payment is a refund). Every entry that moves a patient's balance is in `a
 patient's account) or `ledger_entry`; these are the same entries the running balance in
 `patient_balance` is kept from.
 
-Credits (payments, write-offs) clear the oldest debt first, so what is left unpaid is the newest
-debt, and the oldest debt still unpaid gives the age ("oldest unpaid 95 days"). Amounts are summed
+Credits (payments less refunds, write-offs) clear the oldest debt first, so what is left unpaid is
+the newest debt, and the oldest debt still unpaid gives the age ("oldest unpaid 95 days"). Amounts are summed
 as integer cents in SQL, exact on SQLite and PostgreSQL.
 """
 
@@ -52,15 +52,19 @@ class PatientOwes:
         """"owed", "credit" or "" (settled)."""
         return "owed" if self.balance > 0 else "credit" if self.balance < 0 else ""
 
+    @property
+    def age_words(self) -> str:
+        """The oldest unpaid debt's age: "95 days", "1 day" ("" when nothing is owed)."""
+        days = self.oldest_days
+        return "" if days is None else "1 day" if days == 1 else f"{days} days"
+
     def describe(self) -> str:
         """The balance as the desk says it: "$225.00 owed, oldest unpaid 95 days"."""
         if self.balance < 0:
             return f"{money(-self.balance)} credit"
         if not self.balance:
             return "nothing owed"
-        days = self.oldest_days
-        age = "today" if days == 0 else "1 day" if days == 1 else f"{days} days"
-        return f"{money(self.balance)} owed, oldest unpaid {age}"
+        return f"{money(self.balance)} owed" + (f", oldest unpaid {self.age_words}" if self.age_words else "")
 
 
 def cents(amount):
@@ -117,13 +121,14 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
             share[patient_id] += int(down or 0)
         else:
             paid[patient_id] -= int(down or 0)
-    for patient_id, kind, posted_at, up in session.execute(  # refunds and opening balances owed: few, each dated
+    for patient_id, kind, posted_at, up in session.execute(  # refunds and opening balances owed: few
             select(LedgerEntry.patient_id, LedgerEntry.kind, LedgerEntry.posted_at, amount)
             .where(LedgerEntry.amount > 0, *desk_scope)):
-        debts[patient_id][posted_at.astimezone(timezone).date()] += int(up)
-        if kind == "opening":
+        if kind == "opening":  # a debt from the day it was brought in
+            debts[patient_id][posted_at.astimezone(timezone).date()] += int(up)
             share[patient_id] += int(up)
-        else:
+        else:  # a refund takes back a payment: the debt it had paid is owed again, from its own day
+            credit[patient_id] -= int(up)
             paid[patient_id] -= int(up)
     result = {}
     for patient_id in set(debts) | set(credit):

@@ -59,7 +59,8 @@ class AccountModal(ServiceModal[None]):
     def _show(self, account: Account) -> None:
         self.account = account
         owes = account.owes
-        parts = f" · billed to the patient {money(owes.share)}, paid {money(owes.paid)}" if owes else ""
+        parts = (f" · billed to the patient {money(owes.share)}, paid {money(owes.paid)}"
+                 if owes and (owes.share or owes.paid) else "")
         self.query_one("#account-title", Label).update(
             f"Account: {self.patient_name} · {balance_words(account.balance, owes)}{parts}")
         self.query_one("#entries", ResultsTable).set_rows([

@@ -118,8 +118,11 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         self.query_one("#checkin-privacy", Static).update(
             f"Privacy notice: signed {signed:%m/%d/%Y}" if signed else "Privacy notice: not on file ⚠")
         owes = self.query_one("#checkin-owes", Static)  # first, in bold: what the patient owes and since when
-        owes.update(f"Owes {view.owes.describe()}" if view.owes and view.balance > 0
-                    else f"Account: {view.owes.describe()}" if view.owes else f"Account balance {money(view.balance)}")
+        if view.owes is not None and view.balance > 0:
+            age = view.owes.age_words
+            owes.update(f"Owes {money(view.balance)}" + (f" · oldest unpaid {age}" if age else ""))
+        else:
+            owes.update(f"Account: {view.owes.describe()}" if view.owes else f"Account balance {money(view.balance)}")
         owes.set_class(view.balance > 0, "owing")
         self.query_one("#checkin-money", Static).update(
             f"Account balance {money(view.balance)} · copay due {money(view.copay_due)}"
