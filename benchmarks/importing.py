@@ -29,6 +29,7 @@ PASSWORD = "benchmark import"
 FIRST = ["Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou", "Max", "Ned", "Ola"]
 LAST = ["Ames", "Baker", "Cole", "Dunn", "Ellis", "Ford", "Gray", "Hale", "Irwin", "Jones", "Kent", "Lowe",
         "Muñoz", "Nash", "Ortiz", "Price", "Quinn", "Reyes", "Stone", "Tate"]
+AREAS = ["217", "312", "415", "212", "646", "718", "305", "404", "617", "206", "303", "512"]  # a phone each
 
 
 def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
@@ -39,8 +40,9 @@ def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
         qw.writerow(["Chart No", "Insurance", "Member ID", "Group", "Order", "Effective Date"])
         for i in range(rows):
             last = f"{LAST[i % len(LAST)]}{chr(97 + i // 26 % 26)}{chr(97 + i // 676 % 26)}{chr(97 + i // 17576 % 26)}"
+            phone = f"({AREAS[i // 10000 % len(AREAS)]}) 555-{i % 10000:04d}"
             pw.writerow([f"C{i:07d}", last, FIRST[i % len(FIRST)], f"{1 + i % 12:02d}/{1 + i % 28:02d}/{1930 + i % 90}",
-                         "FM"[i % 2], f"(217) 555-{i % 10000:04d}", "Springfield", "IL", "62701"])
+                         "FM"[i % 2], phone, "Springfield", "IL", "62701"])
             qw.writerow([f"C{i:07d}", "Blue Shield Test Plan" if i % 3 else "MCRB1", f"M{i:09d}", "G1", "1",
                          "01/01/2026"])
     return patients, policies

@@ -248,3 +248,26 @@ def test_bad_input_is_refused(ctx, clinic, manager_ctx, desk_ctx, tmp_path):
         CloseOutService(desk_ctx).close_day(reports_dir=tmp_path)
     with ctx.db.read() as session:
         assert session.scalar(select(func.count()).select_from(CloseRun)) == 0
+
+
+def test_a_payment_taken_while_the_close_runs_is_in_the_printed_and_the_recorded_variance(ctx, day, sched,
+                                                                                          manager_ctx, desk_ctx,
+                                                                                          tmp_path):
+    """The desk takes $10 cash as the lock starts: the printed expected takings and variance are the
+    ones the run record stores, worked out once, in the lock's transaction."""
+    def progress(name: str) -> None:
+        if name == "Lock the day":
+            LedgerService(desk_ctx).post_payment(PaymentInput(sched["bob"], "10", "cash",
+                                                              request_key=new_request_key()))
+
+    result = CloseOutService(manager_ctx).close_day(cash_counted="60", card_counted="40", reports_dir=tmp_path,
+                                                    progress=progress)
+    with ctx.db.read() as session:
+        run = session.get(CloseRun, result.run_id)
+        recorded = {"cash": run.cash_counted - run.cash_expected, "card": run.card_counted - run.card_expected}
+        expected = {"cash": run.cash_expected, "card": run.card_expected}
+    assert expected == {"cash": Decimal("60.00"), "card": Decimal("40.00")}  # the $10 taken during the close too
+    assert result.variance == recorded == {"cash": Decimal("0.00"), "card": Decimal("0.00")}
+    assert {m: result.expected[m] for m in expected} == expected
+    assert step(result, "Payments reconciled").lines[0] == "Cash: expected $60.00, counted $60.00, variance $0.00"
+    assert result.sheet.desk_payments == Decimal("100.00")

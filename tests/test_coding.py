@@ -63,7 +63,7 @@ def test_fee_import_all_or_nothing_and_idempotent(ctx, as_role, tmp_path):
     twice = "99215,A,1\n99215,B,2\n"
     with pytest.raises(FeeImportError, match="listed already on line 1"):
         fees.import_csv(twice)
-    with pytest.raises(FeeImportError, match="cannot read"):
+    with pytest.raises(FeeImportError, match="Cannot read"):
         fees.import_csv(tmp_path / "missing.csv")
     with pytest.raises(PermissionDenied):
         FeeService(as_role("front_desk")).import_csv(FEES)

@@ -215,3 +215,30 @@ def test_demo_has_stock_with_low_items_and_lots_near_expiry(shared):
     soon = stock.lots(within_days=30)
     assert soon and all(lot.days_left >= 0 for lot in soon)  # near expiry, none past it yet
     assert stock.suggestions() and sum(stock.valuation().values()) > 0
+
+
+def test_demo_bills_codes_that_fit_the_patient_and_medicare_ids_are_mbis(shared):
+    """Preventive visits by age (99381-99387 / 99391-99397), one exam diagnosis (never Z00.00 with
+    Z00.01), Medicare member IDs in the MBI format; and the scrubber agrees with every demo claim."""
+    from officeconsole.models import ChargeLine, Encounter, EncounterDiagnosis, Payer
+    from officeconsole.services.scrubber import MBI, PREVENTIVE_AGES, age_on
+
+    ctx, _ = shared
+    with ctx.db.read() as session:
+        preventive = session.execute(
+            select(ChargeLine.code, Patient.dob, Encounter.date_of_service)
+            .join(Encounter, Encounter.id == ChargeLine.encounter_id).join(Patient, Patient.id == Encounter.patient_id)
+            .where(ChargeLine.code.in_(PREVENTIVE_AGES))).all()
+        exams = session.execute(select(EncounterDiagnosis.encounter_id, EncounterDiagnosis.code)
+                                .where(EncounterDiagnosis.code.in_(("Z00.00", "Z00.01")))).all()
+        medicare = session.scalars(select(InsurancePolicy.member_id).join(Payer, Payer.id == InsurancePolicy.payer_id)
+                                   .where(Payer.filing_code == "MB")).all()
+    assert preventive and medicare
+    for code, dob, day in preventive:
+        low, high = PREVENTIVE_AGES[code]
+        assert low <= age_on(dob, day) <= high, (code, dob, day)
+    per_visit = {}
+    for encounter_id, code in exams:
+        per_visit.setdefault(encounter_id, set()).add(code)
+    assert all(len(codes) == 1 for codes in per_visit.values())
+    assert all(MBI.match(member_id) for member_id in medicare)

@@ -30,13 +30,14 @@ def test_fees_are_read_exactly(typed, amount):
 
 @pytest.mark.parametrize(("typed", "message"), [
     ("12,50", "Fee 12,50: write cents after a point (12.50); a comma only separates thousands (1,250.00)."),
-    ("-5", "Fee -5: a fee cannot be negative."),
+    ("-5", "Fee -5: cannot be negative."),
     ("1.234", "Fee 1.234: at most two decimals (cents); write thousands with a comma (1,234.00)."),
-    ("abc", "Fee 'abc' is not an amount: type e.g. 125 or 125.00."),
-    ("1e3", "Fee '1e3' is not an amount: type e.g. 125 or 125.00."),
-    ("12,5000", "Fee '12,5000' is not an amount: type e.g. 125 or 125.00."),
-    ("", "Fee is required (0 for a code billed at no charge)."),
-    ("100000", "Fee 100000: more than $99,999.99 is surely a typing slip."),
+    ("abc", "Fee abc is not an amount: type an amount like 20.00 or 1,250.50."),
+    ("1e3", "Fee 1e3 is not an amount: type an amount like 20.00 or 1,250.50."),
+    ("12,5000", "Fee 12,5000 is not an amount: type an amount like 20.00 or 1,250.50."),
+    ("", "Fee is required: type an amount like 20.00 or 1,250.50."),
+    ("100000", "Fee 100000: more than $99,999.99 is surely a typing slip; check the figure."),
+    ("999999999999.99", "Fee 999999999999.99: more than $99,999.99 is surely a typing slip; check the figure."),
 ])
 def test_bad_fees_are_refused_with_a_clear_message(typed, message):
     with pytest.raises(ValidationError) as caught:

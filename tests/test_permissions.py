@@ -117,6 +117,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "scrub": (999,), "mark_ready": (999, 1), "mark_all_ready": (), "export_837": ("/dev/null/x",),
         "reexport_837": (999, "/dev/null/x"), "batches": (), "set_claim_state": (999, 1, "accepted"),
         "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
+        "remittances": (), "remittance_claims": (999,),
         "aging": (), "write_off": (999, "50", "test", "k"), "write_off_patient": (999, "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
         "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
         "close_day": (day, ), "day_sheet": (day,), "settings": (), "set_settings": (20,), "runs": (day,),
@@ -153,7 +154,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "update_policy": (policy.id, policy.version, PolicyInput(payer_id, 1, "M-1b", effective_from="2025-01-01")),
         "list": (), "add": ("u" + name, "Some One", "billing", PASSWORD),
         "disable": ("biller",), "reset_password": ("biller", PASSWORD + "2"),
-        "verify": (),
+        "verify": (), "subscriber_names_to_split": (),
     }[name]
 
 

@@ -128,7 +128,8 @@ def test_an_835_posts_what_matches_reports_the_rest_and_is_safe_to_run_twice(ctx
     assert result.refused == "" and result.posted.total == D("216.00")
     assert (result.posted.applied, result.posted.unapplied) == (D("116.00"), D("100.00"))
     assert {c.encounter_id: c.status for c in result.posted.claims} == {first.id: "paid", second.id: "denied"}
-    assert result.skipped == {"OC99999": "no such claim here"}
+    [(claim_id, why)] = result.skipped
+    assert claim_id == "OC99999" and why.startswith("claim $100.00 (segment ") and why.endswith("no such claim here")
     [again] = remits.post_835(file)
     assert "was posted on" in again.refused and again.posted is None
     with ctx.db.read() as session:
@@ -147,7 +148,7 @@ def test_an_835_claim_that_does_not_balance_is_skipped_not_half_posted(ctx, bill
                                         [("CO", "45", D(25))])]),
     ], trace="CHK5")
     [result] = RemittanceService(billing.biller).post_835(file)
-    assert f"OC{first.id}" in result.skipped and "do not add up" in result.skipped[f"OC{first.id}"]
+    assert [(c, "do not add up" in why) for c, why in result.skipped] == [(f"OC{first.id}", True)]
     assert [c.encounter_id for c in result.posted.claims] == [second.id]
     assert status(ctx, first.id) == "submitted" and status(ctx, second.id) == "closed"
 
@@ -179,11 +180,12 @@ def test_a_corrected_835_replaces_the_first_adjudication(ctx, billing, submitted
     assert first_result.refused == "", first_result
     assert balance(ctx, second.id).insurer == D("80.00")  # the denial stays owing; contract and share posted
     [result] = remits.post_835(make_835([
-        Clp(f"OC{second.id}", "22", [Svc("99213", D(-125), D(0), 1, line)]),  # the payer's reversal
+        Clp(f"OC{second.id}", "22", [Svc("99213", D(-125), D(0), 1, line, (), [  # the payer's reversal
+            ("CO", "45", D(-25)), ("PR", "1", D(-20)), ("CO", "50", D(-80))])]),
         Clp(f"OC{second.id}", "1", [Svc("99213", D(125), D(85), 1, line, (), [("CO", "45", D(20)),
                                                                               ("PR", "2", D(20))])])],
         trace="T2", control=6))
-    assert result.posted is not None and f"OC{second.id}" in result.skipped  # the reversal line is listed
+    assert result.skipped == [] and [c.reversal for c in result.posted.claims] == [True, False]
     now = balance(ctx, second.id)
     assert (now.insurer, now.patient) == (D("0.00"), D("20.00"))  # not 40: the share was replaced, not added
     assert status(ctx, second.id) == "paid"

@@ -228,3 +228,19 @@ def test_wait_statistics_from_counts():
     assert wait_stats(Counter({5: 2, 9: 2})) == WaitStats(4, 7.0, 7.0, 9, 9)  # the middle two averaged
     nine_and_one = Counter({10: 9, 60: 1})
     assert wait_stats(nine_and_one).p90 == 10 and wait_stats(nine_and_one + Counter({60: 1})).p90 == 60
+
+
+def test_aging_report_totals_every_patient_and_lists_credits_on_their_own(ctx, sched, as_role, clinic):
+    from tests.factories import register
+
+    billing = make_billing(sched, as_role, clinic)
+    for name in ("Sam", "Tia"):  # two self-pay visits of $125, one paid down to $100
+        own = billing.coded(patient_id=register(billing.desk, first_name=name, last_name="Selfpay").id)
+        ClaimService(billing.biller).bill_self_pay(own.id, own.version)
+    LedgerService(billing.desk).post_payment(PaymentInput(own.patient_id, "25", "cash", request_key=new_request_key()))
+    LedgerService(billing.desk).post_payment(PaymentInput(sched["ann"], "40", "cash", request_key=new_request_key()))
+    report = ReportService(billing.manager).ar_aging(None, ctx.today())
+    _payers, patients = report.sections
+    assert patients.rows[-1] == ("Credits (1 patients)", *(D("0.00"),) * 5, D("-40.00"))
+    assert patients.totals == ("Total, every patient", D("225.00"), *(D("0.00"),) * 4, D("185.00"))
+    assert "patients owe $225.00, less $40.00 in credits" in report.notes[0]

@@ -15,6 +15,7 @@ from officeconsole.config import Paths
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.errors import ValidationError
+from officeconsole.services.insurance import InsuranceService
 from officeconsole.services.ledger import LedgerService
 from officeconsole.services.money import money
 from officeconsole.services.printable import printable
@@ -69,6 +70,20 @@ def batches(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: For
            b.file_name, b.resent_of_id or "") for b in rows], fmt)
 
 
+@billing_app.command("subscriber-names")
+def subscriber_names(ctx: typer.Context, as_user: AsOption, db: DbOption = None,
+                     fmt: FormatOption = Format.table) -> None:
+    """Policies whose subscriber name is in one line and could not be split surely into last and first
+    (after an upgrade or an import): open the policy on the patient's record and type the parts."""
+    rows = InsuranceService(signed_in(open_db(ctx, db), as_user)).subscriber_names_to_split()
+    if fmt is Format.table:
+        say(f"{len(rows)} subscriber names to split into last and first." if rows
+            else "Every subscriber name is split into last and first.")
+    if rows or fmt is not Format.table:
+        emit(["MRN", "Patient", "Payer", "Subscriber as typed"],
+             [(r.mrn, r.patient, r.payer, r.subscriber_name) for r in rows], fmt)
+
+
 @billing_app.command("post-835")
 def post_835(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="An X12 835 remittance file.")],
              as_user: AsOption, db: DbOption = None) -> None:
@@ -87,11 +102,16 @@ def post_835(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="An X
             p = r.posted
             say(f"{p.payer_name} {p.trace_number}: {money(p.total)} received, {money(p.applied)} applied to "
                 f"{len(p.claims)} claims" + (f", {money(p.unapplied)} not applied" if p.unapplied else "") + ".")
-            emit(["Claim", "Patient", "Paid", "Adjusted", "Patient owes", "State", "Denied"],
-                 [(f"OC{c.encounter_id}", c.patient_name, money(c.paid), money(c.adjusted), money(c.to_patient),
-                   c.status.replace("_", " "), "; ".join(c.denied)) for c in p.claims], Format.table)
+            emit(["Claim", "Payer claim #", "Patient", "Paid", "Adjusted", "Patient owes", "State", "Denied"],
+                 [(f"OC{c.encounter_id}" + (" reversal" if c.reversal else ""), c.payer_claim_number, c.patient_name,
+                   money(c.paid), money(c.adjusted), money(c.to_patient), c.status.replace("_", " "),
+                   "; ".join(c.denied)) for c in p.claims], Format.table)
+            if p.provider_adjustments:
+                emit(["Provider adjustment (PLB)", "Reference", "Amount"],
+                     [(a.description, a.reference, money(a.amount)) for a in p.provider_adjustments], Format.table,
+                     title="Provider-level adjustments (+ taken off the payment, - added to it)")
         if r.skipped:
-            emit(["Claim", "Not posted because"], sorted(r.skipped.items()), Format.table, title="Did not match")
+            emit(["Claim", "Not posted because"], r.skipped, Format.table, title="Did not match")
     if failed and all(r.posted is None for r in results):
         raise typer.Exit(1)
 

@@ -12,6 +12,7 @@ from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, 
 from officeconsole.services.clinic_settings import (
     WEEKDAYS,
     ClinicSettingsService,
+    X12_USAGE,
     ClinicView,
     format_hours,
     input_from,
@@ -42,7 +43,8 @@ def _rows(v: ClinicView) -> list[tuple[str, str]]:
             ("State", v.state), ("ZIP", v.postal_code), ("Phone", format_phone(v.phone)), ("Fax", format_phone(v.fax)),
             ("E-mail", v.email), ("Time zone", v.timezone), ("NPI", v.npi), ("Tax ID", v.tax_id),
             ("Taxonomy", v.taxonomy), ("Place of service", place), ("Clearinghouse ID", v.clearinghouse_id),
-            ("Clearinghouse name", v.clearinghouse_name), ("Opening hours", format_hours(v.opening_hours))]
+            ("Clearinghouse name", v.clearinghouse_name), ("Submitter ID", v.submitter_id or f"(the NPI {v.npi})"),
+            ("Claim files", X12_USAGE.get(v.x12_usage, v.x12_usage)), ("Opening hours", format_hours(v.opening_hours))]
 
 
 def parse_hours_options(specs: list[str], current: dict[str, list[str] | None]) -> dict[str, list[str] | None]:
@@ -78,6 +80,10 @@ def set_clinic(
     pos: Annotated[str | None, _opt("--pos", "Default place of service: 11 office, 02/10 telehealth...")] = None,
     clearinghouse_id: Annotated[str | None, _opt("--clearinghouse-id", "The clearinghouse's interchange ID.")] = None,
     clearinghouse_name: Annotated[str | None, _opt("--clearinghouse-name", "The clearinghouse's name.")] = None,
+    submitter_id: Annotated[str | None, _opt(
+        "--submitter-id", "The submitter ID the clearinghouse gave the clinic (empty: the NPI is sent).")] = None,
+    claim_files: Annotated[str | None, _opt(
+        "--claim-files", "test or production: 837 files are test (ISA15 T) or production (P) interchanges.")] = None,
     hours: Annotated[list[str] | None, _opt(
         "--hours", 'Opening hours, e.g. "mon-fri=08:00-17:00" or "sat=closed" (repeatable).')] = None,
     db: DbOption = None,
@@ -88,7 +94,8 @@ def set_clinic(
     given = {"name": name, "address_line1": address, "address_line2": address2, "city": city, "state": state,
              "postal_code": postal_code, "phone": phone, "fax": fax, "email": email, "timezone": timezone,
              "npi": npi, "tax_id": tax_id, "taxonomy": taxonomy, "place_of_service": pos,
-             "clearinghouse_id": clearinghouse_id, "clearinghouse_name": clearinghouse_name}
+             "clearinghouse_id": clearinghouse_id, "clearinghouse_name": clearinghouse_name,
+             "submitter_id": submitter_id, "x12_usage": claim_files}
     data = dataclasses.replace(input_from(current), **{key: value for key, value in given.items() if value is not None})
     data.opening_hours = parse_hours_options(hours, current.opening_hours) if hours else None
     saved = service.update(current.version, data)

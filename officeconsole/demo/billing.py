@@ -32,6 +32,7 @@ from officeconsole.models import (
     FeeScheduleItem,
     InsurancePolicy,
     LedgerEntry,
+    Patient,
     Payer,
 )
 from officeconsole.models.billing import EncounterStatus as St
@@ -44,6 +45,7 @@ from officeconsole.services.errors import ValidationError
 from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.remittance import RemittanceService
+from officeconsole.services.scrubber import age_on, preventive_code
 
 HISTORY_DAYS = 21  # older visits are inserted as settled history
 SUBMITTED_DAYS = 8  # visits 8-21 days old have been billed
@@ -56,9 +58,12 @@ VISIT_CODES = {
 DIAGNOSES = {
     "Follow-up": ["I10", "E11.9", "E78.5", "J45.909", "F41.1", "K21.9", "M54.50"],
     "Sick visit": ["J06.9", "J02.9", "N39.0", "R51.9", "H66.90", "J20.9"],
-    "Annual physical": ["Z00.00", "Z00.01"], "New patient": ["Z00.00", "I10", "E66.9"],
+    "Annual physical": ["Z00.00", "Z00.01"], "New patient": ["R53.83", "I10", "E66.9"],
     "Well child": ["Z00.129"], "Procedure": ["L72.0", "L82.1"],
 }
+# Preventive visits: the code follows the patient's age (99391-99397), and an exam is either
+# without (Z00.00, Z00.129 for a child) or with abnormal findings (Z00.01, Z00.121), never both.
+PREVENTIVE = ("Annual physical", "Well child")
 DENIALS = (("CO", "50"), ("CO", "97"), ("CO", "197"), ("CO", "29"))
 REJECTIONS = ("Subscriber ID not found (277CA A7:562)", "Rendering NPI not enrolled with the payer (277CA A7:21)")
 
@@ -104,17 +109,22 @@ def _code_visits(ctx: ServiceContext, rng: random.Random, today: dt.date) -> dic
         for p in session.scalars(select(InsurancePolicy).order_by(InsurancePolicy.rank)):
             policies[p.patient_id].append(p)
         visits = session.execute(select(Appointment.id, Appointment.patient_id, Appointment.provider_id,
-                                        Appointment.type_id, Appointment.start_at)
+                                        Appointment.type_id, Appointment.start_at, Patient.dob)
+                                 .join(Patient, Patient.id == Appointment.patient_id)
                                  .where(Appointment.status.in_(SEEN)).order_by(Appointment.start_at)).all()
         history = _History(ctx, session, now)
         encounters, diagnoses, lines = [], [], []
         encounter_id, line_id = next_id(session, Encounter), next_id(session, ChargeLine)
-        for visit_id, patient_id, provider_id, type_id, start in visits:
+        for visit_id, patient_id, provider_id, type_id, start, dob in visits:
             day = start.astimezone(ctx.timezone).date()
             kind = types.get(type_id, "Follow-up")
             policy = next((p for p in policies[patient_id] if p.effective_from <= day
                            and (p.effective_to is None or p.effective_to >= day)), None)
             codes = sorted(set(rng.sample(DIAGNOSES[kind], k=min(len(DIAGNOSES[kind]), rng.randint(1, 2)))))
+            age = age_on(dob, day)
+            if kind in PREVENTIVE:  # one exam code, for the patient's age
+                abnormal = codes[-1] == "Z00.01"
+                codes = [("Z00.01" if abnormal else "Z00.00") if age >= 18 else ("Z00.121" if abnormal else "Z00.129")]
             settled = day < today - dt.timedelta(days=HISTORY_DAYS)
             encounter = {"id": encounter_id, "appointment_id": visit_id, "patient_id": patient_id,
                          "provider_id": provider_id, "date_of_service": day, "place_of_service": "11",
@@ -124,6 +134,8 @@ def _code_visits(ctx: ServiceContext, rng: random.Random, today: dt.date) -> dic
             diagnoses += [{"encounter_id": encounter_id, "position": n, "code": c} for n, c in enumerate(codes, 1)]
             if day < today:  # today's visits are still with the provider: not coded yet
                 visit_lines = [rng.choice(VISIT_CODES[kind])] + (["36415"] if rng.random() < 0.2 else [])
+                if kind in PREVENTIVE:
+                    visit_lines[0] = preventive_code(age, established=True)
                 owed = Decimal(0)
                 for n, code in enumerate(visit_lines, start=1):
                     lines.append({"id": line_id, "encounter_id": encounter_id, "line_no": n, "code": code,

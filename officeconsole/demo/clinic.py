@@ -204,8 +204,20 @@ DEMO_FEES = """code,description,fee
 99212,"Established patient visit, straightforward",75.00
 99213,"Established patient visit, low complexity",125.00
 99214,"Established patient visit, moderate complexity",185.00
+99381,"Preventive visit, new, under 1",180.00
+99382,"Preventive visit, new, 1-4",190.00
+99383,"Preventive visit, new, 5-11",190.00
+99384,"Preventive visit, new, 12-17",205.00
+99385,"Preventive visit, new, 18-39",215.00
+99386,"Preventive visit, new, 40-64",240.00
+99387,"Preventive visit, new, 65 and over",255.00
+99391,"Preventive visit, under 1",165.00
+99392,"Preventive visit, 1-4",175.00
+99393,"Preventive visit, 5-11",175.00
+99394,"Preventive visit, 12-17",190.00
 99395,Preventive visit 18-39,210.00
 99396,Preventive visit 40-64,225.00
+99397,Preventive visit 65 and over,240.00
 36415,Blood draw (venipuncture),15.00
 81002,Urinalysis dipstick,12.00
 87880,Rapid strep test,28.00

@@ -147,20 +147,22 @@ class PeopleGenerator:
 
     # ----- insurance --------------------------------------------------------------------
     def _member_id(self, plan: PayerPlan) -> str:
-        return f"{plan.member_prefix}{self.rng.randint(10**8, 10**9 - 1)}"
+        number = self.rng.randint(10**8, 10**9 - 1)
+        return _mbi(number) if plan.kind == "medicare" else f"{plan.member_prefix}{number}"
 
     def _policy(self, policy_id: int, patient: dict, plan: PayerPlan, rank: int) -> dict:
         rng = self.rng
         age = (self.today - patient["dob"]).days // 365
         relationship, subscriber, subscriber_dob = Relationship.SELF, "", None
+        given = ""
         if age < 18 and plan.kind == "commercial":
             relationship = Relationship.CHILD
-            parent = rng.choice(self.female if rng.random() < 0.6 else self.male)
+            parent = given = rng.choice(self.female if rng.random() < 0.6 else self.male)
             subscriber = f"{parent} {patient['last_name']}"
             subscriber_dob = patient["dob"] - dt.timedelta(days=rng.randint(22 * 365, 40 * 365))
         elif plan.kind == "commercial" and rng.random() < 0.15:
             relationship = Relationship.SPOUSE
-            spouse = rng.choice(self.male if patient["sex"] == Sex.FEMALE else self.female)
+            spouse = given = rng.choice(self.male if patient["sex"] == Sex.FEMALE else self.female)
             subscriber = f"{spouse} {patient['last_name']}"
             subscriber_dob = patient["dob"] + dt.timedelta(days=rng.randint(-3000, 3000))
         start = max(patient["dob"], self.today - dt.timedelta(days=rng.randint(30, 6 * 365)))
@@ -178,6 +180,10 @@ class PeopleGenerator:
             "member_id": self._member_id(plan),
             "group_number": f"G{rng.randint(10000, 99999)}" if plan.kind == "commercial" else "",
             "subscriber_name": subscriber,
+            "subscriber_last_name": patient["last_name"] if subscriber else "",
+            "subscriber_first_name": given,
+            "subscriber_middle_name": "",
+            "subscriber_suffix": "",
             "subscriber_dob": subscriber_dob,
             "subscriber_relationship": relationship.value,
             "effective_from": start,
@@ -229,6 +235,18 @@ class PeopleGenerator:
             policy_id += len(cover)
             policies.extend(cover)
         return GeneratedPatients(patients, policies)
+
+
+_MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"  # no S, L, O, I, B or Z
+
+
+def _mbi(number: int) -> str:
+    """A Medicare Beneficiary Identifier in CMS's format (11 characters), made from `number`."""
+    rng = random.Random(number)
+    both = _MBI_LETTERS + "0123456789"
+    return "".join((str(rng.randint(1, 9)), rng.choice(_MBI_LETTERS), rng.choice(both), str(rng.randint(0, 9)),
+                    rng.choice(_MBI_LETTERS), rng.choice(both), str(rng.randint(0, 9)), rng.choice(_MBI_LETTERS),
+                    rng.choice(_MBI_LETTERS), str(rng.randint(0, 9)), str(rng.randint(0, 9))))
 
 
 def _unique(make) -> list[str]:

@@ -3,7 +3,16 @@
 from officeconsole.db.base import Base
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
-from officeconsole.models.claims import ArEntry, ClaimBatch, ClaimBatchItem, PatientBalance, RemitLine, Remittance
+from officeconsole.models.claims import (
+    ArEntry,
+    ClaimBatch,
+    ClaimBatchItem,
+    PatientBalance,
+    RemitClaim,
+    RemitLine,
+    RemitProviderAdjustment,
+    Remittance,
+)
 from officeconsole.models.closeout import ClosedDay, CloseRun
 from officeconsole.models.clinic import ClinicSettings, Counter
 from officeconsole.models.patients import InsurancePolicy, Patient, Payer
@@ -28,7 +37,9 @@ __all__ = [
     "ArEntry",
     "ClaimBatch",
     "ClaimBatchItem",
+    "RemitClaim",
     "RemitLine",
+    "RemitProviderAdjustment",
     "Remittance",
     "AppointmentEvent",
     "AppointmentSeries",

@@ -96,6 +96,40 @@ class RemitLine(Base):
     paid: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     patient_responsibility: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     denial: Mapped[str] = mapped_column(String(80), default="")  # "CO-50 Not medically necessary"
+    # Remark codes (RARC) the payer sent for the line (LQ*HE), comma-separated: "N130,M15".
+    remark_codes: Mapped[str] = mapped_column(String(100), default="", server_default="")
+
+
+class RemitClaim(Base):
+    """What a remittance said about one claim: the payer's status (CLP02: 1 primary, 2 secondary,
+    4 denied, 22 a reversal of an earlier payment), the payer's own claim number (CLP07, which an
+    appeal or a corrected claim quotes), the totals and the claim's remark codes (MIA/MOA)."""
+
+    __tablename__ = "remit_claim"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), index=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), index=True)
+    status_code: Mapped[str] = mapped_column(String(2), default="")
+    payer_claim_number: Mapped[str] = mapped_column(String(50), default="")
+    billed: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    paid: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    patient_responsibility: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    remark_codes: Mapped[str] = mapped_column(String(100), default="")
+
+
+class RemitProviderAdjustment(Base):
+    """A provider-level adjustment (835 PLB) on a remittance: interest paid (L6), a balance carried
+    forward (FB) or written off against a later payment (WO), a take-back (72, WO) and the rest.
+    Positive amounts reduce the payment, negative ones add to it: BPR02 = claims paid - PLB."""
+
+    __tablename__ = "remit_provider_adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), index=True)
+    reason_code: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str] = mapped_column(String(50), default="")
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
 
 
 class ArEntry(Base):

@@ -37,6 +37,10 @@ class ClinicSettings(Base):
     # Where 837P files go: the clearinghouse's interchange ID (ISA08) and name.
     clearinghouse_id: Mapped[str] = mapped_column(String(15), default="", server_default="")
     clearinghouse_name: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # The submitter ID the clearinghouse gave the clinic (ISA06, GS02, 1000A NM109; empty: the NPI)
+    # and whether files are test ("T") or production ("P") interchanges (ISA15).
+    submitter_id: Mapped[str] = mapped_column(String(15), default="", server_default="")
+    x12_usage: Mapped[str] = mapped_column(String(1), default="P", server_default="P")
     # The nightly close: minutes after a visit's start before it is a no-show, and whether a
     # visit seen without charges only warns ("warn") or stops the close ("block").
     no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")

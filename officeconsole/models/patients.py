@@ -52,6 +52,9 @@ class Patient(Base):
     middle_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100))
     preferred_name: Mapped[str] = mapped_column(String(100), default="")
+    # The name in Latin letters, as on the insurance card, for a name typed in another script.
+    latin_first_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    latin_last_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     first_key: Mapped[str] = mapped_column(search_key_type(100))
     last_key: Mapped[str] = mapped_column(search_key_type(100))
     dob: Mapped[dt.date] = mapped_column(Date)
@@ -117,7 +120,13 @@ class InsurancePolicy(Base):
     rank: Mapped[int] = mapped_column(SmallInteger)  # 1 primary, 2 secondary, 3 tertiary
     member_id: Mapped[str] = mapped_column(String(40))
     group_number: Mapped[str] = mapped_column(String(40), default="")
+    # The subscriber's whole name as shown, and its parts as claims carry them (NM103/04/05/07);
+    # a name that could not be split surely has empty parts and is listed for review.
     subscriber_name: Mapped[str] = mapped_column(String(200), default="")
+    subscriber_last_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    subscriber_first_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    subscriber_middle_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    subscriber_suffix: Mapped[str] = mapped_column(String(10), default="", server_default="")
     subscriber_dob: Mapped[dt.date | None] = mapped_column(Date)
     subscriber_relationship: Mapped[str] = mapped_column(String(10), default=Relationship.SELF)
     effective_from: Mapped[dt.date] = mapped_column(Date)

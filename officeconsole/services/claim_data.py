@@ -44,6 +44,8 @@ class ClaimPatient:
     city: str
     state: str
     postal_code: str
+    latin_first_name: str = ""  # the name in Latin letters, for a name typed in another script
+    latin_last_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,12 @@ class ClaimPolicy:
     payer_code: str
     payer_active: bool
     filing_code: str = "CI"
+    # The subscriber's name in parts (empty when the patient is the subscriber, or the name typed
+    # in one line could not be split surely).
+    subscriber_last: str = ""
+    subscriber_first: str = ""
+    subscriber_middle: str = ""
+    subscriber_suffix: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ class BillingProvider:
     clearinghouse_id: str
     clearinghouse_name: str
     taxonomy: str = ""  # PRV03 of the billing provider loop
+    submitter_id: str = ""  # from the clearinghouse (ISA06, GS02, 1000A NM109); empty: the NPI
+    production: bool = True  # ISA15: P, or T for a test interchange
 
 
 @dataclass(frozen=True)
@@ -109,8 +119,8 @@ class ClaimData:
     diagnoses: tuple[str, ...]  # with the dot, primary first
     lines: tuple[ClaimLine, ...]
     rendering_taxonomy: str = ""
-    # The rendering provider bills under their own NPI: they are the claim's billing provider
-    # (the clinic stays the submitter, and its address and tax ID are used).
+    # The rendering provider is the billing provider: they bill under their own NPI, or theirs is the
+    # clinic's (a solo practitioner). The clinic stays the submitter, and its address and tax ID are used.
     own_billing: bool = False
     visit_status: str = "checked_out"  # the visit's appointment: a claim is made only once it is over
 
@@ -140,7 +150,8 @@ def claim_id_to_encounter(claim_id: str) -> int | None:
 def billing_provider(session: Session) -> BillingProvider:
     c = session.get(ClinicSettings, 1)
     return BillingProvider(c.name, c.npi, c.tax_id, c.address_line1, c.address_line2, c.city, c.state,
-                           c.postal_code, c.phone, c.clearinghouse_id, c.clearinghouse_name, c.taxonomy)
+                           c.postal_code, c.phone, c.clearinghouse_id, c.clearinghouse_name, c.taxonomy,
+                           c.submitter_id, c.x12_usage != "T")
 
 
 def billed_policy(session: Session, encounter: Encounter) -> InsurancePolicy | None:
@@ -166,14 +177,15 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
     e = get_or_fail(session, Encounter, encounter_id, "encounter")
     p = session.get(Patient, e.patient_id)
     patient = ClaimPatient(p.id, p.mrn, p.first_name, p.middle_name, p.last_name, p.dob, p.sex, p.address_line1,
-                           p.address_line2, p.city, p.state, p.postal_code)
+                           p.address_line2, p.city, p.state, p.postal_code, p.latin_first_name, p.latin_last_name)
     policy = None
     row = billed_policy(session, e)
     if row is not None:
         payer = session.get(Payer, row.payer_id)
         policy = ClaimPolicy(row.id, row.rank, row.member_id, row.group_number, row.subscriber_relationship,
                              row.subscriber_name, row.subscriber_dob, payer.id, payer.name, payer.payer_code,
-                             payer.active, payer.filing_code)
+                             payer.active, payer.filing_code, row.subscriber_last_name, row.subscriber_first_name,
+                             row.subscriber_middle_name, row.subscriber_suffix)
     name, npi, taxonomy, own = session.execute(
         select(User.full_name, Provider.npi, Provider.taxonomy, Provider.bills_own_npi)
         .join(Provider, Provider.user_id == User.id).where(Provider.id == e.provider_id)).one()
@@ -186,6 +198,8 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
         for c in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == e.id)
                                  .order_by(ChargeLine.line_no)))
     visit_status = session.scalar(select(Appointment.status).where(Appointment.id == e.appointment_id))
+    billing = billing or billing_provider(session)
+    own = own or (bool(npi) and npi == billing.npi)  # a solo practitioner: the clinic's NPI is theirs
     return ClaimData(e.id, e.version, e.status, e.date_of_service, e.place_of_service, patient, policy, name, npi,
-                     billing or billing_provider(session), diagnoses, lines, taxonomy, own,
+                     billing, diagnoses, lines, taxonomy, own,
                      visit_status or "checked_out")

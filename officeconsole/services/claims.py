@@ -155,8 +155,9 @@ class ClaimService:
 
     @requires("claims.submit")
     def export_837(self, out_dir: Path | str) -> BatchResult:
-        """Every ready claim (up to MAX_BATCH) into one new 837P file in `out_dir`."""
-        folder = writable_folder(out_dir, ExportError)
+        """Every ready claim (up to MAX_BATCH) into one new 837P file in `out_dir` (made only when
+        there is a file to write)."""
+        folder = Path(out_dir).expanduser()
         staged: list[Path] = []
         with _unlink_on_failure(staged), self.ctx.db.write() as session:
             encounters = session.scalars(select(Encounter).where(Encounter.status == St.READY)
@@ -169,16 +170,22 @@ class ClaimService:
                 claim = load_claim(session, encounter.id, billing, scheduled)
                 problems = scrub(claim, self.ctx.today())
                 if problems:  # something changed since it was marked ready (a payer, the clinic's NPI)
-                    encounter.status = St.NEEDS_CODING
-                    skipped[encounter.id] = problems[0].message
+                    skipped[encounter.id] = f"{_whose(claim)}: " + "; ".join(p.message for p in problems)
                     continue
                 claims.append(claim)
-            if not claims:
+            written = self._write_batch(session, writable_folder(folder, ExportError), claims, resent_of=None,
+                                        refused=skipped) if claims else None
+            for encounter in encounters:  # one bad claim is held back in the queue; the others are sent
+                if encounter.id in skipped:
+                    encounter.status = St.NEEDS_CODING
+            if written is None:
                 session.flush()
                 return BatchResult(0, 0, folder, 0, Decimal("0.00"), skipped)
-            batch, path = self._write_batch(session, folder, claims, resent_of=None)
+            batch, path = written
             staged.append(path)
-            for claim, encounter in zip(claims, [e for e in encounters if e.id not in skipped], strict=True):
+            by_id = {e.id: e for e in encounters}
+            for claim in claims:
+                encounter = by_id[claim.encounter_id]
                 self._post_charges(session, encounter, claim)
                 encounter.status = St.SUBMITTED
                 encounter.updated_at = batch.created_at
@@ -297,12 +304,30 @@ class ClaimService:
         audit.record(session, now, self.ctx.actor, action, entity="encounter", entity_id=encounter.id,
                      patient_id=encounter.patient_id, summary=summary)
 
-    def _write_batch(self, session: Session, folder: Path, claims: list[ClaimData],
-                     resent_of: int | None) -> tuple[ClaimBatch, Path]:
+    def _write_batch(self, session: Session, folder: Path, claims: list[ClaimData], resent_of: int | None,
+                     refused: dict[int, str] | None = None) -> tuple[ClaimBatch, Path] | None:
+        """The batch and its staged file. With `refused`, a claim the validator refuses on its own is
+        taken out of `claims` and named there (with its patient), and the rest are written; None when
+        no claim is left."""
         now = self.ctx.now()
         control = next_number(session, "x12_interchange", start=1)
-        text = write_837(claims, control, now.astimezone(self.ctx.timezone))
+        stamp = now.astimezone(self.ctx.timezone)
+        text = write_837(claims, control, stamp)
         errors = x12_errors(text)
+        if errors and refused is not None:  # find the claims the validator refuses, and send the others
+            kept = []
+            for claim in claims:
+                alone = x12_errors(write_837([claim], control, stamp))
+                if alone:
+                    refused[claim.encounter_id] = f"{_whose(claim)}: the 837P validator refused it ({alone[0]})"
+                else:
+                    kept.append(claim)
+            if len(kept) < len(claims):
+                claims[:] = kept
+                if not claims:
+                    return None
+                text = write_837(claims, control, stamp)
+                errors = x12_errors(text)
         if errors:  # a bug of ours, never the biller's: refuse to send a file a payer would bounce
             raise ExportError("The 837P failed validation and was not written: " + "; ".join(errors[:3]))
         name = f"837P-{control:09d}-{now.astimezone(self.ctx.timezone):%Y%m%d-%H%M}.x12"
@@ -338,6 +363,12 @@ class ClaimService:
                 n = book.postings(line.id, ArKind.REVERSAL) + 1
                 book.post(encounter, f"reverse:{line.id}:{n}", Account.INSURER, ArKind.REVERSAL, -outstanding,
                           payer_id=payer_id, line_id=line.id, memo="claim rejected")
+
+
+def _whose(claim: ClaimData) -> str:
+    """'Claimant, Carla (MRN 000123)': the patient a held-back claim is for."""
+    p = claim.patient
+    return f"{p.last_name}, {p.first_name} (MRN {p.mrn})"
 
 
 @contextlib.contextmanager

@@ -34,8 +34,11 @@ LABELS = {
     "postal_code": "ZIP", "phone": "Phone", "fax": "Fax", "email": "E-mail", "timezone": "Time zone",
     "npi": "NPI", "tax_id": "Tax ID", "taxonomy": "Taxonomy", "place_of_service": "Place of service",
     "clearinghouse_id": "Clearinghouse ID", "clearinghouse_name": "Clearinghouse name",
+    "submitter_id": "Submitter ID", "x12_usage": "Claim files",
     "opening_hours": "Opening hours",
 }
+# ISA15: whether 837 files are test or production interchanges.
+X12_USAGE = {"T": "test", "P": "production"}
 FIELDS = tuple(LABELS)
 
 
@@ -59,6 +62,8 @@ class ClinicView:
     clearinghouse_name: str
     opening_hours: dict[str, list[str] | None] = field(hash=False)  # every weekday: [open, close] or None
     version: int
+    submitter_id: str = ""  # the clearinghouse's ID for the clinic as a submitter (empty: the NPI is sent)
+    x12_usage: str = "P"  # T test or P production claim files (ISA15)
 
     @property
     def address(self) -> str:
@@ -87,6 +92,8 @@ class ClinicInput:
     place_of_service: str = "11"
     clearinghouse_id: str = ""
     clearinghouse_name: str = ""
+    submitter_id: str = ""
+    x12_usage: str = "P"  # "T"/"test" or "P"/"production"
     # {"mon": ["08:00", "17:00"] or "08:00-17:00", "sat": None or "closed"}; a day left out is closed
     opening_hours: dict[str, list[str] | tuple[str, str] | str | None] | None = None
 
@@ -126,7 +133,7 @@ def _view(row: ClinicSettings) -> ClinicView:
     return ClinicView(
         row.name, row.address_line1, row.address_line2, row.city, row.state, row.postal_code, row.phone, row.fax,
         row.email, row.timezone, row.npi, row.tax_id, row.taxonomy, row.place_of_service, row.clearinghouse_id,
-        row.clearinghouse_name, full_hours(row.opening_hours), row.version)
+        row.clearinghouse_name, full_hours(row.opening_hours), row.version, row.submitter_id, row.x12_usage)
 
 
 def _minutes(text: str) -> int | None:
@@ -190,6 +197,8 @@ def validate(data: ClinicInput) -> dict[str, object]:
         "place_of_service": clean_text(data.place_of_service),
         "clearinghouse_id": clean_text(data.clearinghouse_id).upper().replace(" ", ""),
         "clearinghouse_name": clean_text(data.clearinghouse_name, 60),
+        "submitter_id": clean_text(data.submitter_id).upper().replace(" ", ""),
+        "x12_usage": clean_text(data.x12_usage).upper()[:1],
     }
     if not values["name"]:
         errors["name"] = "The clinic's name is required."
@@ -238,6 +247,10 @@ def validate(data: ClinicInput) -> dict[str, object]:
     chid = str(values["clearinghouse_id"])
     if chid and not INTERCHANGE_ID.match(chid):
         errors["clearinghouse_id"] = "Clearinghouse ID: 2-15 letters or digits, as the clearinghouse gave it."
+    if values["submitter_id"] and not INTERCHANGE_ID.match(str(values["submitter_id"])):
+        errors["submitter_id"] = "Submitter ID: 2-15 letters or digits, as the clearinghouse gave it."
+    if values["x12_usage"] not in X12_USAGE:
+        errors["x12_usage"] = "Claim files: test (T) while trying the clearinghouse out, or production (P)."
     if data.opening_hours is not None:
         values["opening_hours"], hour_errors = validate_hours(dict(data.opening_hours))
         errors.update(hour_errors)
@@ -252,6 +265,8 @@ def _shown(name: str, value: object) -> str:
         return f"SSN ***-**-{value[-4:]}"
     if name == "opening_hours":
         return format_hours(value)  # type: ignore[arg-type]
+    if name == "x12_usage":
+        return X12_USAGE.get(str(value), str(value))
     return str(value) if value != "" else "(none)"
 
 

@@ -205,13 +205,23 @@ class CloseOutService:
                              entity_id=1, summary=f"{day:%Y-%m-%d} close started")
         self._no_shows(run, grace)
         self._missing_charges(run, block)
-        expected = self._reconcile(run)
-        variance = {m: counted[m] - expected.get(m, ZERO) for m in counted}
+        # The desk's takings and the drawer variance are worked out once, in the transaction that
+        # records the run (and locks the day): what is printed is what was stored, even when a
+        # payment is taken while the close runs.
+        reconcile = run.start("Payments reconciled")
         if any(step.blocking for step in run.steps):
-            sheet = read_day_sheet(self.ctx, day)
-            run_id = None if dry_run else self._record_blocked(run, sheet, expected)
-            return CloseResult(day, dry_run, run.steps, sheet, expected, variance, [], run_id)
+            if dry_run:
+                with self.ctx.db.read() as session:
+                    sheet = read_day_sheet(self.ctx, day, session)
+                    expected = self._reconcile(session, run, reconcile)
+                run_id = None
+            else:
+                run_id, sheet, expected = self._record_blocked(run, reconcile)
+            return CloseResult(day, dry_run, run.steps, sheet, expected, _variance(counted, expected), [], run_id)
         if dry_run:
+            with self.ctx.db.read() as session:
+                expected = self._reconcile(session, run, reconcile)
+            variance = _variance(counted, expected)
             sheet = read_day_sheet(self.ctx, day)
             run.start("Lock the day").lines.append(f"would lock {day:%m/%d/%Y}")
             run.start("Day sheet").lines.append(_sheet_line(sheet))
@@ -220,12 +230,12 @@ class CloseOutService:
             self._reminders(run)
             self._alerts(run)
             return CloseResult(day, True, run.steps, sheet, expected, variance, [], None)
-        run_id, sheet = self._lock(run, expected)
+        run_id, sheet, expected = self._lock(run, reconcile)
         self._write_sheet(run, sheet)
         self._backup(run)
         self._reminders(run)
         self._alerts(run)
-        return CloseResult(day, False, run.steps, sheet, expected, variance, run.files, run_id)
+        return CloseResult(day, False, run.steps, sheet, expected, _variance(counted, expected), run.files, run_id)
 
     @requires("day.close")
     def day_sheet(self, day: dt.date) -> DaySheet:
@@ -298,11 +308,11 @@ class CloseOutService:
             step.lines.append("warning only: once the day is locked, adding these charges needs it reopened")
         step.blocking = blocking and bool(missing)
 
-    def _reconcile(self, run: _Run) -> dict[str, Decimal]:
-        step = run.start("Payments reconciled")
-        start, end = day_bounds_utc(run.day, self.ctx.timezone)
-        with self.ctx.db.read() as session:
-            expected = desk_totals(session, start, end)
+    def _reconcile(self, session, run: _Run, step: Step) -> dict[str, Decimal]:
+        """The day's desk takings by method, read in `session` (the run record's own transaction
+        when the close records one), with the drawer counts against them on `step`."""
+        expected = desk_totals(session, *day_bounds_utc(run.day, self.ctx.timezone))
+        step.lines.clear()
         for method in ("cash", "card", "check"):
             line = f"{method.title()}: expected {money(expected.get(method, ZERO))}"
             if method in run.counted:
@@ -311,15 +321,15 @@ class CloseOutService:
             step.lines.append(line)
         return expected
 
-    def _lock(self, run: _Run, expected: dict[str, Decimal]) -> tuple[int, DaySheet]:
+    def _lock(self, run: _Run, reconcile: Step) -> tuple[int, DaySheet, dict[str, Decimal]]:
         """The run record and the lock in one transaction: either the day is closed with its
-        totals, or nothing is."""
+        totals, or nothing is. The sheet and the desk takings are read in that transaction."""
         step = run.start("Lock the day")
         now = self.ctx.now()
         try:
             with self.ctx.db.write() as session:
                 sheet = read_day_sheet(self.ctx, run.day, session)
-                expected = desk_totals(session, *day_bounds_utc(run.day, self.ctx.timezone))
+                expected = self._reconcile(session, run, reconcile)
                 record = self._run_row(run, "closed", sheet, expected, now)
                 session.add(record)
                 session.flush()
@@ -335,7 +345,7 @@ class CloseOutService:
         step.lines.append(f"{run.day:%m/%d/%Y} locked; run {record.id} recorded")
         if sheet.audit is not None:
             step.lines.append(sheet.audit.line)
-        return record.id, sheet
+        return record.id, sheet, expected
 
     def _write_sheet(self, run: _Run, sheet: DaySheet) -> None:
         step = run.start("Day sheet")
@@ -443,15 +453,22 @@ class CloseOutService:
                         card_expected=expected.get("card", ZERO), card_counted=run.counted.get("card"),
                         summary="; ".join(f"{s.name}: {' / '.join(s.lines)}" for s in run.steps)[:2000])
 
-    def _record_blocked(self, run: _Run, sheet: DaySheet, expected: dict[str, Decimal]) -> int:
+    def _record_blocked(self, run: _Run, reconcile: Step) -> tuple[int, DaySheet, dict[str, Decimal]]:
         now = self.ctx.now()
         with self.ctx.db.write() as session:
+            sheet = read_day_sheet(self.ctx, run.day, session)
+            expected = self._reconcile(session, run, reconcile)
             record = self._run_row(run, "blocked", sheet, expected, now)
             session.add(record)
             session.flush()
             audit.record(session, now, self.ctx.actor, "day.close", entity="close_run", entity_id=record.id,
                          summary=f"{run.day:%Y-%m-%d} blocked: missing charges")
-            return record.id
+            return record.id, sheet, expected
+
+
+def _variance(counted: dict[str, Decimal], expected: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Counted less expected, for what was counted."""
+    return {m: counted[m] - expected.get(m, ZERO) for m in counted}
 
 
 def _sheet_line(sheet: DaySheet) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +27,9 @@ from officeconsole.models import FeeScheduleItem
 from officeconsole.services import audit
 from officeconsole.services.codes import procedure_kind
 from officeconsole.services.context import ServiceContext
+from officeconsole.services.csv_text import read_csv_text
 from officeconsole.services.errors import ConcurrentEdit, NotFound, OfficeError, ValidationError
+from officeconsole.services.money import FEE_MAX, read_amount
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text
 
@@ -46,39 +47,11 @@ def fee_row(item: FeeScheduleItem) -> FeeRow:
     return FeeRow(item.code, item.kind, item.description, item.fee, item.active)
 
 
-FEE_LIMIT = Decimal("100000")
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
-_PLAIN = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
-_COMMA_DECIMAL = re.compile(r"^\d+,\d{1,2}$")
-
-
 def parse_fee(value: str | Decimal | int | None) -> Decimal:
-    """A fee as typed, exactly: "125", "125.5", "$1,250.00" -> Decimal with cents. Refuses negatives,
-    fractions of a cent, and a comma as the decimal mark ("12,50" could be 12.50 or 1,250)."""
-    if isinstance(value, Decimal):
-        value = format(value, "f")
-    elif isinstance(value, int):
-        value = str(value)
-    shown = clean_text(value or "")
-    text = shown.replace(" ", "")
-    if not text:
-        raise ValidationError({"fee": "Fee is required (0 for a code billed at no charge)."})
-    if text.startswith("-") or text.startswith("(") or text.startswith("$-"):
-        raise ValidationError({"fee": f"Fee {shown}: a fee cannot be negative."})
-    text = text.removeprefix("$")
-    if _COMMA_DECIMAL.match(text):
-        raise ValidationError({"fee": f"Fee {shown}: write cents after a point ({text.replace(',', '.')}); "
-                                      "a comma only separates thousands (1,250.00)."})
-    if not (_THOUSANDS.match(text) or _PLAIN.match(text)):
-        raise ValidationError({"fee": f"Fee {shown!r} is not an amount: type e.g. 125 or 125.00."})
-    digits = text.replace(",", "")
-    if "." in digits and len(digits.split(".", 1)[1]) > 2:
-        raise ValidationError({"fee": f"Fee {shown}: at most two decimals (cents); write thousands with a comma "
-                                      "(1,234.00)."})
-    fee = Decimal(digits)
-    if fee >= FEE_LIMIT:
-        raise ValidationError({"fee": f"Fee {shown}: more than $99,999.99 is surely a typing slip."})
-    return fee.quantize(Decimal("0.01"))
+    """A fee as typed, exactly: "125", "125.5", "$1,250.00" -> Decimal with cents (the shared amount
+    reader, `services/money.py`). Zero is a code billed at no charge; refuses negatives, fractions of
+    a cent, a comma as the decimal mark ("12,50" could be 12.50 or 1,250) and more than FEE_MAX."""
+    return read_amount(value, "fee", maximum=FEE_MAX, zero=True)
 
 
 def parse_code(code: str) -> tuple[str, str]:
@@ -261,10 +234,7 @@ class FeeService:
     def import_csv(self, source: str | Path) -> ImportResult:
         """Add new codes and update changed ones from a CSV file (or its text)."""
         if isinstance(source, Path):
-            try:
-                text = source.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise FeeImportError([f"cannot read {source}: {exc}"]) from None
+            text = read_csv_text(source, lambda why: FeeImportError([why]))
         else:
             text = source
         rows = parse_fee_csv(text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,9 @@ from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.credentials import US_STATES
 from officeconsole.services.errors import ConcurrentEdit, NotFound, ValidationError
+from officeconsole.services.money import COPAY_MAX, read_amount
 from officeconsole.services.permissions import requires
+from officeconsole.services.person_names import NameParts, split_name, suffix_of
 from officeconsole.services.text import clean_text, parse_date, parse_phone
 
 RANK_LABELS = {1: "Primary", 2: "Secondary", 3: "Tertiary"}
@@ -79,6 +81,15 @@ class PolicyView:
     copay: Decimal | None
     verified_at: dt.datetime | None = None  # UTC
     verified_how: str = ""
+    subscriber_last_name: str = ""
+    subscriber_first_name: str = ""
+    subscriber_middle_name: str = ""
+    subscriber_suffix: str = ""
+
+    @property
+    def subscriber_to_split(self) -> bool:
+        """A subscriber name typed in one line that was not split surely into last and first."""
+        return bool(self.subscriber_name) and not (self.subscriber_last_name and self.subscriber_first_name)
 
     @property
     def rank_label(self) -> str:
@@ -96,7 +107,18 @@ def policy_view(policy: InsurancePolicy) -> PolicyView:
         subscriber_dob=policy.subscriber_dob, relationship=policy.subscriber_relationship,
         effective_from=policy.effective_from, effective_to=policy.effective_to, copay=policy.copay,
         verified_at=policy.verified_at, verified_how=policy.verified_how,
+        subscriber_last_name=policy.subscriber_last_name, subscriber_first_name=policy.subscriber_first_name,
+        subscriber_middle_name=policy.subscriber_middle_name, subscriber_suffix=policy.subscriber_suffix,
     )
+
+
+@dataclass(frozen=True)
+class SubscriberToSplit:
+    policy_id: int
+    mrn: str
+    patient: str  # "Last, First"
+    payer: str
+    subscriber_name: str  # as typed, in one line
 
 
 @dataclass
@@ -105,12 +127,40 @@ class PolicyInput:
     rank: str | int = 1
     member_id: str = ""
     group_number: str = ""
-    subscriber_name: str = ""
+    subscriber_name: str = ""  # the whole name in one line (an import); split when the split is sure
     subscriber_dob: str | dt.date = ""
     relationship: str = Relationship.SELF.value
     effective_from: str | dt.date = ""
     effective_to: str | dt.date = ""
     copay: str | Decimal = ""
+    # The subscriber's name in parts (the form's fields): these win over subscriber_name.
+    subscriber_last_name: str = ""
+    subscriber_first_name: str = ""
+    subscriber_middle_name: str = ""
+    subscriber_suffix: str = ""
+
+
+def _subscriber(data: PolicyInput, errors: dict[str, str]) -> dict[str, str]:
+    """The subscriber's name columns: from the parts typed, else from a one-line name split surely
+    (a name that cannot be split keeps empty parts, to be split by a person)."""
+    typed = NameParts(clean_text(data.subscriber_last_name, 100), clean_text(data.subscriber_first_name, 100),
+                      clean_text(data.subscriber_middle_name, 100), clean_text(data.subscriber_suffix, 10))
+    one_line = clean_text(data.subscriber_name, 200)
+    if any((typed.last, typed.first, typed.middle, typed.suffix)):
+        suffix = suffix_of(typed.suffix) if typed.suffix else ""
+        if typed.suffix and not suffix:
+            errors["subscriber_suffix"] = "Suffix: Jr, Sr, II, III, IV or V (or blank)."
+        if not typed.last:
+            errors["subscriber_last_name"] = "Subscriber's last name is needed with the first."
+        if not typed.first:
+            errors["subscriber_first_name"] = "Subscriber's first name is needed with the last."
+        parts = NameParts(typed.last, typed.first, typed.middle, suffix)
+        one_line = parts.full[:200]
+    else:
+        parts = split_name(one_line) or NameParts()
+    return {"subscriber_name": one_line, "subscriber_last_name": parts.last[:100],
+            "subscriber_first_name": parts.first[:100], "subscriber_middle_name": parts.middle[:100],
+            "subscriber_suffix": parts.suffix}
 
 
 def validate_policy(data: PolicyInput) -> dict[str, object]:
@@ -118,8 +168,8 @@ def validate_policy(data: PolicyInput) -> dict[str, object]:
     values: dict[str, object] = {
         "member_id": clean_text(data.member_id, 40),
         "group_number": clean_text(data.group_number, 40),
-        "subscriber_name": clean_text(data.subscriber_name, 200),
     }
+    values.update(_subscriber(data, errors))
     if data.payer_id is None:
         errors["payer_id"] = "Choose a payer."
     values["payer_id"] = data.payer_id
@@ -146,14 +196,12 @@ def validate_policy(data: PolicyInput) -> dict[str, object]:
     start, end = values.get("effective_from"), values.get("effective_to")
     if start and end and end < start:
         errors["effective_to"] = "The policy cannot end before it starts."
-    copay_text = clean_text(str(data.copay)).lstrip("$") if data.copay != "" else ""
-    try:
-        copay = Decimal(copay_text) if copay_text else None
-        if copay is not None and (copay < 0 or copay != copay.quantize(Decimal("0.01"))):
-            raise InvalidOperation
-        values["copay"] = copay.quantize(Decimal("0.01")) if copay is not None else None
-    except InvalidOperation:
-        errors["copay"] = "Copay must be an amount such as 25 or 25.00."
+    values["copay"] = None  # blank: no copay on this policy
+    if str(data.copay if data.copay is not None else "").strip():
+        try:
+            values["copay"] = read_amount(data.copay, "copay", maximum=COPAY_MAX, zero=True)
+        except ValidationError as exc:
+            errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     return values
@@ -343,7 +391,8 @@ class InsuranceService:
                 if policy.version != expected_version:
                     raise ConcurrentEdit("insurance policy")
                 self._check_payer(session, values["payer_id"], policy.payer_id)
-                fields = ("payer_id", "rank", "member_id", "group_number", "subscriber_name",
+                fields = ("payer_id", "rank", "member_id", "group_number", "subscriber_name", "subscriber_last_name",
+                          "subscriber_first_name", "subscriber_middle_name", "subscriber_suffix",
                           "subscriber_dob", "subscriber_relationship", "effective_from",
                           "effective_to", "copay")
                 before = {name: getattr(policy, name) for name in fields}
@@ -359,6 +408,21 @@ class InsuranceService:
             raise ConcurrentEdit("insurance policy") from None
         except IntegrityError:
             raise ValidationError({"member_id": "This patient already has that payer and member ID."}) from None
+
+    @requires("billing.view")
+    def subscriber_names_to_split(self) -> list[SubscriberToSplit]:
+        """Policies whose subscriber name is in one line and was not split surely (by the upgrade that
+        brought name parts, or an import): claims on them are held until a person splits it."""
+        with self.ctx.db.read() as session:
+            rows = session.execute(
+                select(InsurancePolicy.id, Patient.mrn, Patient.last_name, Patient.first_name, Payer.name,
+                       InsurancePolicy.subscriber_name)
+                .join(Patient, Patient.id == InsurancePolicy.patient_id).join(Payer, Payer.id == InsurancePolicy.payer_id)
+                .where(InsurancePolicy.subscriber_name != "",
+                       (InsurancePolicy.subscriber_last_name == "") | (InsurancePolicy.subscriber_first_name == ""))
+                .order_by(Patient.last_name, Patient.first_name, InsurancePolicy.rank))
+            return [SubscriberToSplit(policy_id, mrn, f"{last}, {first}", payer, name)
+                    for policy_id, mrn, last, first, payer, name in rows]
 
     @staticmethod
     def _check_payer(session: Session, payer_id: object, current: int | None) -> None:

@@ -36,7 +36,6 @@ from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, ValidationError
-from officeconsole.services.money import parse_signed
 from officeconsole.services.permissions import requires
 from officeconsole.services.stock_inputs import (
     TRACKED,
@@ -46,6 +45,7 @@ from officeconsole.services.stock_inputs import (
     item_fields,
     parse_expiry,
     parse_quantity,
+    unit_cost,
 )
 from officeconsole.services.stock_queries import item_columns, lots_on_hand, next_expiry, stock_by_item
 from officeconsole.services.text import clean_text, search_key
@@ -283,7 +283,8 @@ class InventoryService:
                 if problem:
                     raise ValidationError({f"line_{n}": f"Line {n}: {problem}"})
                 lot = _lot(session, item, lot_number, expires, clean_text(line.location, 40) or "Main", n)
-                cost = parse_signed(line.unit_cost, "unit_cost") if line.unit_cost not in (None, "") else item.unit_cost
+                cost = (unit_cost(line.unit_cost, f"Line {n} unit cost") if line.unit_cost not in (None, "")
+                        else item.unit_cost)
                 self._move(session, item, lot, MovementKind.RECEIVE, quantity, f"{request_key}:{n}", unit_cost=cost)
                 total += quantity
             audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.receive", entity="inventory_item",

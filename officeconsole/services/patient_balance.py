@@ -8,9 +8,10 @@ voided payment is a refund). Every entry that moves a patient's balance is in `a
 patient's account) or `ledger_entry`; these are the same entries the running balance in
 `patient_balance` is kept from.
 
-Credits (payments less refunds, write-offs) clear the oldest debt first, so what is left unpaid is
-the newest debt, and the oldest debt still unpaid gives the age ("oldest unpaid 95 days"). Amounts are summed
-as integer cents in SQL, exact on SQLite and PostgreSQL.
+What is paid or written off for a visit clears that visit first (as its statement line shows);
+the rest (payments on account, more than a visit's share) clears the oldest debt first. What is
+left unpaid is the newest debt, and the oldest debt still unpaid gives the age ("oldest unpaid
+95 days"). Amounts are summed as integer cents in SQL, exact on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy import Integer, cast, func, select
 
-from officeconsole.models import ArEntry, LedgerEntry, PatientBalance
+from officeconsole.models import ArEntry, Encounter, LedgerEntry, PatientBalance
 from officeconsole.models.claims import Account
 from officeconsole.services.money import money
 
@@ -83,15 +84,13 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
     `patients`: None for every patient, a list of ids, or a select of ids. `posted_before` leaves
     out entries posted from then on (a past day's figures); `through` leaves out what was posted
     after that desk entry (the balance a receipt shows)."""
-    debts: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    credit: dict[int, int] = defaultdict(int)
+    dated: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))  # debts and credits of a visit
+    credit: dict[int, int] = defaultdict(int)  # credits of no visit: they clear the oldest debt first
     share: dict[int, int] = defaultdict(int)
     paid: dict[int, int] = defaultdict(int)
 
     def among(column):
-        if patients is None:
-            return []
-        return [column.in_(patients)]
+        return [] if patients is None else [column.in_(patients)]
 
     ar_scope = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of, *among(ArEntry.patient_id)]
     desk_scope = [*among(LedgerEntry.patient_id)]
@@ -102,44 +101,47 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
         ar_scope.append(ArEntry.posted_at <= through.posted_at)
         desk_scope.append((LedgerEntry.posted_at < through.posted_at)
                           | ((LedgerEntry.posted_at == through.posted_at) & (LedgerEntry.id <= through.id)))
-    amount = cents(ArEntry.amount)
-    for patient_id, day, up, down in session.execute(
-            select(ArEntry.patient_id, ArEntry.service_date, func.sum(case((amount > 0, amount), else_=0)),
-                   func.sum(case((amount < 0, amount), else_=0)))
+    for patient_id, day, amount in session.execute(  # the patient's share of each day's visits, less write-offs
+            select(ArEntry.patient_id, ArEntry.service_date, func.sum(cents(ArEntry.amount)))
             .where(*ar_scope).group_by(ArEntry.patient_id, ArEntry.service_date)):
-        up, down = int(up or 0), int(down or 0)
-        if up:
-            debts[patient_id][day] += up
-        credit[patient_id] -= down
-        share[patient_id] += up + down
+        dated[patient_id][day] += int(amount or 0)
+        share[patient_id] += int(amount or 0)
     amount = cents(LedgerEntry.amount)
-    for patient_id, kind, down in session.execute(  # payments and opening credits: one sum of each a patient
-            select(LedgerEntry.patient_id, LedgerEntry.kind, func.sum(amount)).where(LedgerEntry.amount < 0, *desk_scope)
-            .group_by(LedgerEntry.patient_id, LedgerEntry.kind)):
-        credit[patient_id] -= int(down or 0)
-        if kind == "opening":
-            share[patient_id] += int(down or 0)
+    for patient_id, day, kind, total in session.execute(  # desk entries: paid for a visit (its day), or not
+            select(LedgerEntry.patient_id, Encounter.date_of_service, LedgerEntry.kind, func.sum(amount))
+            .outerjoin(Encounter, Encounter.appointment_id == LedgerEntry.appointment_id)
+            .where(LedgerEntry.kind != "opening", *desk_scope)
+            .group_by(LedgerEntry.patient_id, Encounter.date_of_service, LedgerEntry.kind)):
+        total = int(total or 0)
+        paid[patient_id] -= total  # payments less refunds (a void gives a payment back)
+        if day is not None and day <= as_of:
+            dated[patient_id][day] += total
         else:
-            paid[patient_id] -= int(down or 0)
-    for patient_id, kind, posted_at, up in session.execute(  # refunds and opening balances owed: few
-            select(LedgerEntry.patient_id, LedgerEntry.kind, LedgerEntry.posted_at, amount)
-            .where(LedgerEntry.amount > 0, *desk_scope)):
-        if kind == "opening":  # a debt from the day it was brought in
-            debts[patient_id][posted_at.astimezone(timezone).date()] += int(up)
-            share[patient_id] += int(up)
-        else:  # a refund takes back a payment: the debt it had paid is owed again, from its own day
-            credit[patient_id] -= int(up)
-            paid[patient_id] -= int(up)
+            credit[patient_id] -= total
+    for patient_id, posted_at, total in session.execute(  # opening balances: few, one a patient
+            select(LedgerEntry.patient_id, LedgerEntry.posted_at, amount)
+            .where(LedgerEntry.kind == "opening", *desk_scope)):
+        share[patient_id] += int(total)
+        if total > 0:  # a debt from the day it was brought in
+            dated[patient_id][posted_at.astimezone(timezone).date()] += int(total)
+        else:
+            credit[patient_id] -= int(total)
     result = {}
-    for patient_id in set(debts) | set(credit):
+    for patient_id in set(dated) | set(credit):
+        debts = []
         left = credit.get(patient_id, 0)
+        for day, net in sorted(dated.get(patient_id, {}).items()):
+            if net > 0:
+                debts.append([day, net])
+            else:
+                left -= net  # a day's credit (paid ahead, written off) clears the oldest debt too
+        total = sum(owing for _day, owing in debts) - left
         unpaid = []
-        for day, owing in sorted(debts.get(patient_id, {}).items()):  # credits clear the oldest debt first
+        for day, owing in debts:  # credits clear the oldest debt first
             used = min(left, owing) if left > 0 else 0
             left -= used
             if owing - used:
                 unpaid.append((day, from_cents(owing - used)))
-        total = sum(debts.get(patient_id, {}).values()) - credit.get(patient_id, 0)
         result[patient_id] = PatientOwes(patient_id, as_of, from_cents(total), from_cents(share.get(patient_id, 0)),
                                          from_cents(paid.get(patient_id, 0)), tuple(unpaid))
     return result

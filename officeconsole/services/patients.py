@@ -23,6 +23,7 @@ from officeconsole.services.errors import (
 from officeconsole.services.insurance import PolicyView, policy_view
 from officeconsole.services.patient_search import Cursor, after, format_mrn
 from officeconsole.services.permissions import requires
+from officeconsole.services.person_names import has_latin_letters, has_letters
 from officeconsole.services.text import (
     clean_text,
     format_phone,
@@ -71,6 +72,8 @@ class PatientInput:
     sex: str = Sex.UNKNOWN.value
     middle_name: str = ""
     preferred_name: str = ""
+    latin_first_name: str = ""  # as on the insurance card, for a name typed in another script
+    latin_last_name: str = ""
     phone: str = ""
     email: str = ""
     address_line1: str = ""
@@ -105,6 +108,13 @@ class PatientRecord:
     updated_at: dt.datetime
     policies: list[PolicyView] = field(default_factory=list)
     privacy_notice_on: dt.date | None = None
+    latin_first_name: str = ""
+    latin_last_name: str = ""
+
+    @property
+    def needs_latin_name(self) -> bool:
+        """Claims need the name in Latin letters, and this one has none (and none was typed)."""
+        return needs_latin_name(self.first_name, self.last_name, self.latin_first_name, self.latin_last_name)
 
     @property
     def display_name(self) -> str:
@@ -128,8 +138,15 @@ class PatientRecord:
 
 _TEXT_LIMITS = {
     "first_name": 100, "middle_name": 100, "last_name": 100, "preferred_name": 100,
+    "latin_first_name": 100, "latin_last_name": 100,
     "address_line1": 200, "address_line2": 200, "city": 100, "state": 2, "postal_code": 10,
 }
+
+
+def needs_latin_name(first: str, last: str, latin_first: str = "", latin_last: str = "") -> bool:
+    """Whether the first or last name has letters, none of them Latin, and no Latin-letter form was typed."""
+    return any(has_letters(name) and not has_latin_letters(typed or name)
+               for name, typed in ((first, latin_first), (last, latin_last)))
 
 
 def validate(data: PatientInput, today: dt.date) -> dict[str, object]:
@@ -142,8 +159,12 @@ def validate(data: PatientInput, today: dt.date) -> dict[str, object]:
     for required in ("first_name", "last_name"):
         if not values[required]:
             errors[required] = f"{required.replace('_', ' ').capitalize()} is required."
-        elif not search_key(str(values[required])):
+        elif not has_letters(str(values[required])):  # in any script
             errors[required] = f"{required.replace('_', ' ').capitalize()} needs at least one letter."
+    for name, label in (("latin_first_name", "First name"), ("latin_last_name", "Last name")):
+        value = str(values[name])
+        if value and not (has_latin_letters(value) and value.isascii()):
+            errors[name] = f"{label} in Latin letters: A-Z only, as on the insurance card (such as Ivan)."
     try:
         dob = parse_date(data.dob)
         if dob is None:
@@ -195,7 +216,8 @@ def _record(p: Patient) -> PatientRecord:
         address_line2=p.address_line2, city=p.city, state=p.state, postal_code=p.postal_code,
         preferred_contact=p.preferred_contact, status=p.status, created_at=p.created_at,
         updated_at=p.updated_at, policies=[policy_view(pol) for pol in p.policies],
-        privacy_notice_on=p.privacy_notice_on,
+        privacy_notice_on=p.privacy_notice_on, latin_first_name=p.latin_first_name,
+        latin_last_name=p.latin_last_name,
     )
 
 
@@ -203,7 +225,8 @@ _ROW_COLUMNS = (Patient.id, Patient.mrn, Patient.last_name, Patient.first_name, 
                 Patient.phone, Patient.city)
 _ROW_COLUMN_NAMES = {c.key for c in _ROW_COLUMNS}
 
-_AUDITED_FIELDS = ("first_name", "middle_name", "last_name", "preferred_name", "dob", "sex",
+_AUDITED_FIELDS = ("first_name", "middle_name", "last_name", "preferred_name", "latin_first_name",
+                   "latin_last_name", "dob", "sex",
                    "phone", "email", "address_line1", "address_line2", "city", "state",
                    "postal_code", "preferred_contact")
 

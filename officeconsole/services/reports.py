@@ -226,20 +226,25 @@ class ReportService:
         with self.ctx.db.read() as session:
             clinic = _clinic(session)
         buckets = tuple(Column(b, MONEY) for b in BUCKETS)
-        sections = []
-        for title, heading, rows in (("Insurance, by payer", "Payer", aging.payers),
-                                     ("Patients, largest balances first", "Patient", aging.patients)):
-            totals = aging.totals(rows)
-            sections.append(Section(title, (Column(heading, TEXT), *buckets, Column("Total", MONEY)),
-                                    tuple((r.name, *r.buckets, r.total) for r in rows),
-                                    ("Total", *totals, sum(totals, Decimal("0.00")))))
+        columns = (*buckets, Column("Total", MONEY))
+        totals = aging.totals(aging.payers)
+        sections = [Section("Insurance, by payer", (Column("Payer", TEXT), *columns),
+                            tuple((r.name, *r.buckets, r.total) for r in aging.payers),
+                            ("Total", *totals, sum(totals, Decimal("0.00"))))]
+        # Every patient's totals, not only the rows listed; credits are their own line, not aged.
+        credits = ((f"Credits ({aging.credit_count} patients)", *(Decimal("0.00"),) * len(BUCKETS),
+                    aging.patient_credit),) if aging.credit_count else ()
+        sections.append(Section("Patients, largest balances first", (Column("Patient", TEXT), *columns),
+                                tuple((r.name, *r.buckets, r.total) for r in aging.patients) + credits,
+                                ("Total, every patient", *aging.patient_buckets, aging.patient_total)))
         days = "n/a (no charges in 90 days)" if aging.days_in_ar is None else str(aging.days_in_ar)
-        notes = (f"Insurers owe {money(aging.insurer_total)}; patients owe {money(aging.patient_total)} in all "
-                 f"(the {len(aging.patients)} largest balances listed). Days in A/R: {days}.",
+        listed = (f" (the {len(aging.patients)} largest of {aging.owing_count} listed)"
+                  if len(aging.patients) < aging.owing_count else "")
+        notes = (f"Insurers owe {money(aging.insurer_total)}; patients owe {money(aging.patient_owed)}{listed}, "
+                 f"less {money(-aging.patient_credit)} in credits. Days in A/R: {days}.",
                  "Insurer balances age from the date of service; patient credits clear their oldest debt first.")
-        series = (Series("Insurance A/R by age", BUCKETS, tuple(float(v) for v in aging.totals(aging.payers)), MONEY),
-                  Series("Patient A/R by age (listed)", BUCKETS,
-                         tuple(float(v) for v in aging.totals(aging.patients)), MONEY))
+        series = (Series("Insurance A/R by age", BUCKETS, tuple(float(v) for v in totals), MONEY),
+                  Series("Patient A/R by age", BUCKETS, tuple(float(v) for v in aging.patient_buckets), MONEY))
         return Report("aging", REPORTS["aging"][0], start, end, f"as of {end:%m/%d/%Y}", tuple(sections), notes,
                       series, clinic)
 

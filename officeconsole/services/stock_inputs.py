@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from officeconsole.models.inventory import ItemCategory
 from officeconsole.services.errors import ValidationError
-from officeconsole.services.money import parse_signed
+from officeconsole.services.money import UNIT_COST_MAX, read_amount
 from officeconsole.services.text import clean_text, parse_date, search_key
 
 TRACKED = (ItemCategory.VACCINE, ItemCategory.MEDICATION)  # lot and expiry required
@@ -60,9 +60,7 @@ def item_fields(data: ItemInput) -> dict:
     if len(levels) == 2 and levels["par_level"] < levels["reorder_point"]:
         errors["par_level"] = "The par level (order up to) is at least the reorder point."
     try:
-        cost = parse_signed(data.unit_cost or "0", "unit_cost")
-        if cost < 0:
-            errors["unit_cost"] = "A unit cost cannot be negative."
+        cost = unit_cost(data.unit_cost or "0")
     except ValidationError as exc:
         cost = Decimal(0)
         errors.update(exc.errors)
@@ -75,6 +73,11 @@ def item_fields(data: ItemInput) -> dict:
             "unit": clean_text(data.unit, 20) or "each", "code": clean_text(data.code, 20),
             "vendor": clean_text(data.vendor, 80), "unit_cost": cost, "storage": clean_text(data.storage, 40),
             "billing_code": billing, **levels}
+
+
+def unit_cost(value: str | Decimal | int | None, label: str = "Unit cost") -> Decimal:
+    """What one unit costs: zero (free samples) up to UNIT_COST_MAX, never negative."""
+    return read_amount(value, "unit_cost", label=label, maximum=UNIT_COST_MAX, zero=True)
 
 
 def parse_quantity(value: int | str, label: str, allow_zero: bool = False) -> int:

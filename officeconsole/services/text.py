@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 import phonenumbers
+from anyascii import anyascii
 from email_validator import EmailNotValidError, validate_email
 
 DEFAULT_REGION = "US"
@@ -36,9 +37,13 @@ def clean_text(value: str | None, max_length: int | None = None) -> str:
 
 
 def search_key(value: str) -> str:
-    """Lower-case ASCII letters and digits only: "O'Brien-Núñez" -> "obriennunez"."""
+    """Lower-case ASCII letters and digits only: "O'Brien-Núñez" -> "obriennunez"; a name with no
+    Latin letters is transliterated (anyascii): "Иван" -> "ivan"."""
     decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in decomposed.lower() if ch.isascii() and ch.isalnum())
+    key = "".join(ch for ch in decomposed.lower() if ch.isascii() and ch.isalnum())
+    if not key and value:
+        key = "".join(ch for ch in anyascii(value).lower() if ch.isascii() and ch.isalnum())
+    return key
 
 
 def parse_date(value: str | dt.date | None) -> dt.date | None:

@@ -1,30 +1,56 @@
 """ASC X12 5010 837P (005010X222A1) from scrubbed claims: a pure function of its inputs.
 
 One interchange (ISA/IEA) holds one functional group (GS/GE) holding one transaction set
-(ST/SE). The interchange control number is the batch's, never reused. Free text is reduced
-to X12's basic character set so a name can never carry a delimiter into the file.
+(ST/SE). The interchange control number is the batch's, never reused. Free text is
+transliterated to ASCII (anyascii), reduced to X12's basic character set so a name can never
+carry a delimiter into the file, and cut to its element's maximum length (LIMITS); the scrubber
+refuses a claim whose names or address would be cut, so the cut is a last guard only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
-from officeconsole.services.claim_data import ClaimData
+from officeconsole.services.claim_data import ClaimData, ClaimPatient, ClaimPolicy
+from officeconsole.services.person_names import NameParts, has_latin_letters, latin, suffix_of
 
 ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
 GUIDE = "005010X222A1"
 PAT_RELATIONSHIP = {"spouse": "01", "child": "19", "other": "G8"}
 _UNSAFE = re.compile(r"[^A-Z0-9 .,\-'&/()#]")
+# Maximum lengths of the free-text elements we write (005010X222A1).
+LIMITS = {"NM103": 60, "NM104": 35, "NM105": 25, "NM107": 10, "NM109": 80, "N301": 55, "N302": 55,
+          "N401": 30, "SBR03": 50, "PER02": 60}
 
 
 def x12_text(value: str, max_length: int = 60) -> str:
-    """Upper-case ASCII without delimiters: 'José O'Brien~*' -> "JOSE O'BRIEN"."""
-    plain = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().upper()
+    """Upper-case ASCII without delimiters: 'José O'Brien~*' -> "JOSE O'BRIEN", 'Grøß' -> 'GROSS'."""
+    plain = latin(value).upper()
     return " ".join(_UNSAFE.sub(" ", plain).split())[:max_length].strip()
+
+
+def patient_name(patient: ClaimPatient) -> NameParts:
+    """The patient's name as claims carry it: the Latin-letter form when one was typed; a
+    generational suffix typed at the end of the last name ('Smith Jr') goes to its own element."""
+    last = patient.latin_last_name or patient.last_name
+    first = patient.latin_first_name or patient.first_name
+    middle = patient.middle_name if has_latin_letters(patient.middle_name) else ""
+    words = last.split()
+    suffix = suffix_of(words[-1]) if len(words) > 1 else ""
+    if suffix:
+        last = " ".join(words[:-1])
+    return NameParts(last, first, middle, suffix)
+
+
+def subscriber_name(policy: ClaimPolicy, patient: ClaimPatient) -> NameParts:
+    """The subscriber's name in parts: the patient's own when they are the subscriber."""
+    if policy.relationship == "self":
+        return patient_name(patient)
+    return NameParts(policy.subscriber_last, policy.subscriber_first, policy.subscriber_middle,
+                     policy.subscriber_suffix)
 
 
 def x12_amount(value: Decimal) -> str:
@@ -45,14 +71,20 @@ def digits(value: str) -> str:
 
 def split_name(full_name: str) -> tuple[str, str]:
     """'Dr. Avery J. Lee' -> ('LEE', 'AVERY'): last word is the surname, the first is the given name;
-    'Smith, John' -> ('SMITH', 'JOHN')."""
+    'Smith, John' -> ('SMITH', 'JOHN'). (A provider's name, kept in one line.)"""
     if "," in full_name:
         last, _, first = full_name.partition(",")
-        return x12_text(last), (x12_text(first).split() or [""])[0]
-    words = [w for w in x12_text(full_name).split() if w not in {"DR", "DR."}]
+        return x12_text(last, LIMITS["NM103"]), x12_text((first.split() or [""])[0], LIMITS["NM104"])
+    words = [w for w in x12_text(full_name, 200).split() if w not in {"DR", "DR."}]
     if not words:
         return "", ""
-    return words[-1], (words[0] if len(words) > 1 else "")
+    return words[-1][:LIMITS["NM103"]], (words[0][:LIMITS["NM104"]] if len(words) > 1 else "")
+
+
+def _person(body: _Segments, entity: str, name: NameParts, *identifier: str) -> None:
+    """NM1 of a person, each part cut to its element's length."""
+    body.add("NM1", entity, "1", x12_text(name.last, LIMITS["NM103"]), x12_text(name.first, LIMITS["NM104"]),
+             x12_text(name.middle, LIMITS["NM105"]), "", x12_text(name.suffix, LIMITS["NM107"]), *identifier)
 
 
 class _Segments:
@@ -67,11 +99,13 @@ class _Segments:
 
 
 def write_837(claims: Sequence[ClaimData], control_number: int, created_at: dt.datetime,
-              production: bool = True) -> str:
+              production: bool | None = None) -> str:
+    """The file; a test interchange (ISA15 T) when the clinic's setting says so (or `production` is False)."""
     if not claims:
         raise ValueError("an 837 needs at least one claim")
     billing = claims[0].billing
-    sender = x12_text(billing.npi, 15)
+    production = billing.production if production is None else production
+    sender = x12_text(billing.submitter_id or billing.npi, 15).replace(" ", "")
     receiver = x12_text(billing.clearinghouse_id, 15)
     control = f"{control_number:09d}"
     stamp_date, stamp_time = created_at.strftime("%Y%m%d"), created_at.strftime("%H%M")
@@ -83,7 +117,7 @@ def write_837(claims: Sequence[ClaimData], control_number: int, created_at: dt.d
     body.add("ST", "837", "0001", GUIDE)
     body.add("BHT", "0019", "00", control, stamp_date, stamp_time, "CH")
     body.add("NM1", "41", "2", x12_text(billing.name), "", "", "", "", "46", sender)
-    body.add("PER", "IC", x12_text(billing.name), "TE", digits(billing.phone)[-10:])
+    body.add("PER", "IC", x12_text(billing.name, LIMITS["PER02"]), "TE", digits(billing.phone)[-10:])
     body.add("NM1", "40", "2", x12_text(billing.clearinghouse_name or billing.clearinghouse_id), "", "", "", "",
              "46", receiver)
     hl = 0
@@ -94,7 +128,7 @@ def write_837(claims: Sequence[ClaimData], control_number: int, created_at: dt.d
         body.add("HL", str(parent), "", "20", "1")
         if first.billing_taxonomy:
             body.add("PRV", "BI", "PXC", first.billing_taxonomy)
-        if first.own_billing:
+        if first.own_billing:  # a person (NM102 1), under their individual NPI
             last, given = split_name(first.rendering_name)
             body.add("NM1", "85", "1", last, given, "", "", "", "XX", first.rendering_npi)
         else:
@@ -112,8 +146,8 @@ def write_837(claims: Sequence[ClaimData], control_number: int, created_at: dt.d
 
 
 def _address(body: _Segments, line1: str, line2: str, city: str, state: str, postal: str) -> None:
-    body.add("N3", x12_text(line1, 55), x12_text(line2, 55))
-    body.add("N4", x12_text(city, 30), x12_text(state, 2), digits(postal))
+    body.add("N3", x12_text(line1, LIMITS["N301"]), x12_text(line2, LIMITS["N302"]))
+    body.add("N4", x12_text(city, LIMITS["N401"]), x12_text(state, 2), digits(postal))
 
 
 def _by_billing_provider(claims: Sequence[ClaimData]) -> list[list[ClaimData]]:
@@ -132,25 +166,20 @@ def _claim(body: _Segments, claim: ClaimData, billing_hl: int, last_hl: int) -> 
     body.add("HL", str(subscriber_hl), str(billing_hl), "22", "0" if self_insured else "1")
     # Always "P": the claim goes to the first policy in force on the date of service (the scrubber's
     # and billed_policy's choice), even when a policy ranked above it has ended.
-    body.add("SBR", "P", "18" if self_insured else "", x12_text(policy.group_number, 50),
+    body.add("SBR", "P", "18" if self_insured else "", x12_text(policy.group_number, LIMITS["SBR03"]),
              "", "", "", "", "", policy.filing_code or "CI")
-    if self_insured:
-        last, first = x12_text(patient.last_name), x12_text(patient.first_name, 35)
-    else:
-        last, first = split_name(policy.subscriber_name)
-    body.add("NM1", "IL", "1", last, first, x12_text(patient.middle_name, 25) if self_insured else "", "", "",
-             "MI", x12_text(policy.member_id, 80))
+    _person(body, "IL", subscriber_name(policy, patient), "MI", x12_text(policy.member_id, LIMITS["NM109"]))
     _address(body, patient.address_line1, patient.address_line2, patient.city, patient.state, patient.postal_code)
     dob = patient.dob if self_insured else policy.subscriber_dob
     body.add("DMG", "D8", f"{dob:%Y%m%d}", _sex(patient.sex) if self_insured else "U")
-    body.add("NM1", "PR", "2", x12_text(policy.payer_name), "", "", "", "", "PI", x12_text(policy.payer_code, 80))
+    body.add("NM1", "PR", "2", x12_text(policy.payer_name), "", "", "", "", "PI",
+             x12_text(policy.payer_code, LIMITS["NM109"]))
     last_hl = subscriber_hl
     if not self_insured:
         last_hl = subscriber_hl + 1
         body.add("HL", str(last_hl), str(subscriber_hl), "23", "0")
         body.add("PAT", PAT_RELATIONSHIP.get(policy.relationship, "G8"))
-        body.add("NM1", "QC", "1", x12_text(patient.last_name), x12_text(patient.first_name, 35),
-                 x12_text(patient.middle_name, 25))
+        _person(body, "QC", patient_name(patient))
         _address(body, patient.address_line1, patient.address_line2, patient.city, patient.state,
                  patient.postal_code)
         body.add("DMG", "D8", f"{patient.dob:%Y%m%d}", _sex(patient.sex))

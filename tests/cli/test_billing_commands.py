@@ -74,3 +74,63 @@ def test_ready_export_resend_post_835_and_aging(cli, db_url, two_claims, tmp_pat
 def test_front_desk_cannot_export(cli, db_url, two_claims, tmp_path):
     result = cli("--db", db_url, "billing", "export-837", "--out", str(tmp_path), "--as", "desk")
     assert result.exit_code == 1 and "Permission denied" in result.stderr
+
+
+def test_export_with_nothing_ready_makes_no_folder(cli, db_url, clinic, tmp_path):
+    out = tmp_path / "claims" / "today"
+    result = cli("--db", db_url, "billing", "export-837", "--out", str(out), "--as", "biller")
+    assert result.exit_code == 1 and "No claims are ready" in result.stderr
+    assert not (tmp_path / "claims").exists()
+
+
+def test_balance_write_off_and_patient_aging_totals(cli, db_url, sched, as_role, clinic):
+    from officeconsole.services.claims import ClaimService
+    from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
+    from officeconsole.services.patients import PatientService
+    from tests.factories import register
+
+    billing = make_billing(sched, as_role, clinic)
+    own = register(billing.desk, first_name="Sam", last_name="Selfpay")
+    visit = billing.coded(patient_id=own.id)
+    ClaimService(billing.biller).bill_self_pay(visit.id, visit.version)  # $125 onto Sam's account
+    LedgerService(billing.desk).post_payment(PaymentInput(billing.patient_id, "40", "cash",  # Carla: a credit
+                                                          request_key=new_request_key()))
+    mrn = PatientService(billing.desk).get(own.id).mrn
+    shown = cli("--db", db_url, "billing", "balance", mrn, "--as", "biller", "--format", "csv")
+    assert shown.exit_code == 0, shown.text
+    assert shown.stdout.splitlines()[1].startswith(f"{mrn},\"Selfpay, Sam\",$125.00,owed,")
+    for _ in range(2):  # the same write-off run twice writes off once
+        done = cli("--db", db_url, "billing", "write-off-patient", f"OC{visit.id}", "--reason", "small balance",
+                   "--amount", "25", "--as", "biller")
+        assert done.exit_code == 0 and "$25.00 of the patient's share" in done.stdout, done.text
+    assert ",$100.00,owed," in cli("--db", db_url, "billing", "balance", mrn, "--as", "biller",
+                                   "--format", "csv").stdout
+    unknown = cli("--db", db_url, "billing", "balance", "9999999", "--as", "biller")
+    assert unknown.exit_code == 1 and "No patient has MRN 9999999" in unknown.stderr
+    table = cli("--db", db_url, "billing", "aging", "--by", "patient", "--as", "biller")
+    assert "Total owed (1 patients)" in table.stdout and "Credits (1 patients)" in table.stdout
+    assert "-$40.00" in table.stdout and "patients owe $100.00, less $40.00 in credits" in table.stdout
+
+
+def test_post_835_checks_the_whole_file_and_shows_plb_and_every_unmatched_item(cli, db_url, two_claims, tmp_path):
+    good, _ = two_claims
+    assert cli("--db", db_url, "billing", "ready", "--as", "biller").exit_code == 0
+    assert cli("--db", db_url, "billing", "export-837", "--out", str(tmp_path / "out"), "--as", "biller").exit_code == 0
+    text = make_835([Clp(f"OC{good.id}", "1", [Svc("99214", D(185), D(100), 1, str(good.lines[0].id), (),
+                                                   [("CO", "45", D(55)), ("PR", "3", D(30))])]),
+                     Clp("OC777", "1", [Svc("99213", D(125), D(100), 1, "", (), [("CO", "45", D(25))]),
+                                        Svc("36415", D(15), D(10), 1, "", (), [("CO", "45", D(5))])])],
+                    plb=[("L6", "OC777", D("-3.25"))])
+    cut = tmp_path / "cut.835"
+    cut.write_text(text[:text.index("CLP*OC777")])
+    refused = cli("--db", db_url, "billing", "post-835", str(cut), "--as", "biller")
+    assert refused.exit_code == 1 and "Traceback" not in refused.text
+    assert "Nothing was posted: segment" in refused.stderr and "(SE): missing" in refused.stderr
+    whole = tmp_path / "whole.835"
+    whole.write_text(text)
+    posted = cli("--db", db_url, "billing", "post-835", str(whole), "--as", "biller")
+    assert posted.exit_code == 0, posted.text
+    assert "$213.25 received, $100.00 applied to 1 claims, $110.00 not applied." in posted.stdout
+    assert "L6 Interest owed" in posted.stdout and "-$3.25" in posted.stdout
+    assert f"PAYEROC{good.id}" in posted.stdout
+    assert "OC777  claim $110.00 (segment 22): no such claim here" in posted.stdout

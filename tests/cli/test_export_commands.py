@@ -66,9 +66,9 @@ def test_export_one_patient_s_record(cli, seeded_url, desk_ctx, tmp_path):
 
 
 def test_the_reminder_list_csv_is_escaped_too(cli, db_url, sched, desk_ctx):
-    formula = register(desk_ctx, first_name="Ann", last_name="=1+2")
+    formula = register(desk_ctx, first_name="Ann", last_name="=Cmd+2")
     sched["book"].book(BookingInput(formula.id, sched["lee"], sched["type"], MONDAY, "09:00"))
     export = cli("--db", db_url, "schedule", "export", "--as", "desk", "--date", "2026-11-30")
     assert export.exit_code == 0, export.text
     rows = list(csv.reader(io.StringIO(export.stdout)))
-    assert rows[1][0] == "'=1+2, Ann" and rows[1][3] == "2026-11-30 09:00"
+    assert rows[1][0] == "'=Cmd+2, Ann" and rows[1][3] == "2026-11-30 09:00"

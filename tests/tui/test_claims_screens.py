@@ -92,6 +92,22 @@ async def test_manager_fixes_a_billing_npi_from_the_queue(make_app, ctx, sched, 
         assert "✓ Clean" in panel(app)
 
 
+async def test_a_visit_not_checked_out_is_named_and_its_number_opens_check_in(make_app, sched, as_role, clinic):
+    from officeconsole.tui.screens.check_in import CheckInScreen
+
+    make_billing(sched, as_role, clinic).coded(checked_out=False)
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await login(pilot, "manager")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert (" 1  The visit is not over (arrived): a claim is made after the patient is checked out (F3, o)."
+                "  → check-out (F3)") in panel(app)
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, CheckInScreen)
+
+
 async def test_post_an_eob_deny_another_and_write_it_off(make_app, ctx, sched, as_role, clinic, tmp_path):
     billing = make_billing(sched, as_role, clinic)
     paid, denied = billing.coded(), billing.coded()

@@ -43,6 +43,7 @@ async def test_biller_codes_a_visit_from_the_queue(make_app, sched, desk_ctx, as
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, DiagnosesModal)
+        assert str(app.screen.query_one("#field-dx-codes .field-label", Label).render()) == "Codes"  # named
         await type_text(pilot, "e11")
         await settle(pilot)
         await pilot.press("enter")  # several matches: to the list

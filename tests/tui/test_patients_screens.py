@@ -152,7 +152,8 @@ async def test_edit_patient_and_add_insurance(make_app, desk_ctx, clinic, manage
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is modal
-        assert "Copay must be an amount" in str(modal.query_one("#field-copay .field-error", Label).render())
+        assert str(modal.query_one("#field-copay .field-error", Label).render()) == (
+            "Copay abc is not an amount: type an amount like 20.00 or 1,250.50.")
         modal.query_one("#copay").value = "30"
         await pilot.press("ctrl+s")
         await settle(pilot)

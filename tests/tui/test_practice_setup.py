@@ -165,3 +165,24 @@ def test_practice_setup_snapshot(snap_compare, make_app, clinic):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(100, 30), run_before=before)
+
+
+def cut_hints(app) -> list[str]:
+    """The hints (placeholders) of empty fields that do not fit in their field."""
+    return [f"{box.id}: {box.placeholder}" for box in app.screen.query(Input)
+            if not box.value and len(box.placeholder) > box.content_region.width]
+
+
+async def test_the_payer_and_provider_forms_show_whole_hints_at_80x24(make_app, clinic):
+    from officeconsole.tui.modals.payer_form import PayerFormModal
+    from officeconsole.tui.modals.provider_form import ProviderFormModal
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "manager", home=True)
+        await press(pilot, "y", "a")
+        assert isinstance(app.screen, PayerFormModal)
+        assert cut_hints(app) == []
+        await press(pilot, "escape", "escape", "p", "a", "1")
+        assert isinstance(app.screen, ProviderFormModal)
+        assert cut_hints(app) == []

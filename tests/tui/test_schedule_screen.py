@@ -278,3 +278,14 @@ async def test_down_from_the_booking_search_reaches_the_results(make_app, sched)
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen.query_one("#picker").patient.first_name == "Bob"
+
+
+async def test_today_opens_at_the_current_time_on_a_small_terminal(make_app, sched):
+    """At 80x24 the day's first hours fill the grid: it opens scrolled to now (10:00), one row above it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "desk", home=True)
+        grid = app.screen.query_one("#grid", ScheduleGrid)
+        row = grid.cursor[0]
+        assert grid.times[row].strftime("%H:%M") == "10:00" and row > 20
+        assert round(grid.scroll_offset.y) == row - 1

@@ -158,7 +158,7 @@ async def test_fees_added_changed_retired_and_imported_by_keys(make_app, clinic,
         assert isinstance(app.screen, FeeFormModal) and typed(app, "fee") == "1250.00"
         await fill(pilot, "fee", "-5")
         await press(pilot, "ctrl+s")
-        assert field_error(app, "fee") == "Fee -5: a fee cannot be negative."
+        assert field_error(app, "fee") == "Fee -5: cannot be negative."
         await fill(pilot, "fee", "125")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, FeesSetupScreen)

@@ -123,6 +123,7 @@ def test_schedule_day_80x24(snap_compare, make_app, sched, desk_ctx):
         await type_text(pilot, "11/30/2026")
         await pilot.press("enter")
         await settle(pilot)
+        await pilot.press(*["up"] * 30)  # the cursor kept today's 10:00: up to the day's first hour
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=before)
 

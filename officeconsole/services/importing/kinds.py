@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,6 +25,7 @@ from officeconsole.services.errors import NeedsOverride, OfficeError, PossibleDu
 from officeconsole.services.importing import values as cells
 from officeconsole.services.insurance import InsuranceService, PolicyInput
 from officeconsole.services.ledger import LedgerService
+from officeconsole.services.money import BALANCE_MAX, read_amount
 from officeconsole.services.patients import PatientInput, PatientService
 from officeconsole.services.text import parse_phone, phone_digits, search_key
 
@@ -257,25 +257,9 @@ class AppointmentHandler(Handler):
             raise Refused(f"collides with an existing booking: {exc}", ("collision", str(data.day))) from None
 
 
-_AMOUNT = re.compile(r"^(-)?\$?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
-MAX_BALANCE = Decimal("1000000")
-
-
 def opening_amount(text: str) -> Decimal:
-    """-25.50, (25.50), $1,250.00; no exponents, thousands separators only in threes, cents at most."""
-    value = text.strip().replace(" ", "")
-    if value.startswith("(") and value.endswith(")"):
-        value = "-" + value[1:-1]
-    value = value.replace("-$", "$-").replace("$-", "-$") if value.startswith("$-") else value
-    match = _AMOUNT.match(value)
-    if not match:
-        raise ValidationError({"amount": f"amount: {text.strip()!r} is not an amount: write it as 1250.00, "
-                                         "$1,250.00, or -25.00 for a credit."})
-    sign, whole, cents = match.groups()
-    amount = Decimal(whole.replace(",", "") + "." + (cents or "0").ljust(2, "0"))
-    if amount >= MAX_BALANCE:
-        raise ValidationError({"amount": f"amount: {text.strip()!r} is too large for one patient's balance."})
-    return -amount if sign else amount
+    """-25.50 or (25.50) for a credit, $1,250.00 owed; the shared amount reader (`services/money.py`)."""
+    return read_amount(text, "amount", label="amount:", maximum=BALANCE_MAX, zero=True, negative=True)
 
 
 class BalanceHandler(Handler):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from officeconsole.models.imports import ImportKind
+from officeconsole.services.csv_text import read_csv_text
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.importing.fields import FIELDS, LOOKUPS, fields_of, header_key
 
@@ -65,10 +66,7 @@ class Mapping:
         mapping = cls()
         if mapping_file is not None:
             path = Path(mapping_file)
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ImportFileError(f"Cannot read the mapping file {path}: {exc}.") from None
+            text = read_csv_text(path, ImportFileError, f"The mapping file {path.name}")
             for number, line in enumerate(text.splitlines(), 1):
                 mapping.add(line, kind, f"{path.name} line {number}", shared=True)
         for line in lines:

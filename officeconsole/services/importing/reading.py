@@ -1,9 +1,8 @@
 """Reading an import file: its encoding found (never guessed), its digest, its rows streamed.
 
-UTF-8 (with or without a byte-order mark) is read as such. Anything else is offered to
-charset-normalizer restricted to Windows-1252, the other encoding spreadsheets on Windows save
-CSV in; it is read as Windows-1252 only when that decoding is clean (no undefined bytes, no
-mess of symbols), and otherwise refused with how to save the file as UTF-8.
+The encoding is decided as for every CSV the console reads (csv_text.encoding_of): UTF-8, or
+Windows-1252 only when that decoding is clean, otherwise refused with how to save the file as
+UTF-8. The file is read once in chunks for its digest and the UTF-8 check.
 """
 
 from __future__ import annotations
@@ -15,21 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from charset_normalizer import from_bytes
-
+from officeconsole.services.csv_text import LABELS, encoding_of, refuse_binary
 from officeconsole.services.importing.mapping import ImportFileError
 
 CHUNK = 1 << 20
 SAMPLE = 4 << 20  # what charset-normalizer is shown of a file that is not UTF-8
-MAX_CHAOS = 0.02  # clean text: a wrong code page shows as a mess of symbols and odd letters
 MAX_FIELD = 1 << 20  # the csv module's own limit on one cell (our fields refuse far less)
-HOW_TO_SAVE_UTF8 = ("Save it as UTF-8 and import again: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited)\"; "
-                    "in LibreOffice, Save As > Text CSV with Character set \"Unicode (UTF-8)\"; in Notepad, "
-                    "Save As with Encoding \"UTF-8\".")
-BINARY_STARTS = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP or Excel (.xlsx) workbook",
-                 b"\xd0\xcf\x11\xe0": "an Excel 97-2003 (.xls) or Word file", b"\x89PNG": "a PNG image",
-                 b"\xff\xd8\xff": "a JPEG image", b"SQLite format 3": "a SQLite database",
-                 b"{\\rtf": "an RTF document"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +50,7 @@ def inspect(path: str | Path) -> FileFacts:
     utf8, size, sample = True, 0, bytearray()
     with handle:
         first = handle.read(CHUNK)
-        _refuse_binary(path, first)
+        refuse_binary(path.name, first, ImportFileError)
         chunk = first
         while chunk:
             digest.update(chunk)
@@ -80,31 +70,9 @@ def inspect(path: str | Path) -> FileFacts:
                 utf8 = False
     if size == 0 or not first.strip(b"\xef\xbb\xbf \t\r\n"):
         raise ImportFileError(f"{path.name} is empty: a CSV with a header row and one row per record is needed.")
-    if utf8:
-        bom = first.startswith(codecs.BOM_UTF8)
-        return FileFacts(path, size, digest.hexdigest(), "utf-8-sig" if bom else "utf-8",
-                         "UTF-8 with byte-order mark" if bom else "UTF-8")
-    if b"\x00" in sample:
-        raise ImportFileError(f"{path.name} looks like UTF-16 or a binary file, not a CSV this import reads. "
-                              + HOW_TO_SAVE_UTF8)
-    guess = from_bytes(bytes(sample), cp_isolation=["cp1252"]).best()
-    if guess is None or guess.encoding != "cp1252" or guess.chaos > MAX_CHAOS or not _decodes(path, "cp1252"):
-        raise ImportFileError(f"{path.name} is not UTF-8, and its encoding cannot be told for sure (it is not "
-                              "clean Windows-1252 either), so it is not read rather than guessed. " + HOW_TO_SAVE_UTF8)
-    return FileFacts(path, size, digest.hexdigest(), "cp1252", "Windows-1252")
-
-
-def _refuse_binary(path: Path, first: bytes) -> None:
-    for magic, what in BINARY_STARTS.items():
-        if first.startswith(magic):
-            raise ImportFileError(f"{path.name} is {what}, not a CSV file. Export or save it as CSV "
-                                  "(comma-separated values, UTF-8) and import that.")
-    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFileError(f"{path.name} is saved as UTF-16. " + HOW_TO_SAVE_UTF8)
-    control = sum(1 for b in first[:4096] if b < 32 and b not in (9, 10, 13))
-    if control > 8:
-        raise ImportFileError(f"{path.name} is not a text file (it holds binary data), so not a CSV. "
-                              "Export or save it as CSV (comma-separated values, UTF-8) and import that.")
+    encoding = encoding_of(path.name, first, bytes(sample), utf8, lambda codec: _decodes(path, codec),
+                           ImportFileError)
+    return FileFacts(path, size, digest.hexdigest(), encoding, LABELS[encoding])
 
 
 def _decodes(path: Path, encoding: str) -> bool:

@@ -23,6 +23,9 @@ DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "F
                      strict=True))
 
 
+USAGE_OPTIONS = [("Production (P)", "P"), ("Test (T)", "T")]
+
+
 def _span(value: list[str] | None) -> str:
     return f"{value[0]}-{value[1]}" if value else "closed"
 
@@ -83,6 +86,9 @@ class ClinicFormModal(ServiceModal[ClinicView | None]):
                     yield text_field("Clearinghouse", "clearinghouse_id", c.clearinghouse_id,
                                      placeholder="its interchange ID", max_length=15)
                     yield text_field("C/house name", "clearinghouse_name", c.clearinghouse_name, max_length=60)
+                    yield text_field("Submitter ID", "submitter_id", c.submitter_id,
+                                     placeholder="from the clearinghouse (blank: NPI)", max_length=15)
+                    yield select_field("Claim files", "x12_usage", USAGE_OPTIONS, c.x12_usage)
                 yield Label("Opening hours (08:00-17:00, or closed)", classes="clinic-section")
                 with Grid():
                     for day in WEEKDAYS:

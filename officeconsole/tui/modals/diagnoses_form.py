@@ -16,6 +16,7 @@ from officeconsole.services.codes import search_icd10, warm_icd10
 from officeconsole.services.encounters import EncounterService, EncounterView
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.tui.screens.base import ServiceModal
+from officeconsole.tui.widgets.form_field import text_field
 from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
@@ -38,8 +39,8 @@ class DiagnosesModal(ServiceModal[EncounterView | None]):
             yield Label(f"Diagnoses for {self.encounter.patient_name}, primary first", classes="coding-form-title",
                         markup=False)
             yield Label("", id="dx-error", classes="coding-form-error", markup=False)
-            yield Input(" ".join(code for _, code, _ in self.encounter.diagnoses), id="dx-codes",
-                        placeholder="e.g. E11.9 I10", compact=True)
+            yield text_field("Codes", "dx-codes", " ".join(code for _, code, _ in self.encounter.diagnoses),
+                             placeholder="primary first, e.g. E11.9 I10")
             yield Input(placeholder="Search ICD-10-CM: a code (e11) or words (type 2 diabetes), Enter adds",
                         id="dx-search", compact=True)
             yield ResultsTable(id="dx-results")

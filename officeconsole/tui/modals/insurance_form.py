@@ -58,12 +58,18 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
                 yield select_field("Rank *", "rank", RANK_OPTIONS, str(p.rank) if p else next_rank)
                 yield text_field("Member ID *", "member_id", p.member_id if p else "", max_length=40)
                 yield text_field("Group", "group_number", p.group_number if p else "", max_length=40)
-                yield text_field("Subscriber", "subscriber_name", p.subscriber_name if p else "",
-                                 placeholder="if not the patient", max_length=200)
-                yield text_field("Subscr. DOB", "subscriber_dob", _date(p.subscriber_dob) if p else "",
-                                 placeholder="MM/DD/YYYY", max_length=10)
                 yield select_field("Relationship", "relationship", RELATIONSHIP_OPTIONS,
                                    p.relationship if p else "self")
+                yield text_field("Subscr. DOB", "subscriber_dob", _date(p.subscriber_dob) if p else "",
+                                 placeholder="MM/DD/YYYY", max_length=10)
+                yield text_field("Subscr. last", "subscriber_last_name", p.subscriber_last_name if p else "",
+                                 placeholder="if not the patient", max_length=100)
+                yield text_field("Subscr. first", "subscriber_first_name", p.subscriber_first_name if p else "",
+                                 max_length=100)
+                yield text_field("Middle name", "subscriber_middle_name",
+                                 p.subscriber_middle_name if p else "", max_length=100)
+                yield text_field("Suffix", "subscriber_suffix", p.subscriber_suffix.title() if p else "",
+                                 placeholder="Jr, Sr, II, III", max_length=10)
                 yield text_field("Copay", "copay", str(p.copay) if p and p.copay is not None else "",
                                  placeholder="e.g. 25.00", max_length=10)
                 yield text_field("Effective *", "effective_from",
@@ -74,6 +80,10 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
             yield KeyBar()
 
     def on_mount(self) -> None:
+        if self.policy is not None and self.policy.subscriber_to_split:
+            self.query_one("#policy-error", Label).update(
+                f"The subscriber was typed as {self.policy.subscriber_name!r}: type the last and first name "
+                "in their own fields (claims need them apart).")
         self.call_service(InsuranceService(self.app.ctx).payers, True, then=self._payers, group="payers")
 
     def _payers(self, payers: list[PayerRow]) -> None:
@@ -98,6 +108,9 @@ class InsuranceFormModal(ServiceModal[PolicyView | None]):
         typed = values(self)
         payer = typed.pop("payer_id")
         data = PolicyInput(payer_id=int(payer) if payer else None, **typed)
+        if self.policy is not None and self.policy.subscriber_to_split and not (
+                data.subscriber_last_name or data.subscriber_first_name):
+            data.subscriber_name = self.policy.subscriber_name  # kept as typed until someone splits it
         service = InsuranceService(self.app.ctx)
         if self.policy is None:
             self.call_service(service.add_policy, self.patient.id, data, then=self._saved,

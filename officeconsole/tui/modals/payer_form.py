@@ -49,15 +49,15 @@ class PayerFormModal(ServiceModal[PayerRow | None]):
             with Grid():
                 yield text_field("Name *", "name", p.name if p else "", max_length=120)
                 yield text_field("Payer ID", "payer_code", p.payer_code if p else "",
-                                 placeholder="electronic ID, e.g. 60054", max_length=20)
+                                 placeholder="electronic, e.g. 60054", max_length=20)
                 yield select_field("Filing", "filing_code", FILING_OPTIONS, p.filing_code if p else "CI")
                 yield text_field("Phone", "phone", format_phone(p.phone) if p else "",
                                  placeholder="e.g. (800) 555-0100", max_length=30)
                 yield text_field("Address", "address_line1", p.address_line1 if p else "",
-                                 placeholder="for paper claims and appeals", max_length=255)
+                                 placeholder="street (paper claims)", max_length=255)
                 yield text_field("City", "city", p.city if p else "", max_length=100)
                 yield text_field("State", "state", p.state if p else "", placeholder="2 letters, e.g. IL", max_length=2)
-                yield text_field("ZIP", "postal_code", p.postal_code if p else "", placeholder="e.g. 62704 or 62704-1234",
+                yield text_field("ZIP", "postal_code", p.postal_code if p else "", placeholder="62704 or 62704-1234",
                                  max_length=10)
             yield KeyBar()
 

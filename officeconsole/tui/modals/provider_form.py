@@ -61,16 +61,16 @@ class ProviderFormModal(ServiceModal[ProviderRow | None]):
             yield Label(title, id="provider-form-title", markup=False)
             yield Label("", id="provider-form-error", markup=False)
             with Grid():
-                yield text_field("NPI *", "npi", p.npi if p else "", placeholder="individual NPI, 10 digits",
+                yield text_field("NPI *", "npi", p.npi if p else "", placeholder="individual, 10 digits",
                                  max_length=12)
                 yield text_field("Taxonomy", "taxonomy", p.taxonomy if p else "", placeholder="e.g. 207Q00000X",
                                  max_length=10)
                 yield text_field("Credentials", "credentials", p.credentials if p else "",
-                                 placeholder="e.g. MD, DO, NP, FNP-C, PA-C", max_length=20)
+                                 placeholder="e.g. MD, DO, NP, PA-C", max_length=20)
                 yield text_field("Specialty", "specialty", p.specialty if p else "",
                                  placeholder="e.g. Family medicine", max_length=100)
                 yield text_field("Colour", "colour", p.colour if p else "steelblue",
-                                 placeholder="e.g. steelblue or #4682b4", max_length=40)
+                                 placeholder="steelblue or #4682b4", max_length=40)
                 yield text_field("Visit minutes", "default_visit_minutes",
                                  str(p.default_visit_minutes) if p else "20", placeholder="e.g. 20", max_length=3)
             yield text_field("Sees types", "type_ids", ", ".join(p.type_names) if p else "",

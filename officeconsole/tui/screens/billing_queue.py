@@ -5,7 +5,7 @@ Filters: `s` state, `p` payer, `v` provider, `g` age. Enter codes the claim; `1`
 the form that fixes the scrubber's problem of that number; `r` marks it ready (`R` every clean
 one), `x` exports the ready claims as an 837P; `m` posts the insurer's payment from the EOB;
 `k` accepted, `j` rejected, `c` closed; `w` writes off, `b` bills the patient (what the
-insurer did not pay, or a visit with no insurance); `A` opens A/R.
+insurer did not pay, or a visit with no insurance); `A` opens A/R; `e` the remittances posted.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 STATES: list[str | None] = [None, *(s.value for s in EncounterStatus)]
 AGES: list[int | None] = [None, 30, 60, 90, 120]
-FIX_LABELS = {CODING: "coding", INSURANCE: "insurance", PATIENT: "patient details", BILLING: "billing identities"}
+FIX_LABELS = {CODING: "coding", INSURANCE: "insurance", PATIENT: "patient details", BILLING: "billing identities",
+              VISIT: "check-out (F3)"}
 
 
 def state_label(state: str | None) -> str:
@@ -72,6 +73,7 @@ class BillingQueueScreen(ServiceScreen):
         Binding("w", "write_off", "Write off"),
         Binding("b", "bill_patient", "Bill patient"),
         Binding("A", "aging", "A/R"),
+        Binding("e", "remittances", "Remittances"),
         *(Binding(str(n), f"fix({n})", f"Fix {n}", show=False) for n in range(1, 10)),
         Binding("escape", "back", "Back"),
     ]
@@ -383,6 +385,12 @@ class BillingQueueScreen(ServiceScreen):
 
         if self.allowed("ar.view"):
             self.app.push_screen(ReceivablesScreen())
+
+    def action_remittances(self) -> None:
+        from officeconsole.tui.screens.remittances import RemittancesScreen
+
+        if self.allowed("ar.view"):
+            self.app.push_screen(RemittancesScreen())
 
     def action_back(self) -> None:
         self.dismiss()

@@ -15,7 +15,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.widgets import Input, Label
 
 from officeconsole.services.errors import OfficeError, PossibleDuplicate, ValidationError
-from officeconsole.services.patients import PatientInput, PatientRecord, PatientService
+from officeconsole.services.patients import PatientInput, PatientRecord, PatientService, needs_latin_name
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
@@ -71,6 +71,13 @@ class PatientFormScreen(ServiceScreen):
                 yield text_field("ZIP", "postal_code", v.postal_code, max_length=10)
                 yield select_field("Contact by", "preferred_contact", CONTACT_OPTIONS,
                                    v.preferred_contact or "phone")
+            # Asked for when the name has no Latin letters: claims carry the name as on the insurance card.
+            latin = needs_latin_name(v.first_name, v.last_name) or bool(v.latin_first_name or v.latin_last_name)
+            yield Label("The name has no Latin letters: type it as on the insurance card (claims need it).",
+                        id="latin-help", classes="" if latin else "hidden")
+            with Grid(id="latin-grid", classes="" if latin else "hidden"):
+                yield text_field("First (Latin)", "latin_first_name", v.latin_first_name, max_length=100)
+                yield text_field("Last (Latin)", "latin_last_name", v.latin_last_name, max_length=100)
         yield Label("Ctrl+S saves · Esc cancels · * required", id="form-help")
         yield KeyBar()
 
@@ -80,6 +87,14 @@ class PatientFormScreen(ServiceScreen):
     @on(Input.Submitted)
     def _next_field(self) -> None:
         self.focus_next()
+
+    @on(Input.Changed, "#first_name, #last_name")
+    def _ask_for_latin_name(self) -> None:
+        typed = values(self)
+        latin = needs_latin_name(typed["first_name"], typed["last_name"]) or bool(
+            typed["latin_first_name"] or typed["latin_last_name"])
+        for widget in (self.query_one("#latin-help"), self.query_one("#latin-grid")):
+            widget.set_class(not latin, "hidden")
 
     def _input(self) -> PatientInput:
         typed = values(self)

@@ -147,7 +147,9 @@ class ScheduleGrid(ScrollView, can_focus=True):
         """Put the cursor on the row holding `time` (e.g. now), keeping its column."""
         for index, at in enumerate(self.times):
             if at.time() >= time:
-                self.cursor = (max(0, index - (at.time() > time)), self.cursor[1])
+                row = max(0, index - (at.time() > time))
+                self.cursor = (row, self.cursor[1])
+                self.scroll_to(y=max(0, row - 1), animate=False, force=True)  # now near the top: what is next
                 return
 
     # ----- cursor --------------------------------------------------------------------
@@ -160,10 +162,12 @@ class ScheduleGrid(ScrollView, can_focus=True):
         row, col = cursor
         visible = max(1, self.scrollable_content_region.height - 1)  # above a horizontal scrollbar
         top = round(self.scroll_offset.y)
+        # `force`: the scroll runs after the next refresh, which on a grid just filled comes before its
+        # scrollbars are worked out, and an unforced scroll would then be refused (the grid opened at 07:00).
         if row < top:
-            self.scroll_to(y=row, animate=False)
+            self.scroll_to(y=row, animate=False, force=True)
         elif row >= top + visible:
-            self.scroll_to(y=row - visible + 1, animate=False)
+            self.scroll_to(y=row - visible + 1, animate=False, force=True)
         visible_cols = max(1, (self.scrollable_content_region.width - TIME_WIDTH) // COLUMN_WIDTH)
         first = round(self.scroll_offset.x) // COLUMN_WIDTH
         if col < first:
@@ -171,7 +175,7 @@ class ScheduleGrid(ScrollView, can_focus=True):
         elif col >= first + visible_cols:
             first = col - visible_cols + 1
         if first * COLUMN_WIDTH != round(self.scroll_offset.x):
-            self.scroll_to(x=first * COLUMN_WIDTH, animate=False)
+            self.scroll_to(x=first * COLUMN_WIDTH, animate=False, force=True)
         self.refresh()
 
     def action_move(self, rows: int, cols: int) -> None:
