@@ -32,3 +32,24 @@ def test_random_north_american_numbers_match_the_reference():
             assert format_phone(e164) == _reference(e164), e164
             checked += 1
     assert checked > 1000
+
+
+def test_day_words_are_the_clinic_days():
+    import datetime as dt
+
+    from officeconsole.services.text import parse_day_words
+
+    friday = dt.date(2026, 12, 4)
+    assert parse_day_words("today", friday) == friday
+    assert parse_day_words(" Tomorrow ", friday) == dt.date(2026, 12, 5)
+    assert parse_day_words("yesterday", friday) == dt.date(2026, 12, 3)
+    assert parse_day_words("+3", friday) == dt.date(2026, 12, 7)
+    assert parse_day_words("-30 days", friday) == dt.date(2026, 11, 4)
+    assert parse_day_words("mon", friday) == dt.date(2026, 12, 7)
+    assert parse_day_words("fri", friday) == dt.date(2026, 12, 11)  # the next Friday, not today
+    assert parse_day_words("Thursday", friday) == dt.date(2026, 12, 10)
+    assert parse_day_words("12/25/2026", friday) == dt.date(2026, 12, 25)
+    assert parse_day_words(None, friday) is None
+    for bad in ("mo", "someday", "+", "31/02/2026", "++2"):
+        with pytest.raises(ValueError, match="is not a date"):
+            parse_day_words(bad, friday)

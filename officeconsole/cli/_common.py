@@ -12,11 +12,11 @@ import os
 import shutil
 import stat
 import sys
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,8 +28,9 @@ from rich.text import Text
 from officeconsole.bootstrap import Opened, open_database
 from officeconsole.services import auth, csv_safe
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import AuthError
+from officeconsole.services.errors import AuthError, ValidationError
 from officeconsole.services.printable import printable
+from officeconsole.services.text import parse_day_words
 
 ENV_USER = "OFFICECONSOLE_USER"
 ENV_PASSWORD = "OFFICECONSOLE_PASSWORD"
@@ -57,6 +58,18 @@ class Format(StrEnum):
 
 
 FormatOption = Annotated[Format, typer.Option("--format", help="How to print the rows.")]
+
+DAY_WORDS = "YYYY-MM-DD, MM/DD/YYYY, today, tomorrow, yesterday, +N/-N days or a weekday (mon)"
+
+
+def day_option(text: str | None, service_ctx: ServiceContext, option: str) -> dt.date | None:
+    """A date option's value in the clinic's days (see `parse_day_words`); None when not given."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_day_words(text, service_ctx.today())
+    except ValueError as exc:
+        raise ValidationError({option.lstrip("-").replace("-", "_"): f"{option}: {exc}."}) from None
 
 
 def chosen_db(ctx: typer.Context, db: str | None) -> str | None:

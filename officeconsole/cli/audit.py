@@ -6,11 +6,20 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, out, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    day_option,
+    emit,
+    open_db,
+    out,
+    say,
+    signed_in,
+)
 from officeconsole.services.audit import AuditService
 from officeconsole.services.audit_chain import AuditChainService
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.text import parse_date
 
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 
@@ -26,11 +35,8 @@ def list_events(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Audit events, newest first."""
-    try:
-        since_date = parse_date(since) if since else None
-    except ValueError as exc:
-        raise ValidationError({"since": f"--since: {exc}."}) from None
     service = AuditService(signed_in(open_db(ctx, db), as_user))
+    since_date = day_option(since, service.ctx, "--since")
     zone = service.ctx.timezone
     rows = service.list(patient_mrn=patient.strip() if patient else None, since=since_date, limit=limit)
     emit(

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, err, open_db, say, signed_in
+from officeconsole.cli._common import day_option, AsOption, DbOption, Format, FormatOption, emit, err, open_db, say, signed_in
 from officeconsole.config import Paths
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.claims import ClaimService
@@ -22,7 +22,6 @@ from officeconsole.services.printable import printable
 from officeconsole.services.receivables import BUCKETS, ReceivablesService
 from officeconsole.services.remittance import RemittanceService
 from officeconsole.services.statements import StatementService
-from officeconsole.services.text import parse_date
 
 billing_app = typer.Typer(help="Claims, insurer payments and accounts receivable.", no_args_is_help=True)
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the files (default: the reports folder).")]
@@ -137,11 +136,8 @@ def aging(
     """Accounts receivable in buckets of 0-30, 31-60, 61-90, 91-120 and 120+ days, and days in A/R."""
     if by not in ("payer", "patient", "both"):
         raise ValidationError({"by": "--by: payer, patient or both."})
-    try:
-        day = parse_date(as_of) if as_of else None
-    except ValueError as exc:
-        raise ValidationError({"as_of": f"--as-of: {exc}."}) from None
-    result = ReceivablesService(signed_in(open_db(ctx, db), as_user)).aging(day)
+    service = ReceivablesService(signed_in(open_db(ctx, db), as_user))
+    result = service.aging(day_option(as_of, service.ctx, "--as-of"))
     blank = ("",) * len(BUCKETS)
     for kind in ("payer", "patient"):
         if by not in (kind, "both"):

@@ -17,6 +17,7 @@ from officeconsole.cli._common import (
     DbOption,
     Format,
     FormatOption,
+    day_option,
     emit,
     key_signed_in,
     open_db,
@@ -28,16 +29,12 @@ from officeconsole.services.closeout import CloseOutService, CloseResult
 from officeconsole.services.day_lock import DayLockService
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.money import money
-from officeconsole.services.text import parse_date
 
 ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
 
 
-def _day(date: str | None):
-    try:
-        return parse_date(date) if date else None
-    except ValueError as exc:
-        raise ValidationError({"date": f"--date: {exc}."}) from None
+def _day(date: str | None, service, option: str = "--date"):
+    return day_option(date, service.ctx, option)
 
 
 def close_day(
@@ -67,7 +64,7 @@ def close_day(
         raise ValidationError({"as": "Sign in: --as USERNAME, or --key-file FILE for a scheduled close."})
     opened = open_db(ctx, db)
     service = CloseOutService(key_signed_in(opened, key_file) if key_file else signed_in(opened, as_user))
-    day = _day(date)
+    day = _day(date, service)
     if cash_counted is None and not dry_run and sys.stdin.isatty():
         cash_counted = typer.prompt("Cash counted in the drawer (Enter to skip)", default="", show_default=False)
     backup_dir = None if no_backup else (backup_to or opened.paths.backups_dir)
@@ -113,7 +110,7 @@ def reopen_day(
 ) -> None:
     """Lift a day's lock (manager) so it can be corrected; close it again afterwards."""
     service = DayLockService(signed_in(open_db(ctx, db), as_user))
-    day = _day(date)
+    day = _day(date, service, "DATE")
     was = service.reopen(day, reason)
     say(f"{day:%m/%d/%Y} reopened (it was closed by {was.closed_by} at {was.closed_at:%m/%d %H:%M}). "
         f"Correct it, then run: officeconsole close-day --date {day:%Y-%m-%d}")
@@ -143,8 +140,8 @@ def close_history(
 ) -> None:
     """Every recorded close: who ran it, when, closed or blocked, whether its lock stands, the totals."""
     service = CloseOutService(signed_in(open_db(ctx, db), as_user))
-    last = _day(date_to) or service.ctx.today()
-    first = _day(date_from) or last - dt.timedelta(days=30)
+    last = _day(date_to, service, "--to") or service.ctx.today()
+    first = _day(date_from, service, "--from") or last - dt.timedelta(days=30)
     if first > last:
         raise ValidationError({"from": "--from is after --to."})
     rows = service.runs(first, last)

@@ -7,11 +7,21 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, Moment, emit, open_db, say, signed_in
-from officeconsole.services.errors import NotFound, ValidationError
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    Moment,
+    day_option,
+    emit,
+    open_db,
+    say,
+    signed_in,
+)
+from officeconsole.services.errors import NotFound
 from officeconsole.services.flow import FlowService, RoomRow, status_label
 from officeconsole.services.rooms import RoomService
-from officeconsole.services.text import parse_date
 
 room_app = typer.Typer(help="Exam rooms patients are roomed in.", no_args_is_help=True)
 STEPS = (("arrived", "Arrived"), ("roomed", "Roomed"), ("with_provider", "Provider"), ("checked_out", "Out"))
@@ -20,16 +30,13 @@ STEPS = (("arrived", "Arrived"), ("roomed", "Roomed"), ("with_provider", "Provid
 def flow(
     ctx: typer.Context,
     as_user: AsOption,
-    date: Annotated[str | None, typer.Option("--date", help="Day (YYYY-MM-DD or MM/DD/YYYY); default today.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Day: a date, today, tomorrow, +N, or a weekday such as mon (default: today).")] = None,
     db: DbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """The day's visits step by step, each wait (arrival to provider), and each provider's waits."""
     service = FlowService(signed_in(open_db(ctx, db), as_user))
-    try:
-        day = parse_date(date) if date else service.ctx.today()
-    except ValueError as exc:
-        raise ValidationError({"date": f"--date: {exc}."}) from None
+    day = day_option(date, service.ctx, "--date") or service.ctx.today()
     rows, waits = service.timeline(day)
     emit(["Time", "Provider", "Patient", "Status", *(label for _, label in STEPS), "Wait (min)"],
          [(Moment(r.start), r.provider_name, r.patient_name, status_label(r.status),

@@ -14,7 +14,18 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, err, open_db, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    day_option,
+    emit,
+    err,
+    open_db,
+    say,
+    signed_in,
+)
 from officeconsole.services.errors import NeedsConfirmation, ValidationError
 from officeconsole.services.hours import (
     WEEKDAYS,
@@ -27,7 +38,6 @@ from officeconsole.services.hours import (
 )
 from officeconsole.services.printable import printable
 from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.schedule_time import parse_day
 
 hours_app = typer.Typer(help="Providers' working hours: weekly templates, blocks, exceptions, holidays.",
                         no_args_is_help=True)
@@ -76,7 +86,7 @@ def show(ctx: typer.Context, provider: ProviderArg, as_user: AsOption,
     service_ctx = signed_in(open_db(ctx, db), as_user)
     row = ScheduleService(service_ctx).provider_by_name(provider)
     hours = HoursService(service_ctx)
-    day = parse_day(date, "date") if date else service_ctx.today()
+    day = day_option(date, service_ctx, "--date") or service_ctx.today()
     templates = hours.templates(row.id)
     emit(["Template", "In force", *[w[:3] for w in WEEKDAYS]],
          [(t.period, "yes" if t.in_force else "",
@@ -178,6 +188,7 @@ def exception(
     service_ctx = signed_in(open_db(ctx, db), as_user)
     row = ScheduleService(service_ctx).provider_by_name(provider)
     service = HoursService(service_ctx)
+    date = f"{day_option(date, service_ctx, '--date'):%Y-%m-%d}"
     if clear:
         _confirmed(service.clear_day, yes, row.id, date)
         say(f"{row.name} works the usual hours on {date}.")
@@ -196,7 +207,9 @@ def holiday_add(
     db: DbOption = None,
 ) -> None:
     """Close the clinic on a date (managers): nobody is bookable that day without a reason."""
-    _confirmed(HoursService(signed_in(open_db(ctx, db), as_user)).add_holiday, yes, day, name)
+    service = HoursService(signed_in(open_db(ctx, db), as_user))
+    day = f"{day_option(day, service.ctx, 'DAY'):%Y-%m-%d}"
+    _confirmed(service.add_holiday, yes, day, name)
     say(f"The clinic is closed on {day}: {name}.")
 
 
@@ -208,7 +221,9 @@ def holiday_remove(
     db: DbOption = None,
 ) -> None:
     """Open the clinic again on a date that was a holiday."""
-    HoursService(signed_in(open_db(ctx, db), as_user)).remove_holiday(day)
+    service = HoursService(signed_in(open_db(ctx, db), as_user))
+    day = f"{day_option(day, service.ctx, 'DAY'):%Y-%m-%d}"
+    service.remove_holiday(day)
     say(f"{day} is no longer a clinic holiday.")
 
 

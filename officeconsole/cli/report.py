@@ -13,13 +13,20 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from officeconsole.cli._common import AsOption, DbOption, open_db, out, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    day_option,
+    open_db,
+    out,
+    say,
+    signed_in,
+)
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.printable import printable
 from officeconsole.services.report_files import report_csv
 from officeconsole.services.report_model import TEXT, Report
 from officeconsole.services.reports import REPORTS, ReportService
-from officeconsole.services.text import parse_date
 
 FORMATS = ("table", "csv", "pdf")
 
@@ -46,9 +53,9 @@ def report(
         raise ValidationError({"format": f"--format: table, csv or pdf, not {fmt!r}."})
     if out_file is not None and fmt == "table":
         raise ValidationError({"out": "--out writes a file: add --format csv or --format pdf."})
-    first, last = _date(start, "--from"), _date(end, "--to")
     opened = open_db(ctx, db)
     service = ReportService(signed_in(opened, as_user))
+    first, last = day_option(start, service.ctx, "--from"), day_option(end, service.ctx, "--to")
     result = service.run(name, first, last)
     if fmt == "table":
         _print(result)
@@ -62,13 +69,6 @@ def report(
         else:
             folder, filename = out_file.parent, out_file.name
         say(f"{result.title}, {result.period} -> {service.export(result, fmt, folder, filename)}")
-
-
-def _date(value: str | None, option: str):
-    try:
-        return parse_date(value) if value else None
-    except ValueError as exc:
-        raise ValidationError({option: f"{option}: {exc}."}) from None
 
 
 def _print(result: Report) -> None:

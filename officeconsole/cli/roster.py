@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    day_option,
+    emit,
+    open_db,
+    say,
+    signed_in,
+)
 from officeconsole.models.enums import Role
 from officeconsole.services.credentials import CredentialService
 from officeconsole.services.errors import ValidationError
@@ -24,7 +34,7 @@ def show(ctx: typer.Context, as_user: AsOption, week: WeekOption = None, db: DbO
          fmt: FormatOption = Format.table) -> None:
     """The week's rota: one row per person, their shifts each day, hours (overtime flagged), then the gaps."""
     service = RosterService(signed_in(open_db(ctx, db), as_user))
-    plan = service.week(week)
+    plan = service.week(day_option(week, service.ctx, "--week"))
     rows = []
     for person in plan.people:
         cells = []
@@ -49,7 +59,8 @@ def show(ctx: typer.Context, as_user: AsOption, week: WeekOption = None, db: DbO
 def export(ctx: typer.Context, as_user: AsOption, week: WeekOption = None, db: DbOption = None,
            fmt: FormatOption = Format.csv) -> None:
     """The week's shifts, one row each (for payroll or a spreadsheet)."""
-    plan = RosterService(signed_in(open_db(ctx, db), as_user)).week(week)
+    service = RosterService(signed_in(open_db(ctx, db), as_user))
+    plan = service.week(day_option(week, service.ctx, "--week"))
     emit(["Day", "Person", "Role", "Start", "End", "Hours", "Template", "Note"],
          [(f"{s.day:%Y-%m-%d}", s.person, Role(s.role).label, f"{s.start:%H:%M}", f"{s.end:%H:%M}", f"{s.hours:g}",
            s.template, s.note) for s in plan.shifts], fmt, title=f"Shifts, week of {plan.monday:%m/%d/%Y}")
@@ -73,7 +84,8 @@ def copy(ctx: typer.Context, as_user: AsOption,
          to_week: Annotated[str, typer.Option("--to", help="Any day of the week to fill.")],
          db: DbOption = None) -> None:
     """Copy one week's shifts onto another; what would overlap or fall on time off is skipped and listed."""
-    result = RosterService(signed_in(open_db(ctx, db), as_user)).copy_week(from_week, to_week)
+    service = RosterService(signed_in(open_db(ctx, db), as_user))
+    result = service.copy_week(day_option(from_week, service.ctx, "--from"), day_option(to_week, service.ctx, "--to"))
     say(f"{result.copied} shifts copied, {len(result.skipped)} skipped.")
     for reason in result.skipped:
         say(f"    {reason}")

@@ -6,25 +6,32 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, Moment, emit, open_db, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    Moment,
+    day_option,
+    emit,
+    open_db,
+    say,
+    signed_in,
+)
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.hours import HoursService
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.services.schedule_time import TimeProblem, parse_weekdays
 from officeconsole.services.slot_finder import SlotFinder, SlotQuery
-from officeconsole.services.text import parse_date
 
 schedule_app = typer.Typer(help="The schedule: a day's appointments and free slots.", no_args_is_help=True)
 
-DateOption = Annotated[str | None, typer.Option("--date", help="Day (YYYY-MM-DD or MM/DD/YYYY); default today.")]
+DateOption = Annotated[str | None, typer.Option("--date", help="Day: a date, today, tomorrow, +N, or a weekday such as mon (default: today).")]
 ProviderOption = Annotated[str | None, typer.Option("--provider", help="Only this provider (username).")]
 
 
 def _day(service: ScheduleService, text: str | None):
-    try:
-        return parse_date(text) if text else service.ctx.today()
-    except ValueError as exc:
-        raise ValidationError({"date": f"--date: {exc}."}) from None
+    return day_option(text, service.ctx, "--date") or service.ctx.today()
 
 
 def _service(ctx: typer.Context, db: str | None, as_user: str) -> ScheduleService:
@@ -65,7 +72,7 @@ def export(ctx: typer.Context, as_user: AsOption, date: DateOption = None, provi
 def find_slot(
     ctx: typer.Context,
     as_user: AsOption,
-    type_name: Annotated[str, typer.Option("--type", help="Appointment type (its length is used).")],
+    type_name: Annotated[str | None, typer.Option("--type", help="Appointment type (its length is used).")] = None,
     provider: ProviderOption = None,
     after: Annotated[str | None, typer.Option("--after", help="First day to look at (default today).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Last day to look at.")] = None,
@@ -77,7 +84,11 @@ def find_slot(
 ) -> None:
     """The next free slots long enough for the type, within working hours."""
     service = _service(ctx, db, as_user)
+    if not type_name:
+        names = ", ".join(t.name for t in service.types()) or "none yet (officeconsole appointment-type add)"
+        raise ValidationError({"type": f"--type: which appointment type? One of: {names}."})
     kind = service.type_by_name(type_name)
+    after, until = day_option(after, service.ctx, "--after"), day_option(until, service.ctx, "--until")
     try:
         days = parse_weekdays(weekday or [])
     except TimeProblem as exc:
@@ -117,5 +128,7 @@ def close_day(
     db: DbOption = None,
 ) -> None:
     """Confirm a clinic holiday (managers): nobody can be booked that day without a reason."""
-    HoursService(signed_in(open_db(ctx, db), as_user)).add_holiday(day, name)
+    service = HoursService(signed_in(open_db(ctx, db), as_user))
+    day = f"{day_option(day, service.ctx, 'DAY'):%Y-%m-%d}"
+    service.add_holiday(day, name)
     say(f"The clinic is closed on {day}: {name}.")

@@ -64,6 +64,35 @@ def parse_date(value: str | dt.date | None) -> dt.date | None:
     raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
 
 
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_STEP = re.compile(r"^([+-])\s*(\d{1,4})\s*(d|day|days)?$")
+
+
+def parse_day_words(value: str | dt.date | None, today: dt.date) -> dt.date | None:
+    """A date as a person types it on a command line: `today`, `tomorrow`, `yesterday`, `+N` / `-N`
+    days, a weekday name or its first three letters (`mon`: the next Monday after today), or any
+    date `parse_date` reads. `today` is the clinic's today, so the words mean the clinic's days."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = value.strip().lower()
+    words = {"today": 0, "tomorrow": 1, "yesterday": -1}
+    if text in words:
+        return today + dt.timedelta(days=words[text])
+    step = _DAY_STEP.match(text)
+    if step:
+        days = int(step.group(2))
+        return today + dt.timedelta(days=days if step.group(1) == "+" else -days)
+    if len(text) >= 3:
+        for weekday, name in enumerate(_WEEKDAY_NAMES):
+            if name.startswith(text):
+                return today + dt.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise ValueError(f"{value.strip()!r} is not a date (use YYYY-MM-DD, MM/DD/YYYY, today, tomorrow, "
+                         "yesterday, +N or -N days, or a weekday such as mon)") from None
+
+
 def looks_like_date(text: str) -> bool:
     try:
         return parse_date(text) is not None

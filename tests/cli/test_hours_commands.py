@@ -84,7 +84,7 @@ def test_bad_input_is_one_error_line(cli, db_url, sched, manager_ctx):
         (("set", "drnobody", "--day", "mon=08:00-12:00"), "No active provider is called 'drnobody'"),
         (("block", "drlee", "--day", "sat=12:00-13:00", "--label", "Lunch"), "not inside the working hours"),
         (("exception", "drlee", "--date", "2026-11-30"), "exactly one of --off"),
-        (("exception", "drlee", "--date", "someday", "--off"), "Date"),
+        (("exception", "drlee", "--date", "someday", "--off"), "--date: 'someday' is not a date"),
         (("set", "drlee", "--day", "mon=08:00-12:00", "--effective", "2026-11-01"), None),
     ]
     sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], dt.date(2026, 11, 20), "09:00",

@@ -54,7 +54,7 @@ def test_table_csv_and_pdf(cli, paid, tmp_path):
     (["payments", "--to", "2099-01-01"], "01/01/2099 has not happened yet"),
     (["payments", "--from", "2099-01-01"], "01/01/2099 has not happened yet"),
     (["payments", "--from", "11/31/2026"], "--from: '11/31/2026' is not a date"),
-    (["payments", "--to", "yesterday"], "--to: 'yesterday' is not a date"),
+    (["payments", "--to", "last week"], "--to: 'last week' is not a date"),
     (["payments", "--format", "xls"], "--format: table, csv or pdf, not 'xls'"),
     (["payments", "--out", "x.csv"], "--out writes a file: add --format csv"),
     (["payments", "--to", DAY, "--format", "csv", "--out", "/dev/null/x.csv"], "Cannot write the report"),

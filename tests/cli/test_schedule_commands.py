@@ -70,3 +70,25 @@ def test_holiday_suggestions_and_closing_a_day(cli, db_url, sched):
     assert "Thu 11/25/2027,Thanksgiving Day,yes" in again.stdout.splitlines()
     bad = cli("--db", db_url, "schedule", "holidays", "--as", "desk", "--year", "2027", "--state", "ZZ")
     assert bad.exit_code == 1 and bad.stderr.startswith("error: ")
+
+
+def test_dates_as_people_type_them(cli, db_url, sched):
+    """Today is Monday 11/23/2026 in the clinic: `mon` is the next Monday, +7 a week on."""
+    sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))
+    for word in ("mon", "monday", "+7", "2026-11-30", "11/30/2026"):
+        shown = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", word, "--format", "csv")
+        assert shown.exit_code == 0, shown.text
+        assert shown.stdout.splitlines()[1:] == ['09:00,09:20,Avery Lee,"Testperson, Ann",0001001,Follow-up,scheduled,'], word
+    tomorrow = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", "tomorrow")
+    assert tomorrow.stdout.startswith("Tuesday 11/24/2026"), tomorrow.stdout
+    slots = cli("--db", db_url, "schedule", "find-slot", "--as", "desk", "--type", "follow-up", "--after", "tomorrow",
+                "--until", "tomorrow", "--count", "1", "--format", "csv")
+    assert slots.stdout.splitlines()[1].startswith("Tue 11/24/2026"), slots.text
+    bad = cli("--db", db_url, "schedule", "show", "--as", "desk", "--date", "someday")
+    assert bad.exit_code == 1 and "tomorrow" in bad.stderr and "+N" in bad.stderr
+
+
+def test_a_missing_type_lists_the_types(cli, db_url, sched):
+    result = cli("--db", db_url, "schedule", "find-slot", "--as", "desk")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: --type: which appointment type? One of: ") and "Follow-up" in result.stderr
