@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
-from officeconsole.services.errors import ConfigError
+from officeconsole.errors import ConfigError
 
 APP_NAME = "officeconsole"
 ENV_DB = "OFFICECONSOLE_DB"

@@ -31,7 +31,7 @@ def driver():
     try:
         import sqlcipher3
     except ImportError:
-        from officeconsole.services.errors import DatabaseUnavailable
+        from officeconsole.errors import DatabaseUnavailable
 
         raise DatabaseUnavailable("An encrypted database needs SQLCipher: "
                                   "pip install \"officeconsole[encryption]\".") from None

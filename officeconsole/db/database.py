@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from officeconsole.db.engine import make_engine, writer_engine
-from officeconsole.services.closed_days import refuse_changes_in_closed_days
 
 
 class Database:
@@ -23,13 +22,17 @@ class Database:
         self.engine = engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=writer_engine(engine), expire_on_commit=False)
-        # Every write, whichever service makes it, is checked against the days the close locked.
-        event.listen(self._writer, "before_flush", refuse_changes_in_closed_days)
         # Single-statement look-ups (search as you type) on a server: no BEGIN/ROLLBACK round
         # trips. SQLite's transactions are in-process and cost nothing, so it keeps `read`.
         self._lookup = (sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"),
                                      expire_on_commit=False)
                         if engine.dialect.name == "postgresql" else self._reader)
+
+    def on_write_flush(self, hook: Callable[..., None]) -> None:
+        """Run `hook` before every flush of a write session: the services register the rules that
+        must hold for every write (closed days) here, so this layer needs to know none of them."""
+        if not event.contains(self._writer, "before_flush", hook):
+            event.listen(self._writer, "before_flush", hook)
 
     @classmethod
     def from_url(cls, url: str, *, key: bytes | None = None) -> Database:

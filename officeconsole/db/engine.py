@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from officeconsole.config import describe_url
-from officeconsole.services.errors import DatabaseUnavailable, WrongDatabaseKey
+from officeconsole.errors import DatabaseUnavailable, WrongDatabaseKey
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_BEGIN_OPTION = "sqlite_begin"

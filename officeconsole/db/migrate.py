@@ -22,7 +22,7 @@ from sqlalchemy import Engine, inspect, text
 
 from officeconsole.db import cipher
 from officeconsole.db.engine import check_connection, cipher_key, writer_engine
-from officeconsole.services.errors import SchemaTooNew
+from officeconsole.errors import SchemaTooNew
 
 if TYPE_CHECKING:
     from alembic.config import Config

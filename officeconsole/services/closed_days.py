@@ -8,8 +8,8 @@ reopen. Later work on an earlier day (a void, a late insurer payment, a claim se
 dated today and is allowed; claim states, diagnoses and demographics are not day-dated.
 Database triggers on the money tables (migration 0008) are the floor under this.
 
-The hook is attached to the writer sessions by `db.database.Database`; this module imports
-no service context, so the database layer can load it.
+The hook is attached to a database's writer sessions when a `ServiceContext` is first built
+over it (`Database.on_write_flush`), so the database layer knows nothing of the rule.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from officeconsole.db.database import Database
 from officeconsole.models.enums import Role
 from officeconsole.services.clock import Clock, SystemClock
+from officeconsole.services.closed_days import refuse_changes_in_closed_days
 from officeconsole.services.errors import PermissionDenied
 
 
@@ -26,6 +27,10 @@ class ServiceContext:
     clock: Clock = field(default_factory=SystemClock)
     actor: Actor | None = None
     _timezone: ZoneInfo | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # Every write, whichever service makes it, is checked against the days the close locked.
+        self.db.on_write_flush(refuse_changes_in_closed_days)
 
     def actor_or_fail(self) -> Actor:
         if self.actor is None:
