@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from sqlalchemy import event, func, select
 
+from benchmarks import clinic_day
 from benchmarks.generate import BENCH_PASSWORD
 from benchmarks.report import Figure, machine_info, markdown, save
 from benchmarks.settle import workers_done
@@ -32,9 +33,15 @@ from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db import migrate
 from officeconsole.db.bulk import insert_rows, sync_sequences
 from officeconsole.db.database import Database
-from officeconsole.models import InventoryItem, InventoryLot, Patient, StockMovement, User
+from officeconsole.demo.clinic import TIMEZONE
+from officeconsole.models import (
+    InventoryItem,
+    InventoryLot,
+    Patient,
+    StockMovement,
+    User,
+)
 from officeconsole.services import auth
-from officeconsole.services.clock import SystemClock
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.inventory import InventoryService
@@ -550,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     database = Database.from_url(url)
     try:
         migrate.upgrade(database.engine)
-        ctx = ServiceContext(database, SystemClock())
+        ctx = ServiceContext(database, clinic_day.clock(database, TIMEZONE))
         manager = ctx.as_actor(auth.login(ctx, "manager", BENCH_PASSWORD))
         found = figures(ctx, manager, "manager", BENCH_PASSWORD, args.quick)
         held = describe(database, manager.today())

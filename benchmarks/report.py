@@ -31,6 +31,7 @@ class Figure:
     target: float | None = None
     target_ratio: float | None = None
     note: str = ""
+    missing: str = ""  # why nothing could be measured: the row then fails rather than print a false figure
 
     @property
     def ratio(self) -> float | None:
@@ -40,6 +41,8 @@ class Figure:
 
     @property
     def met(self) -> bool | None:
+        if self.missing:
+            return False
         checks = []
         if self.target is not None:
             checks.append(self.value <= self.target)
@@ -72,7 +75,8 @@ def markdown(figures: list[Figure]) -> str:
         baseline = f"{_num(f.baseline)} {f.unit} ({f.baseline_name})" if f.baseline is not None else "—"
         ratio = f"{f.ratio:.1f}×" if f.ratio is not None else "—"
         met = {True: "yes", False: "**no**", None: "—"}[f.met]
-        lines.append(f"| {f.name} | {_num(f.value)} {f.unit} | {baseline} | {ratio} | {f.target_text()} | {met} |")
+        value = f"not measured: {f.missing}" if f.missing else f"{_num(f.value)} {f.unit}"
+        lines.append(f"| {f.name} | {value} | {baseline} | {ratio} | {f.target_text()} | {met} |")
     return "\n".join(lines)
 
 

@@ -45,10 +45,13 @@ def open_database(
 
         key = unlock(url, passphrase=passphrase, ask=ask)
     database = Database.from_url(url, key=key)
+    ctx = ServiceContext(database, clock or SystemClock())
     try:
         check_connection(database.engine)
         result = migrate.upgrade(database.engine, paths.backups_dir) if upgrade else None
+        if upgrade:
+            ctx.timezone  # read here, where the database opens (off the console's UI thread)
     except Exception:
         database.dispose()
         raise
-    return Opened(ServiceContext(database, clock or SystemClock()), paths, url, result)
+    return Opened(ctx, paths, url, result)

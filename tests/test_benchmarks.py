@@ -61,3 +61,24 @@ def test_report_marks_targets():
     assert table[2].endswith("| yes |") and "2.0×" in table[2]
     assert table[3].endswith("| **no** |")
     assert table[4].endswith("| — |")
+
+
+def test_the_benchmarks_measure_a_set_clinic_moment_and_refuse_a_false_figure(empty_db_url):
+    import datetime as dt
+
+    from benchmarks import clinic_day
+    from officeconsole.demo.clinic import TIMEZONE
+
+    saturday = dt.date(2026, 12, 5)
+    assert clinic_day.anchor("America/New_York", saturday) == dt.datetime(2026, 12, 4, 15, 30, tzinfo=dt.UTC)
+    generate.generate(empty_db_url, patients=60, years=1, providers=2, seed=3)
+    database = Database.from_url(empty_db_url)
+    try:
+        moment = clinic_day.clock(database, "Pacific/Kiritimati").now()  # stored: the zone is not used
+        assert moment.astimezone(dt.UTC) == clinic_day.anchor(TIMEZONE)
+        local = moment.astimezone(clinic_day.ZoneInfo(TIMEZONE))
+        assert local.weekday() < 5 and (local.hour, local.minute) == (10, 30)
+    finally:
+        database.dispose()
+    empty = Figure("form drawn p95", 0.0, "ms", target=100, missing="no visit was left to check in")
+    assert empty.met is False and "not measured: no visit was left to check in" in markdown([empty])

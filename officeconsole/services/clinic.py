@@ -44,8 +44,13 @@ def valid_timezone(name: str) -> bool:
 
 
 def clinic_timezone(session: Session) -> ZoneInfo:
-    row = session.get(ClinicSettings, 1)
-    return ZoneInfo(row.timezone if row else DEFAULT_TIMEZONE)
+    return stored_timezone(session) or ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def stored_timezone(session: Session) -> ZoneInfo | None:
+    """The clinic's zone, or None before the first-start wizard has set the clinic up."""
+    zone = session.scalar(select(ClinicSettings.timezone).where(ClinicSettings.id == 1))
+    return ZoneInfo(zone) if zone else None
 
 
 def clinic_info(session: Session) -> ClinicInfo | None:
@@ -58,8 +63,9 @@ def clinic_info(session: Session) -> ClinicInfo | None:
     return ClinicInfo(row.name, row.timezone, address, row.phone, row.npi, row.state or "")
 
 
-def next_number(session: Session, name: str, start: int = 1) -> int:
-    """The next value of a named counter, inside the caller's write transaction.
+def next_number(session: Session, name: str, start: int = 1, count: int = 1) -> int:
+    """The next value of a named counter, inside the caller's write transaction; with `count`,
+    the first of that many consecutive values, all taken at once (a bulk import's MRNs).
 
     The UPDATE takes a row lock on PostgreSQL, and SQLite writers are serialised by
     BEGIN IMMEDIATE, so two consoles never get the same number.
@@ -77,6 +83,6 @@ def next_number(session: Session, name: str, start: int = 1) -> int:
             select(Counter).where(Counter.name == name).with_for_update()
         ).scalar_one()
     value = counter.next_value
-    counter.next_value = value + 1
+    counter.next_value = value + count
     session.flush()
     return value

@@ -42,11 +42,16 @@ class ServiceContext:
 
     @property
     def timezone(self) -> ZoneInfo:
+        """Read once (when the database opens, see `bootstrap`), then kept; before the clinic is set
+        up the default zone is used and not kept, so the wizard's choice is seen at once."""
         if self._timezone is None:
-            from officeconsole.services.clinic import clinic_timezone
+            from officeconsole.services.clinic import DEFAULT_TIMEZONE, stored_timezone
 
             with self.db.read() as session:
-                self._timezone = clinic_timezone(session)
+                stored = stored_timezone(session)
+            if stored is None:
+                return ZoneInfo(DEFAULT_TIMEZONE)
+            self._timezone = stored
         return self._timezone
 
     def now(self) -> dt.datetime:
