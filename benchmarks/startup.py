@@ -123,6 +123,38 @@ async def _work_session(app, ctx, session: str) -> None:
                 await pilot.pause()
 
 
+def _scrubs(db: str, session: str) -> dict:
+    """The first scrub in a fresh process (the ICD-10-CM set still to load, as for the first claim a
+    biller opens if nothing loaded it), then the next scrub, then one after `warm_icd10` ran."""
+    from sqlalchemy import select
+
+    from officeconsole.bootstrap import open_database
+    from officeconsole.models import Encounter, EncounterDiagnosis
+    from officeconsole.models.billing import EncounterStatus
+    from officeconsole.services import auth
+    from officeconsole.services.claims import ClaimService
+    from officeconsole.services.codes import warm_icd10
+
+    opened = open_database(db)
+    with opened.ctx.db.read() as session_:
+        encounters = session_.scalars(  # claims still open, so the scrub checks their codes
+            select(Encounter.id).where(Encounter.status.in_((EncounterStatus.NEEDS_CODING, EncounterStatus.READY)),
+                                       Encounter.id.in_(select(EncounterDiagnosis.encounter_id)))
+            .order_by(Encounter.id).limit(3)).all()
+    if len(encounters) < 3:
+        return {"missing": "the clinic has fewer than three open coded visits to scrub"}
+    username, password = session.split(":", 1)
+    claims = ClaimService(opened.ctx.as_actor(auth.login(opened.ctx, username, password)))
+    timings = []
+    for n, encounter_id in enumerate(encounters):
+        if n == 2:
+            warm_icd10()
+        start = time.perf_counter()
+        claims.scrub(encounter_id)
+        timings.append(time.perf_counter() - start)
+    return {"first_scrub_s": timings[0], "second_scrub_s": timings[1], "warm_scrub_s": timings[2]}
+
+
 def probe(kind: str, db: str | None, session: str | None) -> dict:
     """Run one probe in a fresh interpreter; wall time from spawn to exit, and its peak RSS."""
     command = [sys.executable, "-m", "benchmarks.startup", kind]
@@ -143,7 +175,7 @@ def probe(kind: str, db: str | None, session: str | None) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=("console", "bare"))
+    parser.add_argument("kind", choices=("console", "bare", "scrub"))
     parser.add_argument("--db")
     parser.add_argument("--session", help="USER:PASSWORD: log in and search before exiting")
     args = parser.parse_args()
@@ -151,6 +183,8 @@ def main() -> None:
         app = BareApp()
         app.run(headless=True, size=(120, 40))
         marks = {"first_frame_s": app.first_frame_s}
+    elif args.kind == "scrub":
+        marks = _scrubs(args.db, args.session)
     else:
         marks = _console(args.db, args.session)
     print(json.dumps({"kind": args.kind, "peak_rss_mb": _peak_rss_kib() / 1024, **marks}))

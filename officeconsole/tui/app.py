@@ -177,6 +177,10 @@ class OfficeApp(App):
         _ = self.ctx.timezone
         self.base_ctx._timezone = self.ctx._timezone
         self.call_from_thread(self._open_home, clinic, replace, status)
+        if self.ctx.actor is not None and permissions.allowed(self.ctx.actor.role, "billing.code"):
+            from officeconsole.services.codes import warm_icd10
+
+            warm_icd10()  # the ICD-10-CM set (about 1 s to load) is ready before the first code or scrub
 
     def reload_clinic(self) -> None:
         """Read the clinic's details again after a manager changed them."""
