@@ -97,7 +97,7 @@ def run(url: str, quick: bool) -> list[Figure]:
         queries = search.sample_queries(database, 200)
         timings = search.measure(desk, queries)
         (svc50, svc95), (raw50, raw95) = timings["service"], timings["raw"]
-        # Targets are issue 3's: p95 <= 2 ms at 1M patients and <= 20x the raw query.
+        # Targets: p95 <= 2 ms at 1M patients and <= 20x the raw query.
         figures.append(Figure("patient search p50 (service)", svc50, "ms", raw50, "raw SQL p50",
                               note=f"{len(queries)} queries: name prefix, full name, DOB, phone, MRN"))
         figures.append(Figure("patient search p95 (service)", svc95, "ms", raw95, "raw SQL p95",

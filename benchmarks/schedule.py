@@ -110,7 +110,7 @@ def measure_day_render(ctx: ServiceContext, username: str, password: str, presse
                        providers: int | None = None) -> tuple[float, float, int]:
     """Keypress (next day) to the schedule drawn: (p50 ms, p95 ms, most appointments in a day shown).
 
-    `providers` limits the columns to the first N providers (issue 4 names 5)."""
+    `providers` limits the columns to the first N providers (the desk's usual view is five)."""
     import asyncio
 
     samples, shown = asyncio.run(_day_render(ctx, username, password, presses, providers))

@@ -1,4 +1,4 @@
-"""Terminal safety (issue 10, item 6): text people type is always shown as text.
+"""Terminal safety: text people type is always shown as text.
 
 Nasty strings (Rich/Textual markup, `[@click=...]` actions, links, escape sequences, bells,
 backspaces, carriage returns, bidi overrides, zero-width joiners, combining marks, emoji, very
