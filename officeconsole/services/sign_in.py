@@ -9,7 +9,7 @@ unlock and lock is audited.
 Why the lockout cannot be turned into a way to lock out the whole front desk: it is per account
 and ends by itself; attempts while locked do not lengthen it; unknown usernames lock nothing;
 failures older than the window are forgotten; a correct login resets the count; and a manager's
-password reset or `users unlock` ends it at once.
+password reset or `officeconsole user unlock` ends it at once.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def _attempt(ctx: ServiceContext, session: Session, name: str, secret: str, now:
 def _locked_message(ctx: ServiceContext, user: User) -> str:
     until = _aware(user.locked_until).astimezone(ctx.timezone)
     return (f"Too many failed attempts: {user.username} is locked until {until:%H:%M}. "
-            "A manager can unlock it now (Staff: u, or `officeconsole users unlock`).")
+            "A manager can unlock it now (Staff: u, or `officeconsole user unlock NAME`).")
 
 
 def _aware(when: dt.datetime) -> dt.datetime:
