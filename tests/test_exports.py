@@ -7,8 +7,6 @@ import csv
 import hashlib
 import io
 import json
-import re
-import zlib
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from officeconsole.services.ledger import LedgerService, PaymentInput
 
 from tests.billing_setup import make_billing
 from tests.factories import register
+from tests.pdf_text import pdf_text
 
 # What the export leaves out, by design (see services/export_csv.py); everything else is written.
 LEFT_OUT = {"booked_slot", "patient_balance", "counter", "audit_chain_head"}
@@ -135,19 +134,6 @@ def test_only_managers_export(small_clinic, as_role, tmp_path):
     assert (out / "admin" / "manifest.json").is_file()
 
 
-def _pdf_text(data: bytes) -> str:
-    """The text drawn on the pages (fpdf2 compresses each page's content stream)."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S)
-    text = []
-    for raw in streams:
-        try:
-            text.append(zlib.decompress(raw).decode("latin-1"))
-        except zlib.error:
-            continue
-    shown = "".join(re.findall(r"\(((?:\\.|[^\\)])*)\) ?Tj", "".join(text)))
-    return re.sub(r"\\(.)", r"\1", shown)
-
-
 def test_one_patient_s_record_as_pdf_and_fhir_bundle_audited_as_a_disclosure(ctx, small_clinic, manager_ctx,
                                                                             tmp_path):
     from fhir.resources.R4B.bundle import Bundle
@@ -156,7 +142,7 @@ def test_one_patient_s_record_as_pdf_and_fhir_bundle_audited_as_a_disclosure(ctx
         mrn = session.scalar(select(Patient.mrn).where(Patient.id == small_clinic.patient_id))
     result = ExportService(manager_ctx).export_record(mrn, tmp_path / "records")
     assert sorted(p.name for p in (tmp_path / "records").iterdir()) == sorted([result.pdf.name, result.bundle.name])
-    text = _pdf_text(result.pdf.read_bytes())
+    text = pdf_text(result.pdf.read_bytes())
     for shown in (f"Patient record: Claimant, Carla (MRN {mrn})", "Maple Street Family Practice", "Insurance",
                   "Blue Shield Test Plan", "XYZ123456", "Visits", "Avery Lee", "Diagnoses", "E11.9",
                   "Essential (primary) hypertension", "Charges", "99213", "$125.00", "Payments", "cash",

@@ -213,26 +213,56 @@ def test_likely_duplicates_of_patients_already_in_the_clinic_are_reported_not_cr
     assert count(manager_ctx, Patient) == 3
 
 
+def test_the_file_s_own_likely_duplicates_and_twice_held_policies_are_refused(manager_ctx, imported):
+    path = write_csv(imported / "more.csv", ["ID", "Last", "First", "DOB", "Phone"],
+                     [["P3", "Cole", "Cy", "1990-01-01", "(217) 555-0301"],
+                      ["P4", "COLE", "cy", "01/01/1990", ""],  # the same person as line 2
+                      ["P5", "Coles", "Cy", "1991-02-02", "217.555.0301"],  # the same first name and phone
+                      ["P6", "Baker", "Bob", "1982-03-15", ""]])  # in the clinic already (imported)
+    dry = run(manager_ctx, ImportKind.PATIENTS, path, maps=("ID=patient_id",))
+    done = run(manager_ctx, ImportKind.PATIENTS, path, commit=True, maps=("ID=patient_id",))
+    for report in (dry, done):
+        assert report.counts == {"new": 1, "updated": 0, "unchanged": 0, "refused": 3}
+        assert report.duplicates == 3
+        reasons = [r.reason for r in report.refused]
+        assert "name and date of birth as line 2" in reasons[0]
+        assert "first name and phone number as line 2" in reasons[1]
+        assert "in the clinic already as MRN" in reasons[2]
+
+    policies = write_csv(imported / "policies.csv", ["Policy ID", "Patient ID", "Payer", "Member ID", "Effective"],
+                         [["A", "P1", "BSTP1", "M1", "2026-01-01"], ["B", "P1", "Blue Shield Test Plan", "M1",
+                                                                    "2026-01-01"]])
+    report = run(manager_ctx, ImportKind.POLICIES, policies, commit=True, maps=())
+    assert report.counts["new"] == 1 and "already has that payer and member ID" in report.refused[0].reason
+
+
+def test_appointments_need_a_date_and_start_or_start_at(manager_ctx, imported):
+    path = write_csv(imported / "appts.csv", ["Appt ID", "Patient ID", "Provider", "Type", "Date"],
+                     [["X1", "P1", "drlee", "Follow-up", "2026-11-30"]])
+    with pytest.raises(ImportFileError, match="start_at"):
+        run(manager_ctx, ImportKind.APPOINTMENTS, path, maps=())
+
+
 def test_a_crash_part_way_leaves_whole_batches_and_a_rerun_finishes(manager_ctx, tmp_path, monkeypatch):
-    from officeconsole.services.importing import kinds
+    from officeconsole.services import audit
 
     rows = [[f"C{i}", f"Last{chr(65 + i % 26)}", f"First{chr(65 + i // 26)}", "1980-01-01"] for i in range(25)]
     path = write_csv(tmp_path / "patients.csv", ["ID", "Last", "First", "DOB"], rows)
     monkeypatch.setattr(import_service, "BATCH", 10)
-    real = kinds.PatientHandler.create
+    real = audit.record_many
     calls = {"n": 0}
 
-    def crash(self, row):
+    def crash(*args, **kwargs):  # the second batch: its patients inserted, their audit rows not yet
         calls["n"] += 1
-        if calls["n"] == 15:
+        if calls["n"] == 2:
             raise KeyboardInterrupt
-        return real(self, row)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(kinds.PatientHandler, "create", crash)
+    monkeypatch.setattr(audit, "record_many", crash)
     with pytest.raises(KeyboardInterrupt):
         run(manager_ctx, ImportKind.PATIENTS, path, commit=True, maps=("ID=patient_id",))
     assert count(manager_ctx, Patient) == 10 and count(manager_ctx, ImportSource) == 10
-    monkeypatch.setattr(kinds.PatientHandler, "create", real)
+    monkeypatch.setattr(audit, "record_many", real)
     report = run(manager_ctx, ImportKind.PATIENTS, path, commit=True, maps=("ID=patient_id",))
     assert report.counts == {"new": 15, "updated": 0, "unchanged": 10, "refused": 0}
     assert count(manager_ctx, Patient) == 25

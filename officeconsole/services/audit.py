@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import AuditEvent, Patient
@@ -46,6 +46,49 @@ def record(
             summary=summary[:2000],
         )
     )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One audit row for `record_many`: what `record` takes besides the session, time and actor."""
+
+    action: str
+    entity: str = ""
+    entity_id: object = ""
+    patient_id: int | None = None
+    summary: str = ""
+
+
+def record_many(session: Session, at: dt.datetime, actor: Actor | None, events: list[Event]) -> None:
+    """Many audit rows at once (a bulk import), in the caller's transaction: each is the next link
+    of the hash chain in the order given, exactly as `record` would make it, and all of them are
+    written with one multi-row INSERT instead of one flushed object each."""
+    if not events:
+        return
+    session.flush()  # rows `record` added before these take their numbers first
+    user_id, username = (actor.user_id, actor.username or "") if actor else (None, "")
+    rows = [_Link(at, user_id, username, e.action, e.entity, str(e.entity_id), e.patient_id, e.summary[:2000])
+            for e in events]
+    audit_chain.append(session, rows)  # numbered and hashed as the flush hook does for `record`'s rows
+    session.execute(insert(AuditEvent.__table__), [vars(row) for row in rows])
+    session.flush()  # the chain head, moved on by append
+
+
+@dataclass
+class _Link:
+    """An audit row's columns, as `audit_chain.append` reads and fills them."""
+
+    at: dt.datetime
+    user_id: int | None
+    username: str
+    action: str
+    entity: str
+    entity_id: str
+    patient_id: int | None
+    summary: str
+    seq: int = 0
+    prev_hash: str = ""
+    hash: str = ""
 
 
 def describe_changes(before: dict[str, object], after: dict[str, object]) -> str:

@@ -367,7 +367,7 @@ class InsuranceService:
                 patient = session.get(Patient, patient_id)
                 if patient is None:
                     raise NotFound(f"No patient with id {patient_id}.")
-                self._check_payer(session, values["payer_id"], None)
+                self.check_payer(session, values["payer_id"], None)
                 policy = InsurancePolicy(patient_id=patient_id, created_at=now, **values)
                 session.add(policy)
                 session.flush()
@@ -390,7 +390,7 @@ class InsuranceService:
                     raise NotFound(f"No insurance policy with id {policy_id}.")
                 if policy.version != expected_version:
                     raise ConcurrentEdit("insurance policy")
-                self._check_payer(session, values["payer_id"], policy.payer_id)
+                self.check_payer(session, values["payer_id"], policy.payer_id)
                 fields = ("payer_id", "rank", "member_id", "group_number", "subscriber_name", "subscriber_last_name",
                           "subscriber_first_name", "subscriber_middle_name", "subscriber_suffix",
                           "subscriber_dob", "subscriber_relationship", "effective_from",
@@ -425,7 +425,7 @@ class InsuranceService:
                     for policy_id, mrn, last, first, payer, name in rows]
 
     @staticmethod
-    def _check_payer(session: Session, payer_id: object, current: int | None) -> None:
+    def check_payer(session: Session, payer_id: object, current: int | None) -> None:
         """A new policy needs an active payer; a policy already with a retired payer may keep it."""
         payer = session.get(Payer, payer_id)
         if payer is None:

@@ -30,7 +30,7 @@ def test_import_patients_dry_run_then_commit(cli, seeded_url, ctx, tmp_path):
 
 
 def test_import_refusals_are_one_line_errors(cli, seeded_url, tmp_path):
-    path = write_csv(tmp_path / "pts.csv", ["id", "last"], [["1", "A"]])
+    path = write_csv(tmp_path / "pts.csv", ["ref", "last"], [["1", "A"]])
     missing = cli("--db", seeded_url, "import", "patients", str(path), "--as", "manager")
     assert missing.exit_code == 1 and "required field(s) patient_id" in missing.stderr and "first_name" in missing.stderr
     unknown = cli("--db", seeded_url, "import", "patients", str(path), "--map", "id=colour", "--as", "manager")

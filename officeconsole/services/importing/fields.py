@@ -5,7 +5,7 @@ docs/import.md describes the same table for people; `describe()` prints it for t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from officeconsole.models.imports import ImportKind
 
@@ -28,13 +28,23 @@ PATIENT_ID = _f("patient_id", True, 100,
                 "account|account no|account number|acct|acct no|external id|person id",
                 "the other system's ID for the patient (kept, so a rerun finds the patient)")
 
+
+def _own_id(field: Field) -> Field:
+    """The record's own ID, also read from a plain `id` column (as an Office Console export writes it)."""
+    return replace(field, synonyms=(*field.synonyms, "id"))
+
+
 FIELDS: dict[ImportKind, tuple[Field, ...]] = {
     ImportKind.PATIENTS: (
-        PATIENT_ID,
+        _own_id(PATIENT_ID),
         _f("last_name", True, 100, "last|lastname|last name|surname|family name|lname|patient last name"),
         _f("first_name", True, 100, "first|firstname|first name|given name|given|fname|patient first name"),
         _f("middle_name", False, 100, "middle|middle name|middlename|middle initial|mi"),
         _f("preferred_name", False, 100, "preferred|preferred name|nickname|goes by"),
+        _f("latin_first_name", False, 100, "first name in latin letters|latin first name",
+           "the first name as on the insurance card, for a name written in another script"),
+        _f("latin_last_name", False, 100, "last name in latin letters|latin last name",
+           "the last name as on the insurance card, for a name written in another script"),
         _f("dob", True, 30, "dob|date of birth|birth date|birth_date|birthdate|birthday|d.o.b.",
            "YYYY-MM-DD or MM/DD/YYYY"),
         _f("sex", False, 10, "sex|gender|sex at birth", "F, M, X (other) or U (unknown); Female/Male accepted"),
@@ -50,12 +60,12 @@ FIELDS: dict[ImportKind, tuple[Field, ...]] = {
                                            "preferred contact method", "phone, sms, email or mail"),
     ),
     ImportKind.POLICIES: (
-        _f("policy_id", False, 100, "policy id|coverage id|insurance id|ins id|policyid",
-           "the other system's ID for the policy (without it: patient ID, payer and member ID)"),
+        _own_id(_f("policy_id", False, 100, "policy id|coverage id|insurance id|ins id|policyid",
+                   "the other system's ID for the policy (without it: patient ID, payer and member ID)")),
         PATIENT_ID,
         _f("payer", True, 120, "payer|payer name|payer id|insurance|insurance company|insurance name|insurer|"
                                "carrier|plan|plan name|ins company",
-           "the clinic's payer by its payer ID or name"),
+           "the clinic's payer by its name, its electronic payer ID or its Office Console ID"),
         _f("member_id", True, 40, "member id|memberid|member number|subscriber id|insured id|policy number|"
                                   "policy no|id number|member no"),
         _f("group_number", False, 40, "group|group number|group no|group #|group id"),
@@ -63,9 +73,15 @@ FIELDS: dict[ImportKind, tuple[Field, ...]] = {
            "1/primary, 2/secondary or 3/tertiary; 1 when empty"),
         _f("subscriber_name", False, 200, "subscriber|subscriber name|insured|insured name|policy holder|"
                                           "policyholder|guarantor"),
+        _f("subscriber_last_name", False, 100, "subscriber last name|insured last name",
+           "the subscriber's name in parts (instead of subscriber_name)"),
+        _f("subscriber_first_name", False, 100, "subscriber first name|insured first name"),
+        _f("subscriber_middle_name", False, 100, "subscriber middle name|insured middle name"),
+        _f("subscriber_suffix", False, 10, "subscriber suffix|insured suffix", "Jr, Sr, II, III, IV or V"),
         _f("subscriber_dob", False, 30, "subscriber dob|subscriber date of birth|insured dob|insured date of birth"),
         _f("relationship", False, 10, "relationship|relation|relationship to subscriber|relationship to insured|"
-                                      "patient relationship", "self, spouse, child or other; self when empty"),
+                                      "patient relationship|subscriber relationship",
+           "self, spouse, child or other; self when empty"),
         _f("effective_from", True, 30, "effective|effective from|effective date|eff date|start|start date|"
                                        "coverage start|begin date"),
         _f("effective_to", False, 30, "effective to|end|end date|termination date|term date|expiration date|"
@@ -73,17 +89,23 @@ FIELDS: dict[ImportKind, tuple[Field, ...]] = {
         _f("copay", False, 12, "copay|co-pay|copayment|copay amount"),
     ),
     ImportKind.APPOINTMENTS: (
-        _f("appointment_id", True, 100, "appointment id|appt id|apptid|appointment no|visit id|encounter id|"
-                                        "booking id"),
+        _own_id(_f("appointment_id", True, 100, "appointment id|appt id|apptid|appointment no|visit id|"
+                                                "encounter id|booking id")),
         PATIENT_ID,
         _f("provider", True, 120, "provider|provider name|doctor|physician|clinician|rendering provider|"
-                                  "provider npi|npi|resource",
-           "the clinic's provider by NPI, username or full name"),
-        _f("type", True, 60, "type|appointment type|appt type|visit type|reason code|service",
-           "the clinic's appointment type by name"),
-        _f("date", True, 30, "date|appointment date|appt date|visit date|scheduled date"),
-        _f("start", True, 20, "start|time|start time|appt time|appointment time|scheduled time",
-           "HH:MM (24-hour) or H:MM AM/PM"),
+                                  "provider npi|npi|resource|provider id",
+           "the clinic's provider by NPI, username, full name or Office Console ID"),
+        _f("type", True, 60, "type|appointment type|appt type|visit type|reason code|service|type id",
+           "the clinic's appointment type by name or Office Console ID"),
+        _f("date", False, 30, "date|appointment date|appt date|visit date|scheduled date",
+           "required unless start_at is given"),
+        _f("start", False, 20, "start|time|start time|appt time|appointment time|scheduled time",
+           "HH:MM (24-hour) or H:MM AM/PM; required unless start_at is given"),
+        _f("start_at", False, 40, "start at|starts at|start date time|start datetime",
+           "date and time in one cell instead of date and start: YYYY-MM-DDTHH:MM, in the clinic's time zone "
+           "unless it carries its own offset (+00:00)"),
+        _f("end_at", False, 40, "end at|ends at|end date time|end datetime",
+           "the end in the same form as start_at, instead of minutes"),
         _f("minutes", False, 4, "minutes|duration|length|length (min)|duration (min)|mins",
            "the type's length when empty"),
         _f("reason", False, 500, "reason|reason for visit|chief complaint|complaint|notes|note|comment|comments"),
@@ -96,6 +118,9 @@ FIELDS: dict[ImportKind, tuple[Field, ...]] = {
            "the day of the switch; today when empty"),
     ),
 }
+
+# Fields of which a file needs one whole group: an appointment's date and start, or start_at.
+ONE_OF: dict[ImportKind, tuple[tuple[str, ...], ...]] = {ImportKind.APPOINTMENTS: (("date", "start"), ("start_at",))}
 
 # The field whose value is the row's own ID in the source system.
 SOURCE_ID = {ImportKind.PATIENTS: "patient_id", ImportKind.POLICIES: "policy_id",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,8 +27,9 @@ from officeconsole.services.importing import values as cells
 from officeconsole.services.insurance import InsuranceService, PolicyInput
 from officeconsole.services.ledger import LedgerService
 from officeconsole.services.money import BALANCE_MAX, read_amount
-from officeconsole.services.patients import PatientInput, PatientService
-from officeconsole.services.text import parse_phone, phone_digits, search_key
+from officeconsole.services.patients import PatientInput, PatientRow, PatientService
+from officeconsole.services.person_names import NameParts, split_name
+from officeconsole.services.text import clean_text, parse_phone, phone_digits, search_key
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 
@@ -68,6 +70,9 @@ class Lookups:
         for tid, name in session.execute(select(AppointmentType.id, AppointmentType.name)
                                          .where(AppointmentType.active.is_(True))):
             found.types[name.casefold()] = tid
+        for table in (found.payers, found.providers, found.types):  # an Office Console export's IDs, last
+            for local in set(table.values()):
+                table.setdefault(str(local), local)
         return found
 
     def find(self, what: str, value: str, table: dict[str, int], how: str) -> int:
@@ -83,7 +88,7 @@ class Lookups:
         return found
 
 
-class Handler:
+class Handler(ABC):
     kind: ImportKind
 
     def __init__(self, ctx: ServiceContext, session: Session, source: str, lookups: Lookups) -> None:
@@ -91,21 +96,34 @@ class Handler:
         self.session = session
         self.source = source
         self.lookups = lookups
+        self.patients: dict[str, int] = {}  # the batch's patients by source ID (see preload)
 
+    @abstractmethod
     def source_id(self, row: dict[str, str]) -> str:
-        raise NotImplementedError
+        """The row's own ID in the source system."""
 
+    @abstractmethod
     def create(self, row: dict[str, str]) -> int | None:
         """The new record's id (None: nothing to create, such as a zero balance)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def update(self, local_id: int, row: dict[str, str]) -> None:
-        raise NotImplementedError
+        """The record imported from this row before, changed to the row's values."""
+
+    def preload(self, rows: list[dict[str, str]]) -> None:
+        """The local patients the batch's rows belong to, found with one query per 400 IDs."""
+        if self.kind == ImportKind.PATIENTS:
+            return
+        wanted = sorted({row["patient_id"].strip() for row in rows if row.get("patient_id", "").strip()})
+        for start in range(0, len(wanted), 400):
+            self.patients.update(self.session.execute(select(ImportSource.source_id, ImportSource.local_id).where(
+                ImportSource.source == self.source, ImportSource.kind == ImportKind.PATIENTS,
+                ImportSource.source_id.in_(wanted[start:start + 400]))).all())
 
     def patient(self, row: dict[str, str]) -> int:
         """The local patient a row of another kind belongs to, through the patients import."""
         pid = row["patient_id"].strip()
-        local = self.session.scalar(select(ImportSource.local_id).where(
+        local = self.patients.get(pid) or self.session.scalar(select(ImportSource.local_id).where(
             ImportSource.source == self.source, ImportSource.kind == ImportKind.PATIENTS,
             ImportSource.source_id == pid))
         if local is None:
@@ -125,11 +143,12 @@ class PatientHandler(Handler):
     def source_id(self, row):
         return row["patient_id"].strip()
 
-    def _input(self, row) -> PatientInput:
+    def service_input(self, row) -> PatientInput:
         contact = row.get("preferred_contact", "").strip().lower()
         return PatientInput(
             first_name=row["first_name"], last_name=row["last_name"], middle_name=row.get("middle_name", ""),
-            preferred_name=row.get("preferred_name", ""), dob=_date_text(row, "dob"),
+            preferred_name=row.get("preferred_name", ""), latin_first_name=row.get("latin_first_name", ""),
+            latin_last_name=row.get("latin_last_name", ""), dob=_date_text(row, "dob"),
             sex=cells.sex(row.get("sex", "")), phone=row.get("phone", ""), email=row.get("email", ""),
             address_line1=row.get("address_line1", ""), address_line2=row.get("address_line2", ""),
             city=row.get("city", ""), state=row.get("state", ""), postal_code=row.get("postal_code", ""),
@@ -137,15 +156,12 @@ class PatientHandler(Handler):
             or ("phone" if row.get("phone", "").strip() else "mail"))
 
     def create(self, row):
-        data = self._input(row)
+        data = self.service_input(row)
         self._refuse_phone_twin(data)
         try:
             return PatientService(self.ctx).register(data).id
         except PossibleDuplicate as exc:
-            raise Refused(f"likely duplicate: {exc.matches[0].display_name}, born "
-                          f"{exc.matches[0].dob:%m/%d/%Y}, is in the clinic already as MRN "
-                          f"{', '.join(m.mrn for m in exc.matches)} (same name and date of birth); not created "
-                          "again.", ("duplicate", exc.matches[0].mrn)) from None
+            raise same_person(exc.matches) from None
 
     def _refuse_phone_twin(self, data: PatientInput) -> None:
         """The same first name at the same phone number: a likely duplicate with a mistyped surname or DOB."""
@@ -160,14 +176,32 @@ class PatientHandler(Handler):
             Patient.phone_key == phone_digits(phone), Patient.first_key == first,
             Patient.status != PatientStatus.MERGED).limit(1)).first()
         if twin is not None:
-            raise Refused(f"likely duplicate: {twin.last_name}, {twin.first_name} (MRN {twin.mrn}) has the same "
-                          "first name and phone number; not created again.", ("duplicate", twin.mrn))
+            raise same_phone(twin.mrn, twin.last_name, twin.first_name)
 
     def update(self, local_id, row):
         version = self.session.scalar(select(Patient.version).where(Patient.id == local_id))
         if version is None:
             raise Refused(f"the patient imported from this row before (id {local_id}) is no longer in the clinic.")
-        PatientService(self.ctx).update(local_id, version, self._input(row))
+        PatientService(self.ctx).update(local_id, version, self.service_input(row))
+
+
+def same_person(matches: list[PatientRow]) -> Refused:
+    """Patients in the clinic with the row's name and date of birth."""
+    return Refused(f"likely duplicate: {matches[0].display_name}, born {matches[0].dob:%m/%d/%Y}, is in the clinic "
+                   f"already as MRN {', '.join(m.mrn for m in matches)} (same name and date of birth); not created "
+                   "again.", ("duplicate", matches[0].mrn))
+
+
+def same_phone(mrn: str, last_name: str, first_name: str) -> Refused:
+    """A patient in the clinic with the row's first name and phone number."""
+    return Refused(f"likely duplicate: {last_name}, {first_name} (MRN {mrn}) has the same first name and phone "
+                   "number; not created again.", ("duplicate", mrn))
+
+
+def same_in_file(line: int, what: str) -> Refused:
+    """A row that is a new patient of an earlier line of the file."""
+    return Refused(f"likely duplicate: the same {what} as line {line} of this file; not created twice.",
+                   ("duplicate", ""))
 
 
 class PolicyHandler(Handler):
@@ -180,25 +214,30 @@ class PolicyHandler(Handler):
         return own or "|".join((row["patient_id"].strip(), row["payer"].strip().casefold(),
                                 row["member_id"].strip()))
 
-    def _input(self, row) -> PolicyInput:
+    def service_input(self, row) -> PolicyInput:
         payer = self.lookups.find("payer", row["payer"], self.lookups.payers,
                                   self.HOW.format(value=row["payer"].strip()))
+        parts = NameParts(*(row.get(f"subscriber_{part}", "").strip()
+                            for part in ("last_name", "first_name", "middle_name", "suffix")))
+        if split_name(clean_text(row.get("subscriber_name", ""), 200)) == parts:
+            parts = NameParts()  # the one-line name says the same: kept as written, split as the form splits it
         return PolicyInput(
             payer_id=payer, rank=cells.rank(row.get("rank", "")), member_id=row["member_id"],
             group_number=row.get("group_number", ""), subscriber_name=row.get("subscriber_name", ""),
             subscriber_dob=_date_text(row, "subscriber_dob"), relationship=row.get("relationship", "").strip().lower(),
             effective_from=_date_text(row, "effective_from"), effective_to=_date_text(row, "effective_to"),
-            copay=row.get("copay", "").strip())
+            copay=row.get("copay", "").strip(), subscriber_last_name=parts.last, subscriber_first_name=parts.first,
+            subscriber_middle_name=parts.middle, subscriber_suffix=parts.suffix)
 
     def create(self, row):
         patient = self.patient(row)
-        return InsuranceService(self.ctx).add_policy(patient, self._input(row)).id
+        return InsuranceService(self.ctx).add_policy(patient, self.service_input(row)).id
 
     def update(self, local_id, row):
         version = self.session.scalar(select(InsurancePolicy.version).where(InsurancePolicy.id == local_id))
         if version is None:
             raise Refused(f"the policy imported from this row before (id {local_id}) is no longer in the clinic.")
-        InsuranceService(self.ctx).update_policy(local_id, version, self._input(row))
+        InsuranceService(self.ctx).update_policy(local_id, version, self.service_input(row))
 
 
 class AppointmentHandler(Handler):
@@ -216,15 +255,25 @@ class AppointmentHandler(Handler):
                                      self.PROVIDER_HOW.format(value=row["provider"].strip()))
         kind = self.lookups.find("type", row["type"], self.lookups.types,
                                  self.TYPE_HOW.format(value=row["type"].strip()))
-        day = cells.strict_date(row["date"], "date")
-        if day is None:
-            raise ValidationError({"date": "date is required."})
         minutes = row.get("minutes", "").strip()
         if minutes and not minutes.isdigit():
             raise ValidationError({"minutes": f"minutes: {minutes!r} is not a whole number of minutes."})
-        return BookingInput(patient_id=patient, provider_id=provider, type_id=kind, day=day,
-                            start=cells.strict_time(row["start"]), minutes=int(minutes) if minutes else None,
-                            reason=row.get("reason", ""))
+        length = int(minutes) if minutes else None
+        if row.get("start_at", "").strip():
+            starts = cells.strict_datetime(row["start_at"], "start_at", self.ctx.timezone)
+            day, start = starts.date(), starts.time()
+            if row.get("end_at", "").strip() and length is None:
+                ends = cells.strict_datetime(row["end_at"], "end_at", self.ctx.timezone)
+                length = int((ends - starts).total_seconds() // 60)
+                if length <= 0:
+                    raise ValidationError({"end_at": "end_at: the appointment ends before it starts."})
+        else:
+            day = cells.strict_date(row.get("date", ""), "date")
+            if day is None:
+                raise ValidationError({"date": "date is required (or start_at)."})
+            start = cells.strict_time(row.get("start", ""))
+        return BookingInput(patient_id=patient, provider_id=provider, type_id=kind, day=day, start=start,
+                            minutes=length, reason=row.get("reason", ""))
 
     def create(self, row):
         data = self._input(row, self.patient(row))

@@ -14,7 +14,7 @@ from pathlib import Path
 from officeconsole.models.imports import ImportKind
 from officeconsole.services.csv_text import read_csv_text
 from officeconsole.services.errors import OfficeError
-from officeconsole.services.importing.fields import FIELDS, LOOKUPS, fields_of, header_key
+from officeconsole.services.importing.fields import FIELDS, LOOKUPS, ONE_OF, fields_of, header_key
 
 
 class ImportFileError(OfficeError):
@@ -121,5 +121,10 @@ def match_columns(kind: ImportKind, header: list[str], mapping: Mapping, file_na
         raise ImportFileError(
             f"{file_name} has no column for the required field(s) {lines}. Its columns are: "
             f"{', '.join(repr(h) for h in header)}. Map one with --map \"Their Column={missing[0]}\".")
+    groups = ONE_OF.get(kind, ())
+    if groups and not any(all(name in positions for name in group) for group in groups):
+        wanted = " or ".join(" and ".join(group) for group in groups)
+        raise ImportFileError(f"{file_name} needs columns for {wanted}. Its columns are: "
+                              f"{', '.join(repr(h) for h in header)}.")
     ignored = [title for index, title in enumerate(header) if index not in positions.values()]
     return Columns(dict(sorted(positions.items(), key=lambda item: item[1])), header, ignored)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 
 from officeconsole.models.imports import ImportKind, ImportSource
@@ -28,14 +28,15 @@ from officeconsole.services import audit, csv_safe
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.importing.batch import BatchDatabase
+from officeconsole.services.importing.bulk import BULK, FileIndex, Pending
 from officeconsole.services.importing.fields import SOURCE_ID, fields_of
 from officeconsole.services.importing.kinds import HANDLERS, NEW, UNCHANGED, UPDATED, Lookups, Refused
 from officeconsole.services.importing.mapping import Columns, ImportFileError, Mapping, match_columns
 from officeconsole.services.importing.reading import FileFacts, inspect, rows
 from officeconsole.services.permissions import requires
-from officeconsole.services.text import clean_text, search_key
+from officeconsole.services.text import clean_text
 
-BATCH = 500
+BATCH = 2_000
 PREVIEW = 200  # refused rows kept for the screen and the CLI (all of them go to the reject file)
 REFUSED = "refused"
 REJECT_COLUMNS = ("rejected_line", "rejected_reason")
@@ -173,7 +174,8 @@ class _Run:
         self.lookups, self.report, self.timezone = lookups, report, timezone
         self.fields = fields_of(kind)
         self.seen: dict[str, int] = {}  # source ID -> the line it was first on
-        self.people: dict[tuple[str, str, str], int] = {}  # a new patient's name and DOB -> line (dry runs)
+        self.index = FileIndex()  # the new patients so far, for the file's own likely duplicates
+        self.refusals: list[tuple[int, list[str], str, str]] = []  # the batch's, written at its end
         self.rejects: _Rejects | None = None
 
     def batch(self, batch: list[tuple[int, list[str]]], commit: bool) -> None:
@@ -183,18 +185,32 @@ class _Run:
                                      self.timezone)
                 handler = HANDLERS[self.kind](ctx, session, self.source, self.lookups)
                 prepared = [(line, raw, self._values(raw)) for line, raw in batch]
-                known = self._known(session, [handler.source_id(v) for _, _, v in prepared if isinstance(v, dict)])
+                readable = [v for _, _, v in prepared if isinstance(v, dict)]
+                known = self._known(session, [handler.source_id(v) for v in readable])
+                handler.preload(readable)
+                new: list[Pending] = []
                 for line, raw, values in prepared:
                     self.report.rows += 1
                     self.report.chars_read += sum(len(c) + 1 for c in raw)
                     if isinstance(values, str):
                         self._refuse(line, raw, "", values)
                         continue
-                    self._row(session, handler, known, line, raw, values)
+                    screened = self._screen(handler, known, line, raw, values)
+                    if screened is None:
+                        continue
+                    item, before = screened
+                    if before is None and self.kind in BULK:
+                        new.append(item)
+                    else:
+                        self._row(session, handler, item, before)
+                if new:
+                    self._bulk(session, handler, new)
                 if not commit:
                     raise _DryRun
         except _DryRun:
             pass
+        finally:
+            self._write_refusals()
 
     def _values(self, raw: list[str]) -> dict[str, str] | str:
         """The row's cells by field, or why the row cannot be read at all."""
@@ -221,48 +237,78 @@ class _Run:
                 found[sid] = (local, fingerprint)
         return found
 
-    def _row(self, session, handler, known, line: int, raw: list[str], values: dict[str, str]) -> None:
+    def _screen(self, handler, known, line: int, raw: list[str],
+                values: dict[str, str]) -> tuple[Pending, tuple[int, str] | None] | None:
+        """The row and what it was imported as before (None: new), or None when it needs nothing
+        more (refused for its ID, or unchanged since the last import)."""
         sid = handler.source_id(values)
         if len(sid) > 100:
             self._refuse(line, raw, sid[:40], f"{SOURCE_ID[self.kind]} is longer than 100 characters.")
-            return
+            return None
         earlier = self.seen.get(sid)
         if earlier is not None:
             self._refuse(line, raw, sid, f"{SOURCE_ID[self.kind]} {sid!r} is on line {earlier} of this file "
                                          "already: each record once.")
-            return
+            return None
         self.seen[sid] = line
         fingerprint = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
         before = known.get(sid)
         if before is not None and before[1] == fingerprint:
             self.report.counts[UNCHANGED] += 1
-            return
-        person = self._person(values)
-        if before is None and person is not None and person in self.people:
-            self._refuse(line, raw, sid, f"likely duplicate: the same name and date of birth as line "
-                                         f"{self.people[person]} of this file; not created twice.")
-            self.report.duplicates += 1
-            return
+            return None
+        return Pending(line, raw, sid, fingerprint, values), before
+
+    def _row(self, session, handler, item: Pending, before: tuple[int, str] | None) -> None:
+        """One row through its service, in its own savepoint."""
         try:
             with session.begin_nested():
                 if before is None:
-                    local = handler.create(values)
+                    local = handler.create(item.values)
                     if local is None:
                         self.report.counts[UNCHANGED] += 1
                         return
-                    session.add(ImportSource(source=self.source, kind=self.kind, source_id=sid, local_id=local,
-                                             fingerprint=fingerprint, imported_at=self.ctx.now()))
+                    session.add(ImportSource(source=self.source, kind=self.kind, source_id=item.sid,
+                                             local_id=local, fingerprint=item.fingerprint,
+                                             imported_at=self.ctx.now()))
                     session.flush()
                     outcome = NEW
                 else:
-                    handler.update(before[0], values)
+                    handler.update(before[0], item.values)
                     record = session.scalar(select(ImportSource).where(
                         ImportSource.source == self.source, ImportSource.kind == self.kind,
-                        ImportSource.source_id == sid))
-                    record.fingerprint, record.imported_at = fingerprint, self.ctx.now()
+                        ImportSource.source_id == item.sid))
+                    record.fingerprint, record.imported_at = item.fingerprint, self.ctx.now()
                     session.flush()
                     outcome = UPDATED
-        except Refused as exc:
+        except (OfficeError, DBAPIError) as exc:
+            self._not_imported(item, exc)
+            return
+        self.report.counts[outcome] += 1
+
+    def _bulk(self, session, handler, items: list[Pending]) -> None:
+        """The batch's new rows at once (bulk.py); should the database refuse the insert after all
+        (a record added by someone else meanwhile), each row goes on its own to find its reason."""
+        try:
+            with session.begin_nested():
+                outcomes = BULK[self.kind](handler, items, self.index)
+                now = self.ctx.now()
+                made = [{"source": self.source, "kind": self.kind.value, "source_id": item.sid, "local_id": local,
+                         "fingerprint": item.fingerprint, "imported_at": now}
+                        for item, local in zip(items, outcomes) if isinstance(local, int)]
+                if made:
+                    session.execute(insert(ImportSource.__table__), made)
+        except DBAPIError:
+            for item in items:
+                self._row(session, handler, item, None)
+            return
+        for item, outcome in zip(items, outcomes):
+            if isinstance(outcome, int):
+                self.report.counts[NEW] += 1
+            else:
+                self._not_imported(item, outcome)
+
+    def _not_imported(self, item: Pending, exc: Exception) -> None:
+        if isinstance(exc, Refused):
             if exc.problem is not None:
                 what, value = exc.problem
                 if what == "duplicate":
@@ -272,30 +318,27 @@ class _Run:
                 else:
                     found = self.report.unmatched.setdefault(what, {})
                     found[value] = found.get(value, 0) + 1
-            self._refuse(line, raw, sid, str(exc))
-            return
-        except OfficeError as exc:
-            self._refuse(line, raw, sid, _reason(exc))
-            return
-        except DBAPIError as exc:
-            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            self._refuse(line, raw, sid, f"the database refused the row: {detail}")
-            return
-        if person is not None and outcome == NEW:
-            self.people[person] = line
-        self.report.counts[outcome] += 1
-
-    def _person(self, values: dict[str, str]) -> tuple[str, str, str] | None:
-        if self.kind != ImportKind.PATIENTS:
-            return None
-        return (search_key(values["last_name"]), search_key(values["first_name"]), values["dob"].strip())
+            reason = str(exc)
+        elif isinstance(exc, OfficeError):
+            reason = _reason(exc)
+        else:
+            orig = getattr(exc, "orig", None)
+            detail = str(orig).strip().splitlines()[0] if orig else str(exc)
+            reason = f"the database refused the row: {detail}"
+        self._refuse(item.line, item.raw, item.sid, reason)
 
     def _refuse(self, line: int, raw: list[str], sid: str, reason: str) -> None:
+        """Counted now; listed and written at the end of the batch, in the file's order."""
         self.report.counts[REFUSED] += 1
-        if len(self.report.refused) < PREVIEW:
-            self.report.refused.append(RefusedRow(line, sid, reason))
+        self.refusals.append((line, raw, sid, reason))
+
+    def _write_refusals(self) -> None:
         assert self.rejects is not None
-        self.rejects.write(raw, line, reason)
+        for line, raw, sid, reason in sorted(self.refusals, key=lambda refusal: refusal[0]):
+            if len(self.report.refused) < PREVIEW:
+                self.report.refused.append(RefusedRow(line, sid, reason))
+            self.rejects.write(raw, line, reason)
+        self.refusals.clear()
 
 
 def _reason(exc: OfficeError) -> str:

@@ -41,6 +41,21 @@ def strict_date(text: str, label: str) -> dt.date | None:
     return parsed
 
 
+def strict_datetime(text: str, label: str, timezone: dt.tzinfo) -> dt.datetime:
+    """YYYY-MM-DDTHH:MM[:SS] (a space for the T is fine), on the clinic's clock: a value with its own
+    offset (+00:00, Z) is converted to the clinic's time zone, one without is taken as clinic time."""
+    value = text.strip()
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({label: f"{label}: {value!r} is not a date and time: use YYYY-MM-DDTHH:MM."}) from None
+    if parsed.year < OLDEST:
+        raise ValidationError({label: f"{label}: {value!r} is before {OLDEST}: check the year."})
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(timezone).replace(tzinfo=None)
+    return parsed
+
+
 def strict_time(text: str, label: str = "start") -> dt.time:
     """09:30, 9:30, 14:05, 2:05 PM."""
     value = text.strip()
