@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from officeconsole.services.errors import DatabaseLocked, OfficeError
 from officeconsole.tui.modals.help import HelpScreen
 from officeconsole.tui.printable import PRINTABLE_ONLY
 from officeconsole.tui.screens.login import LoginScreen
+from officeconsole.tui.sections import SECTIONS, Section
 from officeconsole.tui.widgets.app_header import AppHeader
 
 if TYPE_CHECKING:
@@ -51,15 +53,7 @@ class OfficeApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "schedule", "Schedule"),
-        Binding("f3", "check_in", "Check-in"),
-        Binding("f4", "flow_board", "Flow board"),
-        Binding("f5", "billing", "Billing"),
-        Binding("f6", "reports", "Reports"),
-        Binding("f7", "roster", "Roster"),
-        Binding("f8", "staff", "Staff"),
-        Binding("f9", "inventory", "Inventory"),
-        Binding("f10", "practice_setup", "Setup"),
+        *(Binding(section.key, section.action, section.label) for section in SECTIONS),
         Binding("f12", "lock", "Lock", show=False),  # shown in the header, always in view
         Binding("ctrl+l", "logout", "Log out", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -77,11 +71,7 @@ class OfficeApp(App):
                                 "previous_field"})
     # The app-wide keys and what the signed-in role needs for each: the key bar shows only those the
     # role may use (a key that answers "Permission denied" is not offered), and none before sign-in.
-    KEY_PERMISSIONS = {
-        "schedule": "schedule.view", "check_in": "patient.checkin", "flow_board": "flow.view",
-        "billing": "billing.view", "reports": "report.view", "roster": "roster.view", "staff": "staff.view",
-        "inventory": "inventory.view", "practice_setup": "clinic.manage", "lock": None, "logout": None,
-    }
+    KEY_PERMISSIONS = {**{section.action: section.permission for section in SECTIONS}, "lock": None, "logout": None}
 
     def __init__(self, ctx: ServiceContext | None = None, paths: Paths | None = None,
                  notice: str | None = None, *, db: str | None = None) -> None:
@@ -377,41 +367,23 @@ class OfficeApp(App):
         yield SystemCommand("Patients", "Find a patient by name, DOB, phone or MRN", self.go_patients)
         yield SystemCommand("Register a new patient", "Open a blank registration form",
                             self.new_patient)
-        yield SystemCommand("Schedule", "Today's appointments for every provider (F2)", self.action_schedule)
-        yield SystemCommand("Check-in", "Check patients in and out, walk-ins (F3)", self.action_check_in)
-        yield SystemCommand("Flow board", "Who is waiting, roomed, with a provider, and for how long (F4)",
-                            self.action_flow_board)
-        yield SystemCommand("Billing queue", "Encounters to code and claims by state (F5)", self.action_billing)
-        yield SystemCommand("Reports", "Day sheet, production, payments, no-shows, waits, aging (F6)",
-                            self.action_reports)
-        yield SystemCommand("Roster", "The week's shifts, coverage gaps and time off (F7)", self.action_roster)
-        yield SystemCommand("Staff", "Directory, credentials and their expiry alerts, asking for time off (F8)",
-                            self.action_staff)
-        yield SystemCommand("Inventory", "Stock on hand, lots by expiry, use, receive, count, what to order (F9)",
-                            self.action_inventory)
-        yield SystemCommand("Practice setup", "Clinic, providers, appointment types, hours, payers, fees, rooms, "
-                                              "sign-in rules, and what is still needed (F10, managers)",
-                            self.action_practice_setup)
+        actor = self.ctx.actor
+        for section in SECTIONS:
+            if permissions.allowed(actor.role, section.permission):
+                yield SystemCommand(section.title, f"{section.summary} ({section.key_label})",
+                                    partial(self.open_section, section))
         yield SystemCommand("Lock", "Hide the console until you or someone else signs in (F12)", self.action_lock)
         yield SystemCommand("Set my PIN", "A PIN to unlock and switch quickly after the day's first login",
                             self.set_pin)
         yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
 
-    def action_schedule(self) -> None:
-        """Open the day's schedule over the current screen (or go back to it)."""
-        from officeconsole.tui.screens.schedule import ScheduleScreen
-
-        self._open_top(ScheduleScreen)
-
-    def action_check_in(self) -> None:
-        from officeconsole.tui.screens.check_in import CheckInScreen
-
-        self._open_top(CheckInScreen, keep=True)
-
-    def action_flow_board(self) -> None:
-        from officeconsole.tui.screens.flow_board import FlowBoardScreen
-
-        self._open_top(FlowBoardScreen, keep=True)
+    def open_section(self, section: Section) -> None:
+        """Open a section's screen over the current one (or go back to it), if the role may."""
+        if self.ctx is not None and self.ctx.actor is not None and section.refused:
+            if not permissions.allowed(self.ctx.actor.role, section.permission):
+                self.notify(section.refused, markup=False)
+                return
+        self._open_top(section.screen_class(), keep=section.keep)
 
     def check_in_form(self, appointment_id: int):
         """The check-in form for a visit: one kept instance per login, prepared each time
@@ -423,54 +395,6 @@ class OfficeApp(App):
             self.install_screen(CheckInModal(appointment_id), name)
             self._kept.append(name)
         return self.get_screen(name).prepare(appointment_id)
-
-    def action_billing(self) -> None:
-        from officeconsole.tui.screens.billing_queue import BillingQueueScreen
-
-        if self.ctx is not None and self.ctx.actor is not None:
-            from officeconsole.services import permissions
-
-            if not permissions.allowed(self.ctx.actor.role, "billing.view"):
-                self.notify("The billing queue is for billing staff, providers and managers.", markup=False)
-                return
-        self._open_top(BillingQueueScreen)
-
-    def action_reports(self) -> None:
-        from officeconsole.tui.screens.reports import ReportsScreen
-
-        if self.ctx is not None and self.ctx.actor is not None:
-            from officeconsole.services import permissions
-
-            if not permissions.allowed(self.ctx.actor.role, "report.view"):
-                self.notify("Reports are for managers and billing staff.", markup=False)
-                return
-        self._open_top(ReportsScreen)
-
-    def action_staff(self) -> None:
-        from officeconsole.tui.screens.staff import StaffScreen
-
-        self._open_top(StaffScreen)
-
-    def action_roster(self) -> None:
-        from officeconsole.tui.screens.roster import RosterScreen
-
-        self._open_top(RosterScreen)
-
-    def action_inventory(self) -> None:
-        from officeconsole.tui.screens.inventory import InventoryScreen
-
-        self._open_top(InventoryScreen)
-
-    def action_practice_setup(self) -> None:
-        from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
-
-        if self.ctx is not None and self.ctx.actor is not None:
-            from officeconsole.services import permissions
-
-            if not permissions.allowed(self.ctx.actor.role, "clinic.manage"):
-                self.notify("Practice setup is for managers.", markup=False)
-                return
-        self._open_top(PracticeSetupScreen)
 
     def _open_top(self, kind: type[Screen], keep: bool = False) -> None:
         """Go back to the open screen of this kind, or open one over the current screen.
@@ -520,6 +444,19 @@ class OfficeApp(App):
 def run_console(opened: Opened, *, notice: str | None = None) -> None:
     """Open the console on an already migrated database."""
     OfficeApp(opened.ctx, opened.paths, notice=notice).run()
+
+
+def _section_action(section: Section):
+    def action(self: OfficeApp) -> None:
+        self.open_section(section)
+
+    action.__name__ = f"action_{section.action}"
+    action.__doc__ = f"Open {section.title} ({section.key_label})."
+    return action
+
+
+for _section in SECTIONS:  # action_schedule, action_check_in, ...: what the keys and the palette run
+    setattr(OfficeApp, f"action_{_section.action}", _section_action(_section))
 
 
 def launch(db: str | None = None) -> int:

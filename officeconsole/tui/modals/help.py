@@ -23,6 +23,7 @@ SEARCH_TIPS = [
 GLOBAL_KEYS = [
     ("F1", "this help"),
     ("Ctrl+P", "command palette: go anywhere, do anything by name"),
+    ("F12", "lock the console (you or a colleague signs in again)"),
     ("Ctrl+L", "log out (the next person logs in)"),
     ("Ctrl+Q", "quit"),
 ]
@@ -61,10 +62,20 @@ class HelpScreen(ModalScreen[None]):
         parts = [Text("Office Console help  (Esc closes)", style="bold"), Text("")]
         if screen_keys:
             parts += [_table("This screen", screen_keys), Text("")]
-        parts += [_table("Everywhere", GLOBAL_KEYS), Text(""),
+        parts += [_table("Everywhere", [*GLOBAL_KEYS[:1], *self._sections(), *GLOBAL_KEYS[1:]]), Text(""),
                   _table("Finding a patient: type", SEARCH_TIPS)]
         with VerticalScroll():
             yield Static(Group(*parts))
+
+    def _sections(self) -> list[tuple[str, str]]:
+        """The function keys of the sections this person's role may open (the app's one table)."""
+        from officeconsole.services import permissions
+        from officeconsole.tui.sections import SECTIONS
+
+        ctx = getattr(self.app, "ctx", None)
+        actor = ctx.actor if ctx is not None else None
+        return [(section.key_label, f"{section.title}: {section.summary[0].lower()}{section.summary[1:]}")
+                for section in SECTIONS if actor is not None and permissions.allowed(actor.role, section.permission)]
 
     def action_close(self) -> None:
         self.dismiss(None)
