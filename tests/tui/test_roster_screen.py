@@ -236,8 +236,16 @@ async def test_the_front_desk_reads_the_rota_but_cannot_change_it(make_app, rota
         await pilot.press("n")
         await settle(pilot)
         assert not isinstance(app.screen, ReasonModal)
+        assert TimeOffService(as_role("manager")).requests()[0].status == "requested"
+        await pilot.press("x")  # her own request: she may withdraw it
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert messages(app)[-1] == "Cancelled: Dana Desk, vacation, Mon 11/30/2026."
+        assert not rows(app, "#requests")  # the list holds this week's and the pending ones
     assert not [s for s in rota.week(MONDAY).shifts if s.source == "shift"]
-    assert TimeOffService(as_role("manager")).requests()[0].status == "requested"
+    assert TimeOffService(as_role("manager")).requests()[0].status == "cancelled"
 
 
 def test_roster_snapshot(snap_compare, make_app, rota, sched, clinic, as_role, manager_ctx):

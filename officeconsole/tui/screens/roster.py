@@ -5,7 +5,7 @@ Enter) adds a shift in the highlighted cell, from a template or typed times; `d`
 (asking which when the cell has two); `c` copies last week's shifts into the week shown and
 lists what it skipped. Under the rota: the week's coverage gaps (Enter on one goes to its
 day) and the time-off requests, pending first; `o` moves between the rota and the requests,
-`y` approves and `n` denies the highlighted request (with a reason), Enter lists the
+`y` approves and `n` denies the highlighted request (with a reason), `x` withdraws it, Enter lists the
 appointments booked in it. Approving a provider's absence lists the appointments to move.
 A line under the title warns of credentials expired or expiring within 90 days. Everyone
 reads the rota; the service refuses changes to those who may not make them.
@@ -90,6 +90,7 @@ class RosterScreen(ServiceScreen):
         Binding("o", "switch_focus", "Time off"),
         Binding("y", "approve", "Approve"),
         Binding("n", "deny", "Deny"),
+        Binding("x", "cancel_request", "Cancel request"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -323,6 +324,21 @@ class RosterScreen(ServiceScreen):
                                   group="change", exclusive=True)
         self.app.push_screen(ReasonModal(f"Deny {request.person}'s {request.kind}, {request.days}",
                                          "Why (required: the person will read it)"), typed)
+
+    def action_cancel_request(self) -> None:
+        """Withdraw the highlighted request (one's own; a manager may withdraw anyone's)."""
+        request = self._request()
+        if request is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.call_service(TimeOffService(self.app.ctx).cancel_request, request.id, request.version,
+                                  then=lambda view: self._changed(f"Cancelled: {view.person}, {view.kind}, {view.days}."),
+                                  group="change", exclusive=True)
+        self.app.push_screen(ConfirmModal(f"Cancel {request.person}'s {request.kind}, {request.days}?",
+                                          f"The request is withdrawn ({status_word(request.status)} now); "
+                                          "it can be asked for again from Staff.", "Cancel it", "Keep it"), confirmed)
 
     @on(ResultsTable.Selected, "#requests")
     def _request_chosen(self, event: ResultsTable.Selected) -> None:
