@@ -80,3 +80,16 @@ def verify(
     say(f"chain broken{where}: {problem.kind}: {problem.detail}")
     say(f"events checked before the break: {report.events}")
     raise typer.Exit(1)
+
+
+@audit_app.command("recovery-code")
+def recovery_code(ctx: typer.Context, as_user: AsOption, db: DbOption = None) -> None:
+    """Make the audit recovery code (managers): write it on paper and keep it away from the PC. From
+    now on every backup carries the audit key wrapped under it, so a restore on a new PC can put the
+    key back; making a new code retires the old one for later backups."""
+    from officeconsole.services.audit_key_travel import AuditKeyService
+
+    code = AuditKeyService(signed_in(open_db(ctx, db), as_user)).new_recovery_code()
+    say("Audit recovery code (shown once: write it down and keep it with the clinic's papers, not on this PC):")
+    say(f"    {code}")
+    say("Backups from now on carry the audit key wrapped under it; `officeconsole restore` asks for it on a new PC.")

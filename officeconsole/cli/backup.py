@@ -9,13 +9,24 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from officeconsole.cli._common import AsOption, DbOption, ask_db_passphrase, chosen_db, err, open_db, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    ask_db_passphrase,
+    chosen_db,
+    err,
+    open_db,
+    say,
+    signed_in,
+)
 from officeconsole.config import resolve_db_url
 from officeconsole.services import db_keys
 from officeconsole.services.backup_files import Rotation, is_encrypted
-from officeconsole.services.backups import BackupError, BackupKeyMismatch, BackupService, restore as restore_database
+from officeconsole.services.backups import BackupError, BackupKeyMismatch, BackupService
+from officeconsole.services.backups import restore as restore_database
 
 ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
+ENV_RECOVERY_CODE = "OFFICECONSOLE_AUDIT_RECOVERY_CODE"
 
 
 def _passphrase(confirm: bool) -> str:
@@ -45,6 +56,11 @@ def backup(
     rows = sum(result.rows.values())
     say(f"Backup {result.path} ({result.size / 1e6:.1f} MB{', encrypted' if result.encrypted else ''}) verified: "
         f"{len(result.rows)} tables, {rows:,} rows; {result.megabytes_per_second:.0f} MB/s.")
+    if result.key_carried_by:
+        say(f"The audit key travels with it, wrapped: a restore on a new PC takes the "
+            f"{' or the '.join(result.key_carried_by)}.")
+    else:
+        err.print(Text(f"warning: {result.key_problem}"))
     if result.removed:
         say(f"Rotated out {len(result.removed)} older backups.")
 
@@ -76,16 +92,56 @@ def restore(
     if not yes and not typer.confirm(f"Replace the database with {file.name}? Close every console first.",
                                      default=False):
         raise typer.Exit(1)
+    from officeconsole.services import audit_key_travel as travel
+
+    unwrapped: dict[str, bytes] = {}
+
+    def audit_key_first(staged: Path, staged_key: bytes | None) -> None:
+        """Before the database is replaced: a PC without the backup trail's key unwraps it now."""
+        trail = travel.trail_key_id_in_file(staged, staged_key)
+        if travel.needs_key(trail):
+            unwrapped[trail] = _unwrap_key(travel, file, trail, passphrase)
+
     try:
-        aside = restore_database(url, file, passphrase, actor, key=key)
+        aside = restore_database(url, file, passphrase, actor, key=key, before_replace=audit_key_first)
     except BackupKeyMismatch as exc:
         err.print(Text(exc.message))
         code = typer.prompt("Recovery code of the key the backup was made under", hide_input=True)
         backup_key = db_keys.parse_recovery_code(code)
         if backup_key is None:
             raise BackupError("That is not a recovery code.") from None
-        aside = restore_database(url, file, passphrase, actor, key=key, backup_key=backup_key)
+        aside = restore_database(url, file, passphrase, actor, key=key, backup_key=backup_key,
+                                 before_replace=audit_key_first)
     say(f"Restored {file.name}." + (f" The previous database was set aside as {aside}." if aside else ""))
+    for trail, secret in unwrapped.items():
+        path = travel.install(secret, trail)
+        say(f"The audit key was put back at {path}: the restored trail can be added to and checked.")
+    if not unwrapped:
+        _put_audit_key_back(ctx, db, key, file, passphrase)  # a server database: checked once it is back
+
+
+def _unwrap_key(travel, file: Path, trail: str, passphrase: str | None) -> bytes:
+    carried = travel.wraps_in(file)
+    code = None
+    if carried and not (passphrase and travel.BY_PASSPHRASE in carried):
+        code = os.environ.get(ENV_RECOVERY_CODE) or typer.prompt(
+            "This PC lacks the clinic's audit key. Audit recovery code (from the clinic's papers)", hide_input=True)
+    return travel.unwrap(file, trail, passphrase=passphrase, code=code)
+
+
+def _put_audit_key_back(ctx: typer.Context, db: str | None, key: bytes | None, file: Path,
+                        passphrase: str | None) -> None:
+    """After a PostgreSQL restore (the dump is read only by the server): the key checked and put back."""
+    from officeconsole.services import audit_key_travel as travel
+
+    opened = open_db(ctx, db, key=key)
+    try:
+        trail = travel.trail_key_id(opened.ctx.db)
+    finally:
+        opened.ctx.db.dispose()
+    if travel.needs_key(trail):
+        path = travel.install(_unwrap_key(travel, file, trail, passphrase), trail)
+        say(f"The audit key was put back at {path}: the restored trail can be added to and checked.")
 
 
 def _open_if_readable(ctx: typer.Context, db: str | None, key: bytes | None):

@@ -21,6 +21,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from sqlalchemy.engine import make_url
 from officeconsole.db import cipher
 from officeconsole.db.engine import cipher_key
 from officeconsole.models.enums import Role
-from officeconsole.services import audit
+from officeconsole.services import audit, audit_key_travel
 from officeconsole.services.backup_files import (
     BackupFileError,
     Rotation,
@@ -64,6 +65,8 @@ class BackupResult:
     encrypted: bool
     rows: dict[str, int]  # table -> rows in the copy (SQLite); table -> 1 when its data is in a dump
     removed: list[Path] = field(default_factory=list)  # rotated out
+    key_carried_by: tuple[str, ...] = ()  # what unwraps the audit key carried beside it (services/audit_key_travel.py)
+    key_problem: str = ""  # why the audit key is not carried
 
     @property
     def megabytes_per_second(self) -> float:
@@ -107,15 +110,18 @@ class BackupService:
             for leftover in (plain, sealed):
                 leftover.unlink(missing_ok=True)
         seconds = time.perf_counter() - started
+        carried = audit_key_travel.carry(final, passphrase)
         keep = to_keep([p for p in folder.iterdir() if taken_at(p)], rotation or Rotation())
         removed = [p for p in folder.iterdir() if taken_at(p) and p not in keep and p != final]
         for path in removed:
             path.unlink(missing_ok=True)
-        result = BackupResult(final, final.stat().st_size, seconds, bool(passphrase), rows, removed)
+            audit_key_travel.sidecar(path).unlink(missing_ok=True)
+        result = BackupResult(final, final.stat().st_size, seconds, bool(passphrase), rows, removed,
+                              carried.by, carried.problem)
         with self.ctx.db.write() as session:
             audit.record(session, self.ctx.now(), self.ctx.actor, "backup.made", entity="clinic", entity_id=1,
                          summary=f"{final} ({result.size:,} bytes{', encrypted' if passphrase else ''}); "
-                                 f"rotated out {len(removed)}")
+                                 f"audit key carried: {' and '.join(carried.by) or 'no'}; rotated out {len(removed)}")
         return result
 
 
@@ -132,13 +138,16 @@ def _remove_stale_partials(folder: Path) -> None:
 
 
 def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | None, *,
-            key: bytes | None = None, backup_key: bytes | None = None) -> Path | None:
+            key: bytes | None = None, backup_key: bytes | None = None,
+            before_replace: Callable[[Path, bytes | None], None] | None = None) -> Path | None:
     """Put `backup` in place of the database at `db_url`; returns where the old one was set aside.
 
     `actor` is the manager who confirmed it; None is accepted only when the current database
     cannot be opened at all (a corrupt file cannot check anyone's password).
     `key`: the encrypted database's current key (the restored file is brought to it);
     `backup_key`: the key the backup was made under, when not the current one.
+    `before_replace(staged, key)`: called with the verified SQLite copy before anything is replaced;
+    what it raises stops the restore with nothing changed (the audit key is checked there).
     """
     if actor is not None and actor.role not in (Role.MANAGER, Role.ADMIN):
         raise PermissionDenied("Permission denied: only a manager restores a backup.")
@@ -159,6 +168,8 @@ def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | No
         if url.get_backend_name() == "sqlite":
             staged = _to_current_key(plain, backup.name, key, backup_key)
             verify_sqlite(staged, backup.name, key=key)
+            if before_replace is not None:
+                before_replace(staged, key)
             return _restore_sqlite(Path(url.database), staged)
         verify_dump(plain, backup.name)
         return _restore_pg(url, plain)
