@@ -53,3 +53,16 @@ def test_day_words_are_the_clinic_days():
     for bad in ("mo", "someday", "+", "31/02/2026", "++2"):
         with pytest.raises(ValueError, match="is not a date"):
             parse_day_words(bad, friday)
+
+
+def test_dates_no_clinic_record_can_have_are_refused():
+    import datetime as dt
+
+    from officeconsole.services.text import parse_date, parse_day_words
+
+    for typo in ("9999-12-31", "0001-01-01", "12/31/2200", "1899-12-31"):
+        with pytest.raises(ValueError, match="is out of range"):
+            parse_date(typo)
+        with pytest.raises(ValueError, match="is out of range"):
+            parse_day_words(typo, dt.date(2026, 12, 5))
+    assert parse_date("1900-01-01") == dt.date(1900, 1, 1) and parse_date("2199-12-31") == dt.date(2199, 12, 31)

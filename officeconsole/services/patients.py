@@ -166,7 +166,7 @@ def validate(data: PatientInput, today: dt.date) -> dict[str, object]:
         if value and not (has_latin_letters(value) and value.isascii()):
             errors[name] = f"{label} in Latin letters: A-Z only, as on the insurance card (such as Ivan)."
     try:
-        dob = parse_date(data.dob)
+        dob = parse_date(data.dob, bounded=False)  # its own limits below say more
         if dob is None:
             errors["dob"] = "Date of birth is required."
         elif dob > today:

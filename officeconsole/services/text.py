@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 
 DEFAULT_REGION = "US"
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?")
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # no patient, policy or visit falls outside; 9999-12-31 is a typo
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y", "%Y%m%d")
 
 
@@ -46,8 +47,13 @@ def search_key(value: str) -> str:
     return key
 
 
-def parse_date(value: str | dt.date | None) -> dt.date | None:
-    """A date from ISO (2024-03-01) or US (03/01/2024) text; None when empty."""
+class DateOutOfRange(ValueError):
+    """A real calendar date no clinic record can have (year 0001, 9999-12-31)."""
+
+
+def parse_date(value: str | dt.date | None, *, bounded: bool = True) -> dt.date | None:
+    """A date from ISO (2024-03-01) or US (03/01/2024) text; None when empty. `bounded`: refuse a
+    year outside FIRST_YEAR..LAST_YEAR (a caller with its own, clearer limits turns it off)."""
     if value is None or isinstance(value, dt.date):
         return value
     text = value.strip()
@@ -60,6 +66,8 @@ def parse_date(value: str | dt.date | None) -> dt.date | None:
             continue
         if fmt == "%m/%d/%y" and parsed.year > dt.date.today().year:
             parsed = parsed.replace(year=parsed.year - 100)
+        if bounded and not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+            raise DateOutOfRange(f"{text!r} is out of range (years {FIRST_YEAR} to {LAST_YEAR})")
         return parsed
     raise ValueError(f"{text!r} is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
 
@@ -88,6 +96,8 @@ def parse_day_words(value: str | dt.date | None, today: dt.date) -> dt.date | No
                 return today + dt.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
     try:
         return parse_date(value)
+    except DateOutOfRange:
+        raise
     except ValueError:
         raise ValueError(f"{value.strip()!r} is not a date (use YYYY-MM-DD, MM/DD/YYYY, today, tomorrow, "
                          "yesterday, +N or -N days, or a weekday such as mon)") from None
@@ -158,3 +168,8 @@ def parse_email(value: str) -> str:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"{text!r} is not a valid e-mail address ({exc})") from None
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 claim`, `2 claims`; `many` for a noun that does not take an s (`1 patient's`...)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
