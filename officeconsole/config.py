@@ -53,8 +53,10 @@ class Paths:
         )
 
     def ensure(self) -> None:
+        """The folders, owner-only when made here: they hold patient data and the audit key."""
         for folder in (self.data_dir, self.config_dir, self.reports_dir, self.backups_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+            if not folder.exists():
+                folder.mkdir(parents=True, mode=0o700, exist_ok=True)
 
 
 def normalize_db_url(value: str) -> str:

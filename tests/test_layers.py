@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "officeconsole"
-LAYERS = ("errors", "config", "db", "models", "services", "bootstrap", "demo", "tui", "cli", "__main__")
-RANK = {"errors": 0, "config": 1, "db": 2, "models": 3, "services": 4, "bootstrap": 5, "demo": 6, "tui": 7,
+LAYERS = ("errors", "config", "error_log", "db", "models", "services", "bootstrap", "demo", "tui", "cli", "__main__")
+RANK = {"errors": 0, "config": 1, "error_log": 1, "db": 2, "models": 3, "services": 4, "bootstrap": 5, "demo": 6, "tui": 7,
         "cli": 7, "__main__": 8}
 UI_LIBRARIES = ("textual", "typer", "click")
 

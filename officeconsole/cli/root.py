@@ -8,6 +8,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
+from officeconsole import error_log
 from officeconsole.cli._common import DbOption, err, open_db
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.printable import printable
@@ -48,8 +49,16 @@ class OfficeGroup(TyperGroup):
             err.print(f"error: {printable(str(exc))}", markup=False, highlight=False)
             raise typer.Exit(1) from None
         except SQLAlchemyError as exc:
-            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            err.print(f"error: the database refused the request: {printable(detail)}", markup=False)
+            error_id = error_log.record(exc)
+            err.print(f"error: the database refused the request: {printable(error_log.first_line(exc))} "
+                      f"(error {error_id}, details in {error_log.log_path()})", markup=False)
+            raise typer.Exit(1) from None
+        except (click_errors.ClickException, typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one line for the person, the stack in the log
+            error_id = error_log.record(exc)
+            err.print(f"error: something unexpected went wrong ({type(exc).__name__}, error {error_id}); the "
+                      f"details are in {error_log.log_path()}.", markup=False, highlight=False)
             raise typer.Exit(1) from None
 
 

@@ -49,6 +49,7 @@ def make_engine(url: str, *, echo: bool = False, key: bytes | None = None) -> En
             parsed,
             echo=echo,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=True,  # an error's text never carries a patient's data
             **extra,
         )
         if key is not None:
@@ -57,7 +58,7 @@ def make_engine(url: str, *, echo: bool = False, key: bytes | None = None) -> En
         return engine
     if key is not None:
         raise DatabaseUnavailable("Only a SQLite database is encrypted by Office Console.")
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
 
 
 def cipher_key(engine: Engine) -> bytes | None:

@@ -8,7 +8,7 @@ message on screen, anything unexpected is logged and shown without a traceback.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -67,14 +67,27 @@ class ServiceCalls:
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.error is not None:
+            from officeconsole import error_log
+
             error = event.worker.error
-            self.app.log.error(repr(error))
-            self.app.notify(f"Something went wrong: {error}. Nothing was saved.",
+            error_id = error_log.record(error, getattr(self.app, "paths", None))
+            self.app.notify(f"Something unexpected went wrong ({type(error).__name__}, error {error_id}): the step "
+                            f"that failed was undone. The details are in {error_log.log_path(self.app.paths)}.",
                             severity="error", markup=False, timeout=10)
 
 
 class ServiceScreen(ServiceCalls, Screen):
-    pass
+    ACTION_PERMISSIONS: ClassVar[dict[str, str]] = {}  # action -> what a role needs for the key to be offered
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A key whose action the signed-in role may not use is neither shown nor run."""
+        needed = self.ACTION_PERMISSIONS.get(action)
+        if needed is None:
+            return True
+        from officeconsole.services import permissions
+
+        actor = self.app.ctx.actor if self.app.ctx is not None else None
+        return actor is not None and permissions.allowed(actor.role, needed)
 
 
 ResultT = TypeVar("ResultT")

@@ -1,0 +1,16 @@
+"""A bug in a command ends in one line with an error id, never a traceback or patient data."""
+
+from __future__ import annotations
+
+from officeconsole.services.insurance import InsuranceService
+
+
+def test_the_cli_says_one_line_for_the_unexpected(cli, db_url, clinic, monkeypatch):
+    def broken(self, include_retired=False):
+        raise RuntimeError("a bug with Zoe Testwell in its message")
+
+    monkeypatch.setattr(InsuranceService, "payers", broken)
+    result = cli("--db", db_url, "payer", "list", "--as", "manager")
+    assert result.exit_code == 1 and "Traceback" not in result.text
+    assert result.stderr.startswith("error: something unexpected went wrong (RuntimeError, error ")
+    assert "Zoe Testwell" not in result.stderr
