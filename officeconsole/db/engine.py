@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 from officeconsole.config import describe_url
+from officeconsole.db.network_share import network_filesystem
 from officeconsole.errors import DatabaseUnavailable, WrongDatabaseKey
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -38,6 +39,12 @@ def make_engine(url: str, *, echo: bool = False, key: bytes | None = None) -> En
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
+            share = network_filesystem(database)
+            if share is not None:
+                raise DatabaseUnavailable(
+                    f"{database} is on a network share ({share}). SQLite's locking is not reliable there and its "
+                    "write-ahead log does not work across PCs, so the clinic could be damaged: keep the file on "
+                    "this PC's own disk, or use PostgreSQL for several PCs (docs/operations.md).")
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         extra = {}
         if key is not None:
