@@ -143,3 +143,11 @@ def test_front_desk_and_providers_may_not_change_payers(manager_ctx, as_role, ro
         with pytest.raises(PermissionDenied):
             call(*args)
     assert [p.name for p in service.payers() if p.id == row.id] == ["Prairie Mutual"]  # everyone may list
+
+
+def test_a_name_longer_than_its_column_is_refused_not_cut(manager_ctx):
+    from officeconsole.services.errors import ValidationError
+    from officeconsole.services.insurance import InsuranceService
+
+    with pytest.raises(ValidationError, match="Payer name: 5,000 characters; the most it may hold is 120"):
+        InsuranceService(manager_ctx).add_payer("P" * 5000)

@@ -25,7 +25,7 @@ from officeconsole.services.errors import ConcurrentEdit, NotFound, ValidationEr
 from officeconsole.services.money import COPAY_MAX, read_amount
 from officeconsole.services.permissions import requires
 from officeconsole.services.person_names import NameParts, split_name, suffix_of
-from officeconsole.services.text import clean_text, parse_date, parse_phone
+from officeconsole.services.text import clean_text, parse_date, parse_phone, too_long
 
 RANK_LABELS = {1: "Primary", 2: "Secondary", 3: "Tertiary"}
 
@@ -235,8 +235,11 @@ def validate_payer(data: PayerInput) -> dict[str, str]:
         "state": clean_text(data.state).upper(),
         "postal_code": clean_text(data.postal_code).replace(" ", ""),
     }
+    for field, label, limit in (("name", "Payer name", 120), ("address_line1", "Address", 255), ("city", "City", 100)):
+        if (problem := too_long(label, getattr(data, field), limit)) is not None:
+            errors[field] = problem
     if not values["name"]:
-        errors["name"] = "Payer name is required."
+        errors.setdefault("name", "Payer name is required.")
     if values["payer_code"] and not PAYER_ID.match(values["payer_code"]):
         errors["payer_code"] = ("Payer ID: the electronic payer ID from the clearinghouse's list, "
                                 "2 to 10 letters and digits (such as 60054).")

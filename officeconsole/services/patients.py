@@ -32,6 +32,7 @@ from officeconsole.services.text import (
     parse_phone,
     phone_digits,
     search_key,
+    too_long,
 )
 
 PAGE_SIZE = 50
@@ -155,7 +156,10 @@ def validate(data: PatientInput, today: dt.date) -> dict[str, object]:
         name: clean_text(getattr(data, name), limit) for name, limit in _TEXT_LIMITS.items()
     }
     values["state"] = str(values["state"]).upper()
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {
+        name: problem for name, limit in _TEXT_LIMITS.items()
+        if (problem := too_long(name.replace("_", " ").capitalize(), getattr(data, name), limit)) is not None
+    }
     for required in ("first_name", "last_name"):
         if not values[required]:
             errors[required] = f"{required.replace('_', ' ').capitalize()} is required."

@@ -103,6 +103,14 @@ def parse_day_words(value: str | dt.date | None, today: dt.date) -> dt.date | No
                          "yesterday, +N or -N days, or a weekday such as mon)") from None
 
 
+def too_long(label: str, value: str | None, limit: int) -> str | None:
+    """The message for a field typed longer than its column holds (nothing is cut without a word)."""
+    length = len(clean_text(value))
+    if length <= limit:
+        return None
+    return f"{label}: {length:,} characters; the most it may hold is {limit}."
+
+
 def looks_like_date(text: str) -> bool:
     try:
         return parse_date(text) is not None
