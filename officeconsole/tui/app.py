@@ -111,6 +111,14 @@ class OfficeApp(App):
             self.start_error = str(exc)
             self.call_from_thread(self.exit, None, 1)
             return
+        except Exception as exc:  # noqa: BLE001 - never a silent hang on a failed start
+            from officeconsole import error_log
+
+            self.start_error = (f"the console could not open the database: {error_log.first_line(exc)} "
+                                f"(error {error_log.record(exc, self.paths)}, details in "
+                                f"{error_log.log_path(self.paths)})")
+            self.call_from_thread(self.exit, None, 1)
+            return
         self.call_from_thread(self._show_start, state)
 
     def _ask_database_passphrase(self, message: str) -> None:
@@ -150,8 +158,20 @@ class OfficeApp(App):
     def start_session(self, actor: Actor, replace: Screen | None = None) -> None:
         """After a login (or the setup wizard), open the first real screen."""
         self.ctx = self.base_ctx.as_actor(actor)
-        self.run_worker(lambda: self._after_login(replace), thread=True, exit_on_error=False,
+        self.run_worker(lambda: self._after_login_or_say(replace), thread=True, exit_on_error=False,
                         group="start")
+
+    def _after_login_or_say(self, replace: Screen | None) -> None:
+        """The work after a login; if it fails, the person is told and is back at the login screen."""
+        try:
+            self._after_login(replace)
+        except Exception as exc:  # noqa: BLE001 - a failure here must not leave a blank console
+            from officeconsole import error_log
+
+            detail = exc.message if isinstance(exc, OfficeError) else (
+                f"{error_log.first_line(exc)} (error {error_log.record(exc, self.paths)}, details in "
+                f"{error_log.log_path(self.paths)})")
+            self.call_from_thread(self._login_failed, f"Your screens could not be opened: {detail}")
 
     def _after_login(self, replace: Screen | None) -> None:
         from officeconsole.services import permissions
@@ -171,6 +191,10 @@ class OfficeApp(App):
             from officeconsole.services.codes import warm_icd10
 
             warm_icd10()  # the ICD-10-CM set (about 1 s to load) is ready before the first code or scrub
+
+    def _login_failed(self, message: str) -> None:
+        self.ctx = self.base_ctx
+        self.notify(message, severity="error", markup=False, timeout=15)
 
     def reload_clinic(self) -> None:
         """Read the clinic's details again after a manager changed them."""
