@@ -15,6 +15,7 @@ from officeconsole.services.booking import BookingInput
 from officeconsole.services.checkin import CheckInInput, CheckInService
 from officeconsole.services.closed_days import DayClosed
 from officeconsole.services.closeout import CloseOutService, CloseSettings
+from officeconsole.services.day_sheet import sheet_pdf
 from officeconsole.services.credentials import CredentialInput, CredentialService
 from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.day_lock import DayLockService
@@ -24,6 +25,7 @@ from officeconsole.services.fees import FeeService
 from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
 
 from tests.conftest import NOW
+from tests.pdf_text import pdf_text
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ def test_close_marks_no_shows_reconciles_locks_and_writes_the_day_sheet(ctx, day
     assert (sheet.charges, sheet.desk_payments, sheet.visits, sheet.no_shows) == (Decimal("125.00"), Decimal("90.00"), 1, 1)
     assert sheet.no_show_rate == 0.5
     csv_file, pdf_file = result.files
-    assert "Charges: Avery Lee (1 visits),125.00" in csv_file.read_text() and pdf_file.read_bytes().startswith(b"%PDF")
+    assert "Charges: Avery Lee (1 visit),125.00" in csv_file.read_text() and pdf_file.read_bytes().startswith(b"%PDF")
     closed = DayLockService(manager_ctx).closure(NOW.date())
     assert closed.closed_by == "Morgan Manager" and closed.close_run_id == result.run_id
     first_csv, first_pdf = csv_file.read_bytes(), pdf_file.read_bytes()
@@ -216,6 +218,7 @@ def test_missing_charges_warn_or_block(ctx, sched, desk_ctx, manager_ctx, clock,
     closer = CloseOutService(manager_ctx)
     warned = closer.close_day(dry_run=True, reports_dir=tmp_path)
     assert not warned.blocked and "Testperson, Ann: seen, no charges" in warned.steps[1].lines[0]
+    assert warned.steps[1].warning  # not "ok": the close goes on, but someone should look
     assert closer.set_settings(missing_charges="BLOCK") == CloseSettings(30, "block")
     blocked = closer.close_day(reports_dir=tmp_path)
     assert blocked.blocked and "block the close" in blocked.steps[1].lines[-1]
@@ -271,3 +274,31 @@ def test_a_payment_taken_while_the_close_runs_is_in_the_printed_and_the_recorded
     assert {m: result.expected[m] for m in expected} == expected
     assert step(result, "Payments reconciled").lines[0] == "Cash: expected $60.00, counted $60.00, variance $0.00"
     assert result.sheet.desk_payments == Decimal("100.00")
+
+
+def test_a_drawer_that_is_off_is_a_warning_and_the_printed_sheet_says_it_in_money(ctx, day, manager_ctx,
+                                                                                    tmp_path):
+    """Cash counted $5 short: the dry run warns on the reconcile step (a drawer that matches does
+    not); the printed sheet heads with the clinic's name and shows $ amounts, the counted drawer
+    and its variance."""
+    closer = CloseOutService(manager_ctx)
+    short = closer.close_day(cash_counted="45", dry_run=True, reports_dir=tmp_path)
+    reconciled = step(short, "Payments reconciled")
+    assert reconciled.warning and not reconciled.blocking and not short.blocked
+    assert reconciled.lines[0] == "Cash: expected $50.00, counted $45.00, variance -$5.00 (short)"
+    even = closer.close_day(cash_counted="50", card_counted="40", dry_run=True, reports_dir=tmp_path)
+    assert not step(even, "Payments reconciled").warning
+    result = closer.close_day(cash_counted="1045.5", card_counted="40", reports_dir=tmp_path)
+    assert step(result, "Payments reconciled").warning
+    csv_file, pdf_file = result.files
+    text = pdf_text(pdf_file.read_bytes())
+    assert text.startswith("Maple Street Family Practice")
+    for shown in ("Charges: Avery Lee (1 visit)", "$125.00", "Payments at the desk: total", "$90.00",
+                  "Drawer: cash expected", "$50.00", "Drawer: cash counted", "$1,045.50",
+                  "Drawer: cash variance", "$995.50", "Drawer: card variance", "$0.00"):
+        assert shown in text, shown
+    assert "Charges: total$125.00" in text and "total125.00" not in text  # amounts as money, not bare numbers
+    assert "Clinic,Maple Street Family Practice" in csv_file.read_text()
+    assert "Drawer: cash counted,1045.50" in csv_file.read_text()  # the CSV keeps plain numbers
+    again = closer.close_day(reports_dir=tmp_path)  # a rerun prints the same drawer from the run record
+    assert again.already is not None and pdf_file.read_bytes() == sheet_pdf(again.sheet)

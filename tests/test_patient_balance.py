@@ -245,3 +245,28 @@ def test_a_payment_for_a_visit_clears_that_visit_and_one_on_account_the_oldest(c
     assert row.buckets == (0, 0, D("75.00"), 0, 0)
     statement = StatementService(billing.biller).statement(self_pay)
     assert [line.patient_share for line in statement.lines] == [D("125.00"), D("0.00"), D("-50.00")]
+
+
+def test_a_copay_taken_at_check_in_is_copay_collected_not_a_credit(billing, sched, tmp_path):
+    """$25 taken at check-in before the visit is billed: every place says the same -$25.00, and
+    the desk's words are "copay collected", not a credit to refund; money paid on account beside it
+    is still a credit."""
+    from officeconsole.services.booking import BookingInput
+    from officeconsole.services.checkin import CheckInInput
+
+    day = billing.desk.today()
+    visit = sched["book"].book(BookingInput(billing.patient_id, sched["lee"], sched["type"], day, "15:00"))
+    CheckInService(billing.desk).check_in(CheckInInput(visit.id, visit.version, payment=PaymentInput(
+        billing.patient_id, "25", "cash", memo="Copay", appointment_id=visit.id, request_key=new_request_key())))
+    checkin = CheckInService(billing.desk).view(visit.id)
+    account = LedgerService(billing.desk).account(billing.patient_id)
+    for owes in (checkin.owes, account.owes):
+        assert owes.balance == D("-25.00") and owes.collected == D("25.00")
+        assert owes.describe() == "$25.00 copay collected, on account until the visit is billed"
+    assert "credit" not in checkin.owes.describe()
+    LedgerService(billing.desk).post_payment(PaymentInput(billing.patient_id, "10", "card",
+                                                          request_key=new_request_key()))
+    owes = LedgerService(billing.desk).account(billing.patient_id).owes
+    assert owes.describe() == "$35.00 credit ($25.00 of it collected for visits not billed yet)"
+    said = everything_says(billing, billing.patient_id, visit.id)
+    assert {value[0] for value in said.values()} == {D("-35.00")}, said

@@ -82,7 +82,7 @@ def close_day(
 
 def _print(result: CloseResult) -> None:
     for step in result.steps:
-        mark = "BLOCKS" if step.blocking else "FAILED" if step.failed else "ok"
+        mark = "BLOCKS" if step.blocking else "FAILED" if step.failed else "WARN" if step.warning else "ok"
         say(f"[{mark}] {step.name}")
         for line in step.lines:
             say(f"    {line}")

@@ -45,7 +45,15 @@ from officeconsole.services.backups import BackupError, BackupService
 from officeconsole.services.closed_days import Closure, closure, day_bounds_utc, lock
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.credentials import CredentialService
-from officeconsole.services.day_sheet import SEEN, ZERO, DaySheet, desk_totals, read_day_sheet, write_sheet
+from officeconsole.services.day_sheet import (
+    SEEN,
+    ZERO,
+    DaySheet,
+    desk_totals,
+    drawer_counts,
+    read_day_sheet,
+    write_sheet,
+)
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.flow import Flow
 from officeconsole.services.folders import writable_folder
@@ -68,6 +76,7 @@ class Step:
     lines: list[str] = field(default_factory=list)
     blocking: bool = False  # the close cannot finish while this stands
     failed: bool = False  # the step could not be done (the close is recorded; a rerun retries it)
+    warning: bool = False  # the close goes on, but someone should look (a drawer off, visits not coded)
 
 
 @dataclass(frozen=True)
@@ -307,17 +316,22 @@ class CloseOutService:
         else:
             step.lines.append("warning only: once the day is locked, adding these charges needs it reopened")
         step.blocking = blocking and bool(missing)
+        step.warning = bool(missing) and not blocking
 
     def _reconcile(self, session, run: _Run, step: Step) -> dict[str, Decimal]:
         """The day's desk takings by method, read in `session` (the run record's own transaction
         when the close records one), with the drawer counts against them on `step`."""
         expected = desk_totals(session, *day_bounds_utc(run.day, self.ctx.timezone))
         step.lines.clear()
+        step.warning = False
         for method in ("cash", "card", "check"):
             line = f"{method.title()}: expected {money(expected.get(method, ZERO))}"
             if method in run.counted:
                 variance = run.counted[method] - expected.get(method, ZERO)
                 line += f", counted {money(run.counted[method])}, variance {money(variance)}"
+                if variance:
+                    step.warning = True
+                    line += " (over)" if variance > 0 else " (short)"
             step.lines.append(line)
         return expected
 
@@ -339,6 +353,7 @@ class CloseOutService:
                                      f"{money(sheet.desk_payments)}"
                                      + "".join(f", {m} counted {money(v)}" for m, v in run.counted.items()))
                 sheet.audit = close_point(session, run.day)  # that event's link: the day's anchor
+                sheet.drawer = drawer_counts(session, run.day)
         except IntegrityError:
             raise CloseOutError(f"{run.day:%m/%d/%Y} was closed by someone else a moment ago: run close-day "
                                 "again to see that close.") from None

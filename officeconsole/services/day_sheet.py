@@ -12,14 +12,26 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from officeconsole.models import Appointment, ArEntry, ChargeLine, Encounter, LedgerEntry, Patient, Provider, User
+from officeconsole.models import (
+    Appointment,
+    ArEntry,
+    ChargeLine,
+    ClinicSettings,
+    ClosedDay,
+    CloseRun,
+    Encounter,
+    LedgerEntry,
+    Patient,
+    Provider,
+    User,
+)
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
@@ -28,7 +40,8 @@ from officeconsole.services.audit_chain import ChainPoint, close_point
 from officeconsole.services.closed_days import day_bounds_utc
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.flow import FlowService
-from officeconsole.services.pdf import latin1, letter_page
+from officeconsole.services.money import money
+from officeconsole.services.pdf import latin1, letter_page, letterhead
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -40,6 +53,18 @@ class ProviderLine:
     provider: str
     visits: int
     charges: Decimal
+
+
+@dataclass(frozen=True)
+class DrawerCount:
+    """What the close counted for one method against what the desk took."""
+    method: str  # cash or card
+    expected: Decimal
+    counted: Decimal
+
+    @property
+    def variance(self) -> Decimal:
+        return self.counted - self.expected
 
 
 @dataclass
@@ -55,6 +80,8 @@ class DaySheet:
     cancellations: int
     average_wait: float | None  # minutes, arrival to provider
     audit: ChainPoint | None = None  # the audit chain when the day was locked (None: not closed)
+    clinic: str = ""  # the clinic's name, at the head of the printed sheet
+    drawer: list[DrawerCount] = field(default_factory=list)  # what the day's close counted
 
     @property
     def charges(self) -> Decimal:
@@ -69,15 +96,23 @@ class DaySheet:
         booked = self.visits + self.no_shows
         return self.no_shows / booked if booked else 0.0
 
-    def rows(self) -> list[tuple[str, str]]:
-        rows = [("Day", f"{self.day:%m/%d/%Y}")]
-        rows += [(f"Charges: {p.provider} ({p.visits} visits)", f"{p.charges:.2f}") for p in self.providers]
-        rows += [("Charges: total", f"{self.charges:.2f}")]
-        rows += [(f"Payments at the desk: {m}", f"{a:.2f}") for m, a in sorted(self.payments_by_method.items())]
-        rows += [("Payments at the desk: total", f"{self.desk_payments:.2f}"),
-                 ("Insurer payments posted", f"{self.insurer_payments:.2f}"),
-                 ("Adjustments posted", f"{self.adjustments:.2f}"),
-                 ("New patients", str(self.new_patients)), ("Visits", str(self.visits)),
+    def rows(self) -> list[tuple[str, str | Decimal]]:
+        """The sheet's lines in order: amounts as Decimals, the rest as text."""
+        rows: list[tuple[str, str | Decimal]] = [("Day", f"{self.day:%m/%d/%Y}"), ("Clinic", self.clinic)]
+        rows += [(f"Charges: {p.provider} ({p.visits} visit{'' if p.visits == 1 else 's'})", p.charges)
+                 for p in self.providers]
+        rows += [("Charges: total", self.charges)]
+        rows += [(f"Payments at the desk: {m}", a) for m, a in sorted(self.payments_by_method.items())]
+        rows += [("Payments at the desk: total", self.desk_payments),
+                 ("Insurer payments posted", self.insurer_payments),
+                 ("Adjustments posted", self.adjustments)]
+        for count in self.drawer:
+            rows += [(f"Drawer: {count.method} expected", count.expected),
+                     (f"Drawer: {count.method} counted", count.counted),
+                     (f"Drawer: {count.method} variance", count.variance)]
+        if not self.drawer:
+            rows += [("Drawer", "not counted")]
+        rows += [("New patients", str(self.new_patients)), ("Visits", str(self.visits)),
                  ("No-shows", str(self.no_shows)), ("Cancellations", str(self.cancellations)),
                  ("No-show rate", f"{self.no_show_rate:.1%}"),
                  ("Average wait (minutes)", "" if self.average_wait is None else f"{self.average_wait:.1f}")]
@@ -114,7 +149,19 @@ def read_day_sheet(ctx: ServiceContext, day: dt.date, session: Session | None = 
     return DaySheet(day, providers, payments, insurer, adjusted, new_patients,
                     sum(statuses.get(s.value, 0) for s in SEEN), statuses.get(S.NO_SHOW.value, 0),
                     statuses.get(S.CANCELLED.value, 0), sum(waits) / len(waits) if waits else None,
-                    close_point(session, day))
+                    close_point(session, day), session.scalar(select(ClinicSettings.name)) or "",
+                    drawer_counts(session, day))
+
+
+def drawer_counts(session: Session, day: dt.date) -> list[DrawerCount]:
+    """The drawer as the close that locked `day` counted it (none while the day is open)."""
+    run = session.scalar(select(CloseRun).join(ClosedDay, ClosedDay.close_run_id == CloseRun.id)
+                         .where(ClosedDay.day == day, ClosedDay.reopened_at.is_(None)))
+    if run is None:
+        return []
+    return [DrawerCount(method, expected, counted) for method, expected, counted in (
+        ("cash", run.cash_expected, run.cash_counted), ("card", run.card_expected, run.card_counted))
+        if counted is not None]
 
 
 def desk_totals(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, Decimal]:
@@ -137,7 +184,7 @@ def write_sheet(sheet: DaySheet, folder: Path) -> list[Path]:
     buffer = io.StringIO()
     writer = csv_safe.writer(buffer)
     writer.writerow(["item", "value"])
-    writer.writerows(sheet.rows())
+    writer.writerows((label, f"{value:.2f}" if isinstance(value, Decimal) else value) for label, value in sheet.rows())
     files = []
     for suffix, data in ((".csv", buffer.getvalue().encode()), (".pdf", sheet_pdf(sheet))):
         final = stem.with_suffix(suffix)
@@ -149,18 +196,21 @@ def write_sheet(sheet: DaySheet, folder: Path) -> list[Path]:
 
 
 def sheet_pdf(sheet: DaySheet) -> bytes:
+    """The printed sheet: the clinic's name, then each line with money as money ($1,250.00)."""
     pdf = letter_page(f"Day sheet {sheet.day:%Y-%m-%d}")
     pdf.set_creation_date(dt.datetime.combine(sheet.day, dt.time(), dt.UTC))  # the same day, the same file
-    pdf.set_font("Helvetica", "B", 15)
-    pdf.cell(0, 10, f"Day sheet {sheet.day:%A %m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
+    letterhead(pdf, [sheet.clinic or "Day sheet"], name_size=15, size=10)
+    pdf.set_font("Helvetica", "B", 13)
+    pdf.cell(0, 8, f"Day sheet {sheet.day:%A %m/%d/%Y}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    for label, value in sheet.rows()[1:]:
-        if len(value) > 40:  # the audit chain hash: the whole of it, on a line of its own
+    for label, value in sheet.rows()[2:]:
+        shown = money(value) if isinstance(value, Decimal) else value
+        if len(shown) > 40:  # the audit chain hash: the whole of it, on a line of its own
             pdf.cell(0, 6, latin1(label), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("Courier", "", 9)
-            pdf.cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 6, latin1(shown), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("Helvetica", "", 10)
             continue
         pdf.cell(110, 6, latin1(label))
-        pdf.cell(0, 6, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, latin1(shown), align="R", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

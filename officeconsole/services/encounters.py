@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import (
     Appointment,
+    AppointmentType,
     ArEntry,
     ChargeLine,
     ClinicSettings,
@@ -109,6 +110,12 @@ class EncounterView:
     payer_id: int | None = None  # the billed (or, while coding, the primary) policy's payer
     payer_name: str = ""
     given: tuple[GivenView, ...] = ()
+    type_code: str = ""  # the visit type's usual procedure code (appointment_type.default_code)
+
+    @property
+    def suggested_code(self) -> str:
+        """The code a new charge line starts with: the visit type's, until the visit has it."""
+        return "" if any(line.code == self.type_code for line in self.lines) else self.type_code
 
     @property
     def total(self) -> Decimal:
@@ -410,6 +417,8 @@ class EncounterService:
                                           .order_by(ChargeLine.line_no))]
         payer = session.execute(select(Payer.id, Payer.name).join(InsurancePolicy, InsurancePolicy.payer_id == Payer.id)
                                 .where(InsurancePolicy.id == e.policy_id)).first() if e.policy_id else None
+        type_code = session.scalar(select(AppointmentType.default_code).join(
+            Appointment, Appointment.type_id == AppointmentType.id).where(Appointment.id == e.appointment_id)) or ""
         given = tuple(GivenView(item, lot, expires, -quantity, by, at.astimezone(self.ctx.timezone)) for item, lot, expires, quantity, by, at in
                       session.execute(
                           select(InventoryItem.name, InventoryLot.lot_number, InventoryLot.expires_on,
@@ -423,4 +432,4 @@ class EncounterService:
         return EncounterView(e.id, e.version, e.appointment_id, e.patient_id,
                              f"{patient.last_name}, {patient.first_name}", provider or "", e.date_of_service,
                              e.place_of_service, e.status, diagnoses, lines, payer[0] if payer else None,
-                             payer[1] if payer else "", given)
+                             payer[1] if payer else "", given, type_code)

@@ -38,6 +38,7 @@ class PatientOwes:
     share: Decimal  # their share of their visits (and opening balance), less write-offs
     paid: Decimal  # paid at the desk, less refunds (a voided payment)
     debts: tuple[tuple[dt.date, Decimal], ...] = field(default=())  # still unpaid, by the day it arose, oldest first
+    collected: Decimal = ZERO  # of a credit: paid for visits not billed yet (a copay taken at check-in)
 
     @property
     def oldest(self) -> dt.date | None:
@@ -62,6 +63,10 @@ class PatientOwes:
     def describe(self) -> str:
         """The balance as the desk says it: "$225.00 owed, oldest unpaid 95 days"."""
         if self.balance < 0:
+            if self.collected >= -self.balance:  # a copay taken before the visit's claim is settled
+                return f"{money(-self.balance)} copay collected, on account until the visit is billed"
+            if self.collected:
+                return f"{money(-self.balance)} credit ({money(self.collected)} of it collected for visits not billed yet)"
             return f"{money(-self.balance)} credit"
         if not self.balance:
             return "nothing owed"
@@ -88,6 +93,8 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
     credit: dict[int, int] = defaultdict(int)  # credits of no visit: they clear the oldest debt first
     share: dict[int, int] = defaultdict(int)
     paid: dict[int, int] = defaultdict(int)
+    billed: dict[int, set[dt.date]] = defaultdict(set)  # days with a share billed to the patient
+    ahead: dict[int, int] = defaultdict(int)  # paid for a visit not billed yet (no visit record yet)
 
     def among(column):
         return [] if patients is None else [column.in_(patients)]
@@ -106,18 +113,22 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
             .where(*ar_scope).group_by(ArEntry.patient_id, ArEntry.service_date)):
         dated[patient_id][day] += int(amount or 0)
         share[patient_id] += int(amount or 0)
+        billed[patient_id].add(day)
     amount = cents(LedgerEntry.amount)
-    for patient_id, day, kind, total in session.execute(  # desk entries: paid for a visit (its day), or not
-            select(LedgerEntry.patient_id, Encounter.date_of_service, LedgerEntry.kind, func.sum(amount))
+    for_visit = LedgerEntry.appointment_id.is_not(None)
+    for patient_id, day, visit, kind, total in session.execute(  # desk entries: paid for a visit (its day), or not
+            select(LedgerEntry.patient_id, Encounter.date_of_service, for_visit, LedgerEntry.kind, func.sum(amount))
             .outerjoin(Encounter, Encounter.appointment_id == LedgerEntry.appointment_id)
             .where(LedgerEntry.kind != "opening", *desk_scope)
-            .group_by(LedgerEntry.patient_id, Encounter.date_of_service, LedgerEntry.kind)):
+            .group_by(LedgerEntry.patient_id, Encounter.date_of_service, for_visit, LedgerEntry.kind)):
         total = int(total or 0)
         paid[patient_id] -= total  # payments less refunds (a void gives a payment back)
         if day is not None and day <= as_of:
             dated[patient_id][day] += total
         else:
             credit[patient_id] -= total
+            if visit:
+                ahead[patient_id] -= total
     for patient_id, posted_at, total in session.execute(  # opening balances: few, one a patient
             select(LedgerEntry.patient_id, LedgerEntry.posted_at, amount)
             .where(LedgerEntry.kind == "opening", *desk_scope)):
@@ -130,11 +141,14 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
     for patient_id in set(dated) | set(credit):
         debts = []
         left = credit.get(patient_id, 0)
+        waiting = ahead.get(patient_id, 0)
         for day, net in sorted(dated.get(patient_id, {}).items()):
             if net > 0:
                 debts.append([day, net])
             else:
                 left -= net  # a day's credit (paid ahead, written off) clears the oldest debt too
+                if day not in billed[patient_id]:
+                    waiting -= net  # paid for a visit whose share is not billed yet
         total = sum(owing for _day, owing in debts) - left
         unpaid = []
         for day, owing in debts:  # credits clear the oldest debt first
@@ -143,7 +157,8 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
             if owing - used:
                 unpaid.append((day, from_cents(owing - used)))
         result[patient_id] = PatientOwes(patient_id, as_of, from_cents(total), from_cents(share.get(patient_id, 0)),
-                                         from_cents(paid.get(patient_id, 0)), tuple(unpaid))
+                                         from_cents(paid.get(patient_id, 0)), tuple(unpaid),
+                                         from_cents(min(max(waiting, 0), -total)) if total < 0 else ZERO)
     return result
 
 

@@ -7,6 +7,11 @@ def test_close_day_dry_run_then_close(cli, db_url, clinic, tmp_path):
     dry = cli("--db", db_url, "close-day", "--dry-run", "--as", "manager")
     assert dry.exit_code == 0, dry.text
     assert "would close" in dry.stdout and "0 would be marked no-show" in dry.stdout
+    assert "[ok] Payments reconciled" in dry.stdout
+    short = cli("--db", db_url, "close-day", "--dry-run", "--cash-counted", "5", "--as", "manager")
+    assert short.exit_code == 0, short.text  # a warning, not a block
+    assert "[WARN] Payments reconciled" in short.stdout and "[ok] Payments reconciled" not in short.stdout
+    assert "counted $5.00, variance $5.00 (over)" in short.stdout and "cash variance $5.00" in short.stdout
     done = cli("--db", db_url, "close-day", "--cash-counted", "0", "--no-backup", "--as", "manager")
     assert done.exit_code == 0, done.text
     assert "closed: charges $0.00" in done.stdout and "Run 1 recorded" in done.stdout

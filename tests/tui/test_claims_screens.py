@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import update
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from officeconsole.models import ClinicSettings, Encounter
 from officeconsole.services.claims import ClaimService
@@ -270,3 +270,40 @@ async def test_actions_use_the_row_under_the_cursor_not_a_stale_result(make_app,
         assert app.screen is screen  # nothing opened on the wrong claim
         billed = ClaimService(billing.biller).scrub(int(screen.query_one("#claims", ResultsTable).key_at(0)))
         assert billed.policy_id == billing.policy_id and billed.policy_id != second.id
+
+
+async def test_at_80x24_the_queue_keeps_what_a_biller_needs_and_r_looks_again(make_app, ctx, sched, as_role,
+                                                                                clinic):
+    """At 80 columns: claim, patient, service date, state and amount in view; "1 claim", not "1 claims";
+    on an empty queue `r` looks again and the rows coded since replace the empty state."""
+    from officeconsole.tui.widgets.key_bar import KeyBar
+
+    billing = make_billing(sched, as_role, clinic)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, BillingQueueScreen)
+        assert "No claims here. r looks again" in panel(app)
+        encounter = billing.coded()  # coded at another console meanwhile
+        await pilot.press("r")
+        await settle(pilot)
+        table = app.screen.query_one("#claims", ResultsTable)
+        assert table.row_count == 1 and "No claims here" not in panel(app)
+        assert panel(app).startswith(f"OC{encounter.id} · Needs coding")
+        title = str(app.screen.query_one("#queue-title", Label).render())
+        assert title.endswith("· 1 claim")
+        shown = "\n".join(line.text for line in [table.render_line(y) for y in range(2)])
+        for needed in ("Claim", "Patient", "Service", "State", "Amount", "Claimant", "Needs coding", "$125.00"):
+            assert needed in shown, (needed, shown)
+        assert "Ready" in str(app.screen.query_one(KeyBar).render())
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await login(pilot, "drlee")  # a provider sees the queue but moves no claim
+        await pilot.press("f5")
+        await settle(pilot)
+        keys = str(app.screen.query_one(KeyBar).render())
+        for refused in ("Ready", "Export 837", "Post EOB", "Write off", "Bill patient", "Rejected"):
+            assert refused not in keys, (refused, keys)
+        assert "State" in keys

@@ -93,3 +93,41 @@ async def test_front_desk_has_no_billing_queue(make_app, clinic):
         await pilot.press("f5")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_the_charge_form_starts_with_the_visit_types_code(make_app, ctx, sched, desk_ctx, as_role):
+    """A follow-up's usual code (the type's default code) is in the code field as the form opens,
+    with its fee shown; once the visit has that line, the next form starts empty."""
+    from sqlalchemy import update
+
+    from officeconsole.models import AppointmentType
+
+    FeeService(as_role("billing")).import_csv(FEES)
+    with ctx.db.write() as session:
+        session.execute(update(AppointmentType).where(AppointmentType.id == sched["type"]).values(default_code="99213"))
+    visit = sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], NOW.date(), "10:20"))
+    CheckInService(desk_ctx).check_in(CheckInInput(visit.id, visit.version))
+    coding = EncounterService(as_role("billing"))
+    encounter = coding.for_visit(visit.id)
+    coding.set_diagnoses(encounter.id, encounter.version, ["I10"])
+    app = make_app()
+    async with app.run_test(size=(130, 40)) as pilot:
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ChargeModal)
+        assert form.query_one("#code").value == "99213"
+        assert form.query_one("#fee-results", ResultsTable).row(0) == ("99213", "Office visit est. low", "$125.00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CodingScreen)
+        assert app.screen.query_one("#lines", ResultsTable).row(0)[1] == "99213"
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ChargeModal) and app.screen.query_one("#code").value == ""

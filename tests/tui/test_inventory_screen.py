@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from textual.widgets import Select
 
+from officeconsole.config import Paths
 from officeconsole.services.booking import BookingInput
 from officeconsole.services.checkin import CheckInInput, CheckInService
 from officeconsole.services.encounters import EncounterService
@@ -68,8 +69,8 @@ async def open_inventory(pilot, username: str = "manager") -> None:
 
 
 async def test_manager_uses_counts_orders_and_receives(make_app, stock, monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", str(tmp_path))  # no paths in tests: the CSV goes under ~/reports
     app = make_app()
+    app.paths = Paths(tmp_path / "data", tmp_path / "config", tmp_path / "reports", tmp_path / "backups")
     async with app.run_test(size=(140, 44)) as pilot:
         await open_inventory(pilot)
         items = rows(app, "#items")
@@ -116,7 +117,7 @@ async def test_manager_uses_counts_orders_and_receives(make_app, stock, monkeypa
             ("", "Total for Sanofi", "", "", "", "", "351.50")]
         await pilot.press("c")
         await settle(pilot)
-        saved = tmp_path / "reports" / "purchase-suggestion-2026-11-23.csv"
+        saved = tmp_path / "reports" / "purchase-suggestion-2026-11-23.csv"  # in reports/, not reports/reports/
         assert f"Saved {saved}" in messages(app)
         assert "Sanofi,Influenza vaccine,49281-0421-50,1,5,20,19,18.50,351.50" in saved.read_text()
         await pilot.press("escape")

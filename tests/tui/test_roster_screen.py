@@ -265,3 +265,23 @@ def test_roster_snapshot(snap_compare, make_app, rota, sched, clinic, as_role, m
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 36), run_before=before)
+
+
+async def test_at_80x24_the_rota_keeps_its_hours_column_while_the_days_scroll(make_app, rota, clinic):
+    """The week's hours stay at the right edge, beside the names, however far the days scroll."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_roster(pilot)
+        grid = app.screen.query_one("#rota", RotaGrid)
+        person = next(n for n, p in enumerate(grid.people) if p.name == "Dana Desk")
+
+        def line(y: int) -> str:
+            return grid.render_line(y).text
+
+        dana_y = next(y for y in range(1, grid.size.height) if line(y).startswith(" Dana Desk"))
+        for moves in (0, 6):  # Monday in view, then Sunday (the days scrolled sideways)
+            grid.cursor = (person, moves)
+            await settle(pilot)
+            assert line(0).rstrip().endswith("Hours"), line(0)
+            assert line(dana_y).rstrip().endswith("40 h"), line(dana_y)  # the week in shifts
+        assert "Sun 11/29" in line(0) and grid.scroll_offset.x > 0

@@ -43,7 +43,8 @@ class ChargeModal(ServiceModal[EncounterView | None]):
                         classes="coding-form-title", markup=False)
             yield Label("", id="charge-error", classes="coding-form-error", markup=False)
             with Grid(id="charge-fields"):
-                yield text_field("Code *", "code", "", placeholder="type to search the fee schedule", max_length=40)
+                yield text_field("Code *", "code", self.encounter.suggested_code,  # the visit type's usual code
+                                 placeholder="type to search the fee schedule", max_length=40)
                 yield text_field("Modifiers", "modifiers", "", placeholder="e.g. 25", max_length=14)
                 yield text_field("Units", "units", "1", max_length=3)
                 yield text_field("Dx pointers", "pointers", "1", placeholder="e.g. 1,2", max_length=9)

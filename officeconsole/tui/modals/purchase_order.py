@@ -86,7 +86,7 @@ class PurchaseOrderModal(ServiceModal[None]):
             self.app.notify("Nothing to order, so nothing to save.", markup=False)
             return
         paths = getattr(self.app, "paths", None)
-        folder = (paths.reports_dir if paths is not None else Path.home()) / "reports"
+        folder = paths.reports_dir if paths is not None else Path.home() / "reports"  # reports/ itself
         self.call_service(write_csv, self.suggestions, folder, self.app.ctx.today(),
                           then=lambda path: self.app.notify(f"Saved {path}", markup=False, timeout=8),
                           group="export", exclusive=True)

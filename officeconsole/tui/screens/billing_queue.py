@@ -11,6 +11,7 @@ insurer did not pay, or a visit with no insurance); `A` opens A/R; `e` the remit
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,6 +28,7 @@ from officeconsole.services.money import money
 from officeconsole.services.patients import PatientService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.text import plural
 from officeconsole.services import permissions
 from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, VISIT
 from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
@@ -77,6 +79,10 @@ class BillingQueueScreen(ServiceScreen):
         *(Binding(str(n), f"fix({n})", f"Fix {n}", show=False) for n in range(1, 10)),
         Binding("escape", "back", "Back"),
     ]
+    ACTION_PERMISSIONS: ClassVar[dict[str, str]] = {  # not offered to a role that cannot use them
+        **dict.fromkeys(("ready", "all_ready", "export", "accepted", "rejected", "close_claim"), "claims.submit"),
+        **dict.fromkeys(("write_off", "bill_patient"), "ar.adjust"), **dict.fromkeys(("aging", "remittances"), "ar.view"),
+        "post_payment": "remit.post"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,8 +103,9 @@ class BillingQueueScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#claims", ResultsTable).set_columns([
-            Column("Claim", 8), Column("Service", 10), Column("Age", 4), Column("Patient", 24), Column("Payer", 22),
-            Column("Provider", 16), Column("State", 14), Column("Lines", 5), Column("Amount", 11)])
+            # In order of need: at 80 columns the biller still sees whose claim, when, where it stands, how much.
+            Column("Claim", 8), Column("Patient", 22), Column("Service", 10), Column("State", 14),
+            Column("Amount", 11), Column("Age", 4), Column("Payer", 22), Column("Provider", 16), Column("Lines", 5)])
         self.call_service(self._filters, then=self._set_filters, group="filters")
 
     def _filters(self) -> tuple[list, list]:
@@ -130,21 +137,22 @@ class BillingQueueScreen(ServiceScreen):
         self.query_one("#queue-title", Label).update(
             f"Billing queue · {state_label(self.state)} (s) · payer {self.payers[self.payer_index][1]} (p) · "
             f"provider {self.providers[self.provider_index][1]} (v) · {'any age' if age is None else f'over {age} days'}"
-            f" (g) · {len(queue.rows)} claims", layout=False)
+            f" (g) · {plural(len(queue.rows), 'claim')}", layout=False)
         parts = [f"{count_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items()]
         self.query_one("#queue-counts", Label).update(" · ".join(parts) or "No claims match.")
         table = self.query_one("#claims", ResultsTable)
         keep = table.cursor_row
         today = self.app.ctx.today()
         table.set_rows([
-            (str(r.encounter_id), (f"OC{r.encounter_id}", f"{r.date_of_service:%m/%d/%Y}", str(r.age(today)),
-                                   r.patient_name, r.payer_name or "(no insurance)", r.provider_name,
-                                   state_label(r.status), str(r.lines), money(r.total))) for r in queue.rows],
+            (str(r.encounter_id), (f"OC{r.encounter_id}", r.patient_name, f"{r.date_of_service:%m/%d/%Y}",
+                                   state_label(r.status), money(r.total), str(r.age(today)),
+                                   r.payer_name or "(no insurance)", r.provider_name, str(r.lines)))
+             for r in queue.rows],
             cursor=min(keep, max(0, len(queue.rows) - 1)),
             flagged={i for i, r in enumerate(queue.rows) if r.status in ("rejected", "denied")})
         if not queue.rows:
             self.current = None
-            self.query_one("#problems", Static).update("No claims here. s, p, v and g change what is shown.")
+            self.query_one("#problems", Static).update("No claims here. r looks again; s, p, v and g change what is shown.")
 
     def on_results_table_highlighted(self, event: ResultsTable.Highlighted) -> None:
         self.call_service(ClaimService(self.app.ctx).scrub, int(event.key), then=self._scrubbed, group="scrub",
@@ -247,15 +255,17 @@ class BillingQueueScreen(ServiceScreen):
     # ----- moves ---------------------------------------------------------------------
     def action_ready(self) -> None:
         row = self._row()
-        if row is not None and self.allowed("claims.submit"):
+        if row is None:  # nothing to mark: look again (visits coded since, on another console)
+            self.load()
+        elif self.allowed("claims.submit"):
             self.call_service(ClaimService(self.app.ctx).mark_ready, row.encounter_id, row.version,
                               then=lambda r: self._moved(f"OC{r.encounter_id} is ready to bill."),
                               on_error=self._not_ready, group="move", exclusive=True)
 
     def _not_ready(self, exc: OfficeError) -> None:
         if isinstance(exc, ClaimNotClean):
-            self.app.notify(f"Not ready: {len(exc.problems)} problem(s) listed below; press its number to fix it.",
-                            severity="warning", markup=False)
+            self.app.notify(f"Not ready: {plural(len(exc.problems), 'problem')} listed below; press its number "
+                            "to fix it.", severity="warning", markup=False)
             self.load()
         else:
             self.show_error(exc)
@@ -266,7 +276,7 @@ class BillingQueueScreen(ServiceScreen):
                               exclusive=True)
 
     def _all_ready(self, run: ReadyRun) -> None:
-        self._moved(f"{len(run.ready)} claims marked ready; {len(run.failing)} still need fixing.")
+        self._moved(f"{plural(len(run.ready), 'claim')} marked ready; {len(run.failing)} still need fixing.")
 
     def action_export(self) -> None:
         if not self.allowed("claims.submit"):
@@ -291,7 +301,7 @@ class BillingQueueScreen(ServiceScreen):
     def _exported(self, batch: BatchResult) -> None:
         held = f"; {len(batch.skipped)} held back (fix and mark ready again)" if batch.skipped else ""
         if batch.claims:
-            self._moved(f"Batch {batch.control_number}: {batch.claims} claims, {money(batch.total)} → "
+            self._moved(f"Batch {batch.control_number}: {plural(batch.claims, 'claim')}, {money(batch.total)} → "
                         f"{batch.path}{held}")
         else:
             self._moved(f"Nothing exported{held}.")

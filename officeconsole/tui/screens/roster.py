@@ -38,7 +38,7 @@ from officeconsole.services.roster import (
     Week,
     monday_of,
 )
-from officeconsole.services.text import format_phone
+from officeconsole.services.text import format_phone, plural
 from officeconsole.services.time_off import TimeOffService, TimeOffView
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
@@ -61,10 +61,6 @@ class RosterData:
     requests: list[TimeOffView]
     templates: list[TemplateView]
     alerts: list[CredentialView]
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def status_word(status: str) -> str:

@@ -6,6 +6,7 @@ rule is the services'."""
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -24,7 +25,11 @@ from officeconsole.tui.widgets.results_table import Column, ResultsTable
 RowT = TypeVar("RowT")
 
 
-class SetupListScreen(ServiceScreen, Generic[RowT]):
+class _AbstractScreenType(ABCMeta, type(ServiceScreen)):  # type: ignore[misc]
+    """Textual's screen type with abstract methods: a list that leaves one out cannot be built."""
+
+
+class SetupListScreen(ServiceScreen, Generic[RowT], metaclass=_AbstractScreenType):
     CSS_PATH = "setup_list.tcss"
     AUTO_FOCUS = "#setup-table"
     BINDINGS = [
@@ -47,35 +52,44 @@ class SetupListScreen(ServiceScreen, Generic[RowT]):
         self.keep: str | None = None  # the row to put the cursor on at the next refill (one just saved)
 
     # ----- what each list says -----------------------------------------------------------
+    @abstractmethod
     def columns(self) -> list[Column]:
-        raise NotImplementedError
+        """The table's columns, in order."""
 
+    @abstractmethod
     def fetch(self, include_retired: bool) -> list[RowT]:
-        raise NotImplementedError
+        """The rows, read from the services (in a worker thread)."""
 
+    @abstractmethod
     def cells(self, row: RowT) -> tuple[str, ...]:
-        raise NotImplementedError
+        """One row's cells, in the columns' order."""
 
+    @abstractmethod
     def key(self, row: RowT) -> str:
-        raise NotImplementedError
+        """The row's stable key (its id), to keep the cursor on it across refills."""
 
+    @abstractmethod
     def label_of(self, row: RowT) -> str:
-        raise NotImplementedError
+        """The row as messages name it."""
 
     def active(self, row: RowT) -> bool:
         return bool(getattr(row, "active", True))
 
-    def add_form(self) -> Any:
-        raise NotImplementedError
+    def add_form(self) -> Any | None:
+        """The form that adds a row; None where the list adds another way (its own `action_add`)."""
+        return None
 
+    @abstractmethod
     def edit_form(self, row: RowT) -> Any:
-        raise NotImplementedError
+        """The form that edits `row`."""
 
+    @abstractmethod
     def retire_call(self, row: RowT) -> tuple[Callable[..., Any], tuple]:
-        raise NotImplementedError
+        """The service call (and its arguments) that retires `row`."""
 
+    @abstractmethod
     def reinstate_call(self, row: RowT) -> tuple[Callable[..., Any], tuple]:
-        raise NotImplementedError
+        """The service call (and its arguments) that puts `row` back in use."""
 
     def retire_question(self, row: RowT) -> str:
         return f"Retire {self.label_of(row)}? It stays on the records that have it and can be reinstated."
@@ -137,7 +151,9 @@ class SetupListScreen(ServiceScreen, Generic[RowT]):
     # ----- actions -----------------------------------------------------------------------
     def action_add(self) -> None:
         if self.allowed(self.PERMISSION):
-            self.app.push_screen(self.add_form(), self._saved)
+            form = self.add_form()
+            if form is not None:
+                self.app.push_screen(form, self._saved)
 
     def action_edit(self) -> None:
         row = self.current

@@ -56,9 +56,6 @@ class ProvidersSetupScreen(SetupListScreen[ProviderRow]):
                 self.app.push_screen(ProviderFormModal(candidate=people[index]), self._saved)
         self.app.push_screen(ChoiceModal("Make which staff member a provider?", [p.label for p in people]), chosen)
 
-    def add_form(self) -> ProviderFormModal:  # adding goes through the staff pick above
-        raise NotImplementedError
-
     def edit_form(self, row: ProviderRow) -> ProviderFormModal:
         return ProviderFormModal(row)
 

@@ -38,16 +38,41 @@ class KeyBar(Static):
         if self.is_attached and screen is self.screen:
             self._draw()
 
+    def on_resize(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
-        line = Text(no_wrap=True, overflow="ellipsis")
+        keys: list[tuple[str, str, bool]] = []
+        help_key: tuple[str, str, bool] | None = None
         seen: set[tuple[int, str]] = set()
         for node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if not binding.show or (id(node), binding.action) in seen:
                 continue
             seen.add((id(node), binding.action))
-            line.append(f" {self.app.get_key_display(binding)} ", style="bold reverse" if enabled else "dim reverse")
-            line.append(f" {binding.description}  ", style="" if enabled else "dim")
+            keys.append((self.app.get_key_display(binding), binding.description, enabled))
+            if binding.action == "help":
+                help_key = keys[-1]
         if self.app.ENABLE_COMMAND_PALETTE:
-            line.append(" ^p ", style="bold reverse")
-            line.append(" Commands ")
+            keys.append(("^p", "Commands", True))
+        width = self.size.width
+        if help_key is not None and width and sum(_width(k) for k in keys) > width:
+            # Too many for the line: the screen's own keys first, then Help, which lists every key.
+            keys.remove(help_key)
+            shown_help = (help_key[0], "Help: all keys", True)
+            room = width - _width(shown_help)
+            kept = []
+            for key in keys:
+                room -= _width(key)
+                if room < 0:
+                    break
+                kept.append(key)
+            keys = [*kept, shown_help]
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for key, description, enabled in keys:
+            line.append(f" {key} ", style="bold reverse" if enabled else "dim reverse")
+            line.append(f" {description} " + ("" if key == "^p" else " "), style="" if enabled else "dim")
         self.update(line, layout=False)
+
+
+def _width(key: tuple[str, str, bool]) -> int:
+    return len(key[0]) + len(key[1]) + 5

@@ -296,11 +296,16 @@ class RotaGrid(ScrollView, can_focus=True):
         return segments
 
     def _frame(self, segments: list[Segment], width: int, style: Style) -> Strip:
-        """Keep the names fixed while the days scroll sideways on a narrow terminal."""
+        """Keep the names (left) and the week's hours (right) fixed while the days scroll sideways
+        on a narrow terminal."""
         strip = Strip(segments)
+        usable = self._usable_width()
+        if strip.cell_length <= usable:
+            return strip.crop_extend(0, width, style)
         scroll_x = round(self.scroll_offset.x)
-        if scroll_x:
-            fixed = strip.crop(0, NAME_WIDTH)
-            moving = strip.crop(NAME_WIDTH + scroll_x, NAME_WIDTH + scroll_x + width)
-            strip = Strip.join([fixed, moving])
+        days_end = strip.cell_length - HOURS_WIDTH
+        room = max(0, usable - NAME_WIDTH - HOURS_WIDTH)
+        days = strip.crop(NAME_WIDTH + scroll_x, min(NAME_WIDTH + scroll_x + room, days_end))
+        strip = Strip.join([strip.crop(0, NAME_WIDTH), days.extend_cell_length(room, style),
+                            strip.crop(days_end, days_end + HOURS_WIDTH)])
         return strip.crop_extend(0, width, style)
