@@ -201,7 +201,7 @@ def test_reminders_and_credential_alerts(ctx, day, sched, manager_ctx, clinic, c
                                     "09:00"))
     clock.at = NOW.replace(hour=23)
     result = CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)
-    assert step(result, "Reminders").lines[0] == "1 patients to remind for Wednesday 11/25/2026"
+    assert step(result, "Reminders").lines[0] == "1 patient to remind for Wednesday 11/25/2026"
     assert step(result, "Alerts").lines == ["Avery Lee: Medical licence expires 12/20/2026 (in 27 days)",
                                             "low stock: Gloves, 2 box (reorder at 5)",
                                             "Flu vaccine lot FLU9: 3 expires 12/01/2026"]

@@ -241,6 +241,6 @@ def test_aging_report_totals_every_patient_and_lists_credits_on_their_own(ctx, s
     LedgerService(billing.desk).post_payment(PaymentInput(sched["ann"], "40", "cash", request_key=new_request_key()))
     report = ReportService(billing.manager).ar_aging(None, ctx.today())
     _payers, patients = report.sections
-    assert patients.rows[-1] == ("Credits (1 patients)", *(D("0.00"),) * 5, D("-40.00"))
+    assert patients.rows[-1] == ("Credits (1 patient)", *(D("0.00"),) * 5, D("-40.00"))
     assert patients.totals == ("Total, every patient", D("225.00"), *(D("0.00"),) * 4, D("185.00"))
     assert "patients owe $225.00, less $40.00 in credits" in report.notes[0]

@@ -22,6 +22,7 @@ from officeconsole.services.printable import printable
 from officeconsole.services.receivables import BUCKETS, ReceivablesService
 from officeconsole.services.remittance import RemittanceService
 from officeconsole.services.statements import StatementService
+from officeconsole.services.text import plural
 
 billing_app = typer.Typer(help="Claims, insurer payments and accounts receivable.", no_args_is_help=True)
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the files (default: the reports folder).")]
@@ -35,7 +36,7 @@ def _out(out: Path | None, sub: str) -> Path:
 def ready(ctx: typer.Context, as_user: AsOption, db: DbOption = None, fmt: FormatOption = Format.table) -> None:
     """Scrub every claim waiting to be billed: clean ones become ready, the rest are listed with why."""
     run = ClaimService(signed_in(open_db(ctx, db), as_user)).mark_all_ready()
-    say(f"{len(run.ready)} claims marked ready; {len(run.failing)} need fixing.")
+    say(f"{plural(len(run.ready), 'claim')} marked ready; {len(run.failing)} need fixing.")
     emit(["Claim", "Fix in", "Problem"],
          [(f"OC{e_id}", p.fix, p.message) for e_id, problems in run.failing.items() for p in problems], fmt)
 
@@ -47,7 +48,7 @@ def export_837(ctx: typer.Context, as_user: AsOption, out: OutOption = None, db:
     for e_id, why in result.skipped.items():
         err.print(f"Held back OC{e_id}: {printable(why)}", markup=False)
     if result.claims:
-        say(f"Batch {result.control_number}: {result.claims} claims, {money(result.total)} -> {result.path}")
+        say(f"Batch {result.control_number}: {plural(result.claims, 'claim')}, {money(result.total)} -> {result.path}")
     else:
         say("No claim could be exported: every ready claim needs fixing again (see above).")
 
@@ -57,7 +58,7 @@ def resend(ctx: typer.Context, batch: Annotated[int, typer.Argument(help="Batch 
            as_user: AsOption, out: OutOption = None, db: DbOption = None) -> None:
     """A batch's claims again, in a new file with a new control number."""
     result = ClaimService(signed_in(open_db(ctx, db), as_user)).reexport_837(batch, _out(out, "claims"))
-    say(f"Batch {result.control_number} (again): {result.claims} claims, {money(result.total)} -> {result.path}")
+    say(f"Batch {result.control_number} (again): {plural(result.claims, 'claim')}, {money(result.total)} -> {result.path}")
 
 
 @billing_app.command("batches")
@@ -100,7 +101,7 @@ def post_835(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="An X
         else:
             p = r.posted
             say(f"{p.payer_name} {p.trace_number}: {money(p.total)} received, {money(p.applied)} applied to "
-                f"{len(p.claims)} claims" + (f", {money(p.unapplied)} not applied" if p.unapplied else "") + ".")
+                f"{plural(len(p.claims), 'claim')}" + (f", {money(p.unapplied)} not applied" if p.unapplied else "") + ".")
             emit(["Claim", "Payer claim #", "Patient", "Paid", "Adjusted", "Patient owes", "State", "Denied"],
                  [(f"OC{c.encounter_id}" + (" reversal" if c.reversal else ""), c.payer_claim_number, c.patient_name,
                    money(c.paid), money(c.adjusted), money(c.to_patient), c.status.replace("_", " "),
@@ -149,9 +150,9 @@ def aging(
         if fmt is Format.table and kind == "payer":
             table.append(("Total", *(money(b) for b in result.totals(rows)), money(sum(result.totals(rows)))))
         elif fmt is Format.table:  # every patient's, not only the rows listed; credits on their own line
-            table.append((f"Total owed ({result.owing_count} patients)", *(money(b) for b in result.patient_buckets),
+            table.append((f"Total owed ({plural(result.owing_count, 'patient')})", *(money(b) for b in result.patient_buckets),
                           money(result.patient_owed)))
-            table.append((f"Credits ({result.credit_count} patients)", *blank, money(result.patient_credit)))
+            table.append((f"Credits ({plural(result.credit_count, 'patient')})", *blank, money(result.patient_credit)))
             table.append(("Net", *blank, money(result.patient_total)))
         emit([kind.title(), *BUCKETS, "Total"], table, fmt,
              title=f"{'Insurance' if kind == 'payer' else 'Patient'} A/R as of {result.as_of:%m/%d/%Y}")

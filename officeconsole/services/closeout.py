@@ -61,6 +61,7 @@ from officeconsole.services.inventory import InventoryService
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
 from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.text import plural
 
 POLICIES = ("warn", "block")
 IN_CLINIC = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER)
@@ -402,7 +403,7 @@ class CloseOutService:
         else:
             step.lines.append("nothing booked in the coming week")
             return
-        step.lines.append(f"{len(rows)} patients to remind for {day:%A %m/%d/%Y}")
+        step.lines.append(f"{plural(len(rows), 'patient')} to remind for {day:%A %m/%d/%Y}")
         if run.dry_run:
             return
         folder = writable_folder(run.reports_dir or Path("."), CloseOutError, "the reminder list")

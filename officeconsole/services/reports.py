@@ -35,7 +35,7 @@ from officeconsole.services.report_model import (
     days_in, rate, wait_stats,
 )
 from officeconsole.services.report_visits import no_show_parts, wait_parts
-from officeconsole.services.text import format_phone
+from officeconsole.services.text import format_phone, plural
 
 REPORTS: dict[str, tuple[str, str]] = {
     "day-sheet": ("Day sheet", "each day's visits, no-shows, new patients, charges, money taken and average wait"),
@@ -232,7 +232,7 @@ class ReportService:
                             tuple((r.name, *r.buckets, r.total) for r in aging.payers),
                             ("Total", *totals, sum(totals, Decimal("0.00"))))]
         # Every patient's totals, not only the rows listed; credits are their own line, not aged.
-        credits = ((f"Credits ({aging.credit_count} patients)", *(Decimal("0.00"),) * len(BUCKETS),
+        credits = ((f"Credits ({plural(aging.credit_count, 'patient')})", *(Decimal("0.00"),) * len(BUCKETS),
                     aging.patient_credit),) if aging.credit_count else ()
         sections.append(Section("Patients, largest balances first", (Column("Patient", TEXT), *columns),
                                 tuple((r.name, *r.buckets, r.total) for r in aging.patients) + credits,

@@ -29,17 +29,17 @@ def test_ready_export_resend_post_835_and_aging(cli, db_url, two_claims, tmp_pat
     good, bad = two_claims
     ready = cli("--db", db_url, "billing", "ready", "--as", "biller")
     assert ready.exit_code == 0, ready.text
-    assert "1 claims marked ready; 1 need fixing." in ready.stdout and "Place of service 00" in ready.stdout
+    assert "1 claim marked ready; 1 need fixing." in ready.stdout and "Place of service 00" in ready.stdout
     out = tmp_path / "claims"
     exported = cli("--db", db_url, "billing", "export-837", "--out", str(out), "--as", "biller")
     assert exported.exit_code == 0, exported.text
-    assert "Batch 1: 1 claims, $185.00" in exported.stdout
+    assert "Batch 1: 1 claim, $185.00" in exported.stdout
     [file] = out.glob("837P-*.x12")
     assert x12_errors(file.read_text()) == []
     nothing = cli("--db", db_url, "billing", "export-837", "--out", str(out), "--as", "biller")
     assert nothing.exit_code == 1 and "No claims are ready" in nothing.stderr
     resent = cli("--db", db_url, "billing", "resend", "1", "--out", str(out), "--as", "biller")
-    assert "Batch 2 (again): 1 claims" in resent.stdout
+    assert "Batch 2 (again): 1 claim" in resent.stdout
     assert "837P-000000002" in cli("--db", db_url, "billing", "batches", "--as", "biller").stdout
 
     remit = tmp_path / "remit.835"
@@ -47,7 +47,7 @@ def test_ready_export_resend_post_835_and_aging(cli, db_url, two_claims, tmp_pat
                                                             [("CO", "45", D(55)), ("PR", "3", D(30))])])]))
     posted = cli("--db", db_url, "billing", "post-835", str(remit), "--as", "biller")
     assert posted.exit_code == 0, posted.text
-    assert "$100.00 received, $100.00 applied to 1 claims" in posted.stdout and "$30.00" in posted.stdout
+    assert "$100.00 received, $100.00 applied to 1 claim" in posted.stdout and "$30.00" in posted.stdout
     again = cli("--db", db_url, "billing", "post-835", str(remit), "--as", "biller")
     assert again.exit_code == 1 and "was posted on" in again.stdout
     garbage = tmp_path / "garbage.835"
@@ -108,7 +108,7 @@ def test_balance_write_off_and_patient_aging_totals(cli, db_url, sched, as_role,
     unknown = cli("--db", db_url, "billing", "balance", "9999999", "--as", "biller")
     assert unknown.exit_code == 1 and "No patient has MRN 9999999" in unknown.stderr
     table = cli("--db", db_url, "billing", "aging", "--by", "patient", "--as", "biller")
-    assert "Total owed (1 patients)" in table.stdout and "Credits (1 patients)" in table.stdout
+    assert "Total owed (1 patient)" in table.stdout and "Credits (1 patient)" in table.stdout
     assert "-$40.00" in table.stdout and "patients owe $100.00, less $40.00 in credits" in table.stdout
 
 
@@ -130,7 +130,7 @@ def test_post_835_checks_the_whole_file_and_shows_plb_and_every_unmatched_item(c
     whole.write_text(text)
     posted = cli("--db", db_url, "billing", "post-835", str(whole), "--as", "biller")
     assert posted.exit_code == 0, posted.text
-    assert "$213.25 received, $100.00 applied to 1 claims, $110.00 not applied." in posted.stdout
+    assert "$213.25 received, $100.00 applied to 1 claim, $110.00 not applied." in posted.stdout
     assert "L6 Interest owed" in posted.stdout and "-$3.25" in posted.stdout
     assert f"PAYEROC{good.id}" in posted.stdout
     assert "OC777  claim $110.00 (segment 22): no such claim here" in posted.stdout

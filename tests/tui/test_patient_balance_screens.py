@@ -107,7 +107,7 @@ async def test_account_check_in_check_out_and_aging_show_one_balance(make_app, c
         rows = [table.row(i) for i in range(table.row_count)]
         assert rows == [
             ("Claimant, Carla", "$0.00", "$0.00", "$0.00", "$225.00", "$0.00", "$225.00"),
-            ("Total owed (1 patients)", "$0.00", "$0.00", "$0.00", "$225.00", "$0.00", "$225.00"),
-            ("Credits (1 patients)", "", "", "", "", "", "-$40.00"),
+            ("Total owed (1 patient)", "$0.00", "$0.00", "$0.00", "$225.00", "$0.00", "$225.00"),
+            ("Credits (1 patient)", "", "", "", "", "", "-$40.00"),
         ]
         assert "patients $225.00 less $40.00 credits" in _said(app.screen, "#ar-title")

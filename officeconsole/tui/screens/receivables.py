@@ -15,6 +15,7 @@ from officeconsole.services.money import money
 from officeconsole.services.receivables import BUCKETS, Aging, ReceivablesService
 from officeconsole.services.remittance import DenialRow, RemittanceService
 from officeconsole.services.statements import StatementService
+from officeconsole.services.text import plural
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.write_off import WriteOffModal
 from officeconsole.tui.screens.base import ServiceScreen
@@ -82,9 +83,9 @@ class ReceivablesScreen(ServiceScreen):
         # The totals are every patient's, not only the largest balances listed; credits are their own line.
         blank = ("",) * len(BUCKETS)
         patients = [(str(r.key), (r.name, *(money(b) for b in r.buckets), money(r.total))) for r in aging.patients]
-        patients.append(("total", (f"Total owed ({aging.owing_count} patients)",
+        patients.append(("total", (f"Total owed ({plural(aging.owing_count, 'patient')})",
                                    *(money(b) for b in aging.patient_buckets), money(aging.patient_owed))))
-        patients.append(("credits", (f"Credits ({aging.credit_count} patients)", *blank,
+        patients.append(("credits", (f"Credits ({plural(aging.credit_count, 'patient')})", *blank,
                                      money(aging.patient_credit))))
         self.query_one("#patients", ResultsTable).set_rows(patients)
         self.query_one("#denials", ResultsTable).set_rows([
