@@ -56,7 +56,7 @@ async def test_schedule_days_dates_list_and_filter(make_app, sched):
         await pilot.press("l")
         table = screen.query_one("#list", ResultsTable)
         assert table.has_focus and table.row_count == 2
-        assert table.row(1)[1] == "Jo Kim" and "scheduled" in table.row(1)[5]
+        assert table.row(1)[3] == "Jo Kim" and "scheduled" in table.row(1)[2]
         await pilot.press("p")
         await settle(pilot)
         assert _text(screen, "#day-title") == "Monday 11/30/2026 · Avery Lee"
@@ -259,7 +259,7 @@ async def test_visits_booked_in_approved_time_off_are_flagged(make_app, sched, c
         await pilot.press("l")
         await settle(pilot)
         listed = app.screen.query_one("#list", ResultsTable)
-        assert listed.row(0)[5] == "⚠ provider off (vacation)"
+        assert listed.row(0)[2] == "⚠ provider off (vacation)"
 
 
 async def test_down_from_the_booking_search_reaches_the_results(make_app, sched):

@@ -113,8 +113,8 @@ class ScheduleScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#list", ResultsTable).set_columns([
-            Column("Time", 11), Column("Provider", 18), Column("Patient", 26), Column("MRN", 8),
-            Column("Type", 16), Column("Status", 14), Column("Reason", 30)])
+            Column("Time", 11), Column("Patient", 26), Column("Status", 14), Column("Provider", 18),
+            Column("Type", 16), Column("MRN", 8), Column("Reason", 30)])  # at 80 columns: who, and whether booked
         self.day = self.day or self.app.ctx.today()
         self.load()
 
@@ -187,9 +187,10 @@ class ScheduleScreen(ServiceScreen):
         away = self.plan.away
         clash = {n for n, r in enumerate(self.plan.rows) if r.status == "scheduled" and r.provider_id in away}
         self.query_one("#list", ResultsTable).set_rows([
-            (str(r.id), (f"{r.start:%H:%M}-{r.end:%H:%M}", r.provider_name, r.patient_name, r.mrn, r.type_name,
+            (str(r.id), (f"{r.start:%H:%M}-{r.end:%H:%M}", r.patient_name,
                          f"⚠ provider off ({away[r.provider_id]})" if n in clash
-                         else f"{SYMBOLS.get(r.status, '?')} {r.status.replace('_', ' ')}", r.reason))
+                         else f"{SYMBOLS.get(r.status, '?')} {r.status.replace('_', ' ')}",
+                         r.provider_name, r.type_name, r.mrn, r.reason))
             for n, r in enumerate(self.plan.rows)], flagged=clash)
 
     # ----- actions -------------------------------------------------------------------
