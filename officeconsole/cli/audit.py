@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -54,6 +56,9 @@ def verify(
     anchor: Annotated[str | None, typer.Option(
         "--anchor", help="A chain hash written down earlier (a close-out's 'Audit chain' line or a day sheet; "
                          "16 hex digits or more): fail unless that event is still in the intact chain.")] = None,
+    old_key: Annotated[list[Path] | None, typer.Option(
+        "--old-key", help="A key file the trail was written with before a key change (repeatable): the events "
+                          "before the change are then checked too.")] = None,
     db: DbOption = None,
 ) -> None:
     """Check the audit trail's hash chain with the clinic's key: no event changed, removed, moved or
@@ -64,11 +69,17 @@ def verify(
         def progress(done: int, total: int) -> None:
             status.update(f"Checking the audit chain: {done:,} of {total:,} events…")
 
-        report = service.verify(anchor, progress=progress)
+        report = service.verify(anchor, progress=progress, old_key_files=old_key or [])
 
     def when(at) -> str:
         return f" ({at.astimezone(zone):%Y-%m-%d %H:%M:%S})" if at is not None else ""
 
+    for change in report.key_changes:
+        say(f"key change at event {change.seq}{when(change.at)} by {change.username}: {change.reason} "
+            f"(key {change.old_key} -> {change.new_key})")
+    if report.unchecked:
+        say(f"{report.unchecked} events before a key change were checked for their numbering and links only: "
+            "give the old key with --old-key FILE to check them fully")
     if report.intact:
         latest = report.latest.hash if report.latest else "none"
         say(f"chain intact: {report.events} events, latest hash {latest}")
@@ -93,3 +104,24 @@ def recovery_code(ctx: typer.Context, as_user: AsOption, db: DbOption = None) ->
     say("Audit recovery code (shown once: write it down and keep it with the clinic's papers, not on this PC):")
     say(f"    {code}")
     say("Backups from now on carry the audit key wrapped under it; `officeconsole restore` asks for it on a new PC.")
+
+
+@audit_app.command("new-key")
+def new_key(
+    ctx: typer.Context,
+    as_user: AsOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded), e.g. 'PC died, audit key lost'.")],
+    db: DbOption = None,
+) -> None:
+    """Start a new audit key when the clinic's key is lost (managers): the trail goes on under the new
+    key, and its first event records where the old key's part ends. Keep the new key with the
+    backups (`officeconsole audit recovery-code`); `audit verify` reports the boundary."""
+    from officeconsole.cli._common import ENV_PASSWORD
+    from officeconsole.services.audit_key_travel import start_new_key
+
+    opened = open_db(ctx, db)
+    password = os.environ.get(ENV_PASSWORD) or typer.prompt(f"Password for {as_user}", hide_input=True)
+    made = start_new_key(opened.ctx, as_user, password, reason)
+    say(f"A new audit key is at {made.path} (key {made.key_id}). The trail goes on from event {made.after_event + 1}; "
+        f"events 1 to {made.after_event} were written with key {made.old_key_id}.")
+    say("Make a new audit recovery code now (`officeconsole audit recovery-code`) so backups carry the new key.")

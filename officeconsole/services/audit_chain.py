@@ -64,7 +64,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,6 +98,7 @@ TRUNCATED = "truncated"
 HEAD = "head"
 WRONG_KEY = "wrong key"
 ANCHOR = "anchor"
+NEW_KEY = "audit.new_key"  # the action of the event that starts a new key (a lost key's boundary)
 
 
 class AuditKeyError(OfficeError):
@@ -137,7 +138,8 @@ def load_key(path: Path | None = None, *, create: bool = False) -> AuditKey:
             raise AuditKeyError(
                 f"The audit key file {path} is missing. The audit trail cannot be written or checked "
                 f"without the key it was started with: copy the clinic's audit.key there (or point "
-                f"${ENV_KEY_FILE} at it).") from None
+                f"${ENV_KEY_FILE} at it). If it is lost for good, a manager starts a new key: "
+                f"`officeconsole audit new-key --reason ...` (the trail records the change).") from None
         _create_key(path)
         return load_key(path)
     except OSError as exc:
@@ -232,8 +234,9 @@ def append(session: Session, events: list[AuditEvent]) -> None:
     head = session.get(AuditChainHead, 1, populate_existing=True)
     last = session.execute(select(AuditEvent.seq, AuditEvent.hash)
                            .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    key = load_key(create=head is None and last is None)
-    if head is not None and not hmac.compare_digest(head.key_id, key.id):
+    boundary = len(events) == 1 and events[0].action == NEW_KEY  # written with the new key it starts
+    key = load_key(create=(head is None and last is None) or boundary)
+    if head is not None and not boundary and not hmac.compare_digest(head.key_id, key.id):
         raise AuditKeyError(
             f"The audit key file {key.path} is not the key this clinic's audit trail is written with "
             f"(key {key.id}, the trail's is {head.key_id}). Copy the clinic's audit.key there (or point "
@@ -245,6 +248,9 @@ def append(session: Session, events: list[AuditEvent]) -> None:
         seq, prev = (last.seq, last.hash) if last is not None else (0, GENESIS)
         rebuilt = head.rebuilt_at if head is not None and head.rebuilt_at is not None else (
             last.seq if last is not None else None)
+    if boundary:  # what the old key covered, sealed into the first event of the new key
+        events[0].summary = _encode({"old_key": head.key_id if head is not None else None, "new_key": key.id,
+                                     "last_seq": seq, "last_hash": prev, "reason": events[0].summary or ""})
     for item in events:
         # What the row will hold: column defaults are not applied to the object until the INSERT.
         item.entity, item.entity_id, item.summary = item.entity or "", item.entity_id or "", item.summary or ""
@@ -287,6 +293,8 @@ class ChainReport:
     problem: ChainBreak | None
     anchor: ChainPoint | None  # the event the anchor names, when one was given and found
     key_file: Path
+    key_changes: tuple = ()  # KeyChange: where a new key took over from a lost one
+    unchecked: int = 0  # events before a key change whose key was not given: numbering and links only
 
     @property
     def intact(self) -> bool:
@@ -386,19 +394,68 @@ def _check(key: AuditKey, row, following, expected: int, prev: str, prev_at: dt.
                       "(or hashed with another key)")
 
 
+@dataclass(frozen=True)
+class KeyChange:
+    """A boundary in the trail: from this event on, a new key (the old one was lost)."""
+
+    seq: int
+    at: dt.datetime
+    username: str
+    old_key: str | None
+    new_key: str
+    reason: str
+    checked_before: bool  # whether the events before it could be checked (their key was given)
+
+
+def _key_changes(session: Session) -> dict[int, dict]:
+    rows = session.execute(select(AuditEvent.seq, AuditEvent.summary).where(AuditEvent.action == NEW_KEY)
+                           .order_by(AuditEvent.seq)).all()
+    changes = {}
+    for seq, summary in rows:
+        try:
+            changes[seq] = json.loads(summary)
+        except ValueError:
+            changes[seq] = {}
+    return changes
+
+
 def verify_chain(session: Session, key: AuditKey, anchor: str | None = None, progress: Progress | None = None,
-                 batch: int = BATCH) -> ChainReport:
-    """Walk the whole chain in `session` (one snapshot) and report the first broken link."""
+                 batch: int = BATCH, old_keys: Sequence[AuditKey] = ()) -> ChainReport:
+    """Walk the whole chain in `session` (one snapshot) and report the first broken link.
+
+    A trail whose key was replaced (`audit new-key`) is checked segment by segment: the last with
+    `key`, earlier ones with the `old_keys` given; a segment whose key is not given is checked for
+    its numbering and links only, and the report says so."""
     head = session.get(AuditChainHead, 1)
     total = head.seq if head is not None else 0
     expected, prev, last, found = 1, GENESIS, None, None
+    changes = _key_changes(session)
+    keys = {k.id: k for k in old_keys}
+    segment = changes[min(changes)].get("old_key") if changes else None  # the first segment's key id
+    unchecked: list[int] = []
+    boundaries: list[KeyChange] = []
 
     def report(problem: ChainBreak | None) -> ChainReport:
         latest = ChainPoint(last.seq, last.hash, last.at) if last is not None else None
-        return ChainReport(expected - 1, latest, problem, found, key.path)
+        return ChainReport(expected - 1, latest, problem, found, key.path, tuple(boundaries), len(unchecked))
 
     for row, following in _with_next(_rows(session, batch)):
-        problem = _check(key, row, following, expected, prev, last.at if last is not None else None)
+        if row.seq in changes:
+            info = changes[row.seq]
+            if (info.get("last_seq"), info.get("last_hash")) != (expected - 1, prev):
+                return report(ChainBreak(row.seq, row.at, CHANGED, f"the key change at event {row.seq} does not "
+                                                                   "record the event before it"))
+            boundaries.append(KeyChange(row.seq, row.at, row.username, info.get("old_key"), info.get("new_key", ""),
+                                        info.get("reason", ""), not unchecked))
+            later = [seq for seq in changes if seq > row.seq]
+            segment = changes[min(later)].get("old_key") if later else None
+        row_key = key if segment is None else keys.get(segment)
+        if row_key is None:  # an earlier key, not given: the numbering and the links only
+            problem = None if (row.seq == expected and row.prev_hash == prev) else _check(
+                key, row, following, expected, prev, last.at if last is not None else None)
+            unchecked.append(row.seq)
+        else:
+            problem = _check(row_key, row, following, expected, prev, last.at if last is not None else None)
         if problem is not None:
             if expected == 1 and head is not None and head.key_id != key.id and problem.kind in (CHANGED, UNKEYED):
                 problem = ChainBreak(problem.seq, problem.at, WRONG_KEY,
@@ -457,11 +514,11 @@ class AuditChainService:
 
     @requires("audit.view")
     def verify(self, anchor: str | None = None, *, progress: Progress | None = None,
-               key_file: Path | None = None) -> ChainReport:
+               key_file: Path | None = None, old_key_files: Sequence[Path] = ()) -> ChainReport:
         """Check the whole audit trail against the key (and the anchor, a hash printed earlier)."""
         wanted = parse_anchor(anchor) if anchor else None
         key = load_key(key_file)
         with self.ctx.db.read() as session:
             if self.ctx.db.dialect == "postgresql":  # one snapshot for every batch
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            return verify_chain(session, key, wanted, progress)
+            return verify_chain(session, key, wanted, progress, old_keys=[load_key(p) for p in old_key_files])

@@ -246,3 +246,53 @@ def trail_key_id(database) -> str | None:
 
     with database.read() as session:
         return session.scalar(select(AuditChainHead.key_id).where(AuditChainHead.id == 1))
+
+
+@dataclass(frozen=True)
+class NewKey:
+    path: Path
+    key_id: str
+    old_key_id: str
+    after_event: int  # the last event the old key covered
+
+
+def start_new_key(ctx, username: str, password: str, reason: str) -> NewKey:
+    """A lost audit key becomes a recorded event, not a stopped clinic: a manager (proving it with
+    their password, which cannot be audited as a login without a key) starts a new key; its first
+    event records the last event and hash the old key covered, who started it and why. A key file
+    that is not the trail's is set aside, never deleted."""
+    from sqlalchemy import select
+
+    from officeconsole.errors import AuthError, PermissionDenied, ValidationError
+    from officeconsole.models import User
+    from officeconsole.models.audit import AuditChainHead
+    from officeconsole.models.enums import Role
+    from officeconsole.services.audit_chain import NEW_KEY
+    from officeconsole.services.context import Actor
+    from officeconsole.services.passwords import verify
+
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise ValidationError({"reason": "Say why the key is replaced (it is recorded), e.g. 'PC died, key lost'."})
+    path = key_path()
+    with ctx.db.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active or not verify(user.password_hash, password):
+            raise AuthError("Wrong username or password.")
+        if user.role not in (Role.MANAGER, Role.ADMIN):
+            raise PermissionDenied("Permission denied: only a manager starts a new audit key.")
+        head = session.get(AuditChainHead, 1)
+        if head is None:
+            raise ValidationError({"key": "The audit trail is empty: the first event makes its key."})
+        try:
+            present = load_key(path)
+        except AuditKeyError:
+            present = None
+        if present is not None and present.id == head.key_id:
+            raise ValidationError({"key": f"{path} is the trail's own key: nothing is lost, nothing was changed."})
+        if present is not None or path.exists():
+            path.rename(path.with_name(f"{path.name}.replaced-{dt.datetime.now():%Y%m%d-%H%M%S}"))
+        old_key_id, after = head.key_id, head.seq
+        actor = Actor(user.id, user.username, user.full_name, Role(user.role))
+        audit.record(session, ctx.now(), actor, NEW_KEY, entity="clinic", entity_id=1, summary=reason)
+    return NewKey(path, load_key(path).id, old_key_id, after)
