@@ -281,3 +281,22 @@ def test_an_upgraded_clinic_has_its_old_events_chained(empty_db_url):
         with database.write() as session:
             session.execute(text("UPDATE audit_event SET summary = 'x'"))
     database.dispose()
+
+
+def test_wiping_the_whole_trail_does_not_pass(database, trail, manager_ctx):
+    """Triggers dropped, every event and the head deleted: the witness beside the key says so."""
+    from officeconsole.services import audit_witness
+
+    service = AuditChainService(manager_ctx)
+    with database.write() as session:  # as a close-out or a backup does: the trail's witness, made
+        audit_witness.record(session)
+    assert service.verify().intact
+    with database.read() as session:
+        held = audit_witness.read(load_key(), audit_witness._trail_id(session))
+    assert held is not None and held[0] == service.verify().events
+    with tampering(database) as conn:
+        conn.execute(text("DELETE FROM audit_event"))
+        conn.execute(text("DELETE FROM audit_chain_head"))
+    report = service.verify()
+    assert not report.intact and report.problem.kind == TRUNCATED
+    assert "the whole trail was wiped" in report.problem.detail

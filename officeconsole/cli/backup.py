@@ -22,7 +22,7 @@ from officeconsole.cli._common import (
 from officeconsole.config import resolve_db_url
 from officeconsole.services import db_keys
 from officeconsole.services.backup_files import Rotation, is_encrypted
-from officeconsole.services.backups import BackupError, BackupKeyMismatch, BackupService
+from officeconsole.services.backups import BackupError, BackupKeyMismatch, BackupService, record_restore
 from officeconsole.services.backups import restore as restore_database
 
 ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
@@ -118,6 +118,11 @@ def restore(
         say(f"The audit key was put back at {path}: the restored trail can be added to and checked.")
     if not unwrapped:
         _put_audit_key_back(ctx, db, key, file, passphrase)  # a server database: checked once it is back
+    restored = open_db(ctx, db, key=key)
+    try:
+        record_restore(restored.ctx, actor, file, aside)
+    finally:
+        restored.ctx.db.dispose()
 
 
 def _unwrap_key(travel, file: Path, trail: str, passphrase: str | None) -> bytes:

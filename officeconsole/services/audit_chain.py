@@ -57,6 +57,7 @@ and under 100 MB for a million events on SQLite.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -521,4 +522,12 @@ class AuditChainService:
         with self.ctx.db.read() as session:
             if self.ctx.db.dialect == "postgresql":  # one snapshot for every batch
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            return verify_chain(session, key, wanted, progress, old_keys=[load_key(p) for p in old_key_files])
+            report = verify_chain(session, key, wanted, progress, old_keys=[load_key(p) for p in old_key_files])
+            if report.intact:
+                from officeconsole.services import audit_witness
+
+                problem = audit_witness.problem(session, key, report.events)
+                if problem is not None:
+                    return dataclasses.replace(report, problem=problem)
+                audit_witness.record(session, create=False)  # a read: only a trail that has its id
+            return report

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from officeconsole.db import cipher
 from officeconsole.db.engine import cipher_key
 from officeconsole.models.enums import Role
-from officeconsole.services import audit, audit_key_travel
+from officeconsole.services import audit, audit_key_travel, audit_witness
 from officeconsole.services.backup_files import (
     BackupFileError,
     Rotation,
@@ -122,6 +122,8 @@ class BackupService:
             audit.record(session, self.ctx.now(), self.ctx.actor, "backup.made", entity="clinic", entity_id=1,
                          summary=f"{final} ({result.size:,} bytes{', encrypted' if passphrase else ''}); "
                                  f"audit key carried: {' and '.join(carried.by) or 'no'}; rotated out {len(removed)}")
+            session.flush()
+            audit_witness.record(session)
         return result
 
 
@@ -173,6 +175,17 @@ def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | No
             return _restore_sqlite(Path(url.database), staged)
         verify_dump(plain, backup.name)
         return _restore_pg(url, plain)
+
+
+def record_restore(ctx: ServiceContext, actor: Actor | None, backup: Path, aside: Path | None) -> None:
+    """The restore, written into the restored trail (who, from which file, where the old database
+    went); the trail's witness follows the trail back to the backup's end."""
+    with ctx.db.write() as session:
+        audit.record(session, ctx.now(), actor, "backup.restore", entity="clinic", entity_id=1,
+                     summary=f"restored {backup.name}" + (f"; the previous database set aside as {aside}" if aside else "")
+                             + ("" if actor else "; without sign-in (the previous database could not be opened)"))
+        session.flush()
+        audit_witness.after_restore(session)
 
 
 def verify_sqlite(path: Path, name: str = "", *, key: bytes | None = None) -> dict[str, int]:

@@ -38,7 +38,7 @@ from officeconsole.models import (
     User,
 )
 from officeconsole.models.enums import AppointmentStatus as S
-from officeconsole.services import audit, csv_safe
+from officeconsole.services import audit, audit_witness, csv_safe
 from officeconsole.services.audit_chain import close_point
 from officeconsole.services.backup_files import Rotation
 from officeconsole.services.backups import BackupError, BackupService
@@ -354,6 +354,8 @@ class CloseOutService:
                                      f"{money(sheet.desk_payments)}"
                                      + "".join(f", {m} counted {money(v)}" for m, v in run.counted.items()))
                 sheet.audit = close_point(session, run.day)  # that event's link: the day's anchor
+                session.flush()
+                audit_witness.record(session)  # the trail's length, kept outside it
                 sheet.drawer = drawer_counts(session, run.day)
         except IntegrityError:
             raise CloseOutError(f"{run.day:%m/%d/%Y} was closed by someone else a moment ago: run close-day "

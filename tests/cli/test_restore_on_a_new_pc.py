@@ -71,6 +71,8 @@ def test_a_plain_backup_carries_the_key_under_the_recovery_code(cli, db_url, cli
     assert added.exit_code == 0, added.text
     verified = cli("--db", url, "audit", "verify", "--as", "manager", env=env)
     assert verified.exit_code == 0 and "chain intact" in verified.stdout, verified.text
+    listed = cli("--db", url, "audit", "list", "--as", "manager", "--format", "csv", env=env)
+    assert f"restored {backup.name}" in listed.stdout and "without sign-in" in listed.stdout
 
 
 def test_an_encrypted_backup_gives_the_key_back_with_its_passphrase(cli, db_url, clinic, tmp_path):
