@@ -30,13 +30,17 @@ def _quoted_commands():
 def problem(words: list[str]) -> str | None:
     """What is wrong with `officeconsole WORDS`, or None."""
     command = typer.main.get_command(app)
+    value_next = False
     for word in words:
-        if word.startswith("-"):
+        if value_next:  # the value of the option before it, never a command
+            value_next = False
+        elif word.startswith("-"):
             option = word.split("=", 1)[0]
-            known = {name for param in command.params for name in getattr(param, "opts", [])}
-            known |= {name for param in command.params for name in getattr(param, "secondary_opts", [])}
-            if option not in known | {"--help", "-h"}:
+            params = {name: param for param in command.params
+                      for name in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]}
+            if option not in params.keys() | {"--help", "-h"}:
                 return f"{command.name} has no option {option}"
+            value_next = "=" not in word and option in params and not getattr(params[option], "is_flag", False)
         elif hasattr(command, "commands") and re.fullmatch(r"[a-z][a-z0-9-]*", word):
             if word not in command.commands:
                 return f"{command.name or 'officeconsole'} has no command {word!r}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -74,8 +75,29 @@ app = typer.Typer(
 )
 
 
+def package_version() -> str:
+    """The installed version (pyproject's `version`, as pip recorded it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("officeconsole")
+    except PackageNotFoundError:  # pragma: no cover - run from a tree that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"officeconsole {package_version()}")
+        raise typer.Exit(0)
+
+
 @app.callback(invoke_without_command=True)
-def root(ctx: typer.Context, db: DbOption = None) -> None:
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                          help="Print the version and exit.")] = False,
+) -> None:
     ctx.obj = {"db": db}
     if ctx.invoked_subcommand is None:
         open_console(ctx, db)

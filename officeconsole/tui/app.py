@@ -399,7 +399,7 @@ class OfficeApp(App):
         yield SystemCommand("Lock", "Hide the console until you or someone else signs in (F12)", self.action_lock)
         yield SystemCommand("Set my PIN", "A PIN to unlock and switch quickly after the day's first login",
                             self.set_pin)
-        yield SystemCommand("Log out", "End this session and show the login screen", self.action_logout)
+        yield SystemCommand("Log out", "Sign out and show the login screen", self.action_logout)
 
     def open_section(self, section: Section) -> None:
         """Open a section's screen over the current one (or go back to it), if the role may."""
