@@ -1,8 +1,12 @@
 """Shared fixtures: a migrated database on SQLite (default) or PostgreSQL, a fixed clock.
 
-Set OFFICECONSOLE_TEST_DB to a postgresql:// URL to run the whole suite on PostgreSQL;
-each run gets its own schema, dropped at the end. With OFFICECONSOLE_TEST_DB set, a
-server that cannot be reached fails the run instead of skipping it.
+Set OFFICECONSOLE_TEST_DB to a postgresql:// URL to run the whole suite on PostgreSQL. Each
+pytest-xdist worker then works in databases of its own on that server, named after the URL's
+database, the worker and a slot the worker holds an advisory lock on (e.g. test_gw0_1), so
+parallel workers and runs started at the same time never meet; they are dropped at the end.
+Between tests the worker's database is emptied with a plain DELETE of every table (triggers
+off) and its sequences restarted: the state a fresh migration leaves, in milliseconds. With
+OFFICECONSOLE_TEST_DB set, a server that cannot be reached fails the run instead of skipping it.
 """
 
 from __future__ import annotations
@@ -11,16 +15,17 @@ import datetime as dt
 import os
 import shutil
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.db.engine import make_engine
-from officeconsole.models import Base
 from officeconsole.services import auth
 from officeconsole.services.audit_chain import ENV_KEY_FILE
 from officeconsole.services.clock import FixedClock
@@ -31,6 +36,7 @@ from tests.factories import seed_clinic
 auth.use_fast_hashing()
 
 PG_URL = os.environ.get("OFFICECONSOLE_TEST_DB", "")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
 
 
@@ -75,6 +81,20 @@ def audit_key_file(tmp_path_factory) -> Iterator[Path]:
         os.environ[ENV_KEY_FILE] = saved
 
 
+@pytest.fixture(scope="session", autouse=True)
+def home_folder(tmp_path_factory) -> Iterator[Path]:
+    """The data and config folders of the run (reports, claims, receipts, the error log), never the
+    real user's; a test that needs its own sets OFFICECONSOLE_HOME itself."""
+    path = tmp_path_factory.mktemp("home")
+    saved = os.environ.get("OFFICECONSOLE_HOME")
+    os.environ["OFFICECONSOLE_HOME"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("OFFICECONSOLE_HOME", None)
+    else:
+        os.environ["OFFICECONSOLE_HOME"] = saved
+
+
 class PgSchema:
     """A throwaway schema on the test server, selected through search_path."""
 
@@ -102,11 +122,87 @@ class PgSchema:
             admin.dispose()
 
 
+class PgWorkerDatabases:
+    """This worker's databases on the test server: `<db>_<worker>_<slot>` and its siblings.
+
+    The slot is the first whose advisory lock this worker gets (held on a connection kept open
+    for the run), so a run that is killed leaves names the next run takes over, and two runs at
+    once never share one."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = make_url(base_url)
+        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
+        self.lock = self.admin.connect()
+        stem = f"{self.base.database}_{WORKER}".lower()
+        for slot in range(1, 100):
+            self.prefix = f"{stem}_{slot}"
+            key = zlib.crc32(f"officeconsole-tests:{self.prefix}".encode())
+            if self.lock.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                break
+        else:  # pragma: no cover - a hundred runs of one worker at once
+            raise pytest.UsageError(f"no free test database slot for {stem}")
+        self.made: list[str] = []
+
+    def url(self, suffix: str = "") -> str:
+        return self.base.set(database=self.prefix + suffix).render_as_string(hide_password=False)
+
+    def create(self, suffix: str = "", template: str | None = None) -> str:
+        """A new database `<prefix><suffix>` (a copy of `template`'s database if given): its URL."""
+        name = self.prefix + suffix
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            clone = f' TEMPLATE "{self.prefix + template}"' if template is not None else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
+        if name not in self.made:
+            self.made.append(name)
+        return self.url(suffix)
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            for name in reversed(self.made):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.lock.close()  # releases the slot
+        self.admin.dispose()
+
+
+class PgReset:
+    """Empty every table of a migrated database and restart its sequences, as migrated."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+        with self.engine.connect() as conn:
+            tables = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version'")).scalars().all()
+        # session_replication_role = replica switches off triggers, so the append-only tables'
+        # guards and the foreign keys do not stand in the way (only a superuser may; tests run as one).
+        self.sql = "SET LOCAL session_replication_role = replica; " + " ".join(
+            f'DELETE FROM "{name}";' for name in tables)
+
+    def __call__(self) -> None:
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(self.sql)
+            conn.exec_driver_sql(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
+                "FROM pg_sequences WHERE schemaname = current_schema()")
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PgWorkerDatabases | None]:
+    """This worker's own databases on the PostgreSQL run (None on SQLite)."""
+    if not PG_URL:
+        yield None
+        return
+    databases = PgWorkerDatabases(PG_URL)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-def empty_db_url(tmp_path: Path) -> Iterator[str]:
+def empty_db_url(tmp_path: Path, pg_databases) -> Iterator[str]:
     """A URL to a database with nothing in it (not even alembic_version)."""
-    if PG_URL:
-        schema = PgSchema(PG_URL)
+    if pg_databases is not None:
+        schema = PgSchema(pg_databases.url())
         yield schema.url
         schema.drop()
     else:
@@ -114,15 +210,14 @@ def empty_db_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def _template(tmp_path_factory) -> Iterator[str]:
-    """One migrated database per run; each test gets a copy (SQLite) or a truncation (PG)."""
-    if PG_URL:
-        schema = PgSchema(PG_URL)
-        engine = make_engine(schema.url)
+def _template(tmp_path_factory, pg_databases) -> Iterator[str]:
+    """One migrated database per worker: each test gets a copy (SQLite) or an emptied one (PG)."""
+    if pg_databases is not None:
+        url = pg_databases.create()
+        engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
-        yield schema.url
-        schema.drop()
+        yield url
     else:
         path = tmp_path_factory.mktemp("template") / "template.db"
         engine = make_engine(f"sqlite:///{path}")
@@ -131,14 +226,20 @@ def _template(tmp_path_factory) -> Iterator[str]:
         yield str(path)
 
 
+@pytest.fixture(scope="session")
+def _pg_reset(_template: str) -> Iterator[PgReset | None]:
+    if not PG_URL:
+        yield None
+        return
+    reset = PgReset(_template)
+    yield reset
+    reset.engine.dispose()
+
+
 @pytest.fixture
-def db_url(_template: str, tmp_path: Path) -> str:
-    if PG_URL:
-        engine = create_engine(_template)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+def db_url(_template: str, _pg_reset: PgReset | None, tmp_path: Path) -> str:
+    if _pg_reset is not None:
+        _pg_reset()
         return _template
     target = tmp_path / "clinic.db"
     shutil.copyfile(_template, target)

@@ -288,7 +288,11 @@ def _restore_sqlite(db_path: Path, plain: Path) -> Path | None:
 
 
 def _restore_pg(url, plain: Path) -> Path | None:
-    aside = Path(tempfile.gettempdir()) / f"officeconsole-before-restore-{time.strftime('%Y%m%d-%H%M%S')}.dump"
+    from officeconsole.config import Paths
+
+    paths = Paths.discover()
+    paths.ensure()  # the copy holds every patient's data: the owner-only backups folder, never a shared temp
+    aside = paths.backups_dir / f"officeconsole-before-restore-{time.strftime('%Y%m%d-%H%M%S')}.dump"
     _pg_dump(url, aside)
     args, env = _pg_args(url)
     run = subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -44,8 +43,11 @@ class ReceiptModal(ServiceModal[None]):
     def action_save_pdf(self) -> None:
         if self.receipt is None:
             return
-        paths = getattr(self.app, "paths", None)
-        folder = (paths.reports_dir if paths else Path(tempfile.gettempdir()) / "officeconsole") / "receipts"
+        from officeconsole.config import Paths
+
+        paths = getattr(self.app, "paths", None) or Paths.discover()
+        paths.ensure()
+        folder = paths.reports_dir / "receipts"  # owner-only: a receipt names the patient
         target = folder / f"{self.receipt.number}.pdf"
 
         def write() -> Path:

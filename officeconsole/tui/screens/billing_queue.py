@@ -291,12 +291,13 @@ class BillingQueueScreen(ServiceScreen):
                                           "Export", "Not now"), answered)
 
     def _claims_folder(self) -> Path:
-        paths = getattr(self.app, "paths", None)
-        if paths is not None:
-            return paths.reports_dir / "claims"
-        import tempfile
+        """Under the clinic's reports folder (owner-only): claims hold patient data, so never a shared
+        temporary folder."""
+        from officeconsole.config import Paths
 
-        return Path(tempfile.gettempdir()) / "officeconsole" / "claims"
+        paths = getattr(self.app, "paths", None) or Paths.discover()
+        paths.ensure()
+        return paths.reports_dir / "claims"
 
     def _exported(self, batch: BatchResult) -> None:
         held = f"; {len(batch.skipped)} held back (fix and mark ready again)" if batch.skipped else ""
