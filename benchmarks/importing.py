@@ -85,8 +85,24 @@ def figures(quick: bool) -> list[Figure]:
                         f"rerun of the patients file {timed['rerun']:.1f} s (all unchanged)")]
 
 
-if __name__ == "__main__":
-    import sys
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks.importing [--quick]`: the import figure alone, saved with the results."""
+    import argparse
 
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else QUICK_ROWS
-    print(measure(count))
+    from benchmarks.report import machine_info, markdown, save
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.importing", description=main.__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS:,} rows instead of {FULL_ROWS:,}")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    found = figures(args.quick)
+    info = machine_info("sqlite (a temporary file)", {"engine": "sqlite", "patients": 0, "appointments": 0})
+    info["quick"] = args.quick
+    info["run_seconds"] = round(time.perf_counter() - started, 1)
+    print(markdown(found))
+    print(f"\nJSON: {save(found, info, ('quick-' if args.quick else '') + 'importing-sqlite')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

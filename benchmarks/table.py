@@ -23,6 +23,7 @@ ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 REPRODUCE = {
     "full": "python -m benchmarks --db URL{quick}",
     "inventory": "python -m benchmarks.inventory --db URL{quick}",
+    "importing": "python -m benchmarks.importing{quick}",
 }
 FIELDS = {"name", "value", "unit", "baseline", "baseline_name", "target", "target_ratio", "note", "missing"}
 
