@@ -29,6 +29,23 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+FULL_DISK = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+READ_ONLY = ("attempt to write a readonly database", "read-only file system")
+
+
+def known_cause(error: BaseException) -> str | None:
+    """A sentence for a failure a person can fix themselves (a full disk, a read-only file), else None.
+    The write that failed was rolled back with its transaction: nothing of it was saved."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    if any(words in text for words in FULL_DISK):
+        return ("The disk is full: nothing was saved. Free some space (old backups and exports in the data "
+                "folder, for a start), then save again; what you typed is still there.")
+    if any(words in text for words in READ_ONLY):
+        return ("The database cannot be written: its file or folder is read-only for this user (or the disk is "
+                "mounted read-only). Nothing was saved. Check the file's permissions, or ask who set up the PC.")
+    return None
+
+
 def record(error: BaseException, paths: Paths | None = None) -> str:
     """Write the error to the log; the id that names it there (said to the person)."""
     error_id = secrets.token_hex(4)

@@ -66,15 +66,15 @@ def version(ctx, appointment_id):
 def test_close_marks_no_shows_reconciles_locks_and_writes_the_day_sheet(ctx, day, manager_ctx, tmp_path):
     closer = CloseOutService(manager_ctx)
     dry = closer.close_day(cash_counted="45", dry_run=True, reports_dir=tmp_path)
-    assert "1 would be marked no-show" in dry.steps[0].lines[0] and dry.files == [] and dry.run_id is None
+    assert "1 would be marked no-show" in dry.steps[1].lines[0] and dry.files == [] and dry.run_id is None
     assert [s.name for s in dry.steps][-5:] == ["Lock the day", "Day sheet", "Backup", "Reminders", "Alerts"]
     assert status(ctx, day["bob"]) == "scheduled"  # the dry run changed nothing
     assert DayLockService(manager_ctx).closure(NOW.date()) is None
     result = closer.close_day(cash_counted="45", card_counted="40", reports_dir=tmp_path)
     assert status(ctx, day["bob"]) == "no_show"
-    assert result.steps[0].lines == ["1 marked no-show; 1 no-shows and 0 cancellations in all",
+    assert result.steps[1].lines == ["1 marked no-show; 1 no-shows and 0 cancellations in all",
                                      "still in the clinic, not checked out: 08:00 Testperson, Ann (arrived)"]
-    assert result.steps[1].lines == ["every visit seen has charges"] and not result.blocked
+    assert result.steps[2].lines == ["every visit seen has charges"] and not result.blocked
     assert result.expected == {"cash": Decimal("50.00"), "card": Decimal("40.00")}  # two $25 payments, both counted
     assert result.variance == {"cash": Decimal("-5.00"), "card": Decimal("0.00")}
     sheet = result.sheet
@@ -217,11 +217,11 @@ def test_missing_charges_warn_or_block(ctx, sched, desk_ctx, manager_ctx, clock,
     clock.at = NOW.replace(hour=23)
     closer = CloseOutService(manager_ctx)
     warned = closer.close_day(dry_run=True, reports_dir=tmp_path)
-    assert not warned.blocked and "Testperson, Ann: seen, no charges" in warned.steps[1].lines[0]
-    assert warned.steps[1].warning  # not "ok": the close goes on, but someone should look
+    assert not warned.blocked and "Testperson, Ann: seen, no charges" in warned.steps[2].lines[0]
+    assert warned.steps[2].warning  # not "ok": the close goes on, but someone should look
     assert closer.set_settings(missing_charges="BLOCK") == CloseSettings(30, "block")
     blocked = closer.close_day(reports_dir=tmp_path)
-    assert blocked.blocked and "block the close" in blocked.steps[1].lines[-1]
+    assert blocked.blocked and "block the close" in blocked.steps[2].lines[-1]
     assert DayLockService(manager_ctx).closure(NOW.date()) is None and blocked.files == []
     assert [(r.status, r.in_force) for r in closer.runs(NOW.date())] == [("blocked", False)]
     warned = closer.close_day(missing_charges_block=False, reports_dir=tmp_path)  # the manager's choice tonight
@@ -302,3 +302,17 @@ def test_a_drawer_that_is_off_is_a_warning_and_the_printed_sheet_says_it_in_mone
     assert "Drawer: cash counted,1045.50" in csv_file.read_text()  # the CSV keeps plain numbers
     again = closer.close_day(reports_dir=tmp_path)  # a rerun prints the same drawer from the run record
     assert again.already is not None and pdf_file.read_bytes() == sheet_pdf(again.sheet)
+
+
+def test_close_day_says_how_much_room_the_backup_has(manager_ctx, clinic, tmp_path, monkeypatch):
+    import shutil as disk
+
+    from officeconsole.services import closeout
+
+    result = CloseOutService(manager_ctx).close_day(dt.date(2026, 11, 22), dry_run=True, backup_dir=tmp_path)
+    room = next(s for s in result.steps if s.name == "Disk space")
+    assert not room.warning and "GB free in" in room.lines[0]
+    monkeypatch.setattr(closeout.shutil, "disk_usage", lambda path: disk._ntuple_diskusage(100, 100, 0))
+    tight = CloseOutService(manager_ctx).close_day(dt.date(2026, 11, 22), dry_run=True, backup_dir=tmp_path)
+    room = next(s for s in tight.steps if s.name == "Disk space")
+    assert room.warning and "less than twice the database's size is free" in room.lines[-1]

@@ -31,3 +31,13 @@ def test_a_driver_detail_line_is_left_out():
     error = DriverError('duplicate key value violates unique constraint "uq_policy"\n'
                         "DETAIL:  Key (member_id)=(ABC123) already exists.")
     assert error_log.first_line(error) == 'duplicate key value violates unique constraint "uq_policy"'
+
+
+def test_a_full_disk_and_a_read_only_file_are_said_in_words():
+    from sqlalchemy.exc import OperationalError
+
+    full = OperationalError("INSERT ...", {}, Exception("database or disk is full"))
+    assert error_log.known_cause(full).startswith("The disk is full: nothing was saved.")
+    read_only = OperationalError("INSERT ...", {}, Exception("attempt to write a readonly database"))
+    assert "read-only" in error_log.known_cause(read_only)
+    assert error_log.known_cause(OperationalError("SELECT 1", {}, Exception("no such table: x"))) is None

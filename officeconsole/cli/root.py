@@ -50,6 +50,9 @@ class OfficeGroup(TyperGroup):
             err.print(f"error: {printable(str(exc))}", markup=False, highlight=False)
             raise typer.Exit(1) from None
         except SQLAlchemyError as exc:
+            if (cause := error_log.known_cause(exc)) is not None:
+                err.print(f"error: {cause}", markup=False, highlight=False)
+                raise typer.Exit(1) from None
             error_id = error_log.record(exc)
             err.print(f"error: the database refused the request: {printable(error_log.first_line(exc))} "
                       f"(error {error_id}, details in {error_log.log_path()})", markup=False)

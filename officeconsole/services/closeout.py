@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from officeconsole.models import (
@@ -213,6 +214,7 @@ class CloseOutService:
             with self.ctx.db.write() as session:
                 audit.record(session, self.ctx.now(), self.ctx.actor, "day.close.start", entity="clinic",
                              entity_id=1, summary=f"{day:%Y-%m-%d} close started")
+        self._disk_space(run)
         self._no_shows(run, grace)
         self._missing_charges(run, block)
         # The desk's takings and the drawer variance are worked out once, in the transaction that
@@ -372,6 +374,27 @@ class CloseOutService:
         run.files = write_sheet(sheet, folder)
         step.lines += [str(f) for f in run.files]
 
+    def _disk_space(self, run: _Run) -> None:
+        """Before anything is written: room for the day's backup (about the database's size) and the
+        work after it. Less than twice the database's size free is a warning, not a stop."""
+        step = run.start("Disk space")
+        size = database_size(self.ctx.db)
+        url = self.ctx.db.engine.url
+        where = run.backup_dir or (Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database
+                                   else None)
+        if where is None:
+            step.lines.append("the database is on a server: its disk is watched there")
+            return
+        folder = Path(where)
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        free = shutil.disk_usage(folder).free
+        step.lines.append(f"{free / 1e9:,.1f} GB free in {where}; the database is {size / 1e6:,.1f} MB")
+        if free < 2 * size:
+            step.warning = True
+            step.lines.append("less than twice the database's size is free: the backup may fail. Move old backups "
+                              "off this PC or free space before the next close")
+
     def _backup(self, run: _Run) -> None:
         step = run.start("Backup")
         if run.backup_dir is None:
@@ -390,6 +413,8 @@ class CloseOutService:
             row.backed_up_at = self.ctx.now()
         step.lines.append(f"{made.path} ({made.size / 1e6:.1f} MB{', encrypted' if made.encrypted else ''}) "
                           f"verified, {made.megabytes_per_second:.0f} MB/s")
+        step.lines.append(f"the audit key travels with it (unwrapped by the {' or the '.join(made.key_carried_by)})"
+                          if made.key_carried_by else f"warning: {made.key_problem}")
 
     def _reminders(self, run: _Run) -> None:
         """The next booked day's patients (within a week of the later of the closed day and
@@ -482,6 +507,18 @@ class CloseOutService:
             audit.record(session, now, self.ctx.actor, "day.close", entity="close_run", entity_id=record.id,
                          summary=f"{run.day:%Y-%m-%d} blocked: missing charges")
             return record.id, sheet, expected
+
+
+def database_size(database) -> int:
+    """Bytes the database takes: the SQLite file (and its write-ahead log), or the server's figure."""
+    url = database.engine.url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return 0
+        base = Path(url.database)
+        return sum(p.stat().st_size for p in (base, base.with_name(base.name + "-wal")) if p.exists())
+    with database.read() as session:
+        return int(session.scalar(text("SELECT pg_database_size(current_database())")) or 0)
 
 
 def _variance(counted: dict[str, Decimal], expected: dict[str, Decimal]) -> dict[str, Decimal]:

@@ -14,3 +14,15 @@ def test_the_cli_says_one_line_for_the_unexpected(cli, db_url, clinic, monkeypat
     assert result.exit_code == 1 and "Traceback" not in result.text
     assert result.stderr.startswith("error: something unexpected went wrong (RuntimeError, error ")
     assert "Zoe Testwell" not in result.stderr
+
+
+def test_a_full_disk_is_one_line_in_words(cli, db_url, clinic, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def full(self, *args, **kwargs):
+        raise OperationalError("INSERT INTO payer ...", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(InsuranceService, "add_payer", full)
+    result = cli("--db", db_url, "payer", "add", "Full Disk Mutual", "--as", "manager")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: The disk is full: nothing was saved.") and "Traceback" not in result.text

@@ -70,6 +70,9 @@ class ServiceCalls:
             from officeconsole import error_log
 
             error = event.worker.error
+            if (cause := error_log.known_cause(error)) is not None:
+                self.app.notify(cause, severity="error", markup=False, timeout=15)
+                return
             error_id = error_log.record(error, getattr(self.app, "paths", None))
             self.app.notify(f"Something unexpected went wrong ({type(error).__name__}, error {error_id}): the step "
                             f"that failed was undone. The details are in {error_log.log_path(self.app.paths)}.",
