@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from officeconsole.config import Paths, resolve_db_url
 from officeconsole.db import migrate
@@ -44,6 +45,7 @@ def open_database(
         from officeconsole.services.db_keys import unlock
 
         key = unlock(url, passphrase=passphrase, ask=ask)
+    _refuse_an_empty_file(url, upgrade)
     database = Database.from_url(url, key=key)
     ctx = ServiceContext(database, clock or SystemClock())
     try:
@@ -55,3 +57,21 @@ def open_database(
         database.dispose()
         raise
     return Opened(ctx, paths, url, result)
+
+
+def _refuse_an_empty_file(url: str, upgrade: bool) -> None:
+    """A zero-byte file given as the database is not silently made into a new clinic: it is more
+    likely a clinic lost in a bad copy than a wish to start afresh."""
+    from sqlalchemy.engine import make_url
+
+    from officeconsole.errors import DatabaseUnavailable
+
+    parsed = make_url(url)
+    if not upgrade or parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    if path.is_file() and path.stat().st_size == 0:
+        raise DatabaseUnavailable(
+            f"{path} is an empty file (0 bytes), not a clinic. If it should hold the clinic, restore the latest "
+            "backup into it (`officeconsole restore FILE`); to start a new clinic there, delete the empty file and "
+            "open it again.")

@@ -26,3 +26,11 @@ def test_a_full_disk_is_one_line_in_words(cli, db_url, clinic, monkeypatch):
     result = cli("--db", db_url, "payer", "add", "Full Disk Mutual", "--as", "manager")
     assert result.exit_code == 1
     assert result.stderr.startswith("error: The disk is full: nothing was saved.") and "Traceback" not in result.text
+
+
+def test_an_empty_file_is_not_made_into_a_new_clinic(cli, tmp_path):
+    empty = tmp_path / "clinic.db"
+    empty.write_bytes(b"")
+    result = cli("--db", str(empty), "payer", "list", "--as", "manager")
+    assert result.exit_code == 1 and "is an empty file (0 bytes), not a clinic" in result.stderr
+    assert empty.stat().st_size == 0
