@@ -48,7 +48,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(ctx, clinic, clock):
     for _ in range(4):
         with pytest.raises(AuthError, match="Unknown username or wrong password"):
             auth.login(ctx, "desk", "guess")
-    with pytest.raises(AuthError, match=r"desk is locked until 10:15\. A manager can unlock it now"):
+    with pytest.raises(AuthError, match=r"desk is locked until 10:15\.\nA manager can unlock it now"):
         auth.login(ctx, "desk", "guess")
     clock.at = NOW + 10 * MINUTE
     with pytest.raises(AuthError, match="locked until 10:15"):  # the right password too, and no longer
@@ -113,3 +113,14 @@ def test_sign_in_settings_stay_within_their_limits(ctx, clinic, manager_ctx, as_
         SignInService(as_role("front_desk")).set_pin(PASSWORD, "4826", "4826")
     with pytest.raises(PermissionDenied):
         SignInService(as_role("front_desk")).set_rules(idle_lock_minutes=60)
+
+
+def test_an_unknown_username_locks_out_as_a_real_one_does(ctx, clinic):
+    """The answers do not tell an attacker which usernames exist."""
+    answers = []
+    for _ in range(6):
+        with pytest.raises(AuthError) as refused:
+            auth.login(ctx, "nosuchuser", "wrong password")
+        answers.append(refused.value.message)
+    assert answers[0] == "Unknown username or wrong password."
+    assert answers[-1].startswith("Too many failed attempts: nosuchuser is locked until ")

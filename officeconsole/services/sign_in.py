@@ -18,11 +18,12 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, fields
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import ClinicSettings, User
+from officeconsole.models.audit import AuditEvent
 from officeconsole.models.enums import Role
 from officeconsole.services import audit
 from officeconsole.services.context import Actor, ServiceContext
@@ -131,6 +132,14 @@ def _attempt(ctx: ServiceContext, session: Session, name: str, secret: str, now:
     if user is None or not user.active:
         audit.record(session, now, None, "login.failed", entity="user", entity_id=user.id if user else "",
                      summary="unknown user" if user is None else "disabled", username=name)
+        # Answered as a real account would be, lockout included, so the answers do not tell which
+        # usernames exist.
+        window = dt.timedelta(minutes=rules.lockout_minutes)
+        session.flush()
+        tries = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login.failed", AuditEvent.username == name, AuditEvent.at > now - window))
+        if tries >= rules.lockout_attempts:
+            return None, _locked_text(ctx, name, now + window)
         return None, LOGIN_FAILED
     if user.locked_until is not None and _aware(user.locked_until) > now:
         audit.record(session, now, None, "login.locked", entity="user", entity_id=user.id,
@@ -171,8 +180,11 @@ def _attempt(ctx: ServiceContext, session: Session, name: str, secret: str, now:
 
 
 def _locked_message(ctx: ServiceContext, user: User) -> str:
-    until = _aware(user.locked_until).astimezone(ctx.timezone)
-    return (f"Too many failed attempts: {user.username} is locked until {until:%H:%M}. "
+    return _locked_text(ctx, user.username, _aware(user.locked_until))
+
+
+def _locked_text(ctx: ServiceContext, username: str, until: dt.datetime) -> str:
+    return (f"Too many failed attempts: {username} is locked until {until.astimezone(ctx.timezone):%H:%M}.\n"
             "A manager can unlock it now (Staff: u, or `officeconsole user unlock NAME`).")
 
 
