@@ -23,6 +23,7 @@ from benchmarks import (
     importing,
     inventory,
     keystroke,
+    kpi,
     schedule,
     search,
     startup,
@@ -164,6 +165,9 @@ def run(url: str, quick: bool) -> list[Figure]:
 
         _log("inventory: stock generated once, then F9 under Pilot and each of its queries ...")
         figures += inventory.figures(ctx, manager, "manager", generate.BENCH_PASSWORD, quick)
+
+        _log("the manager's dashboard under Pilot ...")
+        figures += kpi.figures(ctx, manager, "manager", generate.BENCH_PASSWORD, quick)
 
         _log(f"import: {importing.QUICK_ROWS if quick else importing.FULL_ROWS:,} patients with policies "
              "into an empty SQLite clinic ...")

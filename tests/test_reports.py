@@ -218,7 +218,7 @@ def test_export_csv_and_pdf_audited_and_an_unwritable_folder_refused(ctx, sched,
             "report.export"] * 2
     with pytest.raises(ReportError, match="Cannot write the report"):
         reports.export(report, "csv", "/dev/null/reports")
-    with pytest.raises(ValidationError, match="csv or pdf"):
+    with pytest.raises(ValidationError, match="csv, json or pdf"):
         reports.export(report, "xlsx", folder)
 
 

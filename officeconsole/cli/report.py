@@ -1,7 +1,7 @@
-"""`officeconsole report NAME [--from D] [--to D] [--format table|csv|pdf] [--out FILE]`.
+"""`officeconsole report NAME [--from D] [--to D] [--format table|csv|json|pdf] [--out FILE]`.
 
-The range defaults to the last 30 days: --to today, --from 29 days before --to. CSV goes to
-stdout unless --out names a file; a PDF goes to --out, or to `reports/` in the reports folder.
+The range defaults to the last 30 days: --to today, --from 29 days before --to (kpi: the month
+to date). CSV and JSON go to stdout unless --out names a file; a PDF goes to --out, or to `reports/` in the reports folder.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from officeconsole.cli._common import (
 )
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.printable import printable
-from officeconsole.services.report_files import report_csv
+from officeconsole.services.report_files import report_csv, report_json
 from officeconsole.services.report_model import TEXT, Report
 from officeconsole.services.reports import REPORTS, ReportService
 
-FORMATS = ("table", "csv", "pdf")
+FORMATS = ("table", "csv", "json", "pdf")
 
 
 def _names() -> str:
@@ -39,28 +39,29 @@ def report(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help=f"Which report: {', '.join(REPORTS)}.", show_default=False)],
     as_user: AsOption,
-    start: Annotated[str | None, typer.Option("--from", help="First day (default: 29 days before --to).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day (default: 29 days before --to; kpi: the 1st of "
+                                                                  "--to's month).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day (default: today; aging is as of this day).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or pdf.")] = "table",
-    out_file: Annotated[Path | None, typer.Option("--out", help="File (or folder) for csv or pdf (default: csv "
-                                                                "to stdout, pdf to the reports folder).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or pdf.")] = "table",
+    out_file: Annotated[Path | None, typer.Option("--out", help="File (or folder) for csv, json or pdf (default: "
+                                                                "csv and json to stdout, pdf to the reports folder).")] = None,
     db: DbOption = None,
 ) -> None:
-    """A practice report over a range of days: day-sheet, production, payments, no-shows, wait-times, aging."""
+    """A practice report over a range of days: day-sheet, production, payments, no-shows, wait-times, aging, kpi."""
     if name not in REPORTS:
         raise ValidationError({"name": f"There is no report {name!r}: choose one of {_names()}."})
     if fmt not in FORMATS:
-        raise ValidationError({"format": f"--format: table, csv or pdf, not {fmt!r}."})
+        raise ValidationError({"format": f"--format: table, csv, json or pdf, not {fmt!r}."})
     if out_file is not None and fmt == "table":
-        raise ValidationError({"out": "--out writes a file: add --format csv or --format pdf."})
+        raise ValidationError({"out": "--out writes a file: add --format csv, json or pdf."})
     opened = open_db(ctx, db)
     service = ReportService(signed_in(opened, as_user))
     first, last = day_option(start, service.ctx, "--from"), day_option(end, service.ctx, "--to")
     result = service.run(name, first, last)
     if fmt == "table":
         _print(result)
-    elif fmt == "csv" and out_file is None:
-        typer.echo(report_csv(result), nl=False)
+    elif fmt in ("csv", "json") and out_file is None:
+        typer.echo((report_csv if fmt == "csv" else report_json)(result), nl=False)
     else:
         if out_file is None:
             folder, filename = opened.paths.reports_dir, None  # reports/ itself, beside claims/ and day-sheets/

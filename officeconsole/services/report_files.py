@@ -7,6 +7,7 @@ one section (by day, then by provider) writes one table after another, a blank l
 from __future__ import annotations
 
 import io
+import json
 
 from officeconsole.services import csv_safe
 from officeconsole.services.pdf import latin1, letter_page, letterhead
@@ -28,6 +29,24 @@ def report_csv(report: Report) -> str:
         writer.writerow([c.heading for c in section.columns])
         writer.writerows(section.text_rows(plain=True))
     return buffer.getvalue()
+
+
+def report_json(report: Report) -> str:
+    """The report for scripts: its range and each section's rows as {heading: plain value}
+    (the CSV's values; null for an empty cell)."""
+    def rows(section, values) -> list[dict]:
+        return [{c.heading: (v if v != "" else None) for c, v in zip(section.columns, row, strict=True)}
+                for row in values]
+
+    sections = []
+    for section in report.sections:
+        cells = section.text_rows(plain=True, totals=False)
+        total = section.text_rows(plain=True)[-1:] if section.totals is not None else []
+        sections.append({"title": section.title, "rows": rows(section, cells),
+                         "totals": rows(section, total)[0] if total else None})
+    return json.dumps({"report": report.name, "title": report.title, "from": report.start.isoformat(),
+                       "to": report.end.isoformat(), "period": report.period, "sections": sections,
+                       "notes": list(report.notes)}, indent=2) + "\n"
 
 
 def report_pdf(report: Report) -> bytes:

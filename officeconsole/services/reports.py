@@ -29,7 +29,7 @@ from officeconsole.services.folders import writable_folder
 from officeconsole.services.money import money
 from officeconsole.services.permissions import requires
 from officeconsole.services.receivables import BUCKETS, ReceivablesService
-from officeconsole.services.report_files import file_name, report_csv, report_pdf
+from officeconsole.services.report_files import file_name, report_csv, report_json, report_pdf
 from officeconsole.services.report_model import (
     COUNT, DATE, MINUTES, MONEY, PERCENT, SEEN, TEXT, Column, Report, Section, Series, cents_to_money, day_label,
     days_in, rate, wait_stats,
@@ -47,9 +47,12 @@ REPORTS: dict[str, tuple[str, str]] = {
     "wait-times": ("Wait times", "arrival to the provider: average, median and 90th percentile per day and "
                                  "provider"),
     "aging": ("A/R aging", "what insurers and patients owe, by age, as of the last day of the range"),
+    "kpi": ("Practice KPIs", "the manager's dashboard: the range against the one before and a year earlier, "
+                             "with 12 months of trend (month to date by default)"),
 }
 DEFAULT_DAYS = 30  # --to today, --from 29 days earlier: the last 30 days including today
 METHODS = [m.value for m in PaymentMethod]
+FILE_FORMATS = {"csv": lambda r: report_csv(r).encode(), "json": lambda r: report_json(r).encode(), "pdf": report_pdf}
 
 
 class ReportError(OfficeError):
@@ -67,7 +70,8 @@ class ReportService:
     @requires("report.view")
     def run(self, name: str, start: dt.date | None = None, end: dt.date | None = None) -> Report:
         builders = {"day-sheet": self.day_sheets, "production": self.production, "payments": self.payments,
-                    "no-shows": self.no_shows, "wait-times": self.wait_times, "aging": self.ar_aging}
+                    "no-shows": self.no_shows, "wait-times": self.wait_times, "aging": self.ar_aging,
+                    "kpi": self.kpi}
         if name not in builders:
             raise ValidationError({"name": f"There is no report {name!r}: choose one of {', '.join(REPORTS)}."})
         report = builders[name](start, end)
@@ -249,15 +253,26 @@ class ReportService:
                       series, clinic)
 
     @requires("report.view")
+    def kpi(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """The dashboard's figures (services/kpi): the month to date unless the range says otherwise."""
+        from officeconsole.services.kpi import KpiService, kind_of
+        from officeconsole.services.kpi.tables import kpi_report
+
+        dashboard = KpiService(self.ctx).dashboard(kind_of(start, end, self.ctx.today()), start, end)
+        with self.ctx.db.read() as session:
+            clinic = _clinic(session)
+        return kpi_report(dashboard, clinic)
+
+    @requires("report.view")
     def export(self, report: Report, fmt: str, folder: Path | str, filename: str | None = None) -> Path:
         """Write the report as CSV or PDF (under a temporary name, renamed once the export is
         audited: reports name patients and carry money)."""
-        if fmt not in ("csv", "pdf"):
-            raise ValidationError({"format": f"Reports export as csv or pdf, not {fmt!r}."})
+        if fmt not in FILE_FORMATS:
+            raise ValidationError({"format": f"Reports export as csv, json or pdf, not {fmt!r}."})
         path = writable_folder(folder, ReportError, "the report") / (filename or file_name(report, fmt))
         staged = path.with_name(f".{path.name}.partial")
         try:
-            staged.write_bytes(report_csv(report).encode() if fmt == "csv" else report_pdf(report))
+            staged.write_bytes(FILE_FORMATS[fmt](report))
             with self.ctx.db.write() as session:
                 audit.record(session, self.ctx.now(), self.ctx.actor, "report.export", entity="report",
                              entity_id=report.name, summary=f"{report.title}, {report.period} -> {path}")

@@ -226,6 +226,8 @@ class OfficeApp(App):
         if self.ctx.actor is not None and self.ctx.actor.role == Role.FRONT_DESK:
             # The front desk's home is today's schedule; Esc (or Ctrl+P "Patients") goes to Patients.
             self.push_screen(ScheduleScreen())
+        elif self.ctx.actor is not None and self.ctx.actor.role == Role.MANAGER and (status is None or status.ready_to_book):
+            self.open_section(next(s for s in SECTIONS if s.action == "dashboard"))  # the manager's home
         if status is not None and not status.ready_to_book:
             # Nothing can be booked yet (a new clinic, after the wizard): the manager starts where
             # that is fixed; Esc goes to Patients.

@@ -59,6 +59,9 @@ SECTIONS: tuple[Section, ...] = (
             "Clinic, providers, appointment types, hours, payers, fees, rooms, sign-in rules, and what is "
             "still needed", "practice_setup:PracticeSetupScreen", "clinic.manage",
             refused="Practice setup is for managers."),
+    Section("f11", "dashboard", "Dashboard", "Dashboard",
+            "Today, this period against the last and a year ago, per provider, desk and biller, 12-month trends",
+            "dashboard:DashboardScreen", "report.view", refused="The dashboard is for managers and billing staff."),
 )
 
 BY_ACTION = {section.action: section for section in SECTIONS}

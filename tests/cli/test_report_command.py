@@ -49,13 +49,13 @@ def test_table_csv_and_pdf(cli, paid, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["sales"], "There is no report 'sales': choose one of day-sheet, production, payments, no-shows, "
-                "wait-times, aging."),
+                "wait-times, aging, kpi."),
     (["payments", "--from", "2026-11-20", "--to", "2026-11-01"], "after it ends"),
     (["payments", "--to", "2099-01-01"], "01/01/2099 has not happened yet"),
     (["payments", "--from", "2099-01-01"], "01/01/2099 has not happened yet"),
     (["payments", "--from", "11/31/2026"], "--from: '11/31/2026' is not a date"),
     (["payments", "--to", "last week"], "--to: 'last week' is not a date"),
-    (["payments", "--format", "xls"], "--format: table, csv or pdf, not 'xls'"),
+    (["payments", "--format", "xls"], "--format: table, csv, json or pdf, not 'xls'"),
     (["payments", "--out", "x.csv"], "--out writes a file: add --format csv"),
     (["payments", "--to", DAY, "--format", "csv", "--out", "/dev/null/x.csv"], "Cannot write the report"),
 ])

@@ -48,7 +48,7 @@ async def test_setup_wizard_creates_clinic_and_logs_in(make_app, ctx):
 async def test_login_wrong_password_then_right(make_app, clinic):
     app = make_app(notice="Demo logins: desk / correct horse")
     async with app.run_test(size=(100, 32)) as pilot:
-        await login(pilot, "desk", "nope nope")
+        await login(pilot, "desk", "nope nope", typed=True)  # the one login typed key by key
         assert isinstance(app.screen, LoginScreen)
         assert "Unknown username or wrong password" in str(app.screen.query_one("#login-error", Label).render())
         assert app.screen.query_one("#password").value == ""
