@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -38,7 +40,7 @@ class Paths:
         return self.data_dir / "officeconsole.db"
 
     @classmethod
-    def discover(cls, environ: dict[str, str] | None = None) -> Paths:
+    def discover(cls, environ: Mapping[str, str] | None = None) -> Paths:
         env = os.environ if environ is None else environ
         home = env.get(ENV_HOME)
         if home:
@@ -84,7 +86,7 @@ def normalize_db_url(value: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def read_config_file(path: Path) -> dict:
+def read_config_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
@@ -95,7 +97,7 @@ def read_config_file(path: Path) -> dict:
 
 def resolve_db_url(
     cli_value: str | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     paths: Paths | None = None,
 ) -> str:
     """--db, then $OFFICECONSOLE_DB, then the config file's [database] url, then the default file."""

@@ -6,6 +6,8 @@ so the lower layers never import from services.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class OfficeError(Exception):
     """Base for every error a person should read as a message, never as a traceback."""
@@ -71,7 +73,7 @@ class ValidationError(OfficeError):
 class PossibleDuplicate(OfficeError):
     """A patient with the same name and date of birth exists already."""
 
-    def __init__(self, matches: list) -> None:
+    def __init__(self, matches: list[Any]) -> None:
         self.matches = matches
         mrns = ", ".join(m.mrn for m in matches)
         super().__init__(f"A patient with this name and date of birth exists already (MRN {mrns}).")
@@ -96,7 +98,7 @@ class NeedsOverride(OfficeError):
 class SeriesConflicts(OfficeError):
     """Dates of a recurring booking that cannot be booked; nothing of the series was saved."""
 
-    def __init__(self, conflicts: list[tuple], overridable: bool) -> None:
+    def __init__(self, conflicts: list[tuple[Any, str]], overridable: bool) -> None:
         self.conflicts = list(conflicts)  # (date, message)
         self.overridable = overridable  # every problem is one a reason may set aside
         lines = "\n".join(f"{day:%a %m/%d/%Y}: {message}" for day, message in self.conflicts)

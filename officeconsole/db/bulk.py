@@ -9,26 +9,28 @@ the column types would bind them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Connection, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from officeconsole.db.base import Base
 
 
-def chunks(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+def chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     iterator = iter(rows)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-def insert_rows(session: Session, table: Table | type[Base], rows: list[dict]) -> int:
+def insert_rows(session: Session, table: Table | type[Base], rows: list[dict[str, Any]]) -> int:
     """Insert in one round; returns the number of rows."""
     if not rows:
         return 0
-    target = table if isinstance(table, Table) else table.__table__
+    target: Table = table if isinstance(table, Table) else cast(Table, table.__table__)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         _copy(connection, target, rows)
@@ -37,12 +39,14 @@ def insert_rows(session: Session, table: Table | type[Base], rows: list[dict]) -
     return len(rows)
 
 
-def _copy(connection, table: Table, rows: list[dict]) -> None:
+def _copy(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     names = list(rows[0])
     dialect = connection.dialect
     processors = [table.c[name].type.bind_processor(dialect) for name in names]
     columns = ", ".join(f'"{name}"' for name in names)
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a live psycopg connection: the caller's session holds it
+    cursor = driver.cursor()
     with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([value if process is None or value is None else process(value)
@@ -65,7 +69,8 @@ def sync_sequences(session: Session, tables: Iterable[type[Base]]) -> None:
         ))
 
 
-def slot_rows(appointments: Iterable[dict], after, step_minutes: int = 5) -> Iterator[dict]:
+def slot_rows(appointments: Iterable[dict[str, Any]], after: dt.datetime,
+              step_minutes: int = 5) -> Iterator[dict[str, Any]]:
     """booked_slot rows for generated appointments that are not cancelled and end after `after`
     (the key that keeps later bookings from overlapping them)."""
     import datetime as dt

@@ -15,6 +15,7 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 KEY_BYTES = 32
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -26,7 +27,7 @@ def key_pragma(key: bytes) -> str:
     return f"\"x'{key.hex()}'\""
 
 
-def driver():
+def driver() -> Any:
     """The sqlcipher3 module (a drop-in for sqlite3, with SQLCipher inside)."""
     try:
         import sqlcipher3
@@ -38,7 +39,7 @@ def driver():
     return sqlcipher3
 
 
-def apply_key(connection, key: bytes) -> None:
+def apply_key(connection: Any, key: bytes) -> None:
     """First statements on a new sqlcipher3 connection: quiet logging, then the raw key.
 
     Without cipher_log_level=NONE, SQLCipher writes every failed page decryption (a wrong
@@ -48,7 +49,7 @@ def apply_key(connection, key: bytes) -> None:
     connection.execute(f"PRAGMA key = {key_pragma(key)}")
 
 
-def connect(path: Path | str, key: bytes | None = None, *, readonly: bool = False):
+def connect(path: Path | str, key: bytes | None = None, *, readonly: bool = False) -> Any:
     """A DB-API connection to a SQLite file: sqlite3 when `key` is None, else keyed sqlcipher3."""
     target = f"file:{path}?mode=ro" if readonly else str(path)
     if key is None:
@@ -58,7 +59,7 @@ def connect(path: Path | str, key: bytes | None = None, *, readonly: bool = Fals
     return connection
 
 
-def sqlcipher_connect(path: Path | str, key: bytes | None = None):
+def sqlcipher_connect(path: Path | str, key: bytes | None = None) -> Any:
     """Always a sqlcipher3 connection (for `export`), keyed when `key` is given, plain otherwise."""
     connection = driver().connect(str(path), isolation_level=None)
     if key is None:
@@ -92,7 +93,7 @@ def errors() -> tuple[type[Exception], ...]:
     return (sqlite3.DatabaseError, driver().DatabaseError)
 
 
-def export(source, target: Path, key: bytes | None) -> None:
+def export(source: Any, target: Path, key: bytes | None) -> None:
     """Copy the open database `source` (a sqlcipher3 connection) into a new file `target`,
     encrypted under `key` (plain when None), with `sqlcipher_export`: schema, rows, user_version.
 
@@ -107,7 +108,7 @@ def export(source, target: Path, key: bytes | None) -> None:
         source.execute("DETACH DATABASE exported")
 
 
-def table_counts(connection) -> dict[str, int]:
+def table_counts(connection: Any) -> dict[str, int]:
     tables = [r[0] for r in connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
     return {t: connection.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}

@@ -10,6 +10,7 @@ free slot.
 from __future__ import annotations
 
 import weakref
+from typing import Any
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -26,7 +27,7 @@ WRONG_KEY = "The database is encrypted and that passphrase does not open it."
 
 # The raw SQLCipher key of each encrypted engine, by its dialect (which the engine's
 # execution_options() copies share), for the code that copies the file: backups, upgrades.
-_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_KEYS: weakref.WeakKeyDictionary[Any, bytes] = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str, *, echo: bool = False, key: bytes | None = None) -> Engine:
@@ -46,7 +47,7 @@ def make_engine(url: str, *, echo: bool = False, key: bytes | None = None) -> En
                     "write-ahead log does not work across PCs, so the clinic could be damaged: keep the file on "
                     "this PC's own disk, or use PostgreSQL for several PCs (docs/operations.md).")
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        extra = {}
+        extra: dict[str, Any] = {}
         if key is not None:
             from officeconsole.db import cipher
 
@@ -79,7 +80,7 @@ def _install_key(engine: Engine, key: bytes) -> None:
     _KEYS[engine.dialect] = key
 
     @event.listens_for(engine, "do_connect")
-    def _keyed_connect(dialect, _record, cargs, cparams):
+    def _keyed_connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         # The key must be the first thing on the connection, before any pragma reads a page.
         connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
         cipher.apply_key(connection, key)
@@ -88,7 +89,7 @@ def _install_key(engine: Engine, key: bytes) -> None:
 
 def _install_sqlite_listeners(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand transaction control to SQLAlchemy: the driver must not emit BEGIN itself.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -101,7 +102,7 @@ def _install_sqlite_listeners(engine: Engine) -> None:
             cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
+    def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
 

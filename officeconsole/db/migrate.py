@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import migrations
 from migrations import HEAD_REVISION
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from officeconsole.db import cipher
 from officeconsole.db.engine import check_connection, cipher_key, writer_engine
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(migrations.__file__).parent
 
 
-def alembic_config(connection=None) -> Config:
+def alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 
     cfg = Config()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 NETWORK_TYPES = frozenset({
     "nfs", "nfs4", "cifs", "smbfs", "smb2", "smb3", "sshfs", "fuse.sshfs", "afpfs", "webdav", "davfs",
@@ -23,13 +24,13 @@ NETWORK_TYPES = frozenset({
 def _resolved(path: Path) -> Path:
     """The absolute path with the links of its existing part followed (the rest may not exist yet)."""
     path = Path(os.path.abspath(path))
-    head, tail = path, []
+    head, tail = path, list[str]()
     while not head.exists() and head != head.parent:
         head, tail = head.parent, [head.name, *tail]
     return Path(os.path.realpath(head), *tail)
 
 
-def network_filesystem(path: Path | str, partitions: Sequence | None = None) -> str | None:
+def network_filesystem(path: Path | str, partitions: Sequence[Any] | None = None) -> str | None:
     """The share's type ("nfs4", "cifs", "network drive") when `path` lives on one, else None."""
     text = str(path)
     if text.startswith(("\\\\", "//")) and not text.startswith("//?/"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,7 +32,7 @@ class ClinicSettings(Base):
     tax_id: Mapped[str] = mapped_column(String(11), default="")  # EIN NN-NNNNNNN or SSN NNN-NN-NNNN
     timezone: Mapped[str] = mapped_column(String(64))
     # {"mon": ["08:00", "17:00"], ..., "sun": null}
-    opening_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The flow board colours a patient who has waited longer than this.
     wait_threshold_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     # Where 837P files go: the clearinghouse's interchange ID (ISA08) and name.

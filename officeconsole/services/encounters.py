@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import delete, func, select, union_all
 from sqlalchemy.orm import Session
@@ -50,6 +51,9 @@ MAX_POINTERS = 4
 MAX_UNITS = 999
 CLOSED_DAYS = 30  # closed claims stay in the queue this long
 STATE_ORDER = [s.value for s in EncounterStatus]
+
+
+_union_all: Any = union_all  # typed loosely: mypy cannot expand its overloads over a *args of selects
 
 
 class DuplicateCharge(OfficeError):
@@ -239,7 +243,7 @@ class EncounterService:
             newest_first = status == closed
             ids = scoped(Encounter.id.label("id"), Encounter.date_of_service.label("day"), states=wanted,
                          with_closed=status in (None, closed))
-            union = (ids[0] if len(ids) == 1 else union_all(*ids)).subquery()
+            union = (ids[0] if len(ids) == 1 else _union_all(*ids)).subquery()
             order = (union.c.day.desc(), union.c.id.desc()) if newest_first else (union.c.day, union.c.id)
             page = select(union.c.id, union.c.day).order_by(*order).limit(limit).subquery()
             query = (select(Encounter.id, Encounter.version, Encounter.date_of_service, Patient.last_name,
