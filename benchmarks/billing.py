@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from benchmarks.settle import workers_done
 from officeconsole.db.bulk import insert_rows, sync_sequences
 from officeconsole.db.database import Database
+from officeconsole.db.maintenance import refresh_statistics
 from officeconsole.models import (
     Appointment,
     ArEntry,
@@ -137,9 +138,7 @@ def _generate(database: Database, manager: ServiceContext, charge_lines: int, op
     with database.write() as session:
         sync_sequences(session, (Encounter, ChargeLine, ArEntry, LedgerEntry))
         rebuild_patient_balances(session)
-    statement = "VACUUM (ANALYZE)" if database.dialect == "postgresql" else "ANALYZE"
-    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(statement)
+    refresh_statistics(database.engine, after_bulk_load=True)
 
 
 def _entries(state: str, fee: Decimal, payer_id: int | None):

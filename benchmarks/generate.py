@@ -30,6 +30,7 @@ from officeconsole.config import normalize_db_url
 from officeconsole.db import migrate
 from officeconsole.db.bulk import insert_rows, slot_rows, sync_sequences
 from officeconsole.db.database import Database
+from officeconsole.db.maintenance import refresh_statistics
 from officeconsole.db.engine import check_connection
 from officeconsole.demo.appointments import REASONS
 from officeconsole.demo.clinic import APPOINTMENT_TYPES, PAYERS, TIMEZONE
@@ -241,9 +242,7 @@ def generate(url: str, *, patients: int, years: int, providers: int, seed: int =
             sync_sequences(session, (Patient, InsurancePolicy, Appointment))
         # On PostgreSQL, VACUUM as well: a freshly copied table has no visibility map and
         # unset hint bits, so the first reads (the benchmark's) would pay for writing them.
-        statement = "VACUUM (ANALYZE)" if database.dialect == "postgresql" else "ANALYZE"
-        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(statement)
+        refresh_statistics(database.engine, after_bulk_load=True)
         stages["indexes"] = time.perf_counter() - tick
     finally:
         database.dispose()

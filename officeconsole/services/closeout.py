@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from officeconsole.db.maintenance import refresh_statistics
 from officeconsole.models import (
     Appointment,
     ChargeLine,
@@ -247,6 +248,7 @@ class CloseOutService:
         self._backup(run)
         self._reminders(run)
         self._alerts(run)
+        refresh_statistics(self.ctx.db.engine)  # a day of new rows: the planner's figures kept current
         return CloseResult(day, False, run.steps, sheet, expected, _variance(counted, expected), run.files, run_id)
 
     @requires("day.close")

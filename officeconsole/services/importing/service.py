@@ -24,6 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 
 from officeconsole.models.imports import ImportKind, ImportSource
+from officeconsole.db.maintenance import refresh_statistics
 from officeconsole.services import audit, csv_safe
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import OfficeError, ValidationError
@@ -132,6 +133,7 @@ class ImportService:
         report.reject_file = rejects.path if report.counts[REFUSED] else None
         if request.commit:
             self._audit(report)
+            refresh_statistics(self.ctx.db.engine)  # thousands of new rows: the planner's figures kept current
         report.seconds = time.perf_counter() - started
         return report
 

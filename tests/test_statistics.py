@@ -1,0 +1,31 @@
+"""The planner's statistics are written and kept: after a close-out or an import on SQLite the
+`sqlite_stat1` table holds figures (a statistics run outside a commit would be rolled back)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from officeconsole.db.maintenance import refresh_statistics
+
+from tests.conftest import engine_name
+
+
+def test_statistics_survive_the_transaction(database, clinic):
+    refresh_statistics(database.engine)
+    with database.engine.connect() as conn:
+        if engine_name() == "sqlite":
+            rows = conn.execute(text("SELECT count(*) FROM sqlite_stat1")).scalar()
+        else:
+            rows = conn.execute(text("SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()")).scalar()
+    assert rows > 0
+
+
+@pytest.mark.skipif(engine_name() != "sqlite", reason="the SQLite planner's own table")
+def test_the_day_sheet_sums_use_the_posted_date_index(database, clinic):
+    refresh_statistics(database.engine)
+    with database.engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT kind, sum(amount) FROM ar_entry "
+            "WHERE posted_at >= '2026-11-23' AND posted_at < '2026-11-24' GROUP BY kind")))
+    assert "ix_ar_entry_posted" in plan, plan
