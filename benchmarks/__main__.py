@@ -28,7 +28,7 @@ from benchmarks import (
     search,
     startup,
 )
-from benchmarks.report import Figure, machine_info, markdown, save
+from benchmarks.report import Figure, judge, load_average, machine_info, markdown, save
 from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
@@ -218,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, help="patients to generate when the database is empty")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    load_at_start = load_average()
     patients = args.patients or (QUICK_PATIENTS if args.quick else FULL_PATIENTS)
     years = 2 if args.quick else 10
     if args.db:
@@ -234,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     info = machine_info(describe_url(url), dataset)
+    judge(figures, info, load_at_start)
     info["quick"] = args.quick
     info["run_seconds"] = round(time.perf_counter() - started, 1)
     print(f"\nOffice Console benchmarks · {dataset['engine']} · {dataset['patients']:,} patients · "

@@ -30,8 +30,8 @@ from officeconsole.config import normalize_db_url
 from officeconsole.db import migrate
 from officeconsole.db.bulk import insert_rows, slot_rows, sync_sequences
 from officeconsole.db.database import Database
-from officeconsole.db.maintenance import refresh_statistics
 from officeconsole.db.engine import check_connection
+from officeconsole.db.maintenance import refresh_statistics
 from officeconsole.demo.appointments import REASONS
 from officeconsole.demo.clinic import APPOINTMENT_TYPES, PAYERS, TIMEZONE
 from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator

@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.report import Figure
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.models import Payer
@@ -20,8 +21,6 @@ from officeconsole.services.auth import SetupInput
 from officeconsole.services.clock import SystemClock
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.importing import ImportKind, ImportRequest, ImportService
-
-from benchmarks.report import Figure
 
 QUICK_ROWS = 2_000
 FULL_ROWS = 100_000
@@ -89,14 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     """`python -m benchmarks.importing [--quick]`: the import figure alone, saved with the results."""
     import argparse
 
-    from benchmarks.report import machine_info, markdown, save
+    from benchmarks.report import judge, load_average, machine_info, markdown, save
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.importing", description=main.__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_ROWS:,} rows instead of {FULL_ROWS:,}")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    load_at_start = load_average()
     found = figures(args.quick)
     info = machine_info("sqlite (a temporary file)", {"engine": "sqlite", "patients": 0, "appointments": 0})
+    judge(found, info, load_at_start)
     info["quick"] = args.quick
     info["run_seconds"] = round(time.perf_counter() - started, 1)
     print(markdown(found))

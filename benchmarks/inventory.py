@@ -27,7 +27,7 @@ from sqlalchemy import event, func, select
 
 from benchmarks import clinic_day
 from benchmarks.generate import BENCH_PASSWORD
-from benchmarks.report import Figure, machine_info, markdown, save
+from benchmarks.report import Figure, judge, load_average, machine_info, markdown, save
 from benchmarks.settle import workers_done
 from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db import migrate
@@ -554,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats (as the CI smoke run)")
     args = parser.parse_args(argv)
     url = normalize_db_url(args.db)
+    load_at_start = load_average()
     database = Database.from_url(url)
     try:
         migrate.upgrade(database.engine)
@@ -567,6 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         database.dispose()
     info = machine_info(describe_url(url), {"engine": database.dialect, "inventory": held})
+    judge(found, info, load_at_start)
     info["quick"] = args.quick
     print(markdown(found))
     label = f"{'quick-' if args.quick else ''}inventory-{database.dialect}"  # quick runs stay out of git

@@ -9,8 +9,6 @@ stops after the next screen refresh.
 
 from __future__ import annotations
 
-from benchmarks.settle import workers_done
-
 import asyncio
 import statistics
 import time
@@ -20,6 +18,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
+from benchmarks.settle import workers_done
 from officeconsole.services import auth
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.patients import PAGE_SIZE as PAGE

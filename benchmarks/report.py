@@ -32,6 +32,7 @@ class Figure:
     target_ratio: float | None = None
     note: str = ""
     missing: str = ""  # why nothing could be measured: the row then fails rather than print a false figure
+    busy: str = ""  # the machine was loaded beyond its cores: the target is not judged on this run
 
     @property
     def ratio(self) -> float | None:
@@ -43,6 +44,8 @@ class Figure:
     def met(self) -> bool | None:
         if self.missing:
             return False
+        if self.busy:
+            return None
         checks = []
         if self.target is not None:
             checks.append(self.value <= self.target)
@@ -74,10 +77,31 @@ def markdown(figures: list[Figure]) -> str:
     for f in figures:
         baseline = f"{_num(f.baseline)} {f.unit} ({f.baseline_name})" if f.baseline is not None else "—"
         ratio = f"{f.ratio:.1f}×" if f.ratio is not None else "—"
-        met = {True: "yes", False: "**no**", None: "—"}[f.met]
+        met = f"not judged: {f.busy}" if f.busy and not f.missing else {True: "yes", False: "**no**", None: "—"}[f.met]
         value = f"not measured: {f.missing}" if f.missing else f"{_num(f.value)} {f.unit}"
         lines.append(f"| {f.name} | {value} | {baseline} | {ratio} | {f.target_text()} | {met} |")
     return "\n".join(lines)
+
+
+def load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # not on every platform
+        return None
+
+
+def judge(figures: list[Figure], info: dict, load_at_start: float | None) -> None:
+    """Record the load at the start and end of the run; on a machine loaded beyond its cores the
+    targets are not judged (each row says so) rather than called met or missed."""
+    info["load_start"], info["load_end"] = load_at_start, load_average()
+    cores = os.cpu_count() or 1
+    worst = max((load for load in (info["load_start"], info["load_end"]) if load is not None), default=None)
+    if worst is not None and worst > cores:
+        info["judged"] = False
+        for figure in figures:
+            figure.busy = f"machine busy (load {worst:.1f} on {cores} cores)"
+    else:
+        info["judged"] = True
 
 
 def machine_info(db_url: str, dataset: dict) -> dict:

@@ -8,11 +8,10 @@ steps for every provider, through the driver.
 
 from __future__ import annotations
 
-from benchmarks.settle import workers_done
-
 import statistics
 import time
 
+from benchmarks.settle import workers_done
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.schedule import ScheduleService, day_bounds
 from officeconsole.services.slot_finder import SlotFinder, SlotQuery

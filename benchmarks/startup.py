@@ -10,11 +10,9 @@ records before it exits. Every probe reports its own peak RSS.
 
 from __future__ import annotations
 
-from benchmarks.settle import workers_done
-
 import argparse
-import inspect
 import asyncio
+import inspect
 import json
 import os
 import resource
@@ -25,6 +23,8 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Footer, Header, Input, Label
+
+from benchmarks.settle import workers_done
 
 SEARCHES = ("a", "smith", "gar", "01/01/1970", "217555", "nguyen, t")
 

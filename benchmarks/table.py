@@ -25,7 +25,7 @@ REPRODUCE = {
     "inventory": "python -m benchmarks.inventory --db URL{quick}",
     "importing": "python -m benchmarks.importing{quick}",
 }
-FIELDS = {"name", "value", "unit", "baseline", "baseline_name", "target", "target_ratio", "note", "missing"}
+FIELDS = {"name", "value", "unit", "baseline", "baseline_name", "target", "target_ratio", "note", "missing", "busy"}
 
 INTRO = """\
 # Performance
