@@ -8,6 +8,7 @@ balanced A/R entries (charge, insurer payment, contractual adjustment, the patie
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
 import statistics
 import sys
@@ -112,6 +113,9 @@ def _generate(database: Database, manager: ServiceContext, charge_lines: int, op
                                "updated_at": now, "version": 1})
             diagnoses.append({"encounter_id": encounter_id, "position": 1, "code": "I10"})
             codes = [rng.choice(("99212", "99213", "99213", "99214"))] + (["36415"] if rng.random() < 0.25 else [])
+            # Charges post on the day of the visit, the insurer's answer two to six weeks later (never
+            # after now): a close of one day then sums that day, not the whole generated history.
+            answered = min(now, start + dt.timedelta(days=rng.randint(14, 45)))
             for n, code in enumerate(codes, start=1):
                 line_id += 1
                 made += 1
@@ -130,7 +134,8 @@ def _generate(database: Database, manager: ServiceContext, charge_lines: int, op
                     entries.append({"id": ar_id, "encounter_id": encounter_id, "charge_line_id": line_id,
                                     "patient_id": patient_id, "payer_id": payer, "account": account, "kind": kind,
                                     "amount": amount, "group_code": group, "reason_code": reason,
-                                    "service_date": day, "remittance_id": None, "memo": "", "posted_at": now,
+                                    "service_date": day, "remittance_id": None, "memo": "",
+                                    "posted_at": start if kind == "charge" else answered,
                                     "posted_by_id": user_id, "request_key": f"bench:{ar_id}"})
             if len(lines) >= BATCH:
                 flush()
