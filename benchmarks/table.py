@@ -24,6 +24,7 @@ REPRODUCE = {
     "full": "python -m benchmarks --db URL{quick}",
     "inventory": "python -m benchmarks.inventory --db URL{quick}",
     "importing": "python -m benchmarks.importing{quick}",
+    "soak": "python -m benchmarks.soak --db URL",
 }
 FIELDS = {"name", "value", "unit", "baseline", "baseline_name", "target", "target_ratio", "note", "missing", "busy"}
 
