@@ -113,3 +113,14 @@ def test_postgresql_backup_with_pg_dump_and_restore(ctx, clinic, as_role, tmp_pa
     restore(db_url, made.path, None, clinic.actors["manager"])
     with ctx.db.read() as session:
         assert session.scalars(select(Patient.first_name)).all() == ["Before"]
+
+
+def test_only_a_missing_or_unreadable_database_is_restored_over_without_sign_in(db_url, clinic, tmp_path):
+    from officeconsole.services.backups import nothing_to_protect
+
+    assert nothing_to_protect(db_url) is False  # a working clinic: a manager must sign in
+    if db_url.startswith("sqlite"):
+        assert nothing_to_protect(f"sqlite:///{tmp_path / 'missing.db'}") is True
+        garbage = tmp_path / "garbage.db"
+        garbage.write_bytes(b"garbage" * 1000)
+        assert nothing_to_protect(f"sqlite:///{garbage}") is True

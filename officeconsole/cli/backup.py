@@ -22,7 +22,13 @@ from officeconsole.cli._common import (
 from officeconsole.config import resolve_db_url
 from officeconsole.services import db_keys
 from officeconsole.services.backup_files import Rotation, is_encrypted
-from officeconsole.services.backups import BackupError, BackupKeyMismatch, BackupService, record_restore
+from officeconsole.services.backups import (
+    BackupError,
+    BackupKeyMismatch,
+    BackupService,
+    nothing_to_protect,
+    record_restore,
+)
 from officeconsole.services.backups import restore as restore_database
 
 ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
@@ -78,16 +84,17 @@ def restore(
     actor = None
     # An encrypted database: its passphrase first (a wrong one stops here, even over a damaged file).
     key = db_keys.unlock(url, ask=ask_db_passphrase)
-    opened = _open_if_readable(ctx, db, key)
-    if opened is not None:  # a working database: only a manager replaces it
+    if not nothing_to_protect(url, key):  # a working database: only a manager replaces it
+        if not as_user:
+            raise BackupError("Sign in as a manager with --as to restore over a working database.")
+        opened = open_db(ctx, db, key=key)
         try:
-            if not as_user:
-                raise BackupError("Sign in as a manager with --as to restore over a working database.")
             actor = signed_in(opened, as_user).actor
         finally:
             opened.ctx.db.dispose()
     else:
-        err.print("The current database cannot be opened: restoring without sign-in.", markup=False)
+        err.print("The current database is missing or is not a readable database: restoring without sign-in.",
+                  markup=False)
     passphrase = _passphrase(confirm=False) if file.is_file() and is_encrypted(file) else None
     if not yes and not typer.confirm(f"Replace the database with {file.name}? Close every console first.",
                                      default=False):
@@ -147,20 +154,3 @@ def _put_audit_key_back(ctx: typer.Context, db: str | None, key: bytes | None, f
     if travel.needs_key(trail):
         path = travel.install(_unwrap_key(travel, file, trail, passphrase), trail)
         say(f"The audit key was put back at {path}: the restored trail can be added to and checked.")
-
-
-def _open_if_readable(ctx: typer.Context, db: str | None, key: bytes | None):
-    """The open database, or None when it cannot be opened or read (corrupt, missing, not ours)."""
-    from sqlalchemy import text
-
-    try:
-        opened = open_db(ctx, db, upgrade=False, key=key)
-    except Exception:  # noqa: BLE001 - any failure to open means there is nothing to protect
-        return None
-    try:
-        with opened.ctx.db.read() as session:
-            session.execute(text("SELECT count(*) FROM app_user")).scalar()
-    except Exception:  # noqa: BLE001
-        opened.ctx.db.dispose()
-        return None
-    return opened

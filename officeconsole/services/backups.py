@@ -153,6 +153,8 @@ def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | No
     """
     if actor is not None and actor.role not in (Role.MANAGER, Role.ADMIN):
         raise PermissionDenied("Permission denied: only a manager restores a backup.")
+    if actor is None and not nothing_to_protect(db_url, key):
+        raise PermissionDenied("Sign in as a manager with --as to restore over a working database.")
     if not backup.is_file():
         raise BackupError(f"{backup} does not exist.")
     url = make_url(db_url)
@@ -175,6 +177,44 @@ def restore(db_url: str, backup: Path, passphrase: str | None, actor: Actor | No
             return _restore_sqlite(Path(url.database), staged)
         verify_dump(plain, backup.name)
         return _restore_pg(url, plain)
+
+
+def nothing_to_protect(db_url: str, key: bytes | None = None) -> bool:
+    """Whether the database a restore would replace holds nothing a sign-in should protect: it is
+    missing, empty, or provably not a readable database (checked here, never assumed from a
+    failure to open it: a locked file or an unreachable server is not "nothing")."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        if not url.database or not path.exists() or path.stat().st_size == 0:
+            return True
+        try:
+            connection = cipher.connect(path, key, readonly=True)
+        except cipher.errors():
+            return True
+        try:
+            connection.execute("PRAGMA schema_version").fetchone()
+            return connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'app_user'").fetchone()[0] == 0
+        except cipher.errors() as exc:
+            text = str(exc).lower()
+            if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+                return True
+            raise BackupError(f"The current database cannot be checked ({exc}): close every console and try "
+                              "again; nothing was restored.") from None
+        finally:
+            connection.close()
+    from sqlalchemy import create_engine
+    from sqlalchemy import inspect as inspect_db
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url, hide_parameters=True)
+    try:
+        return not inspect_db(engine).has_table("app_user")
+    except SQLAlchemyError as exc:
+        raise BackupError(f"The database server cannot be reached to check what a restore would replace "
+                          f"({str(getattr(exc, 'orig', exc)).splitlines()[0]}); nothing was restored.") from None
+    finally:
+        engine.dispose()
 
 
 def record_restore(ctx: ServiceContext, actor: Actor | None, backup: Path, aside: Path | None) -> None:
@@ -276,6 +316,7 @@ def _restore_sqlite(db_path: Path, plain: Path) -> Path | None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     aside = db_path.with_name(f"{db_path.name}.before-restore-{stamp}") if db_path.exists() else None
     staged = db_path.with_name(f".{db_path.name}.restoring")
+    db_path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)  # a new PC: the folder may not exist yet
     shutil.copyfile(plain, staged)
     if aside is not None:
         os.replace(db_path, aside)
