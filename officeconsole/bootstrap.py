@@ -10,7 +10,7 @@ from officeconsole.config import Paths, resolve_db_url
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
-from officeconsole.services.clock import Clock, SystemClock
+from officeconsole.services.clock import Clock, ServerClock, SystemClock, measure_offset
 from officeconsole.services.context import ServiceContext
 
 
@@ -50,6 +50,8 @@ def open_database(
     ctx = ServiceContext(database, clock or SystemClock())
     try:
         check_connection(database.engine)
+        if clock is None and (offset := measure_offset(database.engine)) is not None:
+            ctx.clock = ServerClock(offset)  # several PCs: one time, the server's
         result = migrate.upgrade(database.engine, paths.backups_dir) if upgrade else None
         if upgrade:
             ctx.timezone  # read here, where the database opens (off the console's UI thread)

@@ -187,6 +187,10 @@ class OfficeApp(App):
         _ = self.ctx.timezone
         self.base_ctx._timezone = self.ctx._timezone
         self.call_from_thread(self._open_home, clinic, replace, status)
+        from officeconsole.services.clock import skew_note
+
+        if (note := skew_note(self.ctx.clock)) is not None:
+            self.call_from_thread(self.notify, note, title="Clock", severity="warning", markup=False, timeout=15)
         if self.ctx.actor is not None and permissions.allowed(self.ctx.actor.role, "billing.code"):
             from officeconsole.services.codes import warm_icd10
 
