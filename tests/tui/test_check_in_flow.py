@@ -155,6 +155,35 @@ async def test_board_shows_another_consoles_change_within_a_poll(make_app, sched
         assert _board_row(board, "Testperson, Bob")[3] == "● Arrived"
 
 
+async def test_a_board_that_cannot_poll_says_since_when_and_catches_up(make_app, sched, clinic, desk_ctx,
+                                                                        manager_ctx, monkeypatch):
+    from officeconsole.services.errors import DatabaseUnavailable
+    from officeconsole.services.flow import FlowService
+
+    _ann, bob = _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    app = make_app()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await login(pilot, "desk")
+        await pilot.press("f4")
+        await settle(pilot)
+        board = app.screen
+        changes = FlowService.changes
+
+        def down(self, *args):
+            raise DatabaseUnavailable("the server is not answering")
+
+        monkeypatch.setattr(FlowService, "changes", down)
+        board._poll()
+        await settle(pilot)
+        assert "NOT UPDATED since 10:00, retrying" in str(board.query_one("#flow-title").render())
+        monkeypatch.setattr(FlowService, "changes", changes)
+        CheckInService(desk_ctx).check_in(CheckInInput(bob.id, bob.version))
+        board._poll()
+        await settle(pilot)
+        assert "NOT UPDATED" not in str(board.query_one("#flow-title").render())
+        assert _board_row(board, "Testperson, Bob")[3] == "● Arrived"
+
+
 async def test_walk_in_books_the_first_free_time_and_opens_check_in(make_app, sched, clinic, desk_ctx, manager_ctx):
     _clinic_day(sched, clinic, desk_ctx, manager_ctx)
     register(desk_ctx, first_name="Cy")

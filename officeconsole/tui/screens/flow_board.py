@@ -12,10 +12,13 @@ wait over the clinic's threshold is flagged ⚑ and coloured.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
+from officeconsole.services.errors import OfficeError
 from officeconsole.services.flow import NEXT, FlowBoard, FlowChanges, FlowRow, FlowService, status_label
 from officeconsole.services.inventory import InventoryService, ItemRow
 from officeconsole.tui.modals.check_out import CheckOutModal
@@ -58,6 +61,7 @@ class FlowBoardScreen(ServiceScreen):
         self.rows: dict[int, FlowRow] = {}
         self.order: list[FlowRow] = []
         self.last_event_id = 0
+        self.stale_since: dt.datetime | None = None  # the last poll failed: the board shows what it had
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -101,9 +105,16 @@ class FlowBoardScreen(ServiceScreen):
             self._draw()  # the minutes still move
             return
         self.call_service(FlowService(self.app.ctx).changes, self.board.day, self.last_event_id, then=self._merge,
-                          on_error=lambda exc: None, group="poll")
+                          on_error=self._poll_failed, group="poll")
+
+    def _poll_failed(self, exc: OfficeError) -> None:
+        """The board keeps what it had, says since when, and the next tick tries again."""
+        if self.stale_since is None:
+            self.stale_since = self.app.ctx.now()
+        self._draw()
 
     def _merge(self, changes: FlowChanges) -> None:
+        self.stale_since = None
         self.last_event_id = changes.last_event_id
         for appointment_id in changes.touched:
             self.rows.pop(appointment_id, None)
@@ -134,8 +145,10 @@ class FlowBoardScreen(ServiceScreen):
         keys = [k for k, _ in cells]
         table.set_rows(cells, cursor=keys.index(key) if key in keys else 0, flagged=flagged)
         counts = {s: sum(r.status == s for r in self.order) for s in GROUP}
+        stale = (f" · NOT UPDATED since {self.stale_since.astimezone(self.app.ctx.timezone):%H:%M}, retrying"
+                 if self.stale_since is not None else "")
         self.query_one("#flow-title", Label).update(
-            f"Flow board · {self.board.day:%A %m/%d/%Y} · waits over {limit} min flagged", layout=False)
+            f"Flow board · {self.board.day:%A %m/%d/%Y} · waits over {limit} min flagged{stale}", layout=False)
         self.query_one("#flow-counts", Label).update(
             f"{counts['arrived']} waiting · {counts['roomed']} roomed · {counts['with_provider']} with provider · "
             f"{counts['scheduled']} yet to arrive · {counts['checked_out']} checked out · {len(flagged)} over the limit",
