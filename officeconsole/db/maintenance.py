@@ -25,3 +25,18 @@ def refresh_statistics(engine: Engine, *, after_bulk_load: bool = False) -> None
     statement = "VACUUM (ANALYZE)" if after_bulk_load else "ANALYZE"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(statement)
+
+
+def damage(engine: Engine) -> str | None:
+    """What SQLite's `quick_check` finds wrong with the live file (None when sound, and always None on
+    PostgreSQL, whose server checks its own pages). Cheap enough for every close and backup."""
+    if engine.dialect.name != "sqlite":
+        return None
+    from sqlalchemy.exc import DatabaseError
+
+    try:
+        with engine.connect() as conn:
+            rows = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+    except DatabaseError as exc:
+        return str(getattr(exc, "orig", exc)).splitlines()[0]
+    return None if rows == ["ok"] else "; ".join(rows)

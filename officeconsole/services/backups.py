@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from officeconsole.db import cipher
 from officeconsole.db.engine import cipher_key
+from officeconsole.db.maintenance import damage
 from officeconsole.models.enums import Role
 from officeconsole.services import audit, audit_key_travel, audit_witness
 from officeconsole.services.backup_files import (
@@ -81,6 +82,10 @@ class BackupService:
     def backup(self, to_dir: Path | str, passphrase: str | None = None, rotation: Rotation | None = None) -> BackupResult:
         folder = writable_folder(to_dir, BackupError, "backups")
         _remove_stale_partials(folder)
+        if (problem := damage(self.ctx.db.engine)) is not None:
+            raise BackupError(f"The live database is damaged ({problem}): a copy of it would be damaged too, so none "
+                              "was made and the earlier backups are kept. Stop work and restore the latest good "
+                              "backup (`officeconsole restore FILE`).")
         url = self.ctx.db.engine.url
         sqlite = url.get_backend_name() == "sqlite"
         name = backup_name(self.ctx.now().astimezone(self.ctx.timezone), "db" if sqlite else "dump", bool(passphrase))

@@ -17,7 +17,6 @@ how to reopen. `dry_run` runs every check, changes nothing and says what would h
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import shutil
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from officeconsole.db.maintenance import refresh_statistics
+from officeconsole.db.maintenance import damage, refresh_statistics
 from officeconsole.models import (
     Appointment,
     ChargeLine,
@@ -40,7 +39,7 @@ from officeconsole.models import (
     User,
 )
 from officeconsole.models.enums import AppointmentStatus as S
-from officeconsole.services import audit, audit_witness, csv_safe
+from officeconsole.services import audit, audit_witness
 from officeconsole.services.audit_chain import close_point
 from officeconsole.services.backup_files import Rotation
 from officeconsole.services.backups import BackupError, BackupService
@@ -62,6 +61,7 @@ from officeconsole.services.folders import writable_folder
 from officeconsole.services.inventory import InventoryService
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
+from officeconsole.services.reminders import reminder_csv
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.services.text import plural
 
@@ -215,6 +215,9 @@ class CloseOutService:
             with self.ctx.db.write() as session:
                 audit.record(session, self.ctx.now(), self.ctx.actor, "day.close.start", entity="clinic",
                              entity_id=1, summary=f"{day:%Y-%m-%d} close started")
+        if (problem := damage(self.ctx.db.engine)) is not None:
+            raise CloseOutError(f"The live database is damaged ({problem}): nothing was closed or backed up. Stop "
+                                "work and restore the latest good backup (`officeconsole restore FILE`).")
         self._disk_space(run)
         self._no_shows(run, grace)
         self._missing_charges(run, block)
@@ -436,14 +439,9 @@ class CloseOutService:
         if run.dry_run:
             return
         folder = writable_folder(run.reports_dir or Path("."), CloseOutError, "the reminder list")
-        buffer = io.StringIO()
-        writer = csv_safe.writer(buffer)
-        writer.writerow(["Name", "Phone", "Preferred contact", "Time", "Provider", "Type"])
-        writer.writerows((r.patient_name, r.phone, r.preferred_contact, f"{r.start:%Y-%m-%d %H:%M}", r.provider_name,
-                          r.type_name) for r in rows)
         final = folder / f"reminders-{day:%Y-%m-%d}.csv"
         staged = final.with_name(f".{final.name}.partial")
-        staged.write_text(buffer.getvalue())
+        staged.write_text(reminder_csv(rows))
         os.replace(staged, final)
         step.lines.append(str(final))
 
