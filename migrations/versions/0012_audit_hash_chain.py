@@ -12,6 +12,9 @@ Revises: 0011
 Create Date: 2026-12-03 07:45:26.577180
 """
 
+import datetime as dt
+import hmac
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -70,6 +73,32 @@ def downgrade() -> None:
     create_audit_guard()
 
 
+# The chain's v1 format, frozen here as this revision wrote it: a later change to the live code
+# (services/audit_chain.py) must not change what this migration computed. Only the key's location
+# is read from the live code, since that is where this PC keeps it.
+_encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+GENESIS = "0" * 64
+
+
+def _utc(at: dt.datetime) -> str:
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds") + "Z"
+
+
+def _mac(secret: bytes, message: bytes) -> str:
+    return hmac.digest(secret, message, "sha256").hex()
+
+
+def _link_hash(secret: bytes, row, seq: int, prev_hash: str) -> str:
+    return _mac(secret, _encode(["oc-audit-v1", seq, _utc(row.at), row.user_id, row.username, row.action, row.entity,
+                                 row.entity_id, row.patient_id, row.summary, prev_hash]).encode("ascii"))
+
+
+def _head_seal(secret: bytes, seq: int, hash_: str, key_id: str) -> str:
+    return _mac(secret, _encode(["oc-audit-head-v1", seq, hash_, key_id, None]).encode("ascii"))
+
+
 def _chain_existing_events() -> None:
     """Number and hash the events already recorded, in the order they were written (by id)."""
     from officeconsole.services import audit_chain
@@ -83,10 +112,10 @@ def _chain_existing_events() -> None:
     bind = op.get_bind()
     if not bind.execute(sa.select(events.c.id).limit(1)).first():
         return  # an empty trail: the first event written makes the key and the head
-    key = audit_chain.load_key(create=True)
+    key = audit_chain.load_key(create=True)  # where this PC keeps the key: the one live call
     update = (events.update().where(events.c.id == sa.bindparam('b_id'))
               .values(seq=sa.bindparam('b_seq'), prev_hash=sa.bindparam('b_prev'), hash=sa.bindparam('b_hash')))
-    seq, prev, after = 0, audit_chain.GENESIS, None
+    seq, prev, after = 0, GENESIS, None
     while True:
         query = sa.select(events).order_by(events.c.id).limit(BATCH)
         if after is not None:
@@ -97,7 +126,7 @@ def _chain_existing_events() -> None:
         links = []
         for row in rows:
             seq += 1
-            digest = audit_chain.link_hash(key, row, seq, prev)
+            digest = _link_hash(key.secret, row, seq, prev)
             links.append({'b_id': row.id, 'b_seq': seq, 'b_prev': prev, 'b_hash': digest})
             prev = digest
         bind.execute(update, links)
@@ -105,7 +134,7 @@ def _chain_existing_events() -> None:
     head = sa.table('audit_chain_head', sa.column('id'), sa.column('seq'), sa.column('hash'), sa.column('key_id'),
                     sa.column('rebuilt_at'), sa.column('seal'))
     bind.execute(head.insert().values(id=1, seq=seq, hash=prev, key_id=key.id, rebuilt_at=None,
-                                      seal=audit_chain.head_seal(key, seq, prev, key.id, None)))
+                                      seal=_head_seal(key.secret, seq, prev, key.id)))
 
 
 def _create_head_guard() -> None:

@@ -11,6 +11,8 @@ loads it; a test keeps that constant equal to the newest revision script.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,18 +101,42 @@ def upgrade(engine: Engine, backup_dir: Path | None = None, revision: str = "hea
     backup = None
     if before != target and backup_dir is not None and _holds_data(engine):
         backup = backup_before_upgrade(engine, backup_dir, before)
-    with writer_engine(engine).connect() as conn:
+    with _migrating(engine) as conn:
         command.upgrade(alembic_config(conn), revision)
-        conn.commit()
     return UpgradeResult(before=before, after=current_revision(engine) or "", backup=backup)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
-    with writer_engine(engine).connect() as conn:
+    with _migrating(engine) as conn:
         command.downgrade(alembic_config(conn), revision)
-        conn.commit()
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for the whole run. On SQLite the foreign keys are switched off for it (a
+    batch rebuild drops and re-creates a table others refer to, which a populated database would
+    refuse) and every reference is checked before the commit instead: a run that would leave a
+    dangling one is rolled back whole."""
+    with writer_engine(engine).connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        raw = conn.connection.dbapi_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")  # outside the transaction: inside one it is ignored
+        try:
+            yield conn
+            if sqlite:
+                dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if dangling:
+                    conn.rollback()
+                    raise RuntimeError(f"the migration would leave {len(dangling)} dangling references (the first in "
+                                       f"{dangling[0][0]}): nothing was changed")
+            conn.commit()
+        finally:
+            if raw is not None:
+                conn.rollback()
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def _holds_data(engine: Engine) -> bool:
