@@ -8,6 +8,7 @@ console, so batch jobs start fast.
 
 from __future__ import annotations
 
+import os
 import sys
 
 _NOT_CONSOLE = object()
@@ -29,7 +30,8 @@ def console_request(args: list[str]) -> object:
 
 
 def main() -> None:
-    db = console_request(sys.argv[1:])
+    completing = any(name.startswith("_OFFICECONSOLE_COMPLETE") for name in os.environ)  # the shell asks
+    db = _NOT_CONSOLE if completing else console_request(sys.argv[1:])
     if db is not _NOT_CONSOLE:
         from officeconsole.tui.app import launch
 

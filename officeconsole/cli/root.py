@@ -72,7 +72,7 @@ app = typer.Typer(
     help="Office Console: the front desk and practice management console. "
          "With no command, opens the console.",
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion: commands and options complete in bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
