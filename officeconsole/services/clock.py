@@ -41,7 +41,7 @@ class ServerClock:
         self.offset = offset
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.offset
+        return SystemClock().now() + self.offset
 
 
 SKEW_WORTH_SAYING = dt.timedelta(minutes=1)
