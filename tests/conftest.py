@@ -30,7 +30,6 @@ from officeconsole.services import auth
 from officeconsole.services.audit_chain import ENV_KEY_FILE
 from officeconsole.services.clock import FixedClock
 from officeconsole.services.context import Actor, ServiceContext
-
 from tests.factories import seed_clinic
 
 auth.use_fast_hashing()
@@ -182,9 +181,9 @@ class PgReset:
     def __call__(self) -> None:
         with self.engine.begin() as conn:
             conn.exec_driver_sql(self.sql)
-            conn.exec_driver_sql(
+            conn.execute(text(
                 "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
-                "FROM pg_sequences WHERE schemaname = current_schema()")
+                "FROM pg_sequences WHERE schemaname = current_schema()"))
 
 
 @pytest.fixture(scope="session")
@@ -246,6 +245,45 @@ def db_url(_template: str, _pg_reset: PgReset | None, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
+SMALL_DEMO = {"patients": 40, "seed": 11, "days_back": 14, "days_ahead": 7}
+
+
+@pytest.fixture(scope="session")
+def small_demo(_template: str, pg_databases, tmp_path_factory):
+    """The small demo clinic (SMALL_DEMO: 40 patients, three weeks billed), built once per worker;
+    `small_demo.copy(name)` gives the URL of a fresh copy of it: a file copy on SQLite, a database
+    cloned from it as a template on PostgreSQL."""
+    from officeconsole.demo import build_demo
+
+    if pg_databases is not None:
+        url = pg_databases.create("_demo")
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+    else:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(_template, path)
+        url = f"sqlite:///{path}"
+    database = Database.from_url(url)
+    try:
+        summary = build_demo(ServiceContext(database, FixedClock(NOW)), **SMALL_DEMO)
+    finally:
+        database.dispose()
+    return SmallDemo(summary, url, pg_databases, tmp_path_factory)
+
+
+class SmallDemo:
+    def __init__(self, summary, url: str, pg_databases: PgWorkerDatabases | None, tmp_path_factory) -> None:
+        self.summary, self.url, self.pg, self.tmp = summary, url, pg_databases, tmp_path_factory
+
+    def copy(self, name: str) -> str:
+        if self.pg is not None:
+            return self.pg.create(f"_{name}", template="_demo")
+        target = self.tmp.mktemp(name) / "demo.db"
+        shutil.copyfile(make_url(self.url).database, target)
+        return f"sqlite:///{target}"
+
+
 @pytest.fixture
 def database(db_url: str) -> Iterator[Database]:
     database = Database.from_url(db_url)
@@ -298,7 +336,6 @@ def sched(ctx, clinic, manager_ctx, desk_ctx):
     from officeconsole.models.enums import Role
     from officeconsole.services.booking import BookingService
     from officeconsole.services.hours import HoursService
-
     from tests.factories import register
 
     with ctx.db.write() as session:
@@ -319,4 +356,4 @@ def sched(ctx, clinic, manager_ctx, desk_ctx):
             "book": BookingService(desk_ctx)}
 
 
-__all__ = ["MONDAY", "NOW", "WEEK", "Actor", "engine_name"]
+__all__ = ["MONDAY", "NOW", "SMALL_DEMO", "WEEK", "Actor", "engine_name"]

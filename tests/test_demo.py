@@ -28,9 +28,16 @@ SMALL = 40
 
 
 @pytest.fixture
-def demo(ctx: ServiceContext):
+def db_url(request, db_url, small_demo):
+    """A test that takes `demo` works in its own copy of the small demo, built once per run."""
+    return small_demo.copy("demo-copy") if "demo" in request.fixturenames else db_url
+
+
+@pytest.fixture
+def demo(ctx: ServiceContext, small_demo):
     """A small demo for the tests that write to it (the full build bills two months: slow)."""
-    return build_demo(ctx, patients=SMALL, seed=11, days_back=14, days_ahead=7)
+    assert small_demo.summary.patients == SMALL
+    return small_demo.summary
 
 
 @pytest.fixture(scope="module")
@@ -182,10 +189,34 @@ def test_demo_has_claims_in_every_state_and_a_batch_to_export(shared):
         states = set(session.scalars(select(Encounter.status).distinct()))
         batches = session.scalar(select(func.count()).select_from(ClaimBatch))
     assert states == {s.value for s in EncounterStatus}
-    assert batches == 1
+    assert batches == 2  # the week's claims, then one secondary claim (coordination of benefits)
     biller = ctx.as_actor(auth.login(ctx, "billing", DEMO_PASSWORD))
     aging = ReceivablesService(biller).aging()
     assert aging.insurer_total > 0 and aging.patient_total > 0
+
+
+def test_demo_visit_went_to_medicare_then_the_supplement_and_the_patient_never_owed(shared):
+    from officeconsole.models import ArEntry, Encounter, Payer, RemitClaim, Remittance
+    from officeconsole.services.ar_book import ArBook
+
+    ctx, _ = shared
+    with ctx.db.read() as session:
+        settled = session.scalars(select(Encounter).where(Encounter.claim_sequence == "S",
+                                                          Encounter.status == "closed")).all()
+        assert len(settled) == 1
+        [encounter] = settled
+        payers = session.execute(select(Payer.name, Payer.filing_code, RemitClaim.paid)
+                                 .join(Remittance, Remittance.id == RemitClaim.remittance_id)
+                                 .join(Payer, Payer.id == Remittance.payer_id)
+                                 .where(RemitClaim.encounter_id == encounter.id).order_by(RemitClaim.id)).all()
+        assert len(payers) == 2 and payers[0][1] == "MB" and all(paid > 0 for _, _, paid in payers)
+        balance = ArBook(ctx, session).balance(encounter)
+        assert (balance.insurer, balance.patient) == (0, 0)
+        assert not session.scalar(select(func.count()).select_from(ArEntry).where(
+            ArEntry.encounter_id == encounter.id, ArEntry.account == "patient"))  # never shown to the patient
+        waiting = session.scalar(select(func.count()).select_from(Encounter).where(
+            Encounter.claim_sequence == "S", Encounter.status.in_(["ready", "needs_coding"])))
+        assert waiting > 0  # the other secondary claims wait in the queue for the biller
 
 
 def test_demo_has_a_rota_a_gap_time_off_to_decide_and_expiring_credentials(shared):

@@ -192,32 +192,19 @@ PROCEDURE_SYSTEMS = {"http://www.ama-assn.org/go/cpt", "https://www.cms.gov/Medi
 
 
 @pytest.fixture(scope="module")
-def demo_export(_template, tmp_path_factory):
-    """A small demo clinic of its own, exported once as FHIR (the tests only read the files)."""
+def demo_export(small_demo, tmp_path_factory):
+    """A copy of the small demo clinic, exported once as FHIR (the tests only read the files)."""
     import datetime as dt
-    import shutil
 
-    from officeconsole.db import migrate
     from officeconsole.db.database import Database
-    from officeconsole.demo import build_demo
     from officeconsole.models import User
     from officeconsole.services.clock import FixedClock
     from officeconsole.services.context import Actor, ServiceContext
 
-    from tests.conftest import NOW, PG_URL, PgSchema
+    from tests.conftest import NOW
 
-    schema = None
-    if PG_URL:
-        schema = PgSchema(PG_URL)
-        url = schema.url
-    else:
-        path = tmp_path_factory.mktemp("demo-export") / "demo.db"
-        shutil.copyfile(_template, path)
-        url = f"sqlite:///{path}"
-    database = Database.from_url(url)
-    migrate.upgrade(database.engine)
+    database = Database.from_url(small_demo.copy("demo-export"))
     ctx = ServiceContext(database, FixedClock(NOW))
-    build_demo(ctx, patients=40, seed=11, days_back=14, days_ahead=7)
     with database.read() as session:
         user = session.execute(select(User.id, User.username, User.full_name, User.role)
                                .where(User.role == "manager")).first()
@@ -228,8 +215,6 @@ def demo_export(_template, tmp_path_factory):
     again = ExportService(later).export_clinic("fhir", tmp_path_factory.mktemp("fhir-again") / "export")
     yield out, first, again
     database.dispose()
-    if schema is not None:
-        schema.drop()
 
 
 def _resources(folder: Path) -> dict[str, list[dict]]:

@@ -118,9 +118,12 @@ def test_wait_times_per_day_and_provider(day, manager_ctx):
 def test_no_shows_booked_seen_cancelled_and_rates(day, manager_ctx):
     report = ReportService(manager_ctx).no_shows(MONDAY, TUESDAY)
     by_day, by_provider = report.sections
-    assert by_day.rows == ((MONDAY, 2, 2, 0, 0, 0.0, 0.0), (TUESDAY, 3, 1, 1, 1, 0.5, pytest.approx(1 / 3)))
-    assert by_day.totals == ("Total", 5, 3, 1, 1, 0.25, 0.2)
-    assert by_provider.rows == (("Avery Lee", 3, 2, 1, 0, pytest.approx(1 / 3), 0.0), ("Jo Kim", 2, 1, 0, 1, 0.0, 0.5))
+    # The last two: no-shows the patient had confirmed, and the rest (none was confirmed here).
+    assert by_day.rows == ((MONDAY, 2, 2, 0, 0, 0.0, 0.0, 0, 0),
+                           (TUESDAY, 3, 1, 1, 1, 0.5, pytest.approx(1 / 3), 0, 1))
+    assert by_day.totals == ("Total", 5, 3, 1, 1, 0.25, 0.2, 0, 1)
+    assert by_provider.rows == (("Avery Lee", 3, 2, 1, 0, pytest.approx(1 / 3), 0.0, 0, 1),
+                                ("Jo Kim", 2, 1, 0, 1, 0.0, 0.5, 0, 0))
     assert report.series[0].labels == ("11/23", "11/24") and report.series[0].values == (0.0, 0.5)
 
 
@@ -208,8 +211,9 @@ def test_export_csv_and_pdf_audited_and_an_unwritable_folder_refused(ctx, sched,
     path = reports.export(report, "csv", folder)
     assert path.name == "no-shows-2026-11-23.csv"
     rows = list(csv.reader(io.StringIO(path.read_text())))
-    assert rows[0] == ["Day", "Booked", "Seen", "No-shows", "Cancelled", "No-show %", "Cancelled %"]
-    assert rows[1] == ["Total", "0", "0", "0", "0", "", ""] and rows[2] == []  # then the provider section
+    assert rows[0] == ["Day", "Booked", "Seen", "No-shows", "Cancelled", "No-show %", "Cancelled %",
+                       "Confirmed no-shows", "Unconfirmed no-shows"]
+    assert rows[1] == ["Total", "0", "0", "0", "0", "", "", "0", "0"] and rows[2] == []  # then the provider section
     pdf = reports.export(reports.payments(MONDAY - dt.timedelta(days=6), MONDAY), "pdf", folder, "week.pdf")
     assert pdf.read_bytes().startswith(b"%PDF") and sorted(p.name for p in folder.iterdir()) == [
         "no-shows-2026-11-23.csv", "week.pdf"]

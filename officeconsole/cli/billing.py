@@ -13,6 +13,7 @@ import typer
 from officeconsole.cli._common import day_option, AsOption, DbOption, Format, FormatOption, emit, err, open_db, say, signed_in
 from officeconsole.config import Paths
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.claim_corrections import ClaimCorrectionService
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.insurance import InsuranceService
@@ -106,6 +107,10 @@ def post_835(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="An X
                  [(f"OC{c.encounter_id}" + (" reversal" if c.reversal else ""), c.payer_claim_number, c.patient_name,
                    money(c.paid), money(c.adjusted), money(c.to_patient), c.status.replace("_", " "),
                    "; ".join(c.denied)) for c in p.claims], Format.table)
+            for c in p.claims:
+                if c.next_payer:
+                    say(f"OC{c.encounter_id}: {money(c.to_next_payer)} goes to {c.next_payer}, not the patient "
+                        f"(secondary claim {c.next_claim}).")
             if p.provider_adjustments:
                 emit(["Provider adjustment (PLB)", "Reference", "Amount"],
                      [(a.description, a.reference, money(a.amount)) for a in p.provider_adjustments], Format.table,
@@ -236,3 +241,36 @@ def identities(
         Identities(npi, tax_id, zip_code, clearinghouse, clearinghouse_name))
     say(f"Billing as NPI {result.npi}, tax ID {result.tax_id}, ZIP {result.postal_code}, "
         f"to clearinghouse {result.clearinghouse_id}.")
+
+
+ClaimArgument = Annotated[str, typer.Argument(help="The claim, e.g. OC12.", show_default=False)]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).", show_default=False)]
+
+
+def _claim_number(claim: str) -> int:
+    number = claim.strip().upper().removeprefix("OC")
+    if not number.isdigit():
+        raise ValidationError({"claim": f"{claim!r} is not a claim number: type it as shown, e.g. OC12."})
+    return int(number)
+
+
+@billing_app.command("correct")
+def correct(ctx: typer.Context, claim: ClaimArgument, reason: ReasonOption, as_user: AsOption,
+            db: DbOption = None) -> None:
+    """Send a corrected claim (CLM05-3 = 7) for a claim the payer has adjudicated: its charges are taken
+    back and it returns to coding; fix it, mark it ready and export it."""
+    number = _claim_number(claim)
+    ClaimCorrectionService(signed_in(open_db(ctx, db), as_user)).correct(number, reason)
+    say(f"OC{number} is back in coding as a corrected claim: change it, mark it ready, then export-837.")
+
+
+@billing_app.command("void")
+def void(ctx: typer.Context, claim: ClaimArgument, reason: ReasonOption, as_user: AsOption,
+         db: DbOption = None) -> None:
+    """Void a claim with the payer (CLM05-3 = 8): its charges, write-offs and patient shares are reversed and
+    the void is ready to export; what the payer paid stays its credit until it takes it back."""
+    number = _claim_number(claim)
+    result = ClaimCorrectionService(signed_in(open_db(ctx, db), as_user)).void(number, reason)
+    say(f"OC{number} voided: ready to export (export-837)."
+        + (f" The payer's {money(-result.insurer_owes)} stays its credit until its 835 takes it back."
+           if result.insurer_owes < 0 else ""))

@@ -7,6 +7,7 @@ from officeconsole.cli.audit import audit_app
 from officeconsole.cli.backup import backup, restore
 from officeconsole.cli.closeout import close_day, close_history, close_settings, reopen_day
 from officeconsole.cli.billing import billing_app
+import officeconsole.cli.billing_cycle  # noqa: F401  (post-ack, refunds, eligibility: on billing_app)
 from officeconsole.cli.clinic import clinic_app
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
@@ -25,6 +26,7 @@ from officeconsole.cli.roster import roster_app
 from officeconsole.cli.schedule import schedule_app
 from officeconsole.cli.setup import setup_app
 from officeconsole.cli.users import user_app
+from officeconsole.cli.desk import patient_app, recall_app  # also schedule remind|confirm|print
 
 app.command("info")(info)
 app.command("demo")(demo)
@@ -53,5 +55,7 @@ app.add_typer(roster_app, name="roster")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
+app.add_typer(recall_app, name="recall")
+app.add_typer(patient_app, name="patient")
 
 __all__ = ["app"]

@@ -19,6 +19,9 @@ PayerIdOption = Annotated[str | None, typer.Option("--payer-id", help="Electroni
 FilingOption = Annotated[str | None, typer.Option("--filing", help="Claim filing indicator: CI commercial, MB "
                                                                    "Medicare Part B, MC Medicaid, HM HMO, BL Blue "
                                                                    "Cross...")]
+CrossoverOption = Annotated[bool | None, typer.Option(
+    "--crossover/--no-crossover", help="The primary (Medicare) forwards claims to this payer: as a secondary it is "
+                                       "not sent a claim, its 835 is waited for.")]
 PhoneOption = Annotated[str | None, typer.Option("--phone", help="Provider services phone number.")]
 AddressOption = Annotated[str | None, typer.Option("--address", help="Street address for paper claims and appeals.")]
 CityOption = Annotated[str | None, typer.Option("--city", help="City.")]
@@ -67,12 +70,13 @@ def add(
     city: CityOption = "",
     state: StateOption = "",
     postal_code: ZipOption = "",
+    crossover: CrossoverOption = False,
     db: DbOption = None,
 ) -> None:
     """Add a payer (billing staff and managers)."""
     row = InsuranceService(signed_in(open_db(ctx, db), as_user)).add_payer(
         name, payer_id or "", phone or "", filing or "CI", address_line1=address or "", city=city or "",
-        state=state or "", postal_code=postal_code or "")
+        state=state or "", postal_code=postal_code or "", crossover=bool(crossover))
     say(f"Added payer {row.name}" + (f" ({row.payer_code})." if row.payer_code else "."))
 
 
@@ -89,16 +93,18 @@ def edit(
     city: CityOption = None,
     state: StateOption = None,
     postal_code: ZipOption = None,
+    crossover: CrossoverOption = None,
     db: DbOption = None,
 ) -> None:
     """Change a payer: only the options given change (an empty value clears it)."""
     service = InsuranceService(signed_in(open_db(ctx, db), as_user))
     row = find_payer(service, payer)
     given = {"name": name, "payer_code": payer_id, "filing_code": filing, "phone": phone,
-             "address_line1": address, "city": city, "state": state, "postal_code": postal_code}
+             "address_line1": address, "city": city, "state": state, "postal_code": postal_code,
+             "crossover": crossover}
     current = {"name": row.name, "payer_code": row.payer_code, "filing_code": row.filing_code, "phone": row.phone,
                "address_line1": row.address_line1, "city": row.city, "state": row.state,
-               "postal_code": row.postal_code}
+               "postal_code": row.postal_code, "crossover": row.crossover}
     data = PayerInput(**{key: current[key] if value is None else value for key, value in given.items()})
     saved = service.update_payer(row.id, row.version, data)
     say(f"Saved payer {saved.name}" + (f" ({saved.payer_code})." if saved.payer_code else "."))

@@ -47,7 +47,8 @@ def report(
                                                                 "csv and json to stdout, pdf to the reports folder).")] = None,
     db: DbOption = None,
 ) -> None:
-    """A practice report over a range of days: day-sheet, production, payments, no-shows, wait-times, aging, kpi."""
+    """A practice report over a range of days: day-sheet, production, payments, no-shows, wait-times, aging, kpi,
+    billing-kpi."""
     if name not in REPORTS:
         raise ValidationError({"name": f"There is no report {name!r}: choose one of {_names()}."})
     if fmt not in FORMATS:

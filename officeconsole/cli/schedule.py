@@ -20,6 +20,7 @@ from officeconsole.cli._common import (
 )
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.hours import HoursService
+from officeconsole.services.reminders import REMINDER_COLUMNS, reminder_cells
 from officeconsole.services.schedule import ScheduleService
 from officeconsole.services.schedule_time import TimeProblem, parse_weekdays
 from officeconsole.services.slot_finder import SlotFinder, SlotQuery
@@ -63,9 +64,7 @@ def export(ctx: typer.Context, as_user: AsOption, date: DateOption = None, provi
     service = _service(ctx, db, as_user)
     day = _day(service, date)
     rows = service.reminder_list(day, [service.provider_by_name(provider).id] if provider else None)
-    emit(["Name", "Phone", "Preferred contact", "Time", "Provider", "Type"],
-         [(r.patient_name, r.phone, r.preferred_contact, f"{r.start:%Y-%m-%d %H:%M}", r.provider_name, r.type_name)
-          for r in rows], fmt)
+    emit(REMINDER_COLUMNS, [reminder_cells(r) for r in rows], fmt)
 
 
 @schedule_app.command("find-slot")

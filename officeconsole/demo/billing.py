@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from officeconsole.db.bulk import insert_rows, next_id, sync_sequences
+from officeconsole.demo.cob import settle_one_secondary
 from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.models import (
     Appointment,
@@ -96,6 +97,8 @@ def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Rand
         for encounter in session.scalars(select(Encounter).where(Encounter.id.in_(held_ids))):
             encounter.status = St.READY
     _remittances(ctx, rng, today, npi, name)
+    # Coinsurance a secondary policy covers went to it, not the patient: one such claim is sent and paid.
+    counts["secondary_settled"] = int(settle_one_secondary(ctx, folder, today, npi, name) is not None)
     _moves(ctx, rng, today)
     return counts
 

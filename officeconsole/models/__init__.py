@@ -1,6 +1,17 @@
 """Every table, imported here so Alembic and the tests see the whole schema."""
 
 from officeconsole.db.base import Base
+from officeconsole.models.acks import ClaimAck, ClaimAckItem
+from officeconsole.models.eligibility import EligibilityCheck
+from officeconsole.models.refunds import Refund
+from officeconsole.models.desk import (
+    PatientAlert,
+    PatientNote,
+    RecallOutcome,
+    RecallRule,
+    ReminderSent,
+    VisitConfirmation,
+)
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
 from officeconsole.models.claims import (
@@ -8,6 +19,7 @@ from officeconsole.models.claims import (
     ClaimBatch,
     ClaimBatchItem,
     PatientBalance,
+    RemitAdjustment,
     RemitClaim,
     RemitLine,
     RemitProviderAdjustment,
@@ -33,12 +45,23 @@ from officeconsole.models.staff import Provider, ProviderAppointmentType, User
 from officeconsole.models.waitlist import WaitlistEntry
 
 __all__ = [
+    "ClaimAck",
+    "ClaimAckItem",
+    "EligibilityCheck",
+    "Refund",
+    "PatientAlert",
+    "PatientNote",
+    "RecallOutcome",
+    "RecallRule",
+    "ReminderSent",
+    "VisitConfirmation",
     "Appointment",
     "ArEntry",
     "ClaimBatch",
     "ClaimBatchItem",
     "RemitClaim",
     "RemitLine",
+    "RemitAdjustment",
     "RemitProviderAdjustment",
     "Remittance",
     "AppointmentEvent",

@@ -76,6 +76,13 @@ class Encounter(Base):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("insurance_policy.id", name="fk_encounter_policy_id"))
     # Why the payer or clearinghouse rejected it, shown until it is fixed and billed again.
     note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Which payer the claim bills now: P the primary, S the secondary, T the tertiary (coordination of
+    # benefits: what the primary left to the patient goes to the next policy in force).
+    claim_sequence: Mapped[str] = mapped_column(String(1), default="P", server_default="P")
+    # CLM05-3 of the next 837: 1 an original claim, 7 a corrected claim, 8 a void.
+    claim_frequency: Mapped[str] = mapped_column(String(1), default="1", server_default="1")
+    # The payer's claim control number (the 835's CLP07) a corrected or void claim replaces (REF*F8).
+    replaces_claim_number: Mapped[str] = mapped_column(String(50), default="", server_default="")
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)

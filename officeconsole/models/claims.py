@@ -118,6 +118,21 @@ class RemitClaim(Base):
     remark_codes: Mapped[str] = mapped_column(String(100), default="")
 
 
+class RemitAdjustment(Base):
+    """One adjustment (CAS group, reason, amount) a remittance gave a claim line, or the claim as a
+    whole (no line): what a secondary claim's 2430 and 2320 CAS segments repeat."""
+
+    __tablename__ = "remit_adjustment"
+    __table_args__ = (CheckConstraint("group_code IN ('CO', 'PR', 'OA', 'PI', 'CR')", name="group_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    remit_claim_id: Mapped[int] = mapped_column(ForeignKey("remit_claim.id"), index=True)
+    remit_line_id: Mapped[int | None] = mapped_column(ForeignKey("remit_line.id"), index=True)
+    group_code: Mapped[str] = mapped_column(String(2))
+    reason_code: Mapped[str] = mapped_column(String(5))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+
 class RemitProviderAdjustment(Base):
     """A provider-level adjustment (835 PLB) on a remittance: interest paid (L6), a balance carried
     forward (FB) or written off against a later payment (WO), a take-back (72, WO) and the rest.

@@ -22,6 +22,7 @@ class EntryKind(StrEnum):
     PAYMENT = "payment"
     VOID = "void"
     OPENING = "opening"  # what the patient owed (or was owed) the day the practice moved in
+    REFUND = "refund"  # a credit given back (an approved refund): raises the balance toward zero
 
 
 class PaymentMethod(StrEnum):
@@ -43,6 +44,7 @@ class LedgerEntry(Base):
         CheckConstraint("(kind = 'void') = (voids_id IS NOT NULL)", name="void_names_entry"),
         CheckConstraint("kind <> 'void' OR reason <> ''", name="void_has_reason"),
         CheckConstraint("kind <> 'payment' OR (amount < 0 AND receipt_number IS NOT NULL)", name="payment_shape"),
+        CheckConstraint("kind <> 'refund' OR (amount > 0 AND method <> '' AND reason <> '')", name="refund_shape"),
         Index("ix_ledger_entry_patient_posted", "patient_id", "posted_at"),
         Index("ix_ledger_entry_patient_amount", "patient_id", "posted_at", "amount"),  # covers patient aging
         Index("ix_ledger_entry_posted", "posted_at"),

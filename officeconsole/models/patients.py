@@ -15,6 +15,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -92,6 +93,9 @@ class Payer(Base):
     filing_code: Mapped[str] = mapped_column(String(2), default="CI", server_default="CI")
     phone: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Gets our claims from the primary payer by crossover (Medicare to a supplement): as a secondary
+    # it is not sent a claim but waited for, and its 835 is posted.
+    crossover: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Where paper claims and appeals go.
     address_line1: Mapped[str] = mapped_column(String(255), default="", server_default="")
     city: Mapped[str] = mapped_column(String(100), default="", server_default="")

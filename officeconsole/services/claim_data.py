@@ -105,6 +105,30 @@ class ClaimLine:
 
 
 @dataclass(frozen=True)
+class OtherLine:
+    """What an earlier payer said about one line (a 2430 loop): paid, and its adjustments."""
+
+    charge_line_id: int
+    paid: Decimal
+    adjustments: tuple[tuple[str, str, Decimal], ...]  # (CAS group, reason, amount)
+
+
+@dataclass(frozen=True)
+class OtherPayer:
+    """An earlier payer of a secondary or tertiary claim (loops 2320, 2330A, 2330B and 2430)."""
+
+    policy: ClaimPolicy
+    sequence: str  # its SBR01: P, or S for a tertiary claim's secondary
+    paid: Decimal  # AMT*D: what it paid on the claim
+    adjudicated_on: dt.date  # DTP*573
+    claim_adjustments: tuple[tuple[str, str, Decimal], ...]
+    lines: tuple[OtherLine, ...]
+
+    def line(self, charge_line_id: int) -> OtherLine | None:
+        return next((x for x in self.lines if x.charge_line_id == charge_line_id), None)
+
+
+@dataclass(frozen=True)
 class ClaimData:
     encounter_id: int
     version: int
@@ -123,6 +147,10 @@ class ClaimData:
     # clinic's (a solo practitioner). The clinic stays the submitter, and its address and tax ID are used.
     own_billing: bool = False
     visit_status: str = "checked_out"  # the visit's appointment: a claim is made only once it is over
+    sequence: str = "P"  # SBR01: the payer billed is the primary, secondary (S) or tertiary (T)
+    frequency: str = "1"  # CLM05-3: 1 original, 7 corrected, 8 void
+    replaces_claim_number: str = ""  # REF*F8 of a corrected or void claim: the payer's CLP07
+    other_payers: tuple[OtherPayer, ...] = ()  # the earlier payers' adjudications (S and T claims)
 
     @property
     def billing_npi(self) -> str:
@@ -157,7 +185,8 @@ def billing_provider(session: Session) -> BillingProvider:
 def billed_policy(session: Session, encounter: Encounter) -> InsurancePolicy | None:
     """The first-ranked policy in force on the date of service while the claim is being coded;
     the one fixed on it once it is marked ready."""
-    if encounter.policy_id is not None and encounter.status not in (St.NEEDS_CODING, St.REJECTED):
+    if encounter.policy_id is not None and (encounter.claim_sequence != "P"
+                                            or encounter.status not in (St.NEEDS_CODING, St.REJECTED)):
         return session.get(InsurancePolicy, encounter.policy_id)
     day = encounter.date_of_service
     return session.scalar(
@@ -178,14 +207,8 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
     p = session.get(Patient, e.patient_id)
     patient = ClaimPatient(p.id, p.mrn, p.first_name, p.middle_name, p.last_name, p.dob, p.sex, p.address_line1,
                            p.address_line2, p.city, p.state, p.postal_code, p.latin_first_name, p.latin_last_name)
-    policy = None
     row = billed_policy(session, e)
-    if row is not None:
-        payer = session.get(Payer, row.payer_id)
-        policy = ClaimPolicy(row.id, row.rank, row.member_id, row.group_number, row.subscriber_relationship,
-                             row.subscriber_name, row.subscriber_dob, payer.id, payer.name, payer.payer_code,
-                             payer.active, payer.filing_code, row.subscriber_last_name, row.subscriber_first_name,
-                             row.subscriber_middle_name, row.subscriber_suffix)
+    policy = None if row is None else claim_policy(session, row)
     name, npi, taxonomy, own = session.execute(
         select(User.full_name, Provider.npi, Provider.taxonomy, Provider.bills_own_npi)
         .join(Provider, Provider.user_id == User.id).where(Provider.id == e.provider_id)).one()
@@ -200,6 +223,19 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
     visit_status = session.scalar(select(Appointment.status).where(Appointment.id == e.appointment_id))
     billing = billing or billing_provider(session)
     own = own or (bool(npi) and npi == billing.npi)  # a solo practitioner: the clinic's NPI is theirs
+    from officeconsole.services.cob import (
+        other_payers,  # (cob reads claims through this module)
+    )
+
     return ClaimData(e.id, e.version, e.status, e.date_of_service, e.place_of_service, patient, policy, name, npi,
                      billing, diagnoses, lines, taxonomy, own,
-                     visit_status or "checked_out")
+                     visit_status or "checked_out", e.claim_sequence, e.claim_frequency, e.replaces_claim_number,
+                     other_payers(session, e))
+
+
+def claim_policy(session: Session, row: InsurancePolicy) -> ClaimPolicy:
+    payer = session.get(Payer, row.payer_id)
+    return ClaimPolicy(row.id, row.rank, row.member_id, row.group_number, row.subscriber_relationship,
+                       row.subscriber_name, row.subscriber_dob, payer.id, payer.name, payer.payer_code,
+                       payer.active, payer.filing_code, row.subscriber_last_name, row.subscriber_first_name,
+                       row.subscriber_middle_name, row.subscriber_suffix)

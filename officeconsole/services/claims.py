@@ -184,10 +184,15 @@ class ClaimService:
             batch, path = written
             staged.append(path)
             by_id = {e.id: e for e in encounters}
+            book = ArBook(self.ctx, session)
             for claim in claims:
                 encounter = by_id[claim.encounter_id]
-                self._post_charges(session, encounter, claim)
                 encounter.status = St.SUBMITTED
+                if claim.frequency == "8":  # a void: its charges were reversed when it was voided
+                    left = book.balance(encounter)
+                    encounter.status = St.CLOSED if left.insurer == 0 and left.patient <= 0 else St.PAID
+                else:
+                    self._post_charges(session, encounter, claim)
                 encounter.updated_at = batch.created_at
         final = _publish(path)
         return BatchResult(batch.id, batch.control_number, final, batch.claim_count, batch.total, skipped)
@@ -352,8 +357,11 @@ class ClaimService:
                 book.post(encounter, f"charge:{line.id}:{n}", Account.INSURER, ArKind.CHARGE, line.amount,
                           payer_id=claim.policy.payer_id, line_id=line.id, memo=f"{line.code} x{line.units}")
 
-    def _reverse_charges(self, session: Session, encounter: Encounter) -> None:
-        """Take back each line's charge from the payer it was charged to (the policy may have changed)."""
+    def _reverse_charges(self, session: Session, encounter: Encounter, memo: str = "claim rejected") -> None:
+        """Take back each line's charge from the payer it was charged to (the policy may have changed).
+        A secondary claim keeps its charges: the primary's payments stand on them."""
+        if encounter.claim_sequence != "P":
+            return
         book = ArBook(self.ctx, session)
         for line in session.scalars(select(ChargeLine).where(ChargeLine.encounter_id == encounter.id)):
             outstanding = book.charged(line.id)
@@ -362,7 +370,7 @@ class ClaimService:
                     ArEntry.charge_line_id == line.id, ArEntry.kind == ArKind.CHARGE).order_by(ArEntry.id.desc()))
                 n = book.postings(line.id, ArKind.REVERSAL) + 1
                 book.post(encounter, f"reverse:{line.id}:{n}", Account.INSURER, ArKind.REVERSAL, -outstanding,
-                          payer_id=payer_id, line_id=line.id, memo="claim rejected")
+                          payer_id=payer_id, line_id=line.id, memo=memo[:200])
 
 
 def _whose(claim: ClaimData) -> str:
@@ -387,3 +395,15 @@ def _publish(staged: Path) -> Path:
     final = staged.with_name(staged.name[1:].removesuffix(".partial"))
     os.replace(staged, final)
     return final
+
+
+def acknowledge_claim(ctx: ServiceContext, session: Session, encounter: Encounter, state: str, reason: str) -> None:
+    """A payer's or clearinghouse's acknowledgement moves a claim to accepted or rejected (charges
+    reversed, like `set_claim_state`), inside the caller's transaction: a file moves all its claims
+    or none."""
+    service = ClaimService(ctx)
+    if state == St.REJECTED:
+        service._reverse_charges(session, encounter)
+    encounter.status = state
+    encounter.note = clean_text(reason, 200)
+    service._save(session, encounter, f"claim.{state}", encounter.note or state)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import (
+    Refund,
     Appointment,
     ArEntry,
     ChargeLine,
@@ -33,6 +34,7 @@ from officeconsole.models import (
     User,
 )
 from officeconsole.models.claims import Account, ArKind
+from officeconsole.models.refunds import RefundStatus
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
 from officeconsole.services import csv_safe
@@ -82,6 +84,7 @@ class DaySheet:
     audit: ChainPoint | None = None  # the audit chain when the day was locked (None: not closed)
     clinic: str = ""  # the clinic's name, at the head of the printed sheet
     drawer: list[DrawerCount] = field(default_factory=list)  # what the day's close counted
+    refunds: Decimal = ZERO  # refunds approved and paid out, to patients and insurers
 
     @property
     def charges(self) -> Decimal:
@@ -106,6 +109,8 @@ class DaySheet:
         rows += [("Payments at the desk: total", self.desk_payments),
                  ("Insurer payments posted", self.insurer_payments),
                  ("Adjustments posted", self.adjustments)]
+        if self.refunds:
+            rows += [("Refunds paid out", self.refunds)]
         for count in self.drawer:
             rows += [(f"Drawer: {count.method} expected", count.expected),
                      (f"Drawer: {count.method} counted", count.counted),
@@ -150,7 +155,14 @@ def read_day_sheet(ctx: ServiceContext, day: dt.date, session: Session | None = 
                     sum(statuses.get(s.value, 0) for s in SEEN), statuses.get(S.NO_SHOW.value, 0),
                     statuses.get(S.CANCELLED.value, 0), sum(waits) / len(waits) if waits else None,
                     close_point(session, day), session.scalar(select(ClinicSettings.name)) or "",
-                    drawer_counts(session, day))
+                    drawer_counts(session, day), refunds_paid(session, start, end))
+
+
+def refunds_paid(session: Session, start: dt.datetime, end: dt.datetime) -> Decimal:
+    """Refunds approved (and so posted) between `start` and `end`."""
+    total = session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
+        Refund.status == RefundStatus.APPROVED, Refund.decided_at >= start, Refund.decided_at < end))
+    return Decimal(total or 0).quantize(CENT)
 
 
 def drawer_counts(session: Session, day: dt.date) -> list[DrawerCount]:
@@ -166,10 +178,12 @@ def drawer_counts(session: Session, day: dt.date) -> list[DrawerCount]:
 
 def desk_totals(session: Session, start: dt.datetime, end: dt.datetime) -> dict[str, Decimal]:
     """Desk money taken between `start` and `end` by method; a void counts against its payment's
-    method. Summed, never de-duplicated: two equal payments by one patient are two payments."""
+    method, a refund paid from the drawer (cash) or to a card against its method. Summed, never
+    de-duplicated: two equal payments by one patient are two payments."""
+    drawer_refund = (LedgerEntry.kind == EntryKind.REFUND) & LedgerEntry.method.in_(["cash", "card"])
     rows = session.execute(select(LedgerEntry.method, func.sum(LedgerEntry.amount))
                            .where(LedgerEntry.posted_at >= start, LedgerEntry.posted_at < end,
-                                  LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.VOID]))
+                                  LedgerEntry.kind.in_([EntryKind.PAYMENT, EntryKind.VOID]) | drawer_refund)
                            .group_by(LedgerEntry.method)).all()
     return {method: -Decimal(total).quantize(CENT) for method, total in rows if method}
 

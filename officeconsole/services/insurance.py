@@ -43,11 +43,12 @@ class PayerRow:
     postal_code: str = ""
     active: bool = True
     version: int = 1
+    crossover: bool = False  # gets claims from the primary by crossover: as a secondary, expected, not sent
 
 
 def payer_row(payer: Payer) -> PayerRow:
     return PayerRow(payer.id, payer.name, payer.payer_code, payer.filing_code, payer.phone, payer.address_line1,
-                    payer.city, payer.state, payer.postal_code, payer.active, payer.version)
+                    payer.city, payer.state, payer.postal_code, payer.active, payer.version, bool(payer.crossover))
 
 
 @dataclass
@@ -62,6 +63,7 @@ class PayerInput:
     city: str = ""
     state: str = ""
     postal_code: str = ""
+    crossover: bool = False  # the primary (Medicare) forwards our claims to it: no secondary claim is sent
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,8 @@ FILING_CODES = {  # the X12 claim filing indicators a small practice meets (SBR0
 
 PAYER_ID = re.compile(r"^[A-Z0-9]{2,10}$")  # the 837's NM109 for the payer: clearinghouse IDs are 5 or so
 ZIP = re.compile(r"^(\d{5})-?(\d{4})?$")
-PAYER_FIELDS = ("name", "payer_code", "filing_code", "phone", "address_line1", "city", "state", "postal_code")
+PAYER_FIELDS = ("name", "payer_code", "filing_code", "phone", "address_line1", "city", "state", "postal_code",
+                "crossover")
 
 
 def filing_code_help() -> str:
@@ -234,6 +237,7 @@ def validate_payer(data: PayerInput) -> dict[str, str]:
         "city": clean_text(data.city, 100),
         "state": clean_text(data.state).upper(),
         "postal_code": clean_text(data.postal_code).replace(" ", ""),
+        "crossover": bool(data.crossover),
     }
     for field, label, limit in (("name", "Payer name", 120), ("address_line1", "Address", 255), ("city", "City", 100)):
         if (problem := too_long(label, getattr(data, field), limit)) is not None:
@@ -262,6 +266,16 @@ def validate_payer(data: PayerInput) -> dict[str, str]:
     return values
 
 
+def check_payer(session: Session, payer_id: object, current: int | None) -> None:
+    """A new policy needs an active payer; a policy already with a retired payer may keep it."""
+    payer = session.get(Payer, payer_id)
+    if payer is None:
+        raise ValidationError({"payer_id": "That payer does not exist."})
+    if not payer.active and payer.id != current:
+        raise ValidationError({"payer_id": f"{payer.name} is retired: choose another payer (a manager can "
+                                           "reinstate it in Practice setup -> Payers)."})
+
+
 class InsuranceService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -277,10 +291,13 @@ class InsuranceService:
 
     @requires("payer.manage")
     def add_payer(self, name: str, payer_code: str = "", phone: str = "", filing_code: str = "CI", *,
-                  address_line1: str = "", city: str = "", state: str = "", postal_code: str = "") -> PayerRow:
-        """A payer the clinic bills; its electronic payer ID and claim filing indicator go on claims."""
+                  address_line1: str = "", city: str = "", state: str = "", postal_code: str = "",
+                  crossover: bool = False) -> PayerRow:
+        """A payer the clinic bills; its electronic payer ID and claim filing indicator go on claims.
+        `crossover`: it gets claims from the primary (Medicare to a supplement), so as a secondary it
+        is not sent a claim: its 835 is waited for."""
         values = validate_payer(PayerInput(name, payer_code, filing_code, phone, address_line1, city, state,
-                                           postal_code))
+                                           postal_code, crossover))
         now = self.ctx.now()
         try:
             with self.ctx.db.write() as session:
@@ -370,7 +387,7 @@ class InsuranceService:
                 patient = session.get(Patient, patient_id)
                 if patient is None:
                     raise NotFound(f"No patient with id {patient_id}.")
-                self.check_payer(session, values["payer_id"], None)
+                check_payer(session, values["payer_id"], None)
                 policy = InsurancePolicy(patient_id=patient_id, created_at=now, **values)
                 session.add(policy)
                 session.flush()
@@ -393,7 +410,7 @@ class InsuranceService:
                     raise NotFound(f"No insurance policy with id {policy_id}.")
                 if policy.version != expected_version:
                     raise ConcurrentEdit("insurance policy")
-                self.check_payer(session, values["payer_id"], policy.payer_id)
+                check_payer(session, values["payer_id"], policy.payer_id)
                 fields = ("payer_id", "rank", "member_id", "group_number", "subscriber_name", "subscriber_last_name",
                           "subscriber_first_name", "subscriber_middle_name", "subscriber_suffix",
                           "subscriber_dob", "subscriber_relationship", "effective_from",
@@ -426,13 +443,3 @@ class InsuranceService:
                 .order_by(Patient.last_name, Patient.first_name, InsurancePolicy.rank))
             return [SubscriberToSplit(policy_id, mrn, f"{last}, {first}", payer, name)
                     for policy_id, mrn, last, first, payer, name in rows]
-
-    @staticmethod
-    def check_payer(session: Session, payer_id: object, current: int | None) -> None:
-        """A new policy needs an active payer; a policy already with a retired payer may keep it."""
-        payer = session.get(Payer, payer_id)
-        if payer is None:
-            raise ValidationError({"payer_id": "That payer does not exist."})
-        if not payer.active and payer.id != current:
-            raise ValidationError({"payer_id": f"{payer.name} is retired: choose another payer (a manager can "
-                                               "reinstate it in Practice setup -> Payers)."})

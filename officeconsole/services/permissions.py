@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "patient.view": ALL_ROLES,
     "patient.create": _CLINICAL_DESK,
     "patient.update": _CLINICAL_DESK | {Role.BILLING},
+    "patient.note": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "insurance.edit": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
     "payer.view": ALL_ROLES,
     "payer.manage": frozenset({Role.BILLING, Role.MANAGER, Role.ADMIN}),
@@ -64,6 +65,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "export.clinic": frozenset({Role.MANAGER, Role.ADMIN}),
     "export.patient": frozenset({Role.MANAGER, Role.ADMIN}),
     "data.import": frozenset({Role.MANAGER, Role.ADMIN}),
+    "refund.request": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
+    "refund.approve": frozenset({Role.MANAGER, Role.ADMIN}),
+    "eligibility.check": frozenset({Role.FRONT_DESK, Role.BILLING, Role.MANAGER, Role.ADMIN}),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -71,6 +75,7 @@ DESCRIPTIONS: dict[str, str] = {
     "patient.view": "open patient records",
     "patient.create": "register patients",
     "patient.update": "edit patient records",
+    "patient.note": "write patient alerts and notes",
     "insurance.edit": "edit insurance policies",
     "payer.view": "list payers",
     "payer.manage": "add or change payers",
@@ -111,6 +116,9 @@ DESCRIPTIONS: dict[str, str] = {
     "export.clinic": "export the whole clinic's data",
     "export.patient": "export a copy of a patient's record",
     "data.import": "import patients, insurance, appointments or balances from another system",
+    "refund.request": "ask for refunds",
+    "refund.approve": "approve or decline refunds",
+    "eligibility.check": "ask insurers about eligibility and post their answers",
 }
 
 F = TypeVar("F", bound=Callable)

@@ -16,9 +16,11 @@ from officeconsole.services.money import parse_signed
 GROUPS = ("CO", "PR", "OA", "PI", "CR")
 # Reasons that are the contract, not a denial: the allowed amount below the fee, sequestration.
 CONTRACTUAL = frozenset({"45", "253"})
+# On a secondary's 835: the part the prior payer's adjudication settled (what the primary paid and wrote off).
+PRIOR_PAYER = "23"
 REASONS = {
     "1": "Deductible", "2": "Coinsurance", "3": "Copay", "4": "Modifier inconsistent with the procedure",
-    "16": "Missing or invalid information", "18": "Duplicate claim or service", "22": "Coordination of benefits",
+    "16": "Missing or invalid information", "18": "Duplicate claim or service", "22": "Coordination of benefits", "23": "Settled by the prior payer",
     "27": "Coverage ended before the date of service", "29": "Filing time limit passed",
     "45": "Charge above the fee schedule", "50": "Not medically necessary", "96": "Not covered",
     "97": "Included in another service", "109": "Not covered by this payer", "197": "No authorization",
@@ -115,4 +117,4 @@ def describe(group: str, reason: str) -> str:
 
 def is_denial(paid: Decimal, adjustments: list[tuple[str, str, Decimal]]) -> bool:
     """Nothing paid and something refused beyond the contract and the patient's share."""
-    return paid == 0 and any(g != "PR" and r not in CONTRACTUAL for g, r, _ in adjustments)
+    return paid == 0 and any(g != "PR" and r not in CONTRACTUAL and r != PRIOR_PAYER for g, r, _ in adjustments)

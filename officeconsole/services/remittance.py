@@ -22,13 +22,11 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import (
-    ArEntry,
     ChargeLine,
     Encounter,
     Patient,
@@ -39,15 +37,19 @@ from officeconsole.models import (
     Remittance,
 )
 from officeconsole.models.billing import EncounterStatus as St
-from officeconsole.models.claims import Account, ArKind, RemitSource
+from officeconsole.models.claims import RemitSource
 from officeconsole.services import audit
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import ConcurrentEdit, NotFound, OfficeError, ValidationError
+from officeconsole.services.errors import (
+    ConcurrentEdit,
+    NotFound,
+    OfficeError,
+    ValidationError,
+)
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
-from officeconsole.services.text import clean_text, parse_date
 from officeconsole.services.remit_inputs import (  # noqa: F401  (re-exported: what callers post)
     CONTRACTUAL,
     GROUPS,
@@ -61,28 +63,14 @@ from officeconsole.services.remit_inputs import (  # noqa: F401  (re-exported: w
     is_denial,
     parse_adjustments,
 )
+from officeconsole.services.remit_posting import PAYABLE, ClaimPoster, PostedClaim  # noqa: F401  (re-exported)
 from officeconsole.services.remittance_835 import match_payment
+from officeconsole.services.text import clean_text, parse_date
 from officeconsole.services.x12_835 import ParsedPayment, read_835
-
-PAYABLE = (St.SUBMITTED, St.ACCEPTED, St.PARTIALLY_PAID, St.DENIED, St.PAID)  # PAID: a corrected EOB
 
 
 class AlreadyPosted(OfficeError):
     """This check, EFT or file was posted before: nothing was posted again."""
-
-
-@dataclass(frozen=True)
-class PostedClaim:
-    encounter_id: int
-    patient_name: str
-    paid: Decimal
-    adjusted: Decimal
-    to_patient: Decimal
-    denied: list[str]
-    status: str
-    changed: bool = True  # False: the same figures were posted for these lines before
-    reversal: bool = False  # the payer took back an earlier payment (CLP02 = 22)
-    payer_claim_number: str = ""  # CLP07
 
 
 @dataclass(frozen=True)
@@ -354,13 +342,13 @@ class RemittanceService:
                          for r, ref, a in data.provider_adjustments)
         session.add_all(RemitProviderAdjustment(remittance_id=remit.id, reason_code=p.reason, reference=p.reference,
                                                 amount=p.amount) for p in provider)
-        book = ArBook(self.ctx, session)
+        poster = ClaimPoster(self.ctx, session, ArBook(self.ctx, session))
         posted: list[PostedClaim] = []
         errors: dict[str, str] = {}
         for n, claim in enumerate(data.claims, start=1):
             try:
                 with session.begin_nested():
-                    posted.append(self._post_claim(session, book, remit, payer, claim, n))
+                    posted.append(poster.post(remit, payer, claim, n))
             except (ValidationError, NotFound) as exc:
                 problems = exc.errors if isinstance(exc, ValidationError) else {"": str(exc)}
                 if skipped is None:
@@ -381,216 +369,3 @@ class RemittanceService:
                      summary=f"{payer.name} {header['method']} {header['trace']}: {money(total)} over "
                              f"{len(posted)} claims{plb}")
         return RemitResult(remit.id, payer.name, remit.trace_number, total, posted, provider)
-
-    def _post_claim(self, session: Session, book: ArBook, remit: Remittance, payer: Payer,
-                    claim: ClaimPayment, n: int = 1) -> PostedClaim:
-        """Apply the payer's adjudication of each line. A line adjudicated before (a second EOB, a
-        corrected 835) posts only the difference from what its earlier remittances posted, so the
-        same figures twice change nothing and a correction replaces, never adds to, the first.
-        A reversal takes back, entry by entry, what earlier remittances posted on its lines."""
-        encounter = get_or_fail(session, Encounter, claim.encounter_id, "encounter")
-        if encounter.status not in PAYABLE and not (claim.reversal and encounter.status == St.CLOSED):
-            raise ValidationError({"state": f"is {encounter.status.replace('_', ' ')}: only a submitted claim "
-                                            "takes an insurer's payment."})
-        billed_to = session.scalar(select(ArEntry.payer_id).where(
-            ArEntry.encounter_id == encounter.id, ArEntry.kind == ArKind.CHARGE, ArEntry.account == Account.INSURER)
-            .order_by(ArEntry.id.desc()).limit(1))
-        if billed_to is not None and billed_to != payer.id:
-            name = session.scalar(select(Payer.name).where(Payer.id == billed_to))
-            raise ValidationError({"payer": f"was billed to {name}, not {payer.name}."})
-        if not claim.lines:
-            raise ValidationError({"lines": "no lines to apply the payment to."})
-        patient = session.get(Patient, encounter.patient_id)
-        paid_total = adjusted = to_patient = Decimal("0.00")
-        billed_total = lines_paid = shares = Decimal("0.00")
-        denied: list[str] = []
-        changed = False
-        seen: set[int] = set()
-        sign = -1 if claim.reversal else 1
-        for line_in in claim.lines:
-            line = session.get(ChargeLine, line_in.charge_line_id)
-            if line is None or line.encounter_id != encounter.id:
-                raise ValidationError({f"line {len(seen) + 1}": "is not a line of this claim."})
-            if line.id in seen:
-                raise ValidationError({f"line {line.line_no}": "is listed twice in one payment."})
-            seen.add(line.id)
-            billed = line.fee * line.units * sign
-            paid = parse_signed(line_in.paid, "paid")
-            adjustments = self._adjustments(line_in.adjustments, f"line {line.line_no}")
-            if paid + sum(a for _, _, a in adjustments) != billed:
-                raise ValidationError({f"line {line.line_no}": (
-                    f"{line.code} billed {money(billed)} but paid {money(paid)} + adjustments "
-                    f"{money(sum((a for _, _, a in adjustments), Decimal(0)))} do not add up to it.")})
-            before = self._adjudicated(session, line.id)
-            key = f"remit:{remit.id}:{n}:{line.id}"
-            share = sum((a for g, _, a in adjustments if g == "PR"), Decimal("0.00"))
-            if claim.reversal:
-                if -paid != before[0]:
-                    raise ValidationError({f"line {line.line_no}": (
-                        f"{line.code}: the payer takes back {money(-paid)} but {money(before[0])} was posted on "
-                        "this line: post the reversal by hand after reading the EOB.")})
-                self._reverse(session, book, encounter, payer, remit, key, line.id)
-                denial, text = False, ""
-                delta_paid, delta_adjusted, delta_share = (-x for x in before)
-            else:
-                denial = is_denial(paid, adjustments)
-                # Denial reasons stay owing (the work list); the contract and the patient's share post.
-                posted_adjustments = [(g, r, a) for g, r, a in adjustments
-                                      if g != "PR" and (not denial or r in CONTRACTUAL)]
-                delta_paid = paid - before[0]
-                delta_adjusted = sum((a for _, _, a in posted_adjustments), Decimal("0.00")) - before[1]
-                delta_share = share - before[2]
-                text = " ".join(describe(g, r) for g, r, _ in adjustments if g != "PR" and r not in CONTRACTUAL)
-                self._post_parts(book, encounter, payer, remit, key, line.id, adjustments, posted_adjustments,
-                                 before, delta_paid, delta_adjusted, delta_share)
-            said_before = session.scalar(select(RemitLine.denial).where(RemitLine.charge_line_id == line.id)
-                                         .order_by(RemitLine.id.desc()).limit(1))
-            changed = changed or any((delta_paid, delta_adjusted, delta_share)) or said_before != (
-                text[:80] if denial else "")
-            if denial:
-                denied.append(f"line {line.line_no} {line.code}: {text}")
-            allowed = (parse_signed(line_in.allowed, "allowed") if line_in.allowed not in (None, "")
-                       else billed - sum((a for g, _, a in adjustments if g != "PR"), Decimal(0)))
-            session.add(RemitLine(remittance_id=remit.id, encounter_id=encounter.id, charge_line_id=line.id,
-                                  billed=billed, allowed=allowed, paid=paid, patient_responsibility=share,
-                                  denial=text[:80] if denial else "", remark_codes=_codes(line_in.remarks)))
-            paid_total += delta_paid
-            adjusted += delta_adjusted
-            to_patient += delta_share
-            billed_total += billed
-            lines_paid += paid
-            shares += share
-        # Claim-level adjustments (CAS before the first SVC) are posted to the claim: what they take off
-        # the lines' payments comes back onto the insurer's account, then is adjusted or moved to the patient.
-        claim_adjustments = self._adjustments(claim.adjustments, "claim")
-        claim_paid = lines_paid if claim.paid in (None, "") else parse_signed(claim.paid, "paid")
-        taken_off = lines_paid - claim_paid
-        if taken_off != sum((a for _, _, a in claim_adjustments), Decimal("0.00")):
-            raise ValidationError({"claim": f"paid {money(claim_paid)}, but its lines paid {money(lines_paid)} and the "
-                                            "claim-level adjustments do not account for the difference."})
-        key = f"remit:{remit.id}:{n}:claim"
-        before = self._adjudicated(session, None, encounter.id)
-        if claim.reversal:
-            self._reverse(session, book, encounter, payer, remit, key, None)
-            deltas = tuple(-x for x in before)
-        elif not claim_adjustments:  # nothing said about the claim as a whole: what was posted stands
-            deltas = (Decimal("0.00"),) * 3
-        else:
-            share = sum((a for g, _, a in claim_adjustments if g == "PR"), Decimal("0.00"))
-            posted_adjustments = [(g, r, a) for g, r, a in claim_adjustments if g != "PR"]
-            deltas = (-taken_off - before[0], sum((a for _, _, a in posted_adjustments), Decimal("0.00")) - before[1],
-                      share - before[2])
-            self._post_parts(book, encounter, payer, remit, key, None, claim_adjustments, posted_adjustments,
-                             before, *deltas)
-        shares += sum((a for g, _, a in claim_adjustments if g == "PR"), Decimal("0.00"))
-        changed = changed or any(deltas)
-        paid_total, adjusted, to_patient = paid_total + deltas[0], adjusted + deltas[1], to_patient + deltas[2]
-        session.add(RemitClaim(remittance_id=remit.id, encounter_id=encounter.id, status_code=claim.status_code[:2],
-                               payer_claim_number=clean_text(claim.payer_claim_number, 50), billed=billed_total,
-                               paid=claim_paid, patient_responsibility=shares, remark_codes=_codes(claim.remarks)))
-        session.flush()
-        encounter.status = self._state(session, book, encounter)
-        balance = book.balance(encounter)
-        if claim.reversal and balance.insurer == balance.charged:
-            encounter.status = St.ACCEPTED  # nothing adjudicated any more: waiting for the corrected claim
-        encounter.updated_at = self.ctx.now()
-        try:
-            session.flush()
-        except StaleDataError:
-            raise ConcurrentEdit("claim") from None
-        what = "took back" if claim.reversal else "paid"
-        audit.record(session, self.ctx.now(), self.ctx.actor, "remit.apply", entity="encounter",
-                     entity_id=encounter.id, patient_id=encounter.patient_id,
-                     summary=f"{payer.name} {what} {money(paid_total)}, adjusted {money(adjusted)}, patient "
-                             f"{money(to_patient)}{'; denied ' + '; '.join(denied) if denied else ''}")
-        return PostedClaim(encounter.id, f"{patient.last_name}, {patient.first_name}", paid_total, adjusted,
-                           to_patient, denied, encounter.status, changed, claim.reversal,
-                           clean_text(claim.payer_claim_number, 50))
-
-    @staticmethod
-    def _adjustments(given: list[Adjustment], where: str) -> list[tuple[str, str, Decimal]]:
-        result = []
-        for a in given:
-            group, reason = clean_text(a.group).upper(), clean_text(a.reason).upper()
-            if group not in GROUPS:
-                raise ValidationError({where: f"adjustment group {group!r}: CO, PR, OA, PI or CR."})
-            if not reason or len(reason) > 5:
-                raise ValidationError({where: "each adjustment needs its reason code (e.g. 45)."})
-            result.append((group, reason, parse_signed(a.amount, "adjustment")))
-        return result
-
-    @staticmethod
-    def _post_parts(book: ArBook, encounter: Encounter, payer: Payer, remit: Remittance, key: str,
-                    line_id: int | None, adjustments: list, posted_adjustments: list,
-                    before: tuple[Decimal, Decimal, Decimal], delta_paid: Decimal, delta_adjusted: Decimal,
-                    delta_share: Decimal) -> None:
-        """Post one line's (or the claim's) adjudication: the payment, adjustments and patient share."""
-        book.post(encounter, f"{key}:paid", Account.INSURER, ArKind.PAYMENT, -delta_paid, payer_id=payer.id,
-                  line_id=line_id, remittance_id=remit.id, memo=f"{payer.name} {remit.trace_number}")
-        if before == (0, 0, 0):  # the first adjudication: each adjustment with its own reason
-            parts = list(posted_adjustments) + [(g, r, a) for g, r, a in adjustments if g == "PR"]
-        else:  # a correction: the difference, under the new adjudication's first reason
-            first_adj = posted_adjustments[0][:2] if posted_adjustments else ("CO", "45")
-            first_pr = next(((g, r) for g, r, _ in adjustments if g == "PR"), ("PR", "2"))
-            parts = [(*first_adj, delta_adjusted), (*first_pr, delta_share)]
-        for i, (group, reason, amount) in enumerate(parts):
-            if group == "PR":
-                book.post(encounter, f"{key}:{i}:out", Account.INSURER, ArKind.TRANSFER, -amount, payer_id=payer.id,
-                          line_id=line_id, group=group, reason=reason, remittance_id=remit.id,
-                          memo=describe(group, reason))
-                book.post(encounter, f"{key}:{i}:in", Account.PATIENT, ArKind.TRANSFER, amount, line_id=line_id,
-                          group=group, reason=reason, remittance_id=remit.id, memo=describe(group, reason))
-            else:
-                book.post(encounter, f"{key}:{i}:adj", Account.INSURER, ArKind.ADJUSTMENT, -amount,
-                          payer_id=payer.id, line_id=line_id, group=group, reason=reason,
-                          remittance_id=remit.id, memo=describe(group, reason))
-
-    @staticmethod
-    def _reverse(session: Session, book: ArBook, encounter: Encounter, payer: Payer, remit: Remittance, key: str,
-                 line_id: int | None) -> None:
-        """Negative entries for what earlier remittances posted on a line (or on the claim itself)."""
-        where = ArEntry.charge_line_id == line_id if line_id is not None else and_(
-            ArEntry.encounter_id == encounter.id, ArEntry.charge_line_id.is_(None))
-        rows = session.execute(
-            select(ArEntry.account, ArEntry.kind, ArEntry.group_code, ArEntry.reason_code, ArEntry.payer_id,
-                   func.sum(ArEntry.amount))
-            .where(where, ArEntry.remittance_id.is_not(None))
-            .group_by(ArEntry.account, ArEntry.kind, ArEntry.group_code, ArEntry.reason_code, ArEntry.payer_id)
-            .order_by(ArEntry.account, ArEntry.kind, ArEntry.group_code, ArEntry.reason_code)).all()
-        for i, (account, kind, group, reason, payer_id, amount) in enumerate(rows):
-            book.post(encounter, f"{key}:r{i}", account, kind, -Decimal(amount or 0).quantize(Decimal("0.01")),
-                      payer_id=payer_id, line_id=line_id, group=group, reason=reason, remittance_id=remit.id,
-                      memo=f"Reversed by {payer.name} {remit.trace_number}")
-
-    @staticmethod
-    def _adjudicated(session: Session, line_id: int | None,
-                     encounter_id: int | None = None) -> tuple[Decimal, Decimal, Decimal]:
-        """What earlier remittances posted on a line (or, with no line, on the claim itself): paid,
-        adjusted, moved to the patient."""
-        where = ArEntry.charge_line_id == line_id if line_id is not None else and_(
-            ArEntry.encounter_id == encounter_id, ArEntry.charge_line_id.is_(None))
-        rows = dict(session.execute(
-            select(ArEntry.kind, func.sum(ArEntry.amount)).where(
-                where, ArEntry.remittance_id.is_not(None),
-                ArEntry.account == Account.INSURER).group_by(ArEntry.kind)).all())
-        value = lambda kind: -Decimal(rows.get(kind) or 0).quantize(Decimal("0.01"))  # noqa: E731
-        return value(ArKind.PAYMENT), value(ArKind.ADJUSTMENT), value(ArKind.TRANSFER)
-
-    @staticmethod
-    def _state(session: Session, book: ArBook, encounter: Encounter) -> str:
-        balance = book.balance(encounter)
-        if balance.insurer == 0:
-            return St.CLOSED if balance.patient <= 0 else St.PAID
-        if balance.insurer < 0:
-            return St.PAID  # overpaid: stays open until the refund is settled
-        paid = session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(
-            ArEntry.encounter_id == encounter.id, ArEntry.kind == ArKind.PAYMENT))
-        owing_denied = session.scalar(select(func.count()).select_from(RemitLine).where(
-            RemitLine.encounter_id == encounter.id, RemitLine.denial != ""))
-        return St.DENIED if paid == 0 and owing_denied else St.PARTIALLY_PAID
-
-
-def _codes(codes: list[str]) -> str:
-    """Remark codes as stored: "N130,M15", cut to the column."""
-    text = ",".join(clean_text(c, 10).upper() for c in codes if clean_text(c, 10))
-    return text[:100].rsplit(",", 1)[0] if len(text) > 100 else text

@@ -31,6 +31,7 @@ from officeconsole.models import (
     Patient,
     Provider,
     User,
+    VisitConfirmation,
 )
 from officeconsole.models.billing import EncounterStatus
 from officeconsole.models.claims import Account, ArKind
@@ -94,6 +95,19 @@ def appointment_counts(session: Session, edges: list[dt.datetime]) -> dict[tuple
     return {(day, provider, status): n for day, provider, status, n in session.execute(
         select(sub.c.day, sub.c.provider_id, sub.c.status, func.count())
         .group_by(sub.c.day, sub.c.provider_id, sub.c.status))}
+
+
+def confirmed_no_shows(session: Session, edges: list[dt.datetime]) -> dict[tuple[int, int, str], int]:
+    """(day, provider, CONFIRMED_NO_SHOW) -> no-shows the patient had confirmed (services/reminders.py)."""
+    sub = (select(day_of(Appointment.start_at, edges).label("day"), Appointment.provider_id)
+           .join(VisitConfirmation, VisitConfirmation.appointment_id == Appointment.id)
+           .where(Appointment.start_at >= edges[0], Appointment.start_at < edges[-1],
+                  Appointment.status == S.NO_SHOW, VisitConfirmation.state == "confirmed").subquery())
+    return {(day, provider, CONFIRMED_NO_SHOW): n for day, provider, n in session.execute(
+        select(sub.c.day, sub.c.provider_id, func.count()).group_by(sub.c.day, sub.c.provider_id))}
+
+
+CONFIRMED_NO_SHOW = "confirmed_no_show"
 
 
 def charges(session: Session, start: dt.date, end: dt.date) -> dict[tuple[dt.date, int], tuple[int, int]]:

@@ -8,8 +8,20 @@ from collections import Counter, defaultdict
 
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services.report_model import (
-    COUNT, DATE, MINUTES, PERCENT, SEEN, TEXT, Column, Section, Series, day_label, rate, wait_stats,
+    COUNT,
+    DATE,
+    MINUTES,
+    PERCENT,
+    SEEN,
+    TEXT,
+    Column,
+    Section,
+    Series,
+    day_label,
+    rate,
+    wait_stats,
 )
+from officeconsole.services.report_queries import CONFIRMED_NO_SHOW
 
 
 def _split(found: dict[tuple[int, int, object], int]) -> tuple[dict[int, Counter], dict[int, Counter]]:
@@ -38,12 +50,14 @@ def no_show_parts(counts: dict[tuple[int, int, str], int], names: dict[int, str]
     by_day, by_provider = _split(counts)
 
     def figures(c: Counter) -> tuple:
-        seen, booked = sum(c[s] for s in SEEN), sum(c.values())
+        seen, booked = sum(c[s] for s in SEEN), sum(c[s] for s in S)
+        confirmed = c[CONFIRMED_NO_SHOW]
         return (booked, seen, c[S.NO_SHOW], c[S.CANCELLED], rate(c[S.NO_SHOW], seen + c[S.NO_SHOW]),
-                rate(c[S.CANCELLED], booked))
+                rate(c[S.CANCELLED], booked), confirmed, c[S.NO_SHOW] - confirmed)
 
     numbers = (Column("Booked", COUNT), Column("Seen", COUNT), Column("No-shows", COUNT),
-               Column("Cancelled", COUNT), Column("No-show %", PERCENT), Column("Cancelled %", PERCENT))
+               Column("Cancelled", COUNT), Column("No-show %", PERCENT), Column("Cancelled %", PERCENT),
+               Column("Confirmed no-shows", COUNT), Column("Unconfirmed no-shows", COUNT))
     sections = _sections(figures, numbers, by_day, by_provider, names, days)
     rated = [(day_label(r[0]), r[5]) for r in sections[0].rows if r[5] is not None]
     series = (Series("No-show rate per day", tuple(x for x, _ in rated), tuple(v for _, v in rated), PERCENT, "line"),
@@ -51,7 +65,9 @@ def no_show_parts(counts: dict[tuple[int, int, str], int], names: dict[int, str]
                      tuple(float(figures(by_day[i])[1]) for i in range(len(days))), COUNT))
     notes = ("Booked: every appointment that day, cancelled ones included. Seen: arrived or further. "
              "No-show %: no-shows / (seen + no-shows). Cancelled %: cancelled / booked.",
-             "Visits still scheduled (today's later ones, or a day not yet closed) count as booked only.")
+             "Visits still scheduled (today's later ones, or a day not yet closed) count as booked only.",
+             "Confirmed no-shows: the patient had confirmed the visit (phone, text, e-mail or in person); "
+             "unconfirmed: the rest, a message left included.")
     return sections, notes, series
 
 

@@ -49,6 +49,8 @@ REPORTS: dict[str, tuple[str, str]] = {
     "aging": ("A/R aging", "what insurers and patients owe, by age, as of the last day of the range"),
     "kpi": ("Practice KPIs", "the manager's dashboard: the range against the one before and a year earlier, "
                              "with 12 months of trend (month to date by default)"),
+    "billing-kpi": ("Billing KPIs", "clean-claim and first-pass acceptance rates, denials by reason and payer, "
+                                    "collection rates, days in A/R and A/R over 90 days, with 12 months of trend"),
 }
 DEFAULT_DAYS = 30  # --to today, --from 29 days earlier: the last 30 days including today
 METHODS = [m.value for m in PaymentMethod]
@@ -71,7 +73,7 @@ class ReportService:
     def run(self, name: str, start: dt.date | None = None, end: dt.date | None = None) -> Report:
         builders = {"day-sheet": self.day_sheets, "production": self.production, "payments": self.payments,
                     "no-shows": self.no_shows, "wait-times": self.wait_times, "aging": self.ar_aging,
-                    "kpi": self.kpi}
+                    "kpi": self.kpi, "billing-kpi": self.billing_kpi}
         if name not in builders:
             raise ValidationError({"name": f"There is no report {name!r}: choose one of {', '.join(REPORTS)}."})
         report = builders[name](start, end)
@@ -209,7 +211,8 @@ class ReportService:
         """Booked, seen, no-shows and cancelled per day and per provider, with the rates."""
         start, end = self._range(start, end)
         with self.ctx.db.read() as session:
-            counts = q.appointment_counts(session, q.day_edges(start, end, self.ctx.timezone))
+            edges = q.day_edges(start, end, self.ctx.timezone)
+            counts = q.appointment_counts(session, edges) | q.confirmed_no_shows(session, edges)
             names, clinic = q.provider_names(session), _clinic(session)
         return self._report("no-shows", start, end, clinic, *no_show_parts(counts, names, days_in(start, end)))
 
@@ -262,6 +265,21 @@ class ReportService:
         with self.ctx.db.read() as session:
             clinic = _clinic(session)
         return kpi_report(dashboard, clinic)
+
+    @requires("report.view")
+    def billing_kpi(self, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+        """The billing KPIs (services/billing_kpi.py) over the range, and each month's rates over the
+        twelve months up to its end."""
+        from officeconsole.services.billing_kpi import BillingKpiService
+        from officeconsole.services.billing_kpi_report import billing_kpi_report
+        from officeconsole.services.kpi.periods import months_back
+
+        start, end = self._range(start, end)
+        service = BillingKpiService(self.ctx)
+        figures, months = service.kpis(start, end), service.monthly(months_back(end))
+        with self.ctx.db.read() as session:
+            clinic = _clinic(session)
+        return self._report("billing-kpi", start, end, clinic, *billing_kpi_report(figures, months))
 
     @requires("report.view")
     def export(self, report: Report, fmt: str, folder: Path | str, filename: str | None = None) -> Path:

@@ -11,11 +11,19 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from officeconsole.models import Appointment, AppointmentType, Patient, Provider, User
+from officeconsole.models import (
+    Appointment,
+    AppointmentType,
+    Patient,
+    Provider,
+    User,
+    VisitConfirmation,
+)
 from officeconsole.services import audit
 from officeconsole.services.closed_days import closure, day_bounds_utc
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import NotFound
+from officeconsole.services.patient_alerts import active_alerts
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text, format_phone
 
@@ -57,6 +65,16 @@ class DayRow:
     end: dt.datetime
     status: str
     reason: str
+    email: str = ""
+    confirmation: str = ""  # "confirmed" or "left_message" (see services/reminders.py), else ""
+    confirmed_how: str = ""  # phone, text, email, in_person
+    alerts: tuple[str, ...] = ()  # the patient's alerts in force (services/patient_alerts.py)
+
+    @property
+    def mark(self) -> str:
+        """The schedule cell's marks: ! the patient has alerts; ☑ confirmed; ☎ message left."""
+        return (("!" if self.alerts else "")
+                + {"confirmed": "☑", "left_message": "☎"}.get(self.confirmation, ""))
 
 
 ARRIVED = ("arrived", "roomed", "with_provider", "checked_out")
@@ -133,7 +151,9 @@ class ScheduleService:
         if provider_ids:
             query = query.where(Appointment.provider_id.in_(provider_ids))
         with self.ctx.db.read() as session:
-            return [self._row(row) for row in session.execute(query)]
+            rows = session.execute(query).all()
+            alerts = active_alerts(session, [row.patient_id for row in rows], day)
+            return [self._row(row, alerts) for row in rows]
 
     @requires("schedule.view")
     def reminder_list(self, day: dt.date, provider_ids: list[int] | None = None) -> list[DayRow]:
@@ -201,22 +221,25 @@ class ScheduleService:
             away={p.id: away[p.id] for p in shown if p.id in away},
         )
 
-    def _row(self, row) -> DayRow:
+    def _row(self, row, alerts: dict[int, list[str]] | None = None) -> DayRow:
         (a_id, version, provider_id, provider_name, patient_id, last, first, mrn, phone, contact,
-         type_name, colour, start_at, end_at, status, reason) = row
+         type_name, colour, start_at, end_at, status, reason, email, confirmation, how) = row
         zone = self.ctx.timezone
         return DayRow(a_id, version, provider_id, provider_name, patient_id, f"{last}, {first}", mrn,
                       format_phone(phone), contact, type_name, colour, start_at.astimezone(zone),
-                      end_at.astimezone(zone), status, reason)
+                      end_at.astimezone(zone), status, reason, email, confirmation or "", how or "",
+                      tuple((alerts or {}).get(patient_id, ())))
 
 
 _ROWS = (
     select(Appointment.id, Appointment.version, Appointment.provider_id, User.full_name,
            Appointment.patient_id, Patient.last_name, Patient.first_name, Patient.mrn, Patient.phone,
            Patient.preferred_contact, AppointmentType.name, AppointmentType.colour,
-           Appointment.start_at, Appointment.end_at, Appointment.status, Appointment.reason)
+           Appointment.start_at, Appointment.end_at, Appointment.status, Appointment.reason,
+           Patient.email, VisitConfirmation.state, VisitConfirmation.how)
     .join(Provider, Provider.id == Appointment.provider_id)
     .join(User, User.id == Provider.user_id)
     .join(Patient, Patient.id == Appointment.patient_id)
     .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+    .outerjoin(VisitConfirmation, VisitConfirmation.appointment_id == Appointment.id)
 )

@@ -13,13 +13,11 @@ AMT*B6, LQ remarks).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from officeconsole.services.errors import OfficeError
+from officeconsole.services.x12_envelope import Envelopes, X12Fail, read_segments, x12_amount_value, x12_date
 
 
 class RemitFileError(OfficeError):
@@ -85,12 +83,9 @@ class Parsed835:
 
 
 METHODS = {"CHK": "check", "ACH": "eft", "FWT": "eft", "BOP": "eft", "NON": "none"}
-_AMOUNT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
-
-
-class _Fail(Exception):
-    def __init__(self, n: int, sid: str, message: str) -> None:
-        super().__init__(f"segment {n} ({sid}): {message}")
+_Fail = X12Fail
+_amount = x12_amount_value
+_date = x12_date
 
 
 def parse_835(text: str) -> list[ParsedPayment]:
@@ -99,108 +94,38 @@ def parse_835(text: str) -> list[ParsedPayment]:
 
 def read_835(text: str) -> Parsed835:
     """The whole interchange, checked; RemitFileError (naming the segment) when any of it is wrong."""
-    segments, seg_term = _segments(text)
+    segments, _seg_term, digest = read_segments(text, RemitFileError)
     try:
         payments = _walk(segments)
-    except _Fail as exc:
+    except X12Fail as exc:
         raise RemitFileError(f"Nothing was posted: {exc}") from None
-    digest = hashlib.sha256(seg_term.join(s.format() for s in segments).encode()).hexdigest()
     return Parsed835(payments, digest)
-
-
-def _segments(text: str) -> tuple[list, str]:
-    import pyx12.errors
-    import pyx12.x12file
-
-    body = text.lstrip()
-    if not body.startswith("ISA"):
-        raise RemitFileError("This is not an X12 file (it does not start with ISA).")
-    try:
-        reader = pyx12.x12file.X12Reader(io.StringIO(body))
-        segments = list(reader)
-    except pyx12.errors.X12Error as exc:
-        raise RemitFileError(f"Nothing was posted: segment 1 (ISA): {exc}.") from None
-    seg_term = reader.seg_term or "~"
-    end = body if seg_term.isspace() else body.rstrip()
-    if not end.endswith(seg_term):
-        tail = end.rsplit(seg_term, 1)[-1].strip()
-        raise RemitFileError(f"Nothing was posted: segment {len(segments) + 1} ({tail[:3].rstrip('*')}): the file "
-                             f"ends in the middle of this segment ({tail[:40]!r}, no {seg_term!r} after it): it "
-                             "was cut off. Get the whole file again.")
-    return segments, seg_term
 
 
 def _walk(segments: list) -> list[ParsedPayment]:  # noqa: C901  (one pass over the file, segment by segment)
     payments: list[ParsedPayment] = []
-    isa = gs = st = None  # (segment number, control number) of each open envelope
-    groups = transactions = 0
+    envelopes = Envelopes("HP", "835", "an 835 remittance")
     current: ParsedPayment | None = None
     claim: ParsedClaim | None = None
     line: ParsedLine | None = None
     bpr_at = 0
-    last = 0
     for n, seg in enumerate(segments, start=1):
-        last = n
         sid = seg.get_seg_id()
         v = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
         amount = lambda ref: _amount(v(ref), n, sid, ref)  # noqa: E731
-        if isa is None and n > 1:
-            raise _Fail(n, sid, "comes after the interchange's trailer (IEA): a file holds one interchange.")
-        if sid == "ISA":
-            if n > 1:
-                raise _Fail(n, sid, "a second interchange header: a file holds one interchange.")
-            isa = (n, v("ISA13"))
-        elif sid == "GS":
-            if gs is not None:
-                raise _Fail(n, sid, f"a new functional group starts before the one at segment {gs[0]} ends (GE).")
-            if v("GS01") != "HP":
-                raise _Fail(n, sid, f"a functional group of kind {v('GS01')!r}: an 835 remittance is HP.")
-            gs, transactions = (n, v("GS06")), 0
-            groups += 1
-        elif sid == "GE":
-            if gs is None or st is not None:
-                raise _Fail(n, sid, "a group trailer with no group open" if gs is None else
-                            f"the group ends before the transaction at segment {st[0]} ends (SE).")
-            if v("GE02").lstrip("0") != gs[1].lstrip("0"):
-                raise _Fail(n, sid, f"control number {v('GE02')!r} does not match the group header's "
-                                    f"{gs[1]!r} (segment {gs[0]}).")
-            if v("GE01") != str(transactions):
-                raise _Fail(n, sid, f"says the group holds {v('GE01')!r} transactions; it holds {transactions}.")
-            gs = None
-        elif sid == "IEA":
-            if gs is not None:
-                raise _Fail(n, sid, f"the interchange ends before the group at segment {gs[0]} ends (GE).")
-            if v("IEA02").lstrip("0") != isa[1].lstrip("0"):
-                raise _Fail(n, sid, f"control number {v('IEA02')!r} does not match the interchange header's "
-                                    f"{isa[1]!r} (segment 1).")
-            if v("IEA01") != str(groups):
-                raise _Fail(n, sid, f"says the interchange holds {v('IEA01')!r} groups; it holds {groups}.")
-            isa = None
-        elif sid == "ST":
-            if gs is None:
-                raise _Fail(n, sid, "a transaction outside a functional group (no GS before it).")
-            if st is not None:
-                raise _Fail(n, sid, f"a new transaction starts before the one at segment {st[0]} ends (SE).")
-            if v("ST01") != "835":
-                raise _Fail(n, sid, f"this is an X12 {v('ST01')}, not an 835 remittance.")
-            st = (n, v("ST02"))
-            transactions += 1
-            current, claim, line, bpr_at = ParsedPayment("", "", "", "check", None, Decimal(0), segment=n), None, None, 0
+        where = envelopes.step(n, seg)
+        if where == "ST":
+            current = ParsedPayment("", "", "", "check", None, Decimal(0), segment=n)
+            claim, line, bpr_at = None, None, 0
             payments.append(current)
-        elif sid == "SE":
-            if st is None:
-                raise _Fail(n, sid, "a transaction trailer with no transaction open.")
-            if v("SE02") != st[1]:
-                raise _Fail(n, sid, f"control number {v('SE02')!r} does not match the transaction header's "
-                                    f"{st[1]!r} (segment {st[0]}).")
-            if v("SE01") != str(n - st[0] + 1):
-                raise _Fail(n, sid, f"says the transaction has {v('SE01')!r} segments; it has {n - st[0] + 1} "
-                                    f"(segments {st[0]} to {n}).")
+            continue
+        if where == "SE":
             _check_payment(current, bpr_at, n)
-            st, current = None, None
-        elif st is None:
-            raise _Fail(n, sid, "a segment outside a transaction (between the envelopes).")
-        elif sid == "BPR":
+            current = None
+            continue
+        if where != "body":
+            continue
+        if sid == "BPR":
             bpr_at = n
             total = amount("BPR02")
             current.total = -total if v("BPR03") == "D" else total
@@ -251,14 +176,7 @@ def _walk(segments: list) -> list[ParsedPayment]:  # noqa: C901  (one pass over 
                                         "and its amount.")
                 current.provider_adjustments.append(ProviderAdjustment(
                     reason, v(f"PLB{k:02d}-2")[:50], _amount(value, n, sid, f"PLB{k + 1:02d}")))
-    for opened, what, trailer in ((st, "transaction", "SE"), (gs, "functional group", "GE"),
-                                  (isa, "interchange", "IEA")):
-        if opened is not None:
-            raise _Fail(last + 1, trailer, f"missing: the file ends after segment {last} without the trailer of "
-                                           f"the {what} that starts at segment {opened[0]}. It was cut off or is "
-                                           "incomplete: get the whole file again.")
-    if not payments:
-        raise _Fail(last, segments[-1].get_seg_id(), "the file holds no 835 remittance (no ST).")
+    envelopes.finish(segments[-1].get_seg_id())
     return payments
 
 
@@ -272,19 +190,3 @@ def _check_payment(payment: ParsedPayment, bpr_at: int, se_at: int) -> None:
         raise _Fail(bpr_at, "BPR", f"the payment total {payment.total} is not the claims paid ({claims}, "
                                    f"{len(payment.claims)} CLP) less the provider adjustments "
                                    f"({payment.provider_total}, PLB) = {claims - payment.provider_total}.")
-
-
-def _amount(text: str, n: int = 0, sid: str = "", ref: str = "") -> Decimal:
-    if not _AMOUNT.fullmatch(text or ""):
-        raise _Fail(n, sid, f"{ref} {text!r} is not an amount.")
-    value = Decimal(text)
-    if value != value.quantize(Decimal("0.01")) or abs(value) >= Decimal("1e10"):
-        raise _Fail(n, sid, f"{ref} {text!r} is not an amount in dollars and cents.")
-    return value.quantize(Decimal("0.01"))
-
-
-def _date(text: str, n: int, sid: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text, "%Y%m%d").date() if text else None
-    except ValueError:
-        raise _Fail(n, sid, f"{text!r} is not a date (CCYYMMDD).") from None

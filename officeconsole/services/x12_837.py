@@ -14,8 +14,18 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from officeconsole.services.claim_data import ClaimData, ClaimPatient, ClaimPolicy
-from officeconsole.services.person_names import NameParts, has_latin_letters, latin, suffix_of
+from officeconsole.services.claim_data import (
+    ClaimData,
+    ClaimPatient,
+    ClaimPolicy,
+    OtherPayer,
+)
+from officeconsole.services.person_names import (
+    NameParts,
+    has_latin_letters,
+    latin,
+    suffix_of,
+)
 
 ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
 GUIDE = "005010X222A1"
@@ -164,9 +174,9 @@ def _claim(body: _Segments, claim: ClaimData, billing_hl: int, last_hl: int) -> 
     self_insured = policy.relationship == "self"
     subscriber_hl = last_hl + 1
     body.add("HL", str(subscriber_hl), str(billing_hl), "22", "0" if self_insured else "1")
-    # Always "P": the claim goes to the first policy in force on the date of service (the scrubber's
-    # and billed_policy's choice), even when a policy ranked above it has ended.
-    body.add("SBR", "P", "18" if self_insured else "", x12_text(policy.group_number, LIMITS["SBR03"]),
+    # P: the first policy in force on the date of service (even when a policy ranked above it has
+    # ended); S or T once the earlier payers have paid (coordination of benefits).
+    body.add("SBR", claim.sequence, "18" if self_insured else "", x12_text(policy.group_number, LIMITS["SBR03"]),
              "", "", "", "", "", policy.filing_code or "CI")
     _person(body, "IL", subscriber_name(policy, patient), "MI", x12_text(policy.member_id, LIMITS["NM109"]))
     _address(body, patient.address_line1, patient.address_line2, patient.city, patient.state, patient.postal_code)
@@ -184,7 +194,9 @@ def _claim(body: _Segments, claim: ClaimData, billing_hl: int, last_hl: int) -> 
                  patient.postal_code)
         body.add("DMG", "D8", f"{patient.dob:%Y%m%d}", _sex(patient.sex))
     body.add("CLM", claim.claim_id, x12_amount(claim.total), "", "",
-             COMPONENT.join([claim.place_of_service, "B", "1"]), "Y", "A", "Y", "Y")
+             COMPONENT.join([claim.place_of_service, "B", claim.frequency]), "Y", "A", "Y", "Y")
+    if claim.frequency in ("7", "8"):  # a corrected or void claim names the payer's claim it replaces
+        body.add("REF", "F8", x12_text(claim.replaces_claim_number, 50).replace(" ", ""))
     body.add("HI", *(COMPONENT.join(["ABK" if n == 0 else "ABF", code.replace(".", "")])
                      for n, code in enumerate(claim.diagnoses)))
     if not claim.own_billing:  # 2310B only when someone other than the billing provider saw the patient
@@ -192,13 +204,54 @@ def _claim(body: _Segments, claim: ClaimData, billing_hl: int, last_hl: int) -> 
         body.add("NM1", "82", "1", last, first, "", "", "", "XX", claim.rendering_npi)
         if claim.rendering_taxonomy:
             body.add("PRV", "PE", "PXC", claim.rendering_taxonomy)
+    for other in claim.other_payers:
+        _other_payer(body, other, patient)
     for number, line in enumerate(claim.lines, start=1):
         body.add("LX", str(number))
         body.add("SV1", COMPONENT.join(["HC", line.code, *line.modifiers]), x12_amount(line.amount), "UN",
                  str(line.units), "", "", COMPONENT.join(str(p) for p in line.pointers))
         body.add("DTP", "472", "D8", f"{claim.date_of_service:%Y%m%d}")
         body.add("REF", "6R", str(line.id))  # echoed back per line in the 835
+        for other in claim.other_payers:  # 2430: what each earlier payer did with the line
+            said = other.line(line.id)
+            if said is None:
+                continue
+            body.add("SVD", _payer_code(other.policy), x12_amount(said.paid),
+                     COMPONENT.join(["HC", line.code, *line.modifiers]), "", str(line.units))
+            _cas(body, said.adjustments)
+            body.add("DTP", "573", "D8", f"{other.adjudicated_on:%Y%m%d}")
     return last_hl
+
+
+def _other_payer(body: _Segments, other: OtherPayer, patient: ClaimPatient) -> None:
+    """Loops 2320 (the other payer's SBR, claim-level CAS, AMT*D paid, OI), 2330A (its subscriber)
+    and 2330B (the payer)."""
+    policy = other.policy
+    body.add("SBR", other.sequence, "18" if policy.relationship == "self" else
+             PAT_RELATIONSHIP.get(policy.relationship, "G8"), x12_text(policy.group_number, LIMITS["SBR03"]),
+             "", "", "", "", "", policy.filing_code or "CI")
+    _cas(body, other.claim_adjustments)
+    body.add("AMT", "D", x12_amount(other.paid))
+    body.add("OI", "", "", "Y", "P", "", "Y")
+    _person(body, "IL", subscriber_name(policy, patient), "MI", x12_text(policy.member_id, LIMITS["NM109"]))
+    body.add("NM1", "PR", "2", x12_text(policy.payer_name), "", "", "", "", "PI", _payer_code(policy))
+
+
+def _payer_code(policy: ClaimPolicy) -> str:
+    return x12_text(policy.payer_code, LIMITS["NM109"]).replace(" ", "")
+
+
+def _cas(body: _Segments, adjustments: Sequence[tuple[str, str, Decimal]]) -> None:
+    """One CAS per group, up to six reasons each (CAS02-19), in the order given."""
+    groups: dict[str, list[tuple[str, Decimal]]] = {}
+    for group, reason, amount in adjustments:
+        groups.setdefault(group, []).append((reason, amount))
+    for group, items in groups.items():
+        for start in range(0, len(items), 6):
+            elements = [group]
+            for reason, amount in items[start:start + 6]:
+                elements += [reason, x12_amount(amount), ""]
+            body.add("CAS", *elements)
 
 
 def _sex(code: str) -> str:

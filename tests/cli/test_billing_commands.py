@@ -134,3 +134,56 @@ def test_post_835_checks_the_whole_file_and_shows_plb_and_every_unmatched_item(c
     assert "L6 Interest owed" in posted.stdout and "-$3.25" in posted.stdout
     assert f"PAYEROC{good.id}" in posted.stdout
     assert "OC777  claim $110.00 (segment 22): no such claim here" in posted.stdout
+
+
+def test_secondary_claim_then_correct_and_void_from_the_command_line(cli, db_url, sched, as_role, clinic, tmp_path):
+    from officeconsole.services.insurance import InsuranceService, PolicyInput
+
+    billing = make_billing(sched, as_role, clinic)
+    added = cli("--db", db_url, "payer", "add", "Medigap Test Plan", "--payer-id", "MGAP1", "--crossover",
+                "--as", "biller")
+    assert added.exit_code == 0, added.text
+    edited = cli("--db", db_url, "payer", "edit", "Medigap Test Plan", "--no-crossover", "--as", "biller")
+    assert edited.exit_code == 0, edited.text
+    [medigap] = [p for p in InsuranceService(billing.biller).payers() if p.name == "Medigap Test Plan"]
+    assert medigap.crossover is False
+    InsuranceService(billing.desk).add_policy(billing.patient_id, PolicyInput(medigap.id, 2, "MG7788",
+                                                                              effective_from="2025-01-01"))
+    claim = billing.coded()
+    out = tmp_path / "claims"
+    assert cli("--db", db_url, "billing", "ready", "--as", "biller").exit_code == 0
+    assert cli("--db", db_url, "billing", "export-837", "--out", str(out), "--as", "biller").exit_code == 0
+    remit = tmp_path / "primary.835"
+    remit.write_text(make_835([Clp(f"OC{claim.id}", "1", [Svc("99213", D(125), D(80), 1, str(claim.lines[0].id), (),
+                                                              [("CO", "45", D(25)), ("PR", "2", D(20))])])]))
+    posted = cli("--db", db_url, "billing", "post-835", str(remit), "--as", "biller")
+    assert posted.exit_code == 0, posted.text
+    assert f"OC{claim.id}: $20.00 goes to Medigap Test Plan, not the patient (secondary claim ready to send)." \
+        in posted.stdout
+
+    no_reason = cli("--db", db_url, "billing", "void", f"OC{claim.id}", "--as", "biller")
+    assert no_reason.exit_code != 0 and "--reason" in no_reason.text
+    secondary = cli("--db", db_url, "billing", "correct", f"OC{claim.id}", "--reason", "wrong code", "--as", "biller")
+    assert secondary.exit_code == 1 and "with the secondary payer now" in secondary.stderr
+
+
+def test_correct_and_void_commands(cli, db_url, sched, as_role, clinic, tmp_path):
+    billing = make_billing(sched, as_role, clinic)
+    claim = billing.coded()
+    out = tmp_path / "claims"
+    assert cli("--db", db_url, "billing", "ready", "--as", "biller").exit_code == 0
+    assert cli("--db", db_url, "billing", "export-837", "--out", str(out), "--as", "biller").exit_code == 0
+    early = cli("--db", db_url, "billing", "correct", f"OC{claim.id}", "--reason", "wrong code", "--as", "biller")
+    assert early.exit_code == 1 and "CLP07" in early.stderr and "Traceback" not in early.text
+    remit = tmp_path / "primary.835"
+    remit.write_text(make_835([Clp(f"OC{claim.id}", "1", [Svc("99213", D(125), D(80), 1, str(claim.lines[0].id), (),
+                                                              [("CO", "45", D(25)), ("PR", "2", D(20))])])]))
+    assert cli("--db", db_url, "billing", "post-835", str(remit), "--as", "biller").exit_code == 0
+    voided = cli("--db", db_url, "billing", "void", f"OC{claim.id}", "--reason", "wrong patient", "--as", "biller")
+    assert voided.exit_code == 0, voided.text
+    assert f"OC{claim.id} voided: ready to export (export-837). The payer's $80.00 stays its credit" in voided.stdout
+    assert cli("--db", db_url, "billing", "export-837", "--out", str(out), "--as", "biller").exit_code == 0
+    files = sorted(out.glob("837P-*.x12"))
+    assert "11:B:8" in files[-1].read_text() and x12_errors(files[-1].read_text()) == []
+    again = cli("--db", db_url, "billing", "correct", f"OC{claim.id}", "--reason", "x", "--as", "biller")
+    assert again.exit_code == 1 and "voided already" in again.stderr

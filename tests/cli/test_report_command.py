@@ -49,7 +49,7 @@ def test_table_csv_and_pdf(cli, paid, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["sales"], "There is no report 'sales': choose one of day-sheet, production, payments, no-shows, "
-                "wait-times, aging, kpi."),
+                "wait-times, aging, kpi, billing-kpi."),
     (["payments", "--from", "2026-11-20", "--to", "2026-11-01"], "after it ends"),
     (["payments", "--to", "2099-01-01"], "01/01/2099 has not happened yet"),
     (["payments", "--from", "2099-01-01"], "01/01/2099 has not happened yet"),

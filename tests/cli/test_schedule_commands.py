@@ -26,9 +26,10 @@ def test_show_and_export_a_day(cli, db_url, sched):
                "--format", "csv").stdout.splitlines()
     assert len(only) == 2 and "Jo Kim" in only[1]
     export = cli("--db", db_url, "schedule", "export", "--as", "desk", "--date", "2026-11-30").stdout.splitlines()
-    assert export[0] == "Name,Phone,Preferred contact,Time,Provider,Type"
+    assert export[0] == "Name,Phone,E-mail,Preferred contact,Time,Provider,Type,Confirmation,Reachable"
     assert len(export) == 3  # the cancelled visit gets no reminder
-    assert '"Testperson, Ann",(415) 555-2671,phone,2026-11-30 09:00,Avery Lee,Follow-up' in export
+    assert ('"Testperson, Ann",(415) 555-2671,jane@example.org,phone,2026-11-30 09:00,Avery Lee,Follow-up,,yes'
+            in export)
 
 
 def test_find_slot(cli, db_url, sched):

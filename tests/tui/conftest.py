@@ -3,40 +3,84 @@
 from __future__ import annotations
 
 import pytest
+from textual import events
+from textual._wait import wait_for_idle
+from textual.keys import _character_to_key
+from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from officeconsole.tui.app import OfficeApp
-
 from tests.factories import PASSWORD
 
 
-async def settle(pilot) -> None:
-    """Wait for every worker (database calls) and the screen updates they cause."""
-    for _ in range(3):
+async def settle(pilot, *, rounds: int = 20) -> None:
+    """Wait for every worker (database calls) and the screen updates they cause; stop as soon as
+    a pause leaves no worker pending or running (a worker's callback may start the next one)."""
+    workers = pilot.app.workers
+    for _ in range(rounds):
         try:
-            await pilot.app.workers.wait_for_complete()
+            await workers.wait_for_complete()
         except WorkerCancelled:
             pass  # a screen closed meanwhile cancelled its own workers
         await pilot.pause()
+        if all(worker.is_finished for worker in workers):
+            return
+
+
+async def _handled(pilot) -> None:
+    """Wait until the app and every widget on screen have handled every message they hold (a key,
+    the focus change it asks for, ...): a message round, without Pilot's wait for the CPU to idle."""
+    app = pilot.app
+    for _ in range(50):
+        await pilot._wait_for_screen()
+        if not any(pump.message_queue_size for pump in (app, *app.screen.walk_children(with_self=True))):
+            return
 
 
 async def type_text(pilot, text: str) -> None:
-    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+    """Type `text` through the app's own key handling, one Key event per character: each key, and
+    what it sets off on screen, is handled before the next is sent (so a key that moves the focus
+    moves it for the next), but the workers a key starts are not waited for, as with a quick typist.
+    Pilot's press also waits twice per key for the process to idle: here that wait comes once, at
+    the end."""
+    app = pilot.app
+    for ch in text:
+        event = events.Key(_character_to_key(ch), ch)
+        event.set_sender(app)
+        app.post_message(event)
+        await _handled(pilot)
+    await wait_for_idle(0)
+    await app.animator.wait_until_complete()
+    await wait_for_idle(0)
+    await pilot._wait_for_screen()
 
 
-async def login(pilot, username: str, password: str = PASSWORD, *, home: bool = False) -> None:
-    """Log in; unless `home`, step back to Patients from the front desk's schedule (or from the
-    Practice setup a manager lands on while nothing can be booked)."""
+async def login(pilot, username: str, password: str = PASSWORD, *, home: bool = False, typed: bool = False) -> None:
+    """Log in; unless `home`, step back to Patients from the front desk's schedule, the manager's
+    dashboard (or the Practice setup a manager lands on while nothing can be booked).
+
+    The credentials go into the login form's fields and Enter submits them, through the screen's
+    own sign-in path (the same worker and service a person's Enter starts); `typed` types them key
+    by key instead, as tests/tui/test_login_and_setup.py does once."""
+    from officeconsole.tui.screens.dashboard import DashboardScreen
+    from officeconsole.tui.screens.login import LoginScreen
     from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
     from officeconsole.tui.screens.schedule import ScheduleScreen
 
     await settle(pilot)
-    await type_text(pilot, username)
-    await pilot.press("enter")
-    await type_text(pilot, password)
+    screen = pilot.app.screen
+    if typed or not isinstance(screen, LoginScreen):
+        await type_text(pilot, username)
+        await pilot.press("enter")
+        await type_text(pilot, password)
+    else:
+        screen.query_one("#username", Input).value = username
+        field = screen.query_one("#password", Input)
+        field.value = password
+        field.focus()
     await pilot.press("enter")
     await settle(pilot)
-    if not home and isinstance(pilot.app.screen, (ScheduleScreen, PracticeSetupScreen)):
+    if not home and isinstance(pilot.app.screen, (ScheduleScreen, PracticeSetupScreen, DashboardScreen)):
         await pilot.press("escape")
         await settle(pilot)
 

@@ -307,3 +307,63 @@ async def test_at_80x24_the_queue_keeps_what_a_biller_needs_and_r_looks_again(ma
         for refused in ("Ready", "Export 837", "Post EOB", "Write off", "Bill patient", "Rejected"):
             assert refused not in keys, (refused, keys)
         assert "State" in keys
+
+
+async def _paid_claim_in_the_queue(make_app, sched, as_role, clinic, tmp_path):
+    from decimal import Decimal as D
+
+    from officeconsole.demo.x835 import Clp, Svc, make_835
+    from officeconsole.services.remittance import RemittanceService
+
+    billing = make_billing(sched, as_role, clinic)
+    claim = billing.coded()
+    ClaimService(billing.biller).mark_all_ready()
+    ClaimService(billing.biller).export_837(tmp_path)
+    RemittanceService(billing.biller).post_835(make_835([Clp(f"OC{claim.id}", "1", [
+        Svc("99213", D(125), D(80), 1, str(claim.lines[0].id), (), [("CO", "45", D(25)), ("PR", "2", D(20))])])]))
+    return billing, claim
+
+
+async def _show_paid(pilot, app) -> None:
+    """Signed in as the biller, the queue (F5) filtered to paid claims: the one claim is under the cursor."""
+    await login(pilot, "biller")
+    await pilot.press("f5")
+    await settle(pilot)
+    for _ in range(5):  # s: needs coding, ready, submitted, accepted, rejected, paid
+        await pilot.press("s")
+        await settle(pilot)
+    assert app.screen.state == "paid" and len(app.screen.queue.rows) == 1
+
+
+async def test_shift_c_sends_a_corrected_claim_with_its_reason(make_app, ctx, sched, as_role, clinic, tmp_path):
+    billing, claim = await _paid_claim_in_the_queue(make_app, sched, as_role, clinic, tmp_path)
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await _show_paid(pilot, app)
+        await pilot.press("C")
+        await settle(pilot)
+        assert "Corrected claim: OC" in str(app.screen.query_one("#reason-title", Label).render())
+        await type_text(pilot, "wrong level of visit")
+        await pilot.press("enter")
+        await settle(pilot)
+    with ctx.db.read() as session:
+        encounter = session.get(Encounter, claim.id)
+        assert (encounter.status, encounter.claim_frequency, encounter.replaces_claim_number) == (
+            "needs_coding", "7", f"PAYEROC{claim.id}")
+
+
+async def test_shift_v_voids_a_paid_claim_with_its_reason(make_app, ctx, sched, as_role, clinic, tmp_path):
+    billing, claim = await _paid_claim_in_the_queue(make_app, sched, as_role, clinic, tmp_path)
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await _show_paid(pilot, app)
+        await pilot.press("V")
+        await settle(pilot)
+        await pilot.press("enter")  # no reason: nothing happens
+        await settle(pilot)
+        await type_text(pilot, "billed to the wrong patient")
+        await pilot.press("enter")
+        await settle(pilot)
+    with ctx.db.read() as session:
+        encounter = session.get(Encounter, claim.id)
+        assert (encounter.status, encounter.claim_frequency) == ("ready", "8")

@@ -31,7 +31,7 @@ from officeconsole.services.importing.kinds import (
     same_person,
     same_phone,
 )
-from officeconsole.services.insurance import RANK_LABELS, InsuranceService, validate_policy
+from officeconsole.services.insurance import RANK_LABELS, InsuranceService, check_payer, validate_policy
 from officeconsole.services.patient_search import format_mrn
 from officeconsole.services.patients import PatientRow, PatientService, validate
 from officeconsole.services.permissions import check
@@ -163,7 +163,7 @@ def create_policies(handler: PolicyHandler, items: list[Pending], _index: FileIn
     payers: dict[int, str | OfficeError] = {}
     for payer_id in {v["payer_id"] for _, v in checked}:
         try:
-            InsuranceService.check_payer(session, payer_id, None)  # the insurance form's rule
+            check_payer(session, payer_id, None)  # the insurance form's rule
             payers[payer_id] = session.get(Payer, payer_id).name
         except OfficeError as exc:
             payers[payer_id] = exc

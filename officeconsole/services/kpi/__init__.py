@@ -27,6 +27,8 @@ Every figure is defined once, here (FIGURES, and docs/kpi.md says the same to us
 - Denial rate: service lines denied / service lines on the remittances posted in the period.
 - Days in A/R: what insurers and patients owe at the period's end / the average day's charges
   over the 90 days before it (the A/R aging's figure, services/receivables.py).
+  Collections, net collection rate, denial rate and days in A/R are the billing KPIs' own
+  definitions: the dashboard calls services/billing_kpi.py for them.
 - Per desk user: check-ins (visits of the period moved to "arrived") and desk payments taken;
   per biller: claims worked (claims on which the user posted anything to A/R).
 
@@ -36,7 +38,6 @@ divided by zero. Each figure's change is "up", "down" or "same" against the prev
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -46,8 +47,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import Provider
-from officeconsole.models.claims import ArKind
 from officeconsole.models.enums import AppointmentStatus as S
+from officeconsole.services import billing_kpi as bk
 from officeconsole.services import report_queries as q
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.hours import HoursCalendar
@@ -209,17 +210,10 @@ class KpiService:
         for (b, _provider), minutes in kq.booked_minutes(session, edges).items():
             booked[b] += minutes
         working = _working_minutes(session, providers, days)
-        charged: Counter = Counter()
-        for (day, _provider), (_visits, total) in q.charges(session, days[0], days[-1] - dt.timedelta(days=1)).items():
-            charged[bisect.bisect_right(days, day) - 1] += total
-        collected: Counter = Counter()
-        for (b, _method), total in q.desk_money(session, edges).items():
-            collected[b] += total
-        if with_ar:
-            for (b, _provider, kind), total in q.insurer_money(session, edges).items():
-                if kind == ArKind.PAYMENT:
-                    collected[b] += total
-        contractual, remits = (kq.contractual(session, edges), kq.remit_lines(session, edges)) if with_ar else ({}, {})
+        # The billing figures are defined once, in services/billing_kpi.py.
+        charged = bk.charged(session, days)
+        collected = bk.collections(session, edges, insurer=with_ar)
+        contractual, remits = (bk.contractual(session, edges), bk.remit_lines(session, edges)) if with_ar else ({}, {})
         found = []
         for b in buckets:
             counts = statuses[b]
@@ -233,7 +227,6 @@ class KpiService:
             stats = wait_stats(minutes)
             work = sum(w[b] for w in working.values())
             lines, denied = remits.get(b, (0, 0))
-            net_base = charged[b] - contractual.get(b, 0)
             found.append({
                 "visits": visits, "booked": every, "new_patients": new.get(b, 0),
                 "no_show_rate": rate(no_shows, visits + no_shows), "late_cancel_rate": rate(late.get(b, 0), every),
@@ -241,7 +234,7 @@ class KpiService:
                 "overrides": overridden.get(b, 0), "reschedules": moved.get(b, 0),
                 "utilisation": rate(booked[b], work), "charges": cents_to_money(charged[b]),
                 "collections": cents_to_money(collected[b]),
-                "net_collection_rate": collected[b] / net_base if net_base > 0 else None,
+                "net_collection_rate": bk.net_collection_rate(collected[b], charged[b], contractual.get(b, 0)),
                 "denial_rate": rate(denied, lines), "days_in_ar": None,
             })
             if not with_ar:

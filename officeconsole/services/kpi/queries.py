@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from officeconsole.db.types import UTCDateTime
 from officeconsole.models import Appointment, AppointmentEvent, ArEntry, LedgerEntry, User
-from officeconsole.models.claims import ArKind, RemitLine, Remittance
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
 from officeconsole.services.report_queries import cents, day_of, minutes_between
@@ -100,24 +99,6 @@ def booked_minutes(session: Session, edges: list[dt.datetime]) -> dict[tuple[int
            .where(_in(Appointment.start_at, edges), Appointment.status != S.CANCELLED).subquery())
     return {(b, p): int(m) for b, p, m in session.execute(
         select(sub.c.b, sub.c.provider_id, func.sum(sub.c.m)).group_by(sub.c.b, sub.c.provider_id))}
-
-
-def contractual(session: Session, edges: list[dt.datetime]) -> dict[int, int]:
-    """bucket -> contractual adjustments (group code CO) posted then, in cents, as positive figures."""
-    sub = (select(day_of(ArEntry.posted_at, edges).label("b"), cents(ArEntry.amount).label("c"))
-           .where(_in(ArEntry.posted_at, edges), ArEntry.kind == ArKind.ADJUSTMENT, ArEntry.group_code == "CO")
-           .subquery())
-    return {b: -int(c) for b, c in session.execute(select(sub.c.b, func.sum(sub.c.c)).group_by(sub.c.b))}
-
-
-def remit_lines(session: Session, edges: list[dt.datetime]) -> dict[int, tuple[int, int]]:
-    """bucket -> (service lines on remittances posted then, lines denied)."""
-    denied = case((RemitLine.denial != "", 1), else_=0)
-    sub = (select(day_of(Remittance.posted_at, edges).label("b"), denied.label("d")).select_from(Remittance)
-           .join(RemitLine, RemitLine.remittance_id == Remittance.id)
-           .where(_in(Remittance.posted_at, edges)).subquery())
-    return {b: (int(n), int(d or 0)) for b, n, d in session.execute(
-        select(sub.c.b, func.count(), func.sum(sub.c.d)).group_by(sub.c.b))}
 
 
 def check_ins(session: Session, edges: list[dt.datetime]) -> dict[int, int]:

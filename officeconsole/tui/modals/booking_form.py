@@ -21,6 +21,7 @@ from officeconsole.services.errors import NeedsOverride, OfficeError, SeriesConf
 from officeconsole.services.schedule import ProviderRow, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
+from officeconsole.tui.widgets.alert_line import AlertLine
 from officeconsole.tui.widgets.patient_picker import PatientPicker
 from officeconsole.tui.widgets.key_bar import KeyBar
 
@@ -52,6 +53,7 @@ class BookingModal(ServiceModal[Booked | None]):
             yield Label("Book an appointment", id="booking-title")
             yield Label("", id="booking-error", markup=False)
             yield PatientPicker(id="picker")
+            yield AlertLine(id="booking-alerts")
             with Grid(id="booking-fields"):
                 yield select_field("Provider *", "provider_id", [(p.name, str(p.id)) for p in self.providers],
                                    str(self.provider_id) if self.provider_id else None)
@@ -87,7 +89,8 @@ class BookingModal(ServiceModal[Booked | None]):
             self._fail(notice)
 
     @on(PatientPicker.Chosen)
-    def _chosen(self) -> None:
+    def _chosen(self, event: PatientPicker.Chosen) -> None:
+        self.query_one("#booking-alerts", AlertLine).load(self, event.patient.id)
         self.query_one("#type_id", Select).focus()
 
     def _input(self) -> tuple[BookingInput | None, dict[str, str], int, int]:

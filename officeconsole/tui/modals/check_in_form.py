@@ -14,12 +14,14 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from officeconsole.models.ledger import PaymentMethod
+from officeconsole.services import permissions
 from officeconsole.services.checkin import CheckInInput, CheckInService, CheckInView, VerifiedHow
 from officeconsole.services.errors import OfficeError, ValidationError
 from officeconsole.services.flow import FlowRow
 from officeconsole.services.ledger import new_request_key
 from officeconsole.services.money import money
 from officeconsole.tui.screens.base import ServiceModal
+from officeconsole.tui.widgets.alert_line import AlertLine
 from officeconsole.tui.widgets.form_field import select_field, show_errors, values
 from officeconsole.tui.widgets.tick_box import TickBox
 from officeconsole.tui.widgets.key_bar import KeyBar
@@ -73,9 +75,11 @@ class CheckInModal(ServiceModal[FlowRow | None]):
             yield Label("Check in", id="checkin-title", markup=False)
             yield Label("", id="checkin-error", markup=False)
             with VerticalScroll(id="checkin-body"):
+                yield AlertLine(id="checkin-alerts")
                 yield Static("", id="checkin-owes", markup=False)
                 yield Static("Loading…", id="checkin-contact", markup=False)
                 yield Static("", id="checkin-insurance", markup=False)
+                yield Static("", id="checkin-eligibility", markup=False)  # the payer's latest 271 answer
                 with Horizontal(id="checkin-verify"):
                     yield TickBox("Insurance confirmed today", id="verify", compact=True)
                     yield select_field("How", "verified_how", [(h.label, h.value) for h in VerifiedHow],
@@ -95,6 +99,7 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         first = self.view is None
         self.view = view
         p, v = view.patient, view.visit
+        self.query_one("#checkin-alerts", AlertLine).load(self, p.id)
         today = self.app.ctx.today()
         self.query_one("#checkin-title", Label).update(
             f"Check in {p.display_name} · MRN {p.mrn} · born {p.dob:%m/%d/%Y} ({p.age_on(today)}) · "
@@ -114,6 +119,13 @@ class CheckInModal(ServiceModal[FlowRow | None]):
             lines.append(f"{pol.rank_label}: {pol.payer_name} · member {pol.member_id}{copay} · {verified}{flag}")
         self.query_one("#checkin-insurance", Static).update(
             "Insurance\n" + ("\n".join(lines) if lines else "  No insurance on file: self-pay."))
+        actor = self.app.ctx.actor
+        if view.policies and actor is not None and permissions.allowed(actor.role, "eligibility.check"):
+            from officeconsole.services.eligibility import EligibilityService
+
+            self.call_service(EligibilityService(self.app.ctx).latest, p.id, group="eligibility", exclusive=True,
+                              then=lambda answers: self.query_one("#checkin-eligibility", Static).update(
+                                  "\n".join(f"  {a.payer_name}: {a.describe()}" for a in answers)))
         signed = p.privacy_notice_on
         self.query_one("#checkin-privacy", Static).update(
             f"Privacy notice: signed {signed:%m/%d/%Y}" if signed else "Privacy notice: not on file ⚠")

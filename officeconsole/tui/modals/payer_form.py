@@ -18,6 +18,7 @@ from officeconsole.tui.widgets.form_field import select_field, show_refusal, tex
 from officeconsole.tui.widgets.key_bar import KeyBar
 
 FILING_OPTIONS = [(f"{code} {label}", code) for code, label in FILING_CODES.items()]
+CROSSOVER_OPTIONS = [("no: we send it secondary claims", "no"), ("yes: the primary forwards them", "yes")]
 
 
 class PayerFormModal(ServiceModal[PayerRow | None]):
@@ -59,6 +60,7 @@ class PayerFormModal(ServiceModal[PayerRow | None]):
                 yield text_field("State", "state", p.state if p else "", placeholder="2 letters, e.g. IL", max_length=2)
                 yield text_field("ZIP", "postal_code", p.postal_code if p else "", placeholder="62704 or 62704-1234",
                                  max_length=10)
+                yield select_field("Crossover", "crossover", CROSSOVER_OPTIONS, "yes" if p and p.crossover else "no")
             yield KeyBar()
 
     @on(Input.Submitted)
@@ -66,12 +68,14 @@ class PayerFormModal(ServiceModal[PayerRow | None]):
         self.focus_next()
 
     def action_save(self) -> None:
-        data = PayerInput(**values(self))
+        typed = values(self)
+        data = PayerInput(**{**typed, "crossover": typed.get("crossover") == "yes"})
         service = InsuranceService(self.app.ctx)
         if self.payer is None:
             self.call_service(service.add_payer, data.name, data.payer_code, data.phone, data.filing_code,
                               address_line1=data.address_line1, city=data.city, state=data.state,
-                              postal_code=data.postal_code, then=self._saved, on_error=self._refused,
+                              postal_code=data.postal_code, crossover=data.crossover, then=self._saved,
+                              on_error=self._refused,
                               exclusive=True, group="save")
         else:
             self.call_service(service.update_payer, self.payer.id, self.payer.version, data, then=self._saved,

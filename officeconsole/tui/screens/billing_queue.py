@@ -4,6 +4,7 @@ the highlighted claim, and a key for every move a biller makes.
 Filters: `s` state, `p` payer, `v` provider, `g` age. Enter codes the claim; `1`-`9` jump to
 the form that fixes the scrubber's problem of that number; `r` marks it ready (`R` every clean
 one), `x` exports the ready claims as an 837P; `m` posts the insurer's payment from the EOB;
+`a` posts an acknowledgement file (999 or 277CA);
 `k` accepted, `j` rejected, `c` closed; `w` writes off, `b` bills the patient (what the
 insurer did not pay, or a visit with no insurance); `A` opens A/R; `e` the remittances posted.
 """
@@ -19,6 +20,7 @@ from textual.widgets import Label, Static
 
 from officeconsole.models.billing import EncounterStatus
 from officeconsole.services.billing_identity import BillingIdentityService
+from officeconsole.services.claim_corrections import ClaimCorrectionService
 from officeconsole.services.claims import BatchResult, ClaimNotClean, ClaimService, ReadyRun, ScrubResult
 from officeconsole.services.encounters import EncounterService, EncounterView, Queue, QueueFilter, QueueRow
 from officeconsole.services.errors import OfficeError
@@ -69,9 +71,12 @@ class BillingQueueScreen(ServiceScreen):
         Binding("R", "all_ready", "All ready", show=False),
         Binding("x", "export", "Export 837"),
         Binding("m", "post_payment", "Post EOB"),
+        Binding("a", "post_ack", "Post ack"),
         Binding("k", "accepted", "Accepted", show=False),
         Binding("j", "rejected", "Rejected"),
         Binding("c", "close_claim", "Close", show=False),
+        Binding("C", "correct", "Corrected claim", show=False),
+        Binding("V", "void", "Void claim", show=False),
         Binding("w", "write_off", "Write off"),
         Binding("b", "bill_patient", "Bill patient"),
         Binding("A", "aging", "A/R"),
@@ -319,6 +324,20 @@ class BillingQueueScreen(ServiceScreen):
     def _remit(self, encounter: EncounterView) -> None:
         self.app.push_screen(RemitModal(encounter), lambda _posted: self.load())
 
+    def action_post_ack(self) -> None:
+        """A 999 or 277CA file: the claims it names move by themselves."""
+        if not self.allowed("claims.submit"):
+            return
+        from officeconsole.services.acknowledgements import AcknowledgementService
+
+        def typed(path: str | None) -> None:
+            if path:
+                self.call_service(AcknowledgementService(self.app.ctx).post_file, path,
+                                  then=lambda r: self._moved(r.summary() + "".join(
+                                      f"\n{u.reference}: {u.message}" for u in r.unmatched[:3])),
+                                  group="move", exclusive=True)
+        self.app.push_screen(ReasonModal("Post a 999 or 277CA acknowledgement", "The file's path"), typed)
+
     def action_accepted(self) -> None:
         self._set_state("accepted")
 
@@ -335,6 +354,28 @@ class BillingQueueScreen(ServiceScreen):
                 self._set_state("rejected", reason)
         self.app.push_screen(ReasonModal(f"Rejected: OC{row.encounter_id} {row.patient_name}",
                                          "The clearinghouse's or payer's message"), typed)
+
+    def action_correct(self) -> None:
+        self._replace_claim("correct", "Corrected claim", "What is corrected (kept in the audit log)")
+
+    def action_void(self) -> None:
+        self._replace_claim("void", "Void", "Why the claim is voided (kept in the audit log)")
+
+    def _replace_claim(self, how: str, title: str, prompt: str) -> None:
+        """A corrected (7) or void (8) claim for the payer's claim under the cursor, with the reason typed."""
+        row = self._row()
+        if row is None or not self.allowed("claims.submit"):
+            return
+        service = ClaimCorrectionService(self.app.ctx)
+        method = service.correct if how == "correct" else service.void
+        done = "back in coding as a corrected claim" if how == "correct" else "voided: ready to export"
+
+        def typed(reason: str | None) -> None:
+            if reason:
+                self.call_service(method, row.encounter_id, reason, row.version,
+                                  then=lambda r: self._moved(f"OC{r.encounter_id} is {done}."), group="move",
+                                  exclusive=True)
+        self.app.push_screen(ReasonModal(f"{title}: OC{row.encounter_id} {row.patient_name}", prompt), typed)
 
     def _set_state(self, state: str, reason: str = "") -> None:
         row = self._row()

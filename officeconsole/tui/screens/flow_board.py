@@ -21,6 +21,7 @@ from textual.widgets import Label
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.flow import NEXT, FlowBoard, FlowChanges, FlowRow, FlowService, status_label
 from officeconsole.services.inventory import InventoryService, ItemRow
+from officeconsole.services.patient_alerts import PatientAlertService
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
@@ -62,6 +63,8 @@ class FlowBoardScreen(ServiceScreen):
         self.order: list[FlowRow] = []
         self.last_event_id = 0
         self.stale_since: dt.datetime | None = None  # the last poll failed: the board shows what it had
+        self.alerts: dict[int, list[str]] = {}  # patient id -> alerts in force (services/patient_alerts.py)
+        self.alert_ids: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -76,7 +79,8 @@ class FlowBoardScreen(ServiceScreen):
         self.query_one("#board", ResultsTable).set_columns([
             # The waits first after who and where, so they stay in view at 80 columns.
             Column("", 1), Column("Appt", 5), Column("Patient", 22), Column("Status", 15), Column("Wait", 6),
-            Column("In status", 9), Column("Room", 10), Column("Provider", 16), Column("Type", 14)])
+            Column("In status", 9), Column("Room", 10), Column("Provider", 16), Column("Type", 14),
+            Column("Alerts", 40)])  # "!" before the name marks a patient with alerts at 80 columns
         self.timer = self.set_interval(POLL_SECONDS, self._poll)
         self.load()
 
@@ -98,7 +102,19 @@ class FlowBoardScreen(ServiceScreen):
         self.board = board
         self.rows = {r.appointment_id: r for r in board.rows}
         self.last_event_id = board.last_event_id
+        self._read_alerts()
         self._draw()
+
+    def _read_alerts(self) -> None:
+        """The alerts of the patients on the board (again when someone new appears on it)."""
+        ids = [r.patient_id for r in self.rows.values()]
+        self.alert_ids = set(ids)
+
+        def got(found: dict[int, list[str]]) -> None:
+            self.alerts = found
+            self._draw()
+        self.call_service(PatientAlertService(self.app.ctx).alert_texts, ids, then=got, group="alerts",
+                          exclusive=True)
 
     def _poll(self) -> None:
         if self.board is None or any(w.group == "poll" and not w.is_finished for w in self.workers):
@@ -120,6 +136,8 @@ class FlowBoardScreen(ServiceScreen):
             self.rows.pop(appointment_id, None)
         for row in changes.rows:
             self.rows[row.appointment_id] = row
+        if any(r.patient_id not in self.alert_ids for r in changes.rows):
+            self._read_alerts()
         self._draw()
 
     def _draw(self) -> None:
@@ -137,9 +155,10 @@ class FlowBoardScreen(ServiceScreen):
                 flagged.add(index)
             in_status = r.minutes_in_status(now)
             cells.append((str(r.appointment_id), (
-                "⚑" if late else "", f"{r.start:%H:%M}", r.patient_name,
+                "⚑" if late else "", f"{r.start:%H:%M}", ("! " if self.alerts.get(r.patient_id) else "") + r.patient_name,
                 f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}", "" if wait is None else f"{wait} min",
-                "" if in_status is None else f"{in_status} min", r.room_name, r.provider_name, r.type_name)))
+                "" if in_status is None else f"{in_status} min", r.room_name, r.provider_name, r.type_name,
+                " · ".join(self.alerts.get(r.patient_id, ())))))
         table = self.query_one("#board", ResultsTable)
         key = table.key_at(table.cursor_row) if table.row_count else None
         keys = [k for k, _ in cells]

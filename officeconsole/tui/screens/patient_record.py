@@ -26,6 +26,7 @@ from officeconsole.services.schedule import DayRow, ScheduleService
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_form import CONTACT_OPTIONS, SEX_OPTIONS, PatientFormScreen
+from officeconsole.tui.widgets.alert_line import AlertLine
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.key_bar import KeyBar
 
@@ -42,6 +43,7 @@ class PatientRecordScreen(ServiceScreen):
         Binding("i", "add_policy", "Add insurance"),
         Binding("a", "account", "Account"),
         Binding("x", "export_record", "Export record"),
+        Binding("o", "notes", "Alerts & notes"),
         Binding("enter", "edit_policy", "Edit policy", show=False),
         Binding("r", "reload", "Reload"),
         Binding("pagedown", "scroll_body(1)", "More", show=False, priority=True),
@@ -56,6 +58,7 @@ class PatientRecordScreen(ServiceScreen):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Label("Loading…", id="record-title", markup=False)
+        yield AlertLine(id="record-alerts")
         with Horizontal(id="record-body"):
             yield Static("", id="demographics")
             with Vertical(id="insurance-box"):
@@ -84,6 +87,15 @@ class PatientRecordScreen(ServiceScreen):
                           then=self._show, on_error=self._failed, group="load", exclusive=True)
         self.call_service(ScheduleService(self.app.ctx).for_patient, self.patient_id,
                           then=self._show_appointments, group="appointments", exclusive=True)
+        self.query_one("#record-alerts", AlertLine).load(self, self.patient_id)
+
+    def action_notes(self) -> None:
+        """The patient's alerts and dated notes (`o`), where they are added and ended."""
+        if self.record is not None:
+            from officeconsole.tui.modals.patient_notes import PatientNotesModal
+
+            self.app.push_screen(PatientNotesModal(self.record.id, self.record.display_name),
+                                 lambda changed: self.action_reload() if changed else None)
 
     def _show_appointments(self, found: tuple[list[DayRow], list[DayRow]]) -> None:
         """Upcoming visits, then the last few with their outcome; status in words, not colour."""

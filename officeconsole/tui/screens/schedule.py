@@ -2,7 +2,10 @@
 
 `b` books at the highlighted time and provider, `m` moves and `c` cancels the highlighted
 appointment, Enter opens the patient's record; `f` finds a free slot, `e` puts the highlighted
-patient on the waitlist for an earlier slot, `w` shows the waitlist. Under the day's counts,
+patient on the waitlist for an earlier slot, `w` shows the waitlist. `k` marks the highlighted visit
+confirmed (by phone, text, e-mail, in person) or left message, `r` writes the day's reminder list,
+`d` prints the day list (PDF), `R` opens the recall list. A cell's marks: ! the patient has alerts,
+☑ confirmed, ☎ message left. Under the day's counts,
 who is on duty that day by role (from the rota); when a waiting request would fit time that is
 free on the day shown, a line under that says so. Every rule is the services'.
 """
@@ -18,11 +21,14 @@ from textual.widgets import Label
 
 from officeconsole.models.enums import Role
 from officeconsole.services.booking import AppointmentView
+from officeconsole.services.day_lists import DayListService
+from officeconsole.services.reminders import ReminderService
 from officeconsole.services.roster import RosterService, ShiftView
 from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
 from officeconsole.services.schedule import DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
+from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.find_slot import FindSlotModal, SlotChoice
 from officeconsole.tui.modals.go_to_date import GoToDateModal
 from officeconsole.tui.modals.move_appointment import MoveAppointmentModal
@@ -35,7 +41,11 @@ from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS, ScheduleGrid, status_word
 from officeconsole.tui.widgets.key_bar import KeyBar
 
-LEGEND = " ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
+LEGEND = (" ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
+          + " · ! alert ☑ confirmed ☎ message left")
+CONFIRM_CHOICES = (("Confirmed by phone", "confirmed", "phone"), ("Confirmed by text", "confirmed", "text"),
+                   ("Confirmed by e-mail", "confirmed", "email"), ("Confirmed in person", "confirmed", "in_person"),
+                   ("Left message", "left_message", "phone"))
 NO_PROVIDER = "No provider is set up yet: ask a manager to open Practice setup (F10)."
 DUTY_ORDER = (Role.FRONT_DESK, Role.PROVIDER, Role.BILLING, Role.MANAGER, Role.ADMIN)
 
@@ -84,6 +94,10 @@ class ScheduleScreen(ServiceScreen):
         Binding("f", "find_slot", "Find slot"),
         Binding("e", "earlier", "Wants earlier"),
         Binding("w", "waitlist", "Waitlist"),
+        Binding("k", "confirm_visit", "Confirmed?"),
+        Binding("r", "reminders", "Reminders"),
+        Binding("d", "print_day", "Day list PDF"),
+        Binding("R", "recalls", "Recalls"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -189,7 +203,7 @@ class ScheduleScreen(ServiceScreen):
         self.query_one("#list", ResultsTable).set_rows([
             (str(r.id), (f"{r.start:%H:%M}-{r.end:%H:%M}", r.patient_name,
                          f"⚠ provider off ({away[r.provider_id]})" if n in clash
-                         else f"{SYMBOLS.get(r.status, '?')} {r.status.replace('_', ' ')}",
+                         else f"{SYMBOLS.get(r.status, '?')}{r.mark} {r.status.replace('_', ' ')}",
                          r.provider_name, r.type_name, r.mrn, r.reason))
             for n, r in enumerate(self.plan.rows)], flagged=clash)
 
@@ -306,6 +320,65 @@ class ScheduleScreen(ServiceScreen):
         if self.plan is not None:
             self.app.push_screen(WaitlistModal(self.plan.day, self.providers, self.types),
                                  lambda changed: self.load() if changed else None)
+
+    def action_confirm_visit(self) -> None:
+        row = self._selected()
+        if row is None:
+            self.app.notify("Put the cursor on an appointment to mark it confirmed.", markup=False)
+        elif row.status != "scheduled":
+            self.app.notify("Only a visit still booked can be confirmed.", markup=False)
+        elif self.allowed("appointment.book"):
+            self.app.push_screen(ChoiceModal(f"{row.patient_name} {row.start:%a %m/%d %H:%M}: confirmed how?",
+                                             [label for label, _state, _how in CONFIRM_CHOICES]),
+                                 lambda index: self._mark(row, index))
+
+    def _mark(self, row: DayRow, index: int | None) -> None:
+        if index is None:
+            return
+        label, state, how = CONFIRM_CHOICES[index]
+        self.call_service(ReminderService(self.app.ctx).mark_visit, row.id, state, how, group="confirm",
+                          then=lambda _: self._marked(row, label))
+
+    def _marked(self, row: DayRow, label: str) -> None:
+        self.app.notify(f"{row.patient_name}: {label.lower()}", markup=False)
+        self.load()
+
+    def _reports_folder(self):
+        from officeconsole.config import Paths
+
+        paths = getattr(self.app, "paths", None) or Paths.discover()
+        return paths.reports_dir
+
+    def action_reminders(self) -> None:
+        """The day's reminder list (phone, e-mail, preferred contact, confirmed or not) as CSV."""
+        if self.plan is not None:
+            self.call_service(ReminderService(self.app.ctx).write_reminder_files, self.plan.day,
+                              self._reports_folder() / "reminders", "csv", group="reminders", exclusive=True,
+                              then=lambda paths: self.app.notify(f"Reminder list saved: {paths[0]}", markup=False,
+                                                                 timeout=10))
+
+    def action_print_day(self) -> None:
+        """Each provider's day and the check-in list, as one PDF on the letterhead."""
+        if self.plan is None:
+            return
+        day = self.plan.day
+        target = self._reports_folder() / "day-lists" / f"day-list-{day:%Y-%m-%d}.pdf"
+
+        def write():
+            data = DayListService(self.app.ctx).day_list_pdf(day)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.partial")
+            partial.write_bytes(data)
+            partial.replace(target)  # a crash never leaves half a PDF under the real name
+            return target
+
+        self.call_service(write, group="print", exclusive=True,
+                          then=lambda path: self.app.notify(f"Day list saved: {path}", markup=False, timeout=10))
+
+    def action_recalls(self) -> None:
+        from officeconsole.tui.screens.recalls import RecallScreen
+
+        self.app.push_screen(RecallScreen(self.providers, self.types), self._changed("Booked"))
 
     def _changed(self, verb: str):
         def after(result: AppointmentView | list[AppointmentView] | None) -> None:

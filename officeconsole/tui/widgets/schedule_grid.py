@@ -233,7 +233,8 @@ class ScheduleGrid(ScrollView, can_focus=True):
             away = getattr(self.plan, "away", {}).get(provider_id) if appointment.status == "scheduled" else None
             if first:
                 symbol = "⚠" if away else SYMBOLS.get(appointment.status, "?")
-                return f" {fit(f'{symbol} {appointment.patient_name}', COLUMN_WIDTH - 2)} ", style
+                mark = getattr(appointment, "mark", "")  # ! alerts, ☑ confirmed, ☎ message left
+                return f" {fit(f'{symbol}{mark} {appointment.patient_name}', COLUMN_WIDTH - 2)} ", style
             status = status_word(appointment.status)
             second = index >= 1 and self._cells.get((index - 2, col)) is not appointment
             if away:  # booked before the time off was approved: it needs moving
