@@ -252,7 +252,7 @@ def _generate(database: Database, manager: ServiceContext, count: int, movements
             if lot["state"] == "expired" and rng.random() < 0.5:
                 lot["state"], lot["count"] = "wasted", 2  # received, then wasted after expiry (witnessed)
         keeping = [lot for lot in item_lots if lot["state"] in ("normal", "near", "expired")]
-        for share, lot in zip(_split(rng, total, len(keeping)), keeping):
+        for share, lot in zip(_split(rng, total, len(keeping)), keeping, strict=False):
             lot["final"] = share
         for lot in item_lots:
             if lot["state"] == "wasted":
@@ -287,7 +287,7 @@ def _generate(database: Database, manager: ServiceContext, count: int, movements
         inflow = max(lot["final"] - running, -lowest, 1)
         times = sorted(_between(rng, lot["first"], _last_use(lot, now)) for _ in steps)
         lot["sequence"] = [("transfer" if lot["source"] is not None else "receive", inflow, lot["first"], "")]
-        lot["sequence"] += [(kind, delta, at, reason) for (kind, delta, reason), at in zip(steps, times)]
+        lot["sequence"] += [(kind, delta, at, reason) for (kind, delta, reason), at in zip(steps, times, strict=False)]
     for lot in lots:
         sibling = sources.get(lot["id"])
         if sibling is not None:  # received enough for the room as well; moved out as the room took it in
@@ -363,7 +363,7 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
     if parts <= 0:
         return []
     cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
-    return [b - a for a, b in zip([0, *cuts], [*cuts, total])]
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=False)]
 
 
 # ----- the queries -------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def open_database(
             ctx.clock = ServerClock(offset)  # several PCs: one time, the server's
         result = migrate.upgrade(database.engine, paths.backups_dir) if upgrade else None
         if upgrade:
-            ctx.timezone  # read here, where the database opens (off the console's UI thread)
+            _ = ctx.timezone  # read here, where the database opens (off the console's UI thread)
     except Exception:
         database.dispose()
         raise

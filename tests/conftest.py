@@ -30,6 +30,7 @@ from officeconsole.services import auth
 from officeconsole.services.audit_chain import ENV_KEY_FILE
 from officeconsole.services.clock import FixedClock
 from officeconsole.services.context import Actor, ServiceContext
+
 from tests.factories import seed_clinic
 
 auth.use_fast_hashing()
@@ -54,7 +55,7 @@ def pytest_sessionstart(session) -> None:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001 - any failure ends the run with its reason
-            raise pytest.UsageError(f"OFFICECONSOLE_TEST_DB is set but PostgreSQL is unreachable: {exc}")
+            raise pytest.UsageError(f"OFFICECONSOLE_TEST_DB is set but PostgreSQL is unreachable: {exc}") from None
         finally:
             engine.dispose()
 
@@ -336,6 +337,7 @@ def sched(ctx, clinic, manager_ctx, desk_ctx):
     from officeconsole.models.enums import Role
     from officeconsole.services.booking import BookingService
     from officeconsole.services.hours import HoursService
+
     from tests.factories import register
 
     with ctx.db.write() as session:

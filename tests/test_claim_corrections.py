@@ -66,7 +66,7 @@ def test_a_correction_replaces_the_lines_and_goes_out_as_frequency_7_with_the_pa
     service.mark_ready(paid.id, encounter.version)
     text = service.export_837(tmp_path).path.read_text()
     assert x12_errors(text) == []
-    assert "CLM*OC%d*140***11:B:7*Y*A*Y*Y~REF*F8*PAYEROC%d~" % (paid.id, paid.id) in text
+    assert f"CLM*OC{paid.id}*140***11:B:7*Y*A*Y*Y~REF*F8*PAYEROC{paid.id}~" in text
     status, owed = balance(ctx, paid.id)  # both lines charged; the payer's first answer stands until replaced
     assert (status, owed.charged, owed.insurer, owed.patient) == ("submitted", D(140), D(15), D(20))
     first, added = (line.id for line in encounter.lines)

@@ -15,13 +15,13 @@ from officeconsole.services.booking import BookingInput
 from officeconsole.services.checkin import CheckInInput, CheckInService
 from officeconsole.services.closed_days import DayClosed
 from officeconsole.services.closeout import CloseOutService, CloseSettings
-from officeconsole.services.day_sheet import sheet_pdf
 from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.day_lock import DayLockService
+from officeconsole.services.day_sheet import sheet_pdf
 from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.errors import PermissionDenied, ValidationError
 from officeconsole.services.fees import FeeService
+from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
 
 from tests.conftest import NOW

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import FeeScheduleItem
+from officeconsole.models.imports import ImportKind
 from officeconsole.services.csv_text import read_csv_text
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.fees import FeeImportError, FeeService
 from officeconsole.services.importing.mapping import ImportFileError, Mapping
-from officeconsole.models.imports import ImportKind
 
 FEES = "code,description,fee\n99213,Visite établie – niveau 3,125.00\n36415,Prélèvement veineux,15.00\n"
 CYRILLIC = "code,description,fee\n99213,Прием пациента повторный уровень три,125.00\n"

@@ -8,8 +8,8 @@ from dataclasses import fields
 import pytest
 from sqlalchemy import func, select
 
-from officeconsole.db.database import Database
 from officeconsole.db import migrate
+from officeconsole.db.database import Database
 from officeconsole.demo import DEMO_PASSWORD, build_demo
 from officeconsole.models import Appointment, InsurancePolicy, Patient, Provider
 from officeconsole.models.enums import Role

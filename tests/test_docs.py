@@ -20,6 +20,7 @@ from benchmarks import table
 from benchmarks.report import Figure
 from officeconsole.cli import app
 from officeconsole.cli.docs_gen import REGENERATE, render
+
 from tests.test_command_hints import problem
 
 ROOT = Path(__file__).resolve().parent.parent

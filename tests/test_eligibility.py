@@ -18,6 +18,7 @@ from officeconsole.services.insurance import InsuranceService, PolicyInput
 from officeconsole.services.x12_270 import trace_number
 from officeconsole.services.x12_271 import EligibilityFileError
 from officeconsole.services.x12_envelope import Envelopes, read_segments
+
 from tests.billing_setup import make_billing
 from tests.factories import register
 

@@ -18,9 +18,9 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from migrations import HEAD_REVISION
 from sqlalchemy import select, text
 
-from migrations import HEAD_REVISION
 from officeconsole.bootstrap import open_database
 from officeconsole.config import Paths
 from officeconsole.db import cipher, migrate

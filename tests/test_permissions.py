@@ -21,6 +21,7 @@ from officeconsole.services.audit_chain import AuditChainService
 from officeconsole.services.auth import UserService
 from officeconsole.services.backups import BackupService
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.billing_kpi import BillingKpiService
 from officeconsole.services.booking import BookingInput, BookingService
 from officeconsole.services.checkin import CheckInInput, CheckInService
 from officeconsole.services.claim_corrections import ClaimCorrectionService
@@ -45,7 +46,6 @@ from officeconsole.services.inventory import (
     ItemInput,
     ReceiveLine,
 )
-from officeconsole.services.billing_kpi import BillingKpiService
 from officeconsole.services.kpi import KpiService
 from officeconsole.services.ledger import LedgerService, PaymentInput
 from officeconsole.services.patient_alerts import PatientAlertService
@@ -69,6 +69,7 @@ from officeconsole.services.slot_finder import SlotFinder, SlotQuery
 from officeconsole.services.staff import StaffInput, StaffService
 from officeconsole.services.time_off import TimeOffService
 from officeconsole.services.waitlist import WaitlistInput, WaitlistService
+
 from tests.factories import PASSWORD, patient_input, register
 from tests.permission_table import PERMISSION_TABLE
 
@@ -239,7 +240,7 @@ def test_permission_table(ctx, clinic, role):
     manager = ctx.as_actor(clinic.actors["manager"])
     payer_id = next(iter(clinic.payer_ids.values()))
     checked = 0
-    for service, name, fn in entry_points():
+    for service, name, _fn in entry_points():
         patient = register(manager, first_name=f"P{checked}")
         policy = InsuranceService(manager).add_policy(
             patient.id, PolicyInput(payer_id, 1, f"M-{checked}", effective_from="2025-01-01"))

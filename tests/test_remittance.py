@@ -7,6 +7,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
+from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.models import ArEntry, Encounter, Remittance
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.claims import ClaimService
@@ -24,7 +25,6 @@ from officeconsole.services.x12_835 import RemitFileError
 from officeconsole.services.x12_check import x12_errors
 
 from tests.billing_setup import make_billing
-from officeconsole.demo.x835 import Clp, Svc, make_835
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """schema v1: clinic, users, providers, patients, insurance, appointments, audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 09:36:36.811025
 """
 
@@ -9,11 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
+from migrations.triggers import create_audit_guard, drop_audit_guard
 
 import officeconsole.db.types
-
-from migrations.triggers import create_audit_guard, drop_audit_guard
 
 revision: str = '0001'
 down_revision: str | None = None

@@ -13,10 +13,10 @@ Create Date: 2026-12-05 16:20:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import officeconsole.db.types
 from alembic import op
-
 from migrations.triggers import create_append_only, create_closed_day_guard
+
+import officeconsole.db.types
 
 revision: str = '0019'
 down_revision: str | None = '0018'

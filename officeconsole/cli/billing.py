@@ -10,7 +10,18 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import day_option, AsOption, DbOption, Format, FormatOption, emit, err, open_db, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    day_option,
+    emit,
+    err,
+    open_db,
+    say,
+    signed_in,
+)
 from officeconsole.config import Paths
 from officeconsole.services.billing_identity import BillingIdentityService, Identities
 from officeconsole.services.claim_corrections import ClaimCorrectionService

@@ -11,7 +11,17 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, day_option, emit, open_db, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    day_option,
+    emit,
+    open_db,
+    say,
+    signed_in,
+)
 from officeconsole.cli.billing import billing_app
 from officeconsole.config import Paths
 from officeconsole.services.acknowledgements import AcknowledgementService

@@ -11,8 +11,8 @@ import typer
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
 from officeconsole.services.clinic_settings import (
     WEEKDAYS,
-    ClinicSettingsService,
     X12_USAGE,
+    ClinicSettingsService,
     ClinicView,
     format_hours,
     input_from,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from officeconsole.cli.root import app
+import officeconsole.cli.billing_cycle  # noqa: F401  (post-ack, refunds, eligibility: on billing_app)
+from officeconsole.cli.appointment_types import type_app
 from officeconsole.cli.audit import audit_app
 from officeconsole.cli.backup import backup, restore
-from officeconsole.cli.closeout import close_day, close_history, close_settings, reopen_day
 from officeconsole.cli.billing import billing_app
-import officeconsole.cli.billing_cycle  # noqa: F401  (post-ack, refunds, eligibility: on billing_app)
 from officeconsole.cli.clinic import clinic_app
+from officeconsole.cli.closeout import close_day, close_history, close_settings, reopen_day
 from officeconsole.cli.db import db_app
 from officeconsole.cli.demo import demo
+from officeconsole.cli.desk import patient_app, recall_app  # also schedule remind|confirm|print
 from officeconsole.cli.export import export_app
 from officeconsole.cli.fees import fees_app
 from officeconsole.cli.flow import flow, room_app
@@ -20,13 +21,12 @@ from officeconsole.cli.info import info
 from officeconsole.cli.inventory import inventory_app
 from officeconsole.cli.payers import payer_app
 from officeconsole.cli.providers import provider_app
-from officeconsole.cli.appointment_types import type_app
 from officeconsole.cli.report import report
+from officeconsole.cli.root import app
 from officeconsole.cli.roster import roster_app
 from officeconsole.cli.schedule import schedule_app
 from officeconsole.cli.setup import setup_app
 from officeconsole.cli.users import user_app
-from officeconsole.cli.desk import patient_app, recall_app  # also schedule remind|confirm|print
 
 app.command("info")(info)
 app.command("demo")(demo)

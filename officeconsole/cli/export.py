@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import DbOption, ENV_USER, Format, emit, err, open_db, say, signed_in
+from officeconsole.cli._common import ENV_USER, DbOption, Format, emit, err, open_db, say, signed_in
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.exports import ExportService
 

@@ -14,7 +14,6 @@ from officeconsole.cli._common import DbOption, err, open_db
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.printable import printable
 
-
 try:  # Typer carries its own copy of Click from 0.20 on
     from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover - an older Typer on plain Click

@@ -9,7 +9,17 @@ from typing import Annotated
 
 import typer
 
-from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, new_password, open_db, say, signed_in
+from officeconsole.cli._common import (
+    AsOption,
+    DbOption,
+    Format,
+    FormatOption,
+    emit,
+    new_password,
+    open_db,
+    say,
+    signed_in,
+)
 from officeconsole.models.enums import Role
 from officeconsole.services.auth import UserService
 from officeconsole.services.sign_in import LABELS, LIMITS, SignInService

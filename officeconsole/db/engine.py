@@ -10,8 +10,8 @@ free slot.
 from __future__ import annotations
 
 import weakref
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url

@@ -15,12 +15,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
-from officeconsole.demo.inventory import build_inventory
-from officeconsole.demo.roster import build_roster
-from officeconsole.demo.billing import build_billing
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
+from officeconsole.demo.billing import build_billing
 from officeconsole.demo.flow import visit_flow
+from officeconsole.demo.inventory import build_inventory
 from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
+from officeconsole.demo.roster import build_roster
 from officeconsole.models import Appointment, AppointmentEvent, BookedSlot, Counter, InsurancePolicy, Patient
 from officeconsole.models.enums import Role
 from officeconsole.services import audit, auth

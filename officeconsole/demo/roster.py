@@ -11,7 +11,7 @@ import random
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.credentials import CredentialInput, CredentialService
 from officeconsole.services.roster import RosterService, ShiftInput, monday_of
-from officeconsole.services.staff import StaffService, StaffInput
+from officeconsole.services.staff import StaffInput, StaffService
 from officeconsole.services.time_off import TimeOffService
 
 TEMPLATES = (("Front early", "front_desk", "07:30", "15:30"), ("Front late", "front_desk", "09:00", "17:00"),

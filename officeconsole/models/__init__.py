@@ -2,16 +2,6 @@
 
 from officeconsole.db.base import Base
 from officeconsole.models.acks import ClaimAck, ClaimAckItem
-from officeconsole.models.eligibility import EligibilityCheck
-from officeconsole.models.refunds import Refund
-from officeconsole.models.desk import (
-    PatientAlert,
-    PatientNote,
-    RecallOutcome,
-    RecallRule,
-    ReminderSent,
-    VisitConfirmation,
-)
 from officeconsole.models.audit import AuditEvent
 from officeconsole.models.billing import ChargeLine, Encounter, EncounterDiagnosis, FeeScheduleItem
 from officeconsole.models.claims import (
@@ -25,15 +15,25 @@ from officeconsole.models.claims import (
     RemitProviderAdjustment,
     Remittance,
 )
-from officeconsole.models.closeout import ClosedDay, CloseRun
 from officeconsole.models.clinic import ClinicSettings, Counter
-from officeconsole.models.patients import InsurancePolicy, Patient, Payer
-from officeconsole.models.rooms import Room
-from officeconsole.models.roster import CoverageRule, Credential, Shift, ShiftTemplate, TimeOff
-from officeconsole.models.inventory import InventoryItem, InventoryLot, StockMovement
+from officeconsole.models.closeout import ClosedDay, CloseRun
+from officeconsole.models.desk import (
+    PatientAlert,
+    PatientNote,
+    RecallOutcome,
+    RecallRule,
+    ReminderSent,
+    VisitConfirmation,
+)
+from officeconsole.models.eligibility import EligibilityCheck
 from officeconsole.models.hours import Holiday, ScheduleException, WorkingHours
 from officeconsole.models.imports import ImportSource
+from officeconsole.models.inventory import InventoryItem, InventoryLot, StockMovement
 from officeconsole.models.ledger import LedgerEntry
+from officeconsole.models.patients import InsurancePolicy, Patient, Payer
+from officeconsole.models.refunds import Refund
+from officeconsole.models.rooms import Room
+from officeconsole.models.roster import CoverageRule, Credential, Shift, ShiftTemplate, TimeOff
 from officeconsole.models.scheduling import (
     Appointment,
     AppointmentEvent,

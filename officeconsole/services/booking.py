@@ -36,16 +36,16 @@ from officeconsole.models.enums import AppointmentStatus, PatientStatus
 from officeconsole.services import audit
 from officeconsole.services.closed_days import refuse_closed
 from officeconsole.services.context import ServiceContext
+from officeconsole.services.credentials import lapsed_licence
 from officeconsole.services.errors import (
     ConcurrentEdit,
-    OfficeError,
     NeedsOverride,
     NotFound,
+    OfficeError,
     SeriesConflicts,
     SlotTaken,
     ValidationError,
 )
-from officeconsole.services.credentials import lapsed_licence
 from officeconsole.services.hours import WEEKDAYS, HoursCalendar
 from officeconsole.services.permissions import requires
 from officeconsole.services.schedule_time import (

@@ -20,7 +20,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import (
-    Refund,
     Appointment,
     ArEntry,
     ChargeLine,
@@ -31,12 +30,13 @@ from officeconsole.models import (
     LedgerEntry,
     Patient,
     Provider,
+    Refund,
     User,
 )
 from officeconsole.models.claims import Account, ArKind
-from officeconsole.models.refunds import RefundStatus
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
+from officeconsole.models.refunds import RefundStatus
 from officeconsole.services import csv_safe
 from officeconsole.services.audit_chain import ChainPoint, close_point
 from officeconsole.services.closed_days import day_bounds_utc

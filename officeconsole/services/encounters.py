@@ -36,8 +36,8 @@ from officeconsole.models import (
     User,
 )
 from officeconsole.models.billing import PAYABLE_STATES, EncounterStatus
-from officeconsole.models.inventory import MovementKind
 from officeconsole.models.enums import AppointmentStatus as S
+from officeconsole.models.inventory import MovementKind
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.codes import icd10, icd10_description, parse_modifiers, procedure_kind

@@ -2,23 +2,23 @@
 (they live in `officeconsole.errors`, below the database layer)."""
 
 from officeconsole.errors import (
-    OfficeError,
-    ConfigError,
-    DatabaseUnavailable,
-    DatabaseLocked,
-    WrongDatabaseKey,
-    SchemaTooNew,
     AuthError,
-    PermissionDenied,
-    NotFound,
     ConcurrentEdit,
-    ValidationError,
+    ConfigError,
+    DatabaseLocked,
+    DatabaseUnavailable,
+    NeedsConfirmation,
+    NeedsOverride,
+    NotFound,
+    OfficeError,
+    PermissionDenied,
     PossibleDuplicate,
+    SchemaTooNew,
+    SeriesConflicts,
     SetupError,
     SlotTaken,
-    NeedsOverride,
-    SeriesConflicts,
-    NeedsConfirmation,
+    ValidationError,
+    WrongDatabaseKey,
 )
 
 __all__ = [

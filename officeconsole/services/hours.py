@@ -177,7 +177,7 @@ def parse_intervals(text_intervals: list[tuple[str, str]], label: str, field: st
             raise ValidationError({field: f"{label}: hours are in {STEP_MINUTES}-minute steps."})
         intervals.append((start, end))
     intervals.sort()
-    for (_, first_end), (second_start, _) in zip(intervals, intervals[1:]):
+    for (_, first_end), (second_start, _) in zip(intervals, intervals[1:], strict=False):
         if second_start < first_end:
             raise ValidationError({field: f"{label}: the intervals overlap."})
     return intervals

@@ -50,6 +50,7 @@ from officeconsole.services.stock_inputs import (
 from officeconsole.services.stock_queries import item_columns, lots_on_hand, next_expiry, stock_by_item
 from officeconsole.services.text import clean_text, search_key
 
+
 @dataclass(frozen=True)
 class ItemRow:
     id: int

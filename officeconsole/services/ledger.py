@@ -29,7 +29,6 @@ from officeconsole.services.patient_balance import PatientOwes, patient_owes
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text
 
-
 OPENING_MEMO = "Opening balance"
 
 

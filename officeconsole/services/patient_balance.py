@@ -116,7 +116,7 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
         billed[patient_id].add(day)
     amount = cents(LedgerEntry.amount)
     for_visit = LedgerEntry.appointment_id.is_not(None)
-    for patient_id, day, visit, kind, total in session.execute(  # desk entries: paid for a visit (its day), or not
+    for patient_id, day, visit, _kind, total in session.execute(  # desk entries: paid for a visit (its day), or not
             select(LedgerEntry.patient_id, Encounter.date_of_service, for_visit, LedgerEntry.kind, func.sum(amount))
             .outerjoin(Encounter, Encounter.appointment_id == LedgerEntry.appointment_id)
             .where(LedgerEntry.kind != "opening", *desk_scope)

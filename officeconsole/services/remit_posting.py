@@ -303,7 +303,9 @@ class ClaimPoster:
             select(ArEntry.kind, func.sum(ArEntry.amount)).where(
                 where, ArEntry.remittance_id.in_(_remittances_of(payer_id)), ArEntry.payer_id == payer_id,
                 ArEntry.account == Account.INSURER).group_by(ArEntry.kind)).all())
-        value = lambda kind: -Decimal(rows.get(kind) or 0).quantize(Decimal("0.01"))
+        def value(kind: str) -> Decimal:
+            return -Decimal(rows.get(kind) or 0).quantize(Decimal("0.01"))
+
         return value(ArKind.PAYMENT), value(ArKind.ADJUSTMENT), value(ArKind.TRANSFER)
 
     def _state(self, encounter: Encounter, payer_id: int) -> str:

@@ -11,7 +11,7 @@ import json
 
 from officeconsole.services import csv_safe
 from officeconsole.services.pdf import latin1, letter_page, letterhead
-from officeconsole.services.report_model import TEXT, DATE, Report
+from officeconsole.services.report_model import DATE, TEXT, Report
 
 
 def file_name(report: Report, fmt: str) -> str:

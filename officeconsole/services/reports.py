@@ -31,8 +31,22 @@ from officeconsole.services.permissions import requires
 from officeconsole.services.receivables import BUCKETS, ReceivablesService
 from officeconsole.services.report_files import file_name, report_csv, report_json, report_pdf
 from officeconsole.services.report_model import (
-    COUNT, DATE, MINUTES, MONEY, PERCENT, SEEN, TEXT, Column, Report, Section, Series, cents_to_money, day_label,
-    days_in, rate, wait_stats,
+    COUNT,
+    DATE,
+    MINUTES,
+    MONEY,
+    PERCENT,
+    SEEN,
+    TEXT,
+    Column,
+    Report,
+    Section,
+    Series,
+    cents_to_money,
+    day_label,
+    days_in,
+    rate,
+    wait_stats,
 )
 from officeconsole.services.report_visits import no_show_parts, wait_parts
 from officeconsole.services.text import format_phone, plural

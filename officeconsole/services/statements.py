@@ -18,12 +18,12 @@ from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.ledger import EntryKind
 from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.ledger import OPENING_MEMO
 from officeconsole.services.errors import ValidationError
+from officeconsole.services.ledger import OPENING_MEMO
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.patient_balance import PatientOwes, patient_owes
-from officeconsole.services.permissions import requires
 from officeconsole.services.pdf import latin1, letter_page, letterhead
+from officeconsole.services.permissions import requires
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.text import format_phone
 

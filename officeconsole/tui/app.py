@@ -217,9 +217,8 @@ class OfficeApp(App):
 
     def _open_home(self, clinic: ClinicInfo | None, replace: Screen | None,
                    status: SetupStatus | None = None) -> None:
-        from officeconsole.tui.screens.patients import PatientsScreen
-
         from officeconsole.models.enums import Role
+        from officeconsole.tui.screens.patients import PatientsScreen
         from officeconsole.tui.screens.schedule import ScheduleScreen
 
         self.clinic = clinic

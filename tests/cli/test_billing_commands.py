@@ -6,10 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
+from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.services.x12_check import x12_errors
 
 from tests.billing_setup import make_billing
-from officeconsole.demo.x835 import Clp, Svc, make_835
 
 
 @pytest.fixture
@@ -87,6 +87,7 @@ def test_balance_write_off_and_patient_aging_totals(cli, db_url, sched, as_role,
     from officeconsole.services.claims import ClaimService
     from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
     from officeconsole.services.patients import PatientService
+
     from tests.factories import register
 
     billing = make_billing(sched, as_role, clinic)

@@ -84,7 +84,7 @@ class Keys:
         self.press(*["Tab"] * times)
 
 
-def test_a_clinic_set_up_from_empty_books_codes_and_bills_in_a_real_terminal(terminal_env, tmp_path):
+def test_a_clinic_set_up_from_empty_books_codes_and_bills_in_a_real_terminal(terminal_env, tmp_path):  # noqa: F811 - the fixture, by name
     officeconsole, env = terminal_env
     zone = mid_morning_zone(dt.datetime.now(dt.UTC))
     database = f"sqlite:///{tmp_path / 'new.db'}"

@@ -10,6 +10,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from officeconsole.tui.app import OfficeApp
+
 from tests.factories import PASSWORD
 
 

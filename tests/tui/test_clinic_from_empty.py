@@ -31,12 +31,12 @@ from officeconsole.tui.screens.patients import PatientsScreen
 from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
 from officeconsole.tui.screens.schedule import ScheduleScreen
 from officeconsole.tui.screens.setup import SetupScreen
-from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
 from officeconsole.tui.screens.setup_fees import FeesSetupScreen
 from officeconsole.tui.screens.setup_hours import HoursSetupScreen
 from officeconsole.tui.screens.setup_payers import PayersSetupScreen
 from officeconsole.tui.screens.setup_providers import ProvidersSetupScreen
 from officeconsole.tui.screens.setup_types import AppointmentTypesScreen
+from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
 
 from tests.tui.conftest import settle, type_text
 

@@ -63,7 +63,7 @@ async def test_biller_codes_a_visit_from_the_queue(make_app, sched, desk_ctx, as
         await settle(pilot)
         assert app.screen is coding
         assert coding.query_one("#diagnoses", ResultsTable).row(1)[1] == "I10"
-        for attempt in range(2):
+        for _attempt in range(2):
             await pilot.press("n")
             await settle(pilot)
             assert isinstance(app.screen, ChargeModal)

@@ -21,7 +21,7 @@ def plain(text: str | None) -> str | None:
     return text.strip().replace("$", "").replace(",", "").removesuffix("%")
 
 
-def reported(cli, db_url, start: dt.date, end: dt.date) -> dict[str, tuple]:
+def reported(cli, db_url, start: dt.date, end: dt.date) -> dict[str, tuple]:  # noqa: F811 - the fixture, by name
     result = cli("--db", db_url, "report", "kpi", "--from", start.isoformat(), "--to", end.isoformat(),
                  "--format", "json", "--as", "manager")
     assert result.exit_code == 0, result.text

@@ -11,6 +11,7 @@ from officeconsole.services.eligibility import EligibilityService
 from officeconsole.services.insurance import InsuranceService, PolicyInput
 from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.screens.check_in import CheckInScreen
+
 from tests.conftest import NOW
 from tests.tui.conftest import login, settle, type_text
 

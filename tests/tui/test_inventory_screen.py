@@ -18,15 +18,15 @@ from officeconsole.services.encounters import EncounterService
 from officeconsole.services.fees import FeeService
 from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.ledger import new_request_key
+from officeconsole.tui.modals.purchase_order import PurchaseOrderModal
+from officeconsole.tui.modals.stock_count import StockCountModal
 from officeconsole.tui.modals.stock_item import StockItemModal
+from officeconsole.tui.modals.stock_receive import StockReceiveModal
 from officeconsole.tui.modals.stock_transfer import StockTransferModal
+from officeconsole.tui.modals.stock_use import StockUseModal
 from officeconsole.tui.modals.stock_waste import StockWasteModal
 from officeconsole.tui.screens.billing_queue import BillingQueueScreen
 from officeconsole.tui.screens.coding import CodingScreen
-from officeconsole.tui.modals.purchase_order import PurchaseOrderModal
-from officeconsole.tui.modals.stock_count import StockCountModal
-from officeconsole.tui.modals.stock_receive import StockReceiveModal
-from officeconsole.tui.modals.stock_use import StockUseModal
 from officeconsole.tui.screens.inventory import InventoryScreen
 from officeconsole.tui.widgets.results_table import ResultsTable
 

@@ -104,9 +104,8 @@ def test_insurance_form(snap_compare, make_app, people):
 def test_schedule_day_80x24(snap_compare, make_app, sched, desk_ctx):
     from officeconsole.services.booking import BookingInput
 
-    from tests.factories import register
-
     from tests.conftest import MONDAY
+    from tests.factories import register
 
     book = sched["book"]
     book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "08:15", minutes=40))

@@ -9,7 +9,6 @@ import datetime as dt
 import io
 
 from rich.console import Console
-
 from textual.widgets import DataTable, Input, Label, Static
 
 from officeconsole.services.booking import BookingInput

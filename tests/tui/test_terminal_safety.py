@@ -33,8 +33,8 @@ from officeconsole.services.hours import HoursService
 from officeconsole.services.insurance import InsuranceService, PolicyInput
 from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.ledger import new_request_key
-from officeconsole.services.roster import RosterService, ShiftInput
 from officeconsole.services.rooms import RoomService
+from officeconsole.services.roster import RosterService, ShiftInput
 from officeconsole.services.staff import StaffInput, StaffService
 from officeconsole.services.text import clean_text
 from officeconsole.services.time_off import TimeOffService

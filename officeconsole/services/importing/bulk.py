@@ -113,8 +113,8 @@ def create_patients(handler: PatientHandler, items: list[Pending], index: FileIn
         ids = _insert_ids(session, Patient, rows)
         audit.record_many(session, now, ctx.actor, [
             audit.Event("patient.create", "patient", pid, pid, f"registered {row['mrn']}")
-            for pid, row in zip(ids, rows)])
-        for (position, _), pid in zip(accepted, ids):
+            for pid, row in zip(ids, rows, strict=False)])
+        for (position, _), pid in zip(accepted, ids, strict=False):
             outcomes[position] = pid
     index.people, index.phones = people, numbers
     return outcomes  # type: ignore[return-value]  # every position is filled
@@ -187,8 +187,8 @@ def create_policies(handler: PolicyHandler, items: list[Pending], _index: FileIn
         audit.record_many(session, now, ctx.actor, [
             audit.Event("insurance.add", "insurance_policy", pid, row["patient_id"],
                         f"{RANK_LABELS[row['rank']]} {payers[row['payer_id']]} {row['member_id']}")
-            for pid, row in zip(ids, rows)])
-        for (position, _), pid in zip(accepted, ids):
+            for pid, row in zip(ids, rows, strict=False)])
+        for (position, _), pid in zip(accepted, ids, strict=False):
             outcomes[position] = pid
     return outcomes  # type: ignore[return-value]
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 
-from officeconsole.models.imports import ImportKind, ImportSource
 from officeconsole.db.maintenance import refresh_statistics
+from officeconsole.models.imports import ImportKind, ImportSource
 from officeconsole.services import audit, csv_safe
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import OfficeError, ValidationError
@@ -296,14 +296,14 @@ class _Run:
                 now = self.ctx.now()
                 made = [{"source": self.source, "kind": self.kind.value, "source_id": item.sid, "local_id": local,
                          "fingerprint": item.fingerprint, "imported_at": now}
-                        for item, local in zip(items, outcomes) if isinstance(local, int)]
+                        for item, local in zip(items, outcomes, strict=False) if isinstance(local, int)]
                 if made:
                     session.execute(insert(ImportSource.__table__), made)
         except DBAPIError:
             for item in items:
                 self._row(session, handler, item, None)
             return
-        for item, outcome in zip(items, outcomes):
+        for item, outcome in zip(items, outcomes, strict=False):
             if isinstance(outcome, int):
                 self.report.counts[NEW] += 1
             else:

@@ -54,7 +54,14 @@ from officeconsole.services.context import ServiceContext
 from officeconsole.services.hours import HoursCalendar
 from officeconsole.services.kpi import queries as kq
 from officeconsole.services.kpi.periods import (
-    PERIODS, Span, choose_span, kind_of, months_back, previous, step, year_before,
+    PERIODS,
+    Span,
+    choose_span,
+    kind_of,
+    months_back,
+    previous,
+    step,
+    year_before,
 )
 from officeconsole.services.permissions import requires
 from officeconsole.services.receivables import ReceivablesService

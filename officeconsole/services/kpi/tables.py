@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from officeconsole.services.kpi import BY_KEY, DAYS, TREND, Dashboard
 from officeconsole.services.report_model import (
-    COUNT, MINUTES, MONEY, PERCENT, TEXT, Column, Report, Section, Series,
+    COUNT,
+    MINUTES,
+    MONEY,
+    PERCENT,
+    TEXT,
+    Column,
+    Report,
+    Section,
+    Series,
 )
 
 TITLE = "Practice KPIs"

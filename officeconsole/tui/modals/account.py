@@ -19,9 +19,9 @@ from officeconsole.tui.modals.reason import ReasonModal
 from officeconsole.tui.modals.receipt import ReceiptModal
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, values
-from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.payment_fields import payment_fields, payment_from
+from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 
 class AccountModal(ServiceModal[None]):

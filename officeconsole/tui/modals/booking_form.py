@@ -20,10 +20,10 @@ from officeconsole.services.booking import AppointmentView, BookingInput, Bookin
 from officeconsole.services.errors import NeedsOverride, OfficeError, SeriesConflicts, ValidationError
 from officeconsole.services.schedule import ProviderRow, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
-from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.alert_line import AlertLine
-from officeconsole.tui.widgets.patient_picker import PatientPicker
+from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.patient_picker import PatientPicker
 
 Booked = AppointmentView | list[AppointmentView]
 

@@ -7,13 +7,11 @@ payment carries this form's one-time key, so a double press never takes the mone
 
 from __future__ import annotations
 
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from officeconsole.models.ledger import PaymentMethod
 from officeconsole.services import permissions
 from officeconsole.services.checkin import CheckInInput, CheckInService, CheckInView, VerifiedHow
 from officeconsole.services.errors import OfficeError, ValidationError
@@ -23,9 +21,9 @@ from officeconsole.services.money import money
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.alert_line import AlertLine
 from officeconsole.tui.widgets.form_field import select_field, show_errors, values
-from officeconsole.tui.widgets.tick_box import TickBox
 from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.payment_fields import payment_fields, payment_from
+from officeconsole.tui.widgets.tick_box import TickBox
 
 CONTACT_WORDS = {"phone": "phone call", "sms": "text message", "email": "e-mail", "mail": "letter"}
 

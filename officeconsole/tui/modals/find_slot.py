@@ -22,8 +22,8 @@ from officeconsole.services.schedule_time import TimeProblem, parse_weekdays
 from officeconsole.services.slot_finder import Slot, SlotFinder, SlotQuery
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
-from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 COUNT = 20
 

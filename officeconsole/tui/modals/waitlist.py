@@ -21,8 +21,8 @@ from officeconsole.services.waitlist import WaitlistMatch, WaitlistRow, Waitlist
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.waitlist_form import WaitlistFormModal
 from officeconsole.tui.screens.base import ServiceModal
-from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 
 def _booked(row: WaitlistRow) -> str:

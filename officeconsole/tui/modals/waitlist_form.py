@@ -17,8 +17,8 @@ from officeconsole.services.schedule import DayRow, ProviderRow, TypeRow
 from officeconsole.services.waitlist import WaitlistInput, WaitlistRow, WaitlistService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
-from officeconsole.tui.widgets.patient_picker import PatientPicker
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.patient_picker import PatientPicker
 
 
 class WaitlistFormModal(ServiceModal[WaitlistRow | None]):

@@ -16,8 +16,8 @@ from officeconsole.services.patients import PatientService
 from officeconsole.services.schedule import ProviderRow, ScheduleService, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
-from officeconsole.tui.widgets.patient_picker import PatientPicker
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.patient_picker import PatientPicker
 
 
 class WalkInModal(ServiceModal[AppointmentView | None]):

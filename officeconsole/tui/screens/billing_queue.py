@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.widgets import Label, Static
 
 from officeconsole.models.billing import EncounterStatus
+from officeconsole.services import permissions
 from officeconsole.services.billing_identity import BillingIdentityService
 from officeconsole.services.claim_corrections import ClaimCorrectionService
 from officeconsole.services.claims import BatchResult, ClaimNotClean, ClaimService, ReadyRun, ScrubResult
@@ -30,9 +31,8 @@ from officeconsole.services.money import money
 from officeconsole.services.patients import PatientService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.text import plural
-from officeconsole.services import permissions
 from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, VISIT
+from officeconsole.services.text import plural
 from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal

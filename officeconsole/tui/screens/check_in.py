@@ -13,14 +13,14 @@ from textual.widgets import Input, Label
 
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.flow import FlowBoard, FlowChanges, FlowRow, FlowService, status_label
+from officeconsole.services.text import search_key
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.walk_in import WalkInModal
-from officeconsole.services.text import search_key
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
+from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS
-from officeconsole.tui.widgets.key_bar import KeyBar
 
 IN_CLINIC = ("arrived", "roomed", "with_provider")
 

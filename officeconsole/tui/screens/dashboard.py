@@ -13,7 +13,6 @@ the rates read from the A/R entries, days in A/R and the trend follow in a secon
 
 from __future__ import annotations
 
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding

@@ -25,13 +25,13 @@ from officeconsole.services.patient_alerts import PatientAlertService
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
-from officeconsole.tui.modals.stock_use import StockUseModal, taken_text
 from officeconsole.tui.modals.room_picker import RoomPickerModal
+from officeconsole.tui.modals.stock_use import StockUseModal, taken_text
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
+from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS
-from officeconsole.tui.widgets.key_bar import KeyBar
 
 POLL_SECONDS = 3.0
 GROUP = {"with_provider": 0, "roomed": 1, "arrived": 2, "scheduled": 3, "checked_out": 4, "no_show": 5}

@@ -19,8 +19,8 @@ from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_form import PatientFormScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.widgets.app_header import AppHeader
-from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.key_bar import KeyBar
+from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 WIDE = 120
 

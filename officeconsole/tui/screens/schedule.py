@@ -24,8 +24,8 @@ from officeconsole.services.booking import AppointmentView
 from officeconsole.services.day_lists import DayListService
 from officeconsole.services.reminders import ReminderService
 from officeconsole.services.roster import RosterService, ShiftView
-from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
 from officeconsole.services.schedule import DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
+from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
 from officeconsole.tui.modals.choice import ChoiceModal
@@ -37,9 +37,9 @@ from officeconsole.tui.modals.waitlist_form import WaitlistFormModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.widgets.app_header import AppHeader
+from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS, ScheduleGrid, status_word
-from officeconsole.tui.widgets.key_bar import KeyBar
 
 LEGEND = (" ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
           + " · ! alert ☑ confirmed ☎ message left")

@@ -131,7 +131,7 @@ class ResultsTable(ScrollView, can_focus=True):
         return self._keys[index]
 
     def _layout(self, cells: tuple[str, ...]) -> str:
-        return "".join(f" {fit(str(cell), column.width)} " for column, cell in zip(self.columns, cells))
+        return "".join(f" {fit(str(cell), column.width)} " for column, cell in zip(self.columns, cells, strict=False))
 
     def _resize(self) -> None:
         width = sum(c.width + 2 for c in self.columns)

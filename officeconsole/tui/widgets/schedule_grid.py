@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 from rich.color import Color, ColorParseError
-from textual.color import Color as TextualColor
-from textual.color import ColorParseError as TextualColorError
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.color import Color as TextualColor
+from textual.color import ColorParseError as TextualColorError
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
