@@ -71,4 +71,4 @@ def test_the_reminder_list_csv_is_escaped_too(cli, db_url, sched, desk_ctx):
     export = cli("--db", db_url, "schedule", "export", "--as", "desk", "--date", "2026-11-30")
     assert export.exit_code == 0, export.text
     rows = list(csv.reader(io.StringIO(export.stdout)))
-    assert rows[1][0] == "'=Cmd+2, Ann" and rows[1][3] == "2026-11-30 09:00"
+    assert rows[1][0] == "'=Cmd+2, Ann" and rows[1][rows[0].index("Time")] == "2026-11-30 09:00"

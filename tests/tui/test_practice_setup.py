@@ -9,6 +9,7 @@ from officeconsole.services import auth
 from officeconsole.services.auth import SetupInput, UserService
 from officeconsole.services.clinic_settings import ClinicSettingsService
 from officeconsole.tui.modals.clinic_form import ClinicFormModal
+from officeconsole.tui.screens.dashboard import DashboardScreen
 from officeconsole.tui.screens.patients import PatientsScreen
 from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
 from officeconsole.tui.screens.schedule import ScheduleScreen
@@ -130,7 +131,7 @@ async def test_a_manager_who_can_book_but_not_bill_is_told_f10(make_app, sched):
     app = make_app()
     async with app.run_test(size=(100, 32)) as pilot:
         await login(pilot, "manager", home=True)
-        assert isinstance(app.screen, PatientsScreen)
+        assert isinstance(app.screen, DashboardScreen)  # the clinic can book: the manager's home
         [notice] = [m for m in notices(app) if "Practice setup" in m]
         assert notice.startswith("Before claims can go out, still to set up: clinic address and phone, clinic npi")
         assert notice.endswith("Practice setup: F10.")

@@ -162,7 +162,7 @@ def nasty(ctx, clinic, as_role, manager_ctx, desk_ctx) -> Nasty:
 
     patient = register(desk_ctx, first_name=FIRST, last_name=LAST, address_line1=ADDRESS, city=CITY,
                        middle_name="e\u0301mile \U0001f469\u200d\u2695\ufe0f", preferred_name="\u6f22\u5b57")
-    fuzz_names = [register(desk_ctx, first_name=fuzz(rng, "F"), last_name=fuzz(rng, "Fuzz")).last_name
+    fuzz_names = [register(desk_ctx, first_name=fuzz(rng, "F")[:100], last_name=fuzz(rng, "Fuzz")[:100]).last_name
                   for _ in range(8)]
     with ctx.db.write() as session:
         session.execute(update(Patient).where(Patient.id == patient.id).values(city=RAW_CITY))
