@@ -13,6 +13,8 @@ the rates read from the A/R entries, days in A/R and the trend follow in a secon
 
 from __future__ import annotations
 
+import time
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -54,6 +56,9 @@ def figure_text(kind: str, value: object) -> str:
     if kind in (COUNT, DAYS) and isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+RELOAD_AFTER_SECONDS = 60
 
 
 class DashboardScreen(ServiceScreen):
@@ -98,11 +103,16 @@ class DashboardScreen(ServiceScreen):
         yield KeyBar()
 
     def on_screen_resume(self) -> None:
+        """Back from another screen: the figures are read again only when they are over a minute old
+        (the full read takes seconds of the database's time; going to F9 and back should not)."""
         self.app.refresh_header(self)
-        self.load()
+        loaded = getattr(self, "_loaded_at", None)
+        if loaded is None or time.monotonic() - loaded > RELOAD_AFTER_SECONDS:
+            self.load()
 
     # ----- loading -------------------------------------------------------------------
     def load(self) -> None:
+        self._loaded_at = time.monotonic()
         start, end = (self.span.start, self.span.end) if self.span is not None else (None, None)
         service = KpiService(self.app.ctx)
         self.query_one("#dash-title", Label).update(f"{KIND_NAMES[self.kind]}: loading…", layout=False)
