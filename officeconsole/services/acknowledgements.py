@@ -31,6 +31,7 @@ from officeconsole.services.text import clean_text
 from officeconsole.services.x12_277 import read_277ca
 from officeconsole.services.x12_837 import x12_text
 from officeconsole.services.x12_999 import AckFileError, read_999
+from officeconsole.services.x12_envelope import read_x12_file
 
 # The claim states an acknowledgement may move a claim out of.
 ACCEPTS_FROM = (St.SUBMITTED,)
@@ -104,12 +105,7 @@ class AcknowledgementService:
     @requires("claims.submit")
     def post_file(self, path: Path | str) -> AckResult:
         """Read and post a 999 or 277CA file (which it is, the file says)."""
-        file = Path(path).expanduser()
-        try:
-            text = file.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise AckFileError(f"Cannot read {file}: {exc.strerror or exc}.") from None
-        return self.post_text(text, file.name)
+        return self.post_text(*read_x12_file(path, AckFileError))
 
     @requires("claims.submit")
     def post_text(self, text: str, file_name: str = "") -> AckResult:

@@ -52,6 +52,7 @@ from officeconsole.services.x12_271 import (
     read_271,
 )
 from officeconsole.services.x12_837 import patient_name, subscriber_name, x12_text
+from officeconsole.services.x12_envelope import read_x12_file
 
 
 @dataclass(frozen=True)
@@ -222,12 +223,7 @@ class EligibilityService:
     @requires("eligibility.check")
     def post_271(self, path: Path | str) -> PostResult:
         """Read and post a 271 file: all of it, or nothing."""
-        file = Path(path).expanduser()
-        try:
-            text = file.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise EligibilityFileError(f"Cannot read {file}: {exc.strerror or exc}.") from None
-        return self.post_text(text, file.name)
+        return self.post_text(*read_x12_file(path, EligibilityFileError))
 
     @requires("eligibility.check")
     def post_text(self, text: str, file_name: str = "") -> PostResult:

@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 from officeconsole.services.errors import OfficeError
 
@@ -25,6 +26,15 @@ class X12Fail(Exception):
 
     def __init__(self, n: int, sid: str, message: str) -> None:
         super().__init__(f"segment {n} ({sid}): {message}")
+
+
+def read_x12_file(path: Path | str, error: type[OfficeError]) -> tuple[str, str]:
+    """An X12 file's text and name; `error` names what cannot be read."""
+    file = Path(path).expanduser()
+    try:
+        return file.read_text(encoding="utf-8", errors="replace"), file.name
+    except OSError as exc:
+        raise error(f"Cannot read {file}: {exc.strerror or exc}.") from None
 
 
 def read_segments(text: str, error: type[OfficeError]) -> tuple[list, str, str]:
