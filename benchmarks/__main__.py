@@ -103,6 +103,11 @@ def run(url: str, quick: bool) -> list[Figure]:
                               note=f"{len(queries)} queries: name prefix, full name, DOB, phone, MRN"))
         figures.append(Figure("patient search p95 (service)", svc95, "ms", raw95, "raw SQL p95",
                               target=2, target_ratio=20))
+        for kind in search.KINDS:
+            (k50, k95), (r50, r95) = timings[f"service:{kind}"], timings[f"raw:{kind}"]
+            count = sum(1 for q_kind, _ in queries if q_kind == kind)
+            figures.append(Figure(f"patient search p95, {kind} alone", k95, "ms", r95, f"raw SQL p95, {kind}",
+                                  target=2, note=f"{count} queries; p50 {k50:.2f} ms"))
 
         _log("slot finder ...")
         slots = schedule.measure_slot_finder(desk, runs=15 if quick else 40)

@@ -41,6 +41,8 @@ def test_generator_builds_a_consistent_clinic(empty_db_url):
         assert {kind for kind, _ in queries} == set(search.KINDS)
         timings = search.measure(desk, queries)
         assert all(p50 > 0 and p95 >= p50 for p50, p95 in timings.values())
+        assert {name for name in timings if ":" in name} == {
+            f"{side}:{kind}" for side in ("service", "raw") for kind in search.KINDS}
     finally:
         database.dispose()
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.demo import DEMO_PASSWORD, build_demo
+from officeconsole.demo.clinic import PAYERS
 from officeconsole.models import Appointment, InsurancePolicy, Patient, Provider
 from officeconsole.models.enums import Role
 from officeconsole.services import auth
@@ -22,6 +23,7 @@ from officeconsole.services.patients import PatientInput, PatientService, valida
 from tests.factories import patient_input
 
 PATIENTS = 150
+SUPPLEMENTS = {name for name, _code, kind, *_ in PAYERS if kind == "supplement"}
 
 
 SMALL = 40
@@ -196,7 +198,7 @@ def test_demo_has_claims_in_every_state_and_a_batch_to_export(shared):
 
 
 def test_demo_visit_went_to_medicare_then_the_supplement_and_the_patient_never_owed(shared):
-    from officeconsole.models import ArEntry, Encounter, Payer, RemitClaim, Remittance
+    from officeconsole.models import ArEntry, ClaimBatchItem, Encounter, Payer, RemitClaim, Remittance
     from officeconsole.services.ar_book import ArBook
 
     ctx, _ = shared
@@ -210,6 +212,10 @@ def test_demo_visit_went_to_medicare_then_the_supplement_and_the_patient_never_o
                                  .join(Payer, Payer.id == Remittance.payer_id)
                                  .where(RemitClaim.encounter_id == encounter.id).order_by(RemitClaim.id)).all()
         assert len(payers) == 2 and payers[0][1] == "MB" and all(paid > 0 for _, _, paid in payers)
+        assert payers[1][0] in SUPPLEMENTS  # Medicare, then the patient's supplement
+        sent = session.scalar(select(func.count()).select_from(ClaimBatchItem).where(
+            ClaimBatchItem.encounter_id == encounter.id))
+        assert sent == 2  # the primary claim, then the secondary claim in a file of its own
         balance = ArBook(ctx, session).balance(encounter)
         assert (balance.insurer, balance.patient) == (0, 0)
         assert not session.scalar(select(func.count()).select_from(ArEntry).where(
@@ -273,3 +279,83 @@ def test_demo_bills_codes_that_fit_the_patient_and_medicare_ids_are_mbis(shared)
         per_visit.setdefault(encounter_id, set()).add(code)
     assert all(len(codes) == 1 for codes in per_visit.values())
     assert all(MBI.match(member_id) for member_id in medicare)
+
+
+def test_demo_posted_a_999_and_a_277ca_whose_rejections_wait_for_the_biller(shared):
+    """The week's batch: the clearinghouse's 999 accepted it; the 277CA accepted claims and
+    rejected two, which stay rejected with the payer's codes and words for the biller to fix."""
+    from officeconsole.models import ClaimAck, ClaimAckItem, Encounter
+    from officeconsole.services.claims import ClaimService
+
+    ctx, demo = shared
+    with ctx.db.read() as session:
+        assert sorted(session.scalars(select(ClaimAck.kind))) == ["277CA", "999"]
+        batches = session.execute(select(ClaimAckItem.outcome, ClaimAckItem.batch_id).join(ClaimAck).where(
+            ClaimAck.kind == "999")).all()
+        answers = session.execute(select(ClaimAckItem.outcome, ClaimAckItem.codes, Encounter.id, Encounter.status,
+                                         Encounter.note)
+                                  .join(Encounter, Encounter.id == ClaimAckItem.encounter_id)
+                                  .order_by(Encounter.id)).all()
+    assert batches == [("accepted", 1)]
+    rejected = [a for a in answers if a.outcome == "rejected"]
+    accepted = [a for a in answers if a.outcome == "accepted"]
+    assert [(a.codes, a.status) for a in rejected] == [("A7:164:IL", "rejected"), ("A7:562:82", "rejected")]
+    assert accepted and {a.status for a in accepted} == {"accepted"}
+    assert (demo.billing["claims_rejected_277ca"], demo.billing["claims_accepted_277ca"]) == (2, len(accepted))
+    biller = ctx.as_actor(auth.login(ctx, "billing", DEMO_PASSWORD))
+    claim = ClaimService(biller).scrub(rejected[0].id)  # what the billing queue shows for it
+    assert claim.status == "rejected" and "SUBSCRIBER ID NOT FOUND" in claim.note
+
+
+def test_demo_posted_271_answers_for_todays_patients_one_coverage_inactive(shared):
+    """This morning's 270 asked about every patient booked today; the payers' 271s answered each
+    policy, one patient still to arrive has a plan that ended last month."""
+    from officeconsole.models import EligibilityCheck
+    from officeconsole.services.eligibility import EligibilityService
+    from officeconsole.services.schedule import day_bounds
+
+    ctx, demo = shared
+    desk = ctx.as_actor(auth.login(ctx, "desk", DEMO_PASSWORD))
+    start, end = day_bounds(ctx.today(), ctx)
+    with ctx.db.read() as session:
+        booked = set(session.scalars(select(Appointment.patient_id).where(
+            Appointment.start_at >= start, Appointment.start_at < end, Appointment.status != "cancelled")))
+        checks = session.execute(select(EligibilityCheck.patient_id, EligibilityCheck.checked_on)).all()
+    assert len(checks) == demo.billing["eligibility_answers"] > 5
+    assert {patient for patient, _ in checks} <= booked and {day for _, day in checks} == {ctx.today()}
+    eligibility = EligibilityService(desk)
+    [lapsed] = eligibility.inactive_patients(sorted(booked))
+    [answer] = [v for v in eligibility.latest(lapsed) if not v.active]
+    assert answer.plan_end is not None and answer.plan_end < ctx.today().replace(day=1)
+    assert answer.describe() == f"Eligibility {ctx.today():%m/%d}: inactive since {answer.plan_end:%m/%d/%Y}"
+    with ctx.db.read() as session:  # still to arrive: the desk sees the answer at check-in
+        assert session.scalar(select(func.count()).select_from(Appointment).where(
+            Appointment.patient_id == lapsed, Appointment.start_at > ctx.now(), Appointment.start_at < end,
+            Appointment.status == "scheduled"))
+    active = [v for p in booked - {lapsed} for v in eligibility.latest(p)]
+    assert active and all(v.active for v in active) and any(v.copay for v in active)
+
+
+def test_demo_refunded_a_patient_credit_and_another_waits_for_the_manager(shared):
+    """Two patients paid a statement twice: the first one's credit was refunded by check, asked for at
+    the desk and approved by the manager, on the account and the day sheet; the second waits."""
+    from officeconsole.services.day_sheet import read_day_sheet
+    from officeconsole.services.ledger import LedgerService
+    from officeconsole.services.refunds import RefundService
+
+    ctx, demo = shared
+    manager = ctx.as_actor(auth.login(ctx, "manager", DEMO_PASSWORD))
+    refunds = RefundService(manager)
+    [posted] = refunds.refunds(status="approved")
+    [waiting] = refunds.refunds(status="requested")
+    assert (demo.billing["refunds_posted"], demo.billing["refunds_waiting"]) == (1, 1)
+    assert (posted.source, posted.method, posted.requested_by, posted.decided_by) == ("patient", "check", "desk",
+                                                                                      "manager")
+    newest = LedgerService(manager).account(posted.patient_id).entries[0]
+    assert (newest.kind, newest.amount, newest.description) == (
+        "refund", posted.amount, f"Refund (Check {posted.reference}): {posted.reason}")
+    assert refunds.refundable(posted.patient_id).patient_available == 0  # the credit went back, all of it
+    assert read_day_sheet(manager, ctx.today()).refunds == posted.amount
+    assert waiting.patient_id != posted.patient_id and waiting.requested_by == "desk"
+    left = refunds.refundable(waiting.patient_id)
+    assert left.waiting == waiting.amount > 0 and left.patient_available == 0  # nothing posted yet

@@ -52,7 +52,7 @@ from officeconsole.services.patient_alerts import PatientAlertService
 from officeconsole.services.patients import PatientService
 from officeconsole.services.permissions import PERMISSIONS
 from officeconsole.services.providers import ProviderInput, ProviderService
-from officeconsole.services.recalls import RecallService
+from officeconsole.services.recalls import RecallService, RuleInput
 from officeconsole.services.receipts import ReceiptService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.refunds import RefundInput, RefundService
@@ -105,8 +105,10 @@ OVERRIDES = {
     (EligibilityService, "write_270"): (dt.date(2026, 12, 1), "/dev/null/x"),
     (EligibilityService, "post_271"): ("/dev/null/x",), (EligibilityService, "post_text"): ("not x12",),
     (EligibilityService, "latest"): (999,), (EligibilityService, "inactive_patients"): ([999],),
+    (EligibilityService, "inactive_on"): (dt.date(2026, 11, 23), [999]),
     (RefundService, "refundable"): (999,), (RefundService, "refunds"): (),
     (RefundService, "request"): (RefundInput(999, "1", "cash", "test", "refund-test"),),
+    (RefundService, "refund"): (RefundInput(999, "1", "cash", "test", "refund-test-2"),),
     (RefundService, "approve"): (999, 1), (RefundService, "decline"): (999, 1, "no"),
 }
 
@@ -189,7 +191,7 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "reexport_837": (999, "/dev/null/x"), "batches": (), "set_claim_state": (999, 1, "accepted"),
         "post": (RemitInput(payer_id, "", "2026-11-20"),), "post_835": ("not x12",), "denials": (),
         "remittances": (), "remittance_claims": (999,),
-        "aging": (), "write_off": (999, "50", "test", "k"), "write_off_patient": (999, "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
+        "aging": (), "days_in_ar": (), "write_off": (999, "50", "test", "k"), "write_off_patient": (999, "test", "k"), "bill_patient": (999, "k"), "bill_self_pay": (999, 1),
         "identities": (), "set_identities": (Identities(),), "backup": ("/dev/null/x",),
         "close_day": (day, ), "day_sheet": (day,), "settings": (), "set_settings": (20,), "runs": (day,),
         "closure": (day,), "reopen": (day, "late charge"),
@@ -232,6 +234,8 @@ def _arguments(name: str, patient_id: int, payer_id: int, policy, provider_id: i
         "reminders": (day,), "write_reminder_files": (day, "/dev/null/x"), "mark_visit": (999, "confirmed"),
         "send_reminders": (day, "true"), "recall_rules": (), "set_recall_rule": ("Recall " + name, 999, 12),
         "recall_list": (), "mark_recall": (999, patient_id, "contacted"), "day_list_pdf": (day,),
+        "add_rule": (RuleInput("Rule " + name, 999, 12),), "update_rule": (999, 1, RuleInput("Rule " + name, 999, 12)),
+        "retire_rule": (999, 1), "reinstate_rule": (999, 1),
     }[name]
 
 

@@ -160,3 +160,31 @@ def test_balances_are_charges_less_payments_and_adjustments(ctx, clock, billing,
             assert balance.total == expected_balance[e.id]
     assert (after.insurer_total + after.patient_total) - (before.insurer_total + before.patient_total) == sum(
         expected_balance.values())
+
+
+def test_days_in_ar_by_sums_is_the_agings_figure(small_demo):
+    """The dashboard reads days in A/R from a few sums; it must be the aging's own figure, today
+    and on past days (every entry posted by that day's end), on a clinic with a history."""
+    from sqlalchemy import select
+
+    from officeconsole.db.database import Database
+    from officeconsole.models import User
+    from officeconsole.services.clock import FixedClock
+    from officeconsole.services.context import Actor, ServiceContext
+
+    from tests.conftest import NOW
+
+    database = Database.from_url(small_demo.url)  # read only: the shared demo is not changed
+    try:
+        ctx = ServiceContext(database, FixedClock(NOW))
+        with database.read() as session:
+            user = session.execute(select(User.id, User.username, User.full_name, User.role)
+                                   .where(User.role == "manager")).first()
+        receivables = ReceivablesService(ctx.as_actor(Actor(*user)))
+        today = ctx.today()
+        days = [today - dt.timedelta(days=n) for n in (0, 1, 7, 15, 30, 45)]
+        figures = [(receivables.aging(day, patients=0).days_in_ar, receivables.days_in_ar(day)) for day in days]
+        assert all(aging == summed for aging, summed in figures), figures
+        assert any(aging is not None and aging > 0 for aging, _ in figures)
+    finally:
+        database.dispose()

@@ -128,3 +128,40 @@ def test_an_insurer_overpayment_is_refunded_to_the_insurer(billing, tmp_path):
         total = session.scalar(select(func.sum(ArEntry.amount)).where(
             ArEntry.encounter_id == visit.id, ArEntry.account == "insurer"))
     assert total == 0
+
+
+def test_a_managers_own_refund_is_posted_at_once_and_never_more_than_the_credit(credit):
+    """`refund`: a manager asks and approves in one step (the console's refund form); the same
+    limits as a request, nothing kept when it is refused, and only a manager may."""
+    from officeconsole.models import AuditEvent
+
+    billing = credit
+    before = counts(billing.desk)
+    too_much = RefundInput(billing.patient_id, "60.01", "check", "Moved away", new_request_key(), "4021")
+    with pytest.raises(ValidationError, match=r"\$60.01 is more than the patient's credit, \$60.00"):
+        RefundService(billing.manager).refund(too_much)
+    assert counts(billing.desk) == before  # nothing asked for, nothing posted
+    with pytest.raises(PermissionDenied):
+        RefundService(billing.desk).refund(RefundInput(billing.patient_id, "10", "cash", "Moved away",
+                                                       new_request_key()))
+    asked = ask(billing.desk, billing.patient_id, "50")  # waiting: the manager may refund only the rest now
+    with pytest.raises(ValidationError, match=r"more than the patient's credit, \$10.00"):
+        RefundService(billing.manager).refund(RefundInput(billing.patient_id, "20", "cash", "Moved away",
+                                                          new_request_key()))
+    RefundService(billing.manager).decline(asked.id, asked.version, "Refund it by check instead")
+
+    key = new_request_key()
+    form = RefundInput(billing.patient_id, "45", "check", "Moved away", key, "4021")
+    done = RefundService(billing.manager).refund(form)
+    again = RefundService(billing.manager).refund(form)  # the same form pressed twice
+    assert done.status == "approved" and (again.id, again.status) == (done.id, "approved")
+    assert (done.requested_by, done.decided_by) == ("manager", "manager")
+    assert counts(billing.desk) == [before[0] + 2, before[1] + 1, before[2]]  # the declined one and this one
+    account = LedgerService(billing.desk).account(billing.patient_id)
+    assert account.balance == D("-15.00")
+    assert (account.entries[0].kind, account.entries[0].description) == ("refund", "Refund (Check 4021): Moved away")
+    with billing.desk.db.read() as session:
+        assert session.get(PatientBalance, billing.patient_id).balance == D("-15.00")
+        trail = session.scalars(select(AuditEvent.action).where(
+            AuditEvent.entity == "refund", AuditEvent.entity_id == str(done.id)).order_by(AuditEvent.id)).all()
+    assert trail == ["refund.request", "refund.approve"]

@@ -29,3 +29,14 @@ def test_the_day_sheet_sums_use_the_posted_date_index(database, clinic):
             "EXPLAIN QUERY PLAN SELECT kind, sum(amount) FROM ar_entry "
             "WHERE posted_at >= '2026-11-23' AND posted_at < '2026-11-24' GROUP BY kind")))
     assert "ix_ar_entry_posted" in plan, plan
+
+
+@pytest.mark.skipif(engine_name() != "postgresql", reason="a PostgreSQL column setting")
+def test_the_name_keys_keep_finer_statistics(database):
+    """Common surname prefixes are estimated from 500 buckets, so a name search walks the name
+    index to its page instead of fetching and sorting thousands of matches."""
+    with database.engine.connect() as conn:
+        targets = dict(conn.execute(text(
+            "SELECT attname, attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'patient'::regclass AND attname IN ('last_key', 'first_key')")).all())
+    assert targets == {"last_key": 500, "first_key": 500}

@@ -4,6 +4,8 @@ claim_ack keeps each acknowledgement file read (once: its digest is unique) and 
 what it said of each batch or claim; eligibility_check keeps each policy's 271 answer; refund
 keeps each refund asked for and its manager's decision. ledger_entry gains the kind 'refund'
 (a credit given back): it is referenced only by itself, so SQLite rebuilds it as 0015 did.
+A step down drops what the older schema cannot hold: the refunds posted leave the ledger (the
+patients' running balances give the credit back), as 0014's step down drops lunch blocks.
 
 Revision ID: 0019
 Revises: 0018
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from migrations.triggers import create_append_only, create_closed_day_guard
+from migrations.triggers import create_append_only, create_closed_day_guard, drop_append_only
 
 import officeconsole.db.types
 
@@ -160,4 +162,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_eligibility_check_patient_id'))
     op.drop_table('eligibility_check')
     op.drop_table('claim_ack')
+    _drop_refund_entries()
     _ledger_kinds("kind IN ('payment', 'void', 'opening')", refund_shape=False)
+
+
+def _drop_refund_entries() -> None:
+    """The refunds posted, which the older ledger has no kind for, leave it (past its append-only
+    guard), and each patient's running balance loses them again."""
+    refunds = "SELECT patient_id FROM ledger_entry WHERE kind = 'refund'"
+    op.execute("UPDATE patient_balance SET balance = balance - (SELECT COALESCE(SUM(e.amount), 0) "
+               "FROM ledger_entry e WHERE e.kind = 'refund' AND e.patient_id = patient_balance.patient_id) "
+               f"WHERE patient_id IN ({refunds})")
+    drop_append_only('ledger_entry')
+    op.execute("DELETE FROM ledger_entry WHERE kind = 'refund'")
+    create_append_only('ledger_entry')

@@ -30,6 +30,10 @@ def console_request(args: list[str]) -> object:
 
 
 def main() -> None:
+    if os.name == "posix":
+        # What the product writes holds patient data (the database, backups, exports, day sheets,
+        # reminder lists): owner-only files and folders, whatever the account's default (often 022).
+        os.umask(0o077)
     completing = any(name.startswith("_OFFICECONSOLE_COMPLETE") for name in os.environ)  # the shell asks
     db = _NOT_CONSOLE if completing else console_request(sys.argv[1:])
     if db is not _NOT_CONSOLE:

@@ -101,7 +101,7 @@ def signed_in(opened: Opened, username: str) -> ServiceContext:
     if password is None:
         password = typer.prompt(f"Password for {username}", hide_input=True)
     actor = auth.login(opened.ctx, username, password)
-    return opened.ctx.as_actor(actor)
+    return _remember(opened.ctx.as_actor(actor))
 
 
 def key_signed_in(opened: Opened, key_file: Path) -> ServiceContext:
@@ -116,7 +116,54 @@ def key_signed_in(opened: Opened, key_file: Path) -> ServiceContext:
         raise AuthError(f"Cannot read the key file {key_file}: {exc.strerror or exc}.") from None
     if sys.platform != "win32" and mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise AuthError(f"The key file {key_file} can be read by others: `chmod 600 {key_file}` first.")
-    return opened.ctx.as_actor(sign_in.login_with_key(opened.ctx, token))
+    return _remember(opened.ctx.as_actor(sign_in.login_with_key(opened.ctx, token)))
+
+
+# The person the running command signed in as, and the command: a refusal for lack of permission
+# is written to that clinic's audit trail (`record_refusal`, called where errors become messages).
+_signed_in: list[tuple[ServiceContext, str]] = []
+
+
+def _remember(ctx: ServiceContext) -> ServiceContext:
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - an older Typer on plain Click
+        from click import get_current_context
+    current = get_current_context(silent=True)
+    command = " ".join(current.command_path.split()[1:]) if current is not None else ""
+    _signed_in[:] = [(ctx, command)]
+    return ctx
+
+
+def forget_signed_in() -> None:
+    _signed_in.clear()
+
+
+def record_refusal(message: str) -> None:
+    """Audit a command refused for lack of permission: who, which command, what was refused. A trail
+    that cannot be written does not hide the refusal itself (the error log keeps why)."""
+    if not _signed_in:
+        return
+    ctx, command = _signed_in.pop()
+    from officeconsole import error_log
+    from officeconsole.services import audit
+
+    try:
+        with ctx.db.write() as session:
+            audit.record(session, ctx.now(), ctx.actor, "permission.denied", entity="command", entity_id=command,
+                         summary=message)
+    except Exception as exc:  # noqa: BLE001 - the refusal is what the person reads
+        error_log.record(exc)
+
+
+def warn_if_others_can_read(folder: Path, what: str) -> None:
+    """A folder given for patient data that other accounts on this PC can list: said, not refused
+    (the files in it are owner-only)."""
+    from officeconsole.services.folders import others_can_read
+
+    if others_can_read(folder):
+        err.print(Text(f"warning: other accounts on this PC can list {folder}, which holds {what}: "
+                       f"`chmod 700 {folder}`, or choose a folder only you can open."))
 
 
 def new_password(label: str) -> str:

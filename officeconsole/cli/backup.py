@@ -18,6 +18,7 @@ from officeconsole.cli._common import (
     open_db,
     say,
     signed_in,
+    warn_if_others_can_read,
 )
 from officeconsole.config import resolve_db_url
 from officeconsole.services import db_keys
@@ -59,6 +60,8 @@ def backup(
     service = BackupService(signed_in(opened, as_user))
     passphrase = _passphrase(confirm=True) if encrypt else None
     result = service.backup(to or opened.paths.backups_dir, passphrase, Rotation(keep_daily, keep_weekly, keep_monthly))
+    if to is not None:
+        warn_if_others_can_read(result.path.parent, "backups")
     rows = sum(result.rows.values())
     say(f"Backup {result.path} ({result.size / 1e6:.1f} MB{', encrypted' if result.encrypted else ''}) verified: "
         f"{len(result.rows)} tables, {rows:,} rows; {result.megabytes_per_second:.0f} MB/s.")

@@ -24,6 +24,7 @@ from officeconsole.cli._common import (
     out,
     say,
     signed_in,
+    warn_if_others_can_read,
 )
 from officeconsole.services.closeout import CloseOutService, CloseResult
 from officeconsole.services.day_lock import DayLockService
@@ -68,6 +69,8 @@ def close_day(
     if cash_counted is None and not dry_run and sys.stdin.isatty():
         cash_counted = typer.prompt("Cash counted in the drawer (Enter to skip)", default="", show_default=False)
     backup_dir = None if no_backup else (backup_to or opened.paths.backups_dir)
+    if backup_to is not None and not no_backup:
+        warn_if_others_can_read(backup_to, "backups")
     passphrase = os.environ.get(ENV_PASSPHRASE) or None
     with out.status("Closing the day…") as status:
         def progress(name: str) -> None:

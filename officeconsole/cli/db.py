@@ -1,10 +1,13 @@
-"""`officeconsole db upgrade|current|history`: the schema, through Alembic; `db encrypt|rekey|
-recover|passphrase|keyring`: encryption at rest of a SQLite database (services/encryption.py)."""
+"""`officeconsole db upgrade|current|history`: the schema, through Alembic; `db copy`: the whole clinic
+into another database (services/db_copy.py); `db encrypt|rekey|recover|passphrase|keyring`:
+encryption at rest of a SQLite database (services/encryption.py)."""
 
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -14,17 +17,24 @@ from officeconsole.cli._common import (
     DbOption,
     Format,
     FormatOption,
+    ask_db_passphrase,
     chosen_db,
     emit,
     err,
     open_db,
     say,
     signed_in,
+    warn_if_others_can_read,
 )
+from officeconsole.config import describe_url
 from officeconsole.db import migrate
 from officeconsole.services.encryption import EncryptionError, EncryptionService
 
-db_app = typer.Typer(help="Schema revision and upgrades; encryption at rest.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from officeconsole.services.db_copy import TableCount
+
+db_app = typer.Typer(help="Schema revision and upgrades; a copy of the clinic into another database; encryption at rest.",
+                    no_args_is_help=True)
 
 
 @db_app.command("upgrade")
@@ -50,6 +60,65 @@ def current(ctx: typer.Context, db: DbOption = None) -> None:
         say(f"empty database (newest revision is {head})")
     else:
         say(f"{revision}" + (" (head)" if revision == head else f" (newest is {head})"))
+
+
+@db_app.command("copy")
+def copy(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", show_default=False,
+                                    help="The database to copy into, empty: a postgresql+psycopg://USER@HOST/NAME "
+                                         "URL or a new SQLite file path.")],
+    as_user: AsOption,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    fmt: FormatOption = Format.table,
+    db: DbOption = None,
+) -> None:
+    """Copy the whole clinic into an empty database (SQLite to PostgreSQL for several PCs, or back), then
+    compare the row counts table by table and check the copy's audit chain. Exit 1 if anything differs."""
+    from officeconsole.config import normalize_db_url
+    from officeconsole.db.engine import cipher_key
+    from officeconsole.services import db_keys
+    from officeconsole.services.db_copy import CopyMismatch, DbCopyService, source_ready
+
+    opened = open_db(ctx, db, upgrade=False)
+    source_ready(opened.ctx.db.engine)  # before signing in: an old schema is named, not tripped over
+    service = DbCopyService(signed_in(opened, as_user))
+    target = normalize_db_url(to)
+    key = db_keys.unlock(target, ask=ask_db_passphrase)  # an encrypted SQLite target: its passphrase
+    if target.startswith("sqlite:///"):
+        warn_if_others_can_read(Path(target.removeprefix("sqlite:///")).parent, "the clinic's database")
+    _confirm(yes, f"Copy the clinic into {describe_url(target)}? Changes made after the copy starts are not in it.")
+    try:
+        with err.status("Copying…") as status:
+            result = service.copy(target, key=key, progress=lambda name, number, total: status.update(
+                f"Copying table {number} of {total}: {name}…"))
+    except CopyMismatch as exc:
+        _counts(exc.tables, fmt)
+        err.print(Text(f"error: {exc.message}"))
+        raise typer.Exit(1) from None
+    _counts(result.tables, fmt)
+    chain = result.chain
+    say(f"Copied {len(result.tables)} tables, {result.rows:,} rows from {result.source} to {result.target} in "
+        f"{result.seconds:.1f} s: " + ("every count matches." if not result.differences
+                                       else f"{len(result.differences)} tables differ."))
+    if chain.intact:
+        say(f"Audit chain of the copy: intact, {chain.events:,} events (the last records this copy).")
+    else:
+        say(f"Audit chain of the copy: broken: {chain.problem.detail if chain.problem else ''}")
+    if not result.matches:
+        raise typer.Exit(1)
+    if cipher_key(opened.ctx.db.engine) is not None and key is None:
+        err.print(Text("The copy is not encrypted at rest: "
+                       + ("`officeconsole db encrypt --db ...` encrypts it." if target.startswith("sqlite")
+                          else "protect the PostgreSQL server's disk and backups by the server's own means.")))
+    say("Next: point every console at it (--db, $OFFICECONSOLE_DB or config.toml's [database] url) and run "
+        "`officeconsole audit verify` there. The old database is unchanged: keep it until the new one has "
+        "served a full day.")
+
+
+def _counts(tables: Sequence[TableCount], fmt: Format) -> None:
+    emit(["Table", "Source", "Copy", "Same"], [(t.table, t.source, t.target, "yes" if t.same else "NO")
+                                              for t in sorted(tables, key=lambda t: t.table)], fmt)
 
 
 @db_app.command("history")

@@ -165,7 +165,8 @@ def recall_set(
     signed = signed_in(open_db(ctx, db), as_user)
     kind = ScheduleService(signed).type_by_name(type_name)
     rule = RecallService(signed).set_recall_rule(name, kind.id, months, active=not off)
-    say(f"{rule.name}: {rule.type_name} every {rule.months} months{'' if rule.active else ' (off)'}.")
+    every = "every month" if rule.months == 1 else f"every {rule.months} months"
+    say(f"{rule.name}: {rule.type_name} {every}{'' if rule.active else ' (off)'}.")
 
 
 # ----- patient alerts and notes -----------------------------------------------------------------

@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from officeconsole import error_log
-from officeconsole.cli._common import DbOption, err, open_db
-from officeconsole.services.errors import OfficeError
+from officeconsole.cli._common import DbOption, err, forget_signed_in, open_db, record_refusal
+from officeconsole.services.errors import OfficeError, PermissionDenied
 from officeconsole.services.printable import printable
 
 try:  # Typer carries its own copy of Click from 0.20 on
@@ -43,9 +43,12 @@ class OfficeGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: typer.Context):
+        forget_signed_in()
         try:
             return super().invoke(ctx)
         except OfficeError as exc:
+            if isinstance(exc, PermissionDenied):
+                record_refusal(exc.message)
             err.print(f"error: {printable(str(exc))}", markup=False, highlight=False)
             raise typer.Exit(1) from None
         except SQLAlchemyError as exc:

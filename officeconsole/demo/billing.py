@@ -3,9 +3,9 @@
 Visits older than three weeks are history: coded, paid and adjusted, inserted in bulk with
 balanced A/R entries. The last three weeks go through the real services, so what a biller
 sees was made the way they would make it: claims still to code (today's and this week's),
-ready ones (a batch to export), a submitted batch, an 835 from each payer posted (paid,
-partly paid, denied), a couple rejected by the clearinghouse, a denial written off and one
-billed to the patient.
+ready ones (a batch to export), a submitted batch with its 999 and 277CA posted, an 835 from
+each payer posted (paid, partly paid, denied), a couple rejected by the 277CA, a denial written
+off and one billed to the patient.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from officeconsole.db.bulk import insert_rows, next_id, sync_sequences
 from officeconsole.demo.cob import settle_one_secondary
+from officeconsole.demo.cycle import CLEARINGHOUSE_ID, CLEARINGHOUSE_NAME, acknowledge_batch
 from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.models import (
     Appointment,
@@ -66,18 +67,18 @@ DIAGNOSES = {
 # without (Z00.00, Z00.129 for a child) or with abnormal findings (Z00.01, Z00.121), never both.
 PREVENTIVE = ("Annual physical", "Well child")
 DENIALS = (("CO", "50"), ("CO", "97"), ("CO", "197"), ("CO", "29"))
-REJECTIONS = ("Subscriber ID not found (277CA A7:562)", "Rendering NPI not enrolled with the payer (277CA A7:21)")
 
 
 def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Random,
                   claims_dir: Path | None = None) -> dict[str, int]:
-    """Code every past visit and move recent claims through the queue, `ctx` acting as the biller."""
+    """Code every past visit and move recent claims through the queue, `ctx` acting as the biller;
+    the files sent and received are kept in `claims_dir` (a new temporary folder when None)."""
     today = ctx.today()
     with ctx.db.read() as session:
         clinic = session.get(ClinicSettings, 1)
         npi, name = clinic.npi, clinic.name
-    BillingIdentityService(manager).set_identities(Identities(npi, "37-1234567", "62704-1234", "PRAIRIECLR",
-                                                          "Prairie Claims Clearinghouse (demo)"))
+    BillingIdentityService(manager).set_identities(Identities(npi, "37-1234567", "62704-1234", CLEARINGHOUSE_ID,
+                                                          CLEARINGHOUSE_NAME))
     counts = _code_visits(ctx, rng, today)
     claims = ClaimService(ctx)
     # Every clean claim up to four days ago is ready (uninsured or incomplete ones stay in "needs
@@ -99,6 +100,9 @@ def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Rand
     _remittances(ctx, rng, today, npi, name)
     # Coinsurance a secondary policy covers went to it, not the patient: one such claim is sent and paid.
     counts["secondary_settled"] = int(settle_one_secondary(ctx, folder, today, npi, name) is not None)
+    if batch.claims:  # the clearinghouse's 999 and the 277CA for the claims still waiting
+        counts.update(acknowledge_batch(ctx, folder, batch.control_number,
+                                        [e for e, _ in _by_state(ctx, St.SUBMITTED)]))
     _moves(ctx, rng, today)
     return counts
 
@@ -274,14 +278,8 @@ def _remittances(ctx: ServiceContext, rng: random.Random, today: dt.date, npi: s
 
 
 def _moves(ctx: ServiceContext, rng: random.Random, today: dt.date) -> None:
-    """What a biller did this week: acknowledgements, rejections, a write-off, a bill to the patient."""
+    """What a biller did this week: a write-off, a bill to the patient, self-pay bills, payments."""
     claims, ar = ClaimService(ctx), ReceivablesService(ctx)
-    submitted = _by_state(ctx, St.SUBMITTED)
-    for n, (encounter_id, version) in enumerate(submitted):
-        if n < len(REJECTIONS):
-            claims.set_claim_state(encounter_id, version, St.REJECTED, REJECTIONS[n])
-        elif n % 2:
-            claims.set_claim_state(encounter_id, version, St.ACCEPTED)
     denied = _by_state(ctx, St.DENIED)
     for n, (encounter_id, _version) in enumerate(denied[:2]):
         try:

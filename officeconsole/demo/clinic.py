@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from officeconsole.db.bulk import chunks, insert_rows, next_id, slot_rows, sync_sequences
 from officeconsole.demo.appointments import ProviderPlan, SchedulePlan, TypePlan, schedule
 from officeconsole.demo.billing import build_billing
+from officeconsole.demo.cycle import check_eligibility, refund_credits
 from officeconsole.demo.flow import visit_flow
 from officeconsole.demo.inventory import build_inventory
 from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
@@ -110,12 +112,13 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     as_manager = ctx.as_actor(manager)
     users = UserService(as_manager)
     desk_ids = []
-    biller = None
+    biller = desk = None
     for username, role, name in STAFF:
         row = users.add(username, name, role, DEMO_PASSWORD)
         summary.logins.append(DemoLogin(username, name, role, DEMO_PASSWORD))
         if role == Role.FRONT_DESK:
             desk_ids.append(row.id)
+            desk = desk or Actor(row.id, row.username, row.full_name, Role(row.role))
         if role == Role.BILLING:
             biller = Actor(row.id, row.username, row.full_name, Role(row.role))
     provider_users = []
@@ -160,7 +163,12 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
                              f"{summary.appointments} appointments (seed {seed})")
     _waitlist(as_manager, rng, now + dt.timedelta(days=10))
     FeeService(as_manager).import_csv(DEMO_FEES)
-    summary.billing = build_billing(as_manager, ctx.as_actor(biller), rng, claims_dir)
+    folder = claims_dir or Path(tempfile.mkdtemp(prefix="officeconsole-demo-claims-"))
+    summary.billing = build_billing(as_manager, ctx.as_actor(biller), rng, folder)
+    # This morning's 270/271 for today's booked patients, and patients' credits refunded (no draw
+    # from `rng`: the rota and stock below stay as they were).
+    summary.billing.update(check_eligibility(ctx.as_actor(desk), folder))
+    summary.billing.update(refund_credits(ctx.as_actor(desk), as_manager))
     build_roster(as_manager, rng, {row[0]: row[6] for row in PROVIDERS})
     build_inventory(as_manager, rng)
     return summary

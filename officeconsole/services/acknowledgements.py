@@ -5,8 +5,11 @@ another submitter, or that speaks of nothing of ours is refused with its reason 
 kept. Then, in one transaction, the file is kept (its digest is unique: the same file twice
 changes nothing) with what it said of each batch or claim, and the claims move by themselves:
 a 999 that rejects a file rejects the claims it carried that are still submitted; a 277CA moves
-each claim it names to accepted or to rejected, with the payer's codes and words as the reason,
-shown in the billing queue to fix and send again. Items that match nothing are listed.
+each claim it names to accepted or to rejected, with the payer's codes and words as the reason.
+Each item is kept with the batch it answers (a 277CA item: the claim's latest send), so that a
+rejection is listed in the billing queue as numbered problems while the claim waits to be fixed
+and sent again, and is history once it is (services/claim_rejections.py). Items that match
+nothing are listed.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from officeconsole.models.acks import AckKind, AckOutcome
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.services import audit
 from officeconsole.services.claim_data import claim_id_to_encounter
+from officeconsole.services.claim_rejections import latest_batch
 from officeconsole.services.claims import acknowledge_claim
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.permissions import requires
@@ -184,10 +188,11 @@ class AcknowledgementService:
         for answer in parsed.claims:
             encounter_id = claim_id_to_encounter(answer.claim_id)
             encounter = session.get(Encounter, encounter_id) if encounter_id is not None else None
-            sent = encounter is not None and session.scalar(select(ClaimBatchItem.batch_id).where(
-                ClaimBatchItem.encounter_id == encounter.id).limit(1)) is not None
+            # The answer is about the claim's latest send: kept with that batch, so that once the claim
+            # is sent again this rejection is history, not an open problem (claim_rejections).
+            batch_id = latest_batch(session, encounter.id) if encounter is not None else None
             message = answer.describe()
-            if not sent:
+            if batch_id is None:
                 why = "no such claim here" if encounter is None else "this claim was never sent"
                 why += f" (segment {answer.segment}" + (f", {answer.patient_name}" if answer.patient_name else "") + ")"
                 session.add(ClaimAckItem(ack_id=ack.id, reference=answer.claim_id[:50],
@@ -198,6 +203,7 @@ class AcknowledgementService:
             who = f"{patient.last_name}, {patient.first_name}"
             outcome = answer.outcome
             moved = False
+            said = message  # what the line says back to the biller
             if outcome == "accepted" and encounter.status in ACCEPTS_FROM:
                 acknowledge_claim(self.ctx, session, encounter, St.ACCEPTED, "")
                 moved = True
@@ -205,11 +211,12 @@ class AcknowledgementService:
                 acknowledge_claim(self.ctx, session, encounter, St.REJECTED, f"277CA: {message}")
                 moved = True
             elif outcome and not moved:
-                message = f"{message} (the claim is {encounter.status.replace('_', ' ')}: left as it is)"
-            if outcome:
-                session.add(ClaimAckItem(ack_id=ack.id, encounter_id=encounter.id, reference=answer.claim_id[:50],
-                                         outcome=outcome, codes=answer.codes, message=message[:264],
-                                         payer_claim_number=answer.payer_claim_number[:50], moved=moved))
-            lines.append(AckLine(answer.claim_id, outcome or "received", moved, who, message))
+                said = f"{message} (the claim is {encounter.status.replace('_', ' ')}: left as it is)"
+            if outcome:  # the payer's own words are kept: a rejection is listed from them in the queue
+                session.add(ClaimAckItem(ack_id=ack.id, encounter_id=encounter.id, batch_id=batch_id,
+                                         reference=answer.claim_id[:50], outcome=outcome, codes=answer.codes,
+                                         message=message[:264], payer_claim_number=answer.payer_claim_number[:50],
+                                         moved=moved))
+            lines.append(AckLine(answer.claim_id, outcome or "received", moved, who, said))
         session.flush()
         return lines

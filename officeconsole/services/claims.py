@@ -27,13 +27,15 @@ from officeconsole.services import audit
 from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.claim_data import ClaimData, billing_provider, fee_codes, load_claim
+from officeconsole.services.claim_rejections import RejectionRow, open_rejections
+from officeconsole.services.claim_rejections import history as rejection_history
 from officeconsole.services.clinic import next_number
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ConcurrentEdit, OfficeError, ValidationError
 from officeconsole.services.folders import writable_folder
 from officeconsole.services.money import money
 from officeconsole.services.permissions import requires
-from officeconsole.services.scrubber import Problem, scrub
+from officeconsole.services.scrubber import REJECTION, SCRUBBER, Problem, scrub
 from officeconsole.services.text import clean_text
 from officeconsole.services.x12_837 import write_837
 from officeconsole.services.x12_check import x12_errors
@@ -70,10 +72,19 @@ class ScrubResult:
     patient_owes: Decimal = Decimal("0.00")
     note: str = ""  # why it was rejected
     policy_id: int | None = None  # the policy the claim bills (what an INSURANCE problem's fix opens)
+    # Every rejection an acknowledgement file gave the claim, oldest first; the open ones are also
+    # in `problems` (source REJECTION, listed first), the others were fixed and sent again.
+    rejections: tuple[RejectionRow, ...] = ()
 
     @property
     def clean(self) -> bool:
-        return not self.problems
+        """The scrubber finds nothing (a payer's rejection does not stop `r`: marking ready resends)."""
+        return not any(p.source == SCRUBBER for p in self.problems)
+
+    @property
+    def rejected(self) -> list[Problem]:
+        """The open rejection's problems (what the payer or clearinghouse said of the latest send)."""
+        return [p for p in self.problems if p.source == REJECTION]
 
     @property
     def takes_payment(self) -> bool:
@@ -115,15 +126,17 @@ class ClaimService:
 
     @requires("billing.view")
     def scrub(self, encounter_id: int) -> ScrubResult:
-        """The claim's problems while it can still be changed, and what is owed on it."""
+        """The claim's problems while it can still be changed (a rejected claim's rejection first,
+        then the scrubber's, numbered as one list), what is owed on it, and its rejections so far."""
         with self.ctx.db.read() as session:
             claim = load_claim(session, encounter_id)
             encounter = session.get(Encounter, encounter_id)
             balance = ArBook(self.ctx, session).balance(encounter)
             editable = claim.status in (St.NEEDS_CODING, St.REJECTED, St.READY)
-            return ScrubResult(claim.encounter_id, claim.version, claim.status, claim.total,
-                               scrub(claim, self.ctx.today()) if editable else [], balance.insurer,
-                               balance.patient, encounter.note, claim.policy.id if claim.policy else None)
+            problems = open_rejections(session, encounter) + (scrub(claim, self.ctx.today()) if editable else [])
+            return ScrubResult(claim.encounter_id, claim.version, claim.status, claim.total, problems,
+                               balance.insurer, balance.patient, encounter.note,
+                               claim.policy.id if claim.policy else None, tuple(rejection_history(session, encounter)))
 
     @requires("claims.submit")
     def mark_ready(self, encounter_id: int, expected_version: int) -> ScrubResult:
@@ -293,10 +306,11 @@ class ClaimService:
         problems = scrub(claim, self.ctx.today())
         if problems:
             raise ClaimNotClean(problems)
+        again = " again after its rejection" if encounter.status == St.REJECTED else ""
         encounter.policy_id = claim.policy.id
-        encounter.status = St.READY
+        encounter.status = St.READY  # a rejected claim's rejection is history from here (claim_rejections)
         encounter.note = ""
-        self._save(session, encounter, "claim.ready", f"{money(claim.total)} to {claim.policy.payer_name}")
+        self._save(session, encounter, "claim.ready", f"{money(claim.total)} to {claim.policy.payer_name}{again}")
         return claim
 
     def _save(self, session: Session, encounter: Encounter, action: str, summary: str) -> None:

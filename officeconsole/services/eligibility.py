@@ -70,6 +70,8 @@ class InquiryResult:
     skipped: list[Skipped] = field(default_factory=list)
 
     def summary(self) -> str:
+        if self.path is None and not self.skipped:
+            return f"No 270 written for {self.day:%m/%d/%Y}: nobody is booked that day."
         if self.path is None:
             return f"No 270 written for {self.day:%m/%d/%Y}: no booked patient has a policy to ask about."
         return (f"270 for {self.day:%m/%d/%Y} written to {self.path}: {len(self.asked)} policies asked about"
@@ -317,6 +319,13 @@ class EligibilityService:
             return latest_answers(session, [patient_id]).get(patient_id, [])
 
     @requires("eligibility.check")
+    def inactive_on(self, day: dt.date, patient_ids: list[int]) -> dict[int, list[str]]:
+        """Of these patients, those with a policy in force on `day` whose latest answer said inactive
+        (patient id -> those policies' payers): the visits the schedule and the desk's lists mark."""
+        with self.ctx.db.read() as session:
+            return inactive_on(session, patient_ids, day)
+
+    @requires("eligibility.check")
     def inactive_patients(self, patient_ids: list[int]) -> set[int]:
         """Of these patients, those whose latest answer about a policy said inactive."""
         with self.ctx.db.read() as session:
@@ -342,4 +351,21 @@ def latest_answers(session: Session, patient_ids: list[int]) -> dict[int, list[E
             continue
         seen.add(check.policy_id)
         out.setdefault(check.patient_id, []).append(_view(check, payer_name))
+    return out
+
+
+def inactive_on(session: Session, patient_ids: list[int], day: dt.date) -> dict[int, list[str]]:
+    """patient id -> the payers of the patient's policies in force on `day` (by the policy's own
+    dates) whose latest 271 answer said inactive. A policy ended on file, or answered active since,
+    is no longer counted."""
+    found = latest_answers(session, list(dict.fromkeys(patient_ids)))
+    inactive = {v.policy_id: v for views in found.values() for v in views if not v.active}
+    if not inactive:
+        return {}
+    in_force = set(session.scalars(select(InsurancePolicy.id).where(
+        InsurancePolicy.id.in_(list(inactive)), _in_force(day))))
+    out: dict[int, list[str]] = {}
+    for policy_id, view in inactive.items():
+        if policy_id in in_force:
+            out.setdefault(view.patient_id, []).append(view.payer_name)
     return out

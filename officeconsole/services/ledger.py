@@ -77,6 +77,8 @@ class EntryView:
         if self.kind == EntryKind.OPENING:
             return self.memo or OPENING_MEMO
         how = PaymentMethod(self.method).label if self.method else ""
+        if self.kind == EntryKind.REFUND:  # 'Refund (Check 4021): moved away'
+            return f"Refund ({how}{' ' + self.reference if self.reference else ''}): {self.reason}"
         return f"{self.memo} ({how}{' ' + self.reference if self.reference else ''})"
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, select
 
-from officeconsole.models import ArEntry, Encounter, Patient, Payer
+from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, Payer
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services import audit
@@ -25,7 +25,7 @@ from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.money import money, parse_amount
-from officeconsole.services.patient_balance import owed, owing_patients
+from officeconsole.services.patient_balance import cents, from_cents, owed, owing_patients
 from officeconsole.services.permissions import requires
 from officeconsole.services.remit_inputs import REASONS
 from officeconsole.services.text import clean_text
@@ -95,14 +95,31 @@ class ReceivablesService:
             patient_rows, credit_rows, (buckets, credit, credit_count, owing_count) = self._patients(
                 session, as_of, patients)
             patient_total = sum(buckets, credit)
-            since = as_of - dt.timedelta(days=90)
-            charged = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
-                ArEntry.kind.in_([ArKind.CHARGE, ArKind.REVERSAL]), ArEntry.service_date > since,
-                ArEntry.service_date <= as_of)))
             outstanding = sum((r.total for r in payer_rows), ZERO) + patient_total
-            days = (outstanding / (charged / 90)).quantize(Decimal("0.1")) if charged > 0 else None
+            days = _days_in_ar(session, as_of, outstanding)
             return Aging(as_of, payer_rows, patient_rows, days, buckets, credit, credit_rows, credit_count,
                          owing_count)
+
+    @requires("ar.view")
+    def days_in_ar(self, as_of: dt.date | None = None) -> Decimal | None:
+        """The aging's days in A/R without the aging: what is outstanding is the sum of the same
+        entries the aging buckets (a patient's balance is the sum of their entries, however the
+        debts and credits among them pair off), so a past day costs a few sums instead of every
+        patient's history (the dashboard reads three of these)."""
+        as_of = as_of or self.ctx.today()
+        with self.ctx.db.read() as session:
+            insurer = [ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of,
+                       *self._insurer_scope(as_of)]
+            patient = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of]
+            desk = []
+            if as_of < self.ctx.today():
+                day_end = _day_end(as_of, self.ctx.timezone)
+                patient.append(ArEntry.posted_at < day_end)
+                desk.append(LedgerEntry.posted_at < day_end)
+            owed_cents = sum(int(session.scalar(select(func.sum(cents(column))).where(*scope)) or 0)
+                             for column, scope in ((ArEntry.amount, insurer), (ArEntry.amount, patient),
+                                                   (LedgerEntry.amount, desk)))
+            return _days_in_ar(session, as_of, from_cents(owed_cents))
 
     @requires("ar.adjust")
     def write_off(self, encounter_id: int, reason_code: str, memo: str, request_key: str) -> Decimal:
@@ -213,11 +230,7 @@ class ReceivablesService:
         ones; aging as of a past day reads every entry posted by its end."""
         bucket = _bucket_case(ArEntry.service_date, as_of)
         by_payer: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * len(BUCKETS))
-        scope = [ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of]
-        if as_of >= self.ctx.today():
-            scope.append(ArEntry.encounter_id.in_(select(Encounter.id).where(Encounter.status.in_(OPEN))))
-        else:
-            scope.append(ArEntry.posted_at < _day_end(as_of, self.ctx.timezone))
+        scope = [ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of, *self._insurer_scope(as_of)]
         for payer_id, b, amount in session.execute(
                 select(ArEntry.payer_id, bucket, func.sum(ArEntry.amount)).where(*scope)
                 .group_by(ArEntry.payer_id, bucket)):
@@ -225,6 +238,11 @@ class ReceivablesService:
         names = dict(session.execute(select(Payer.id, Payer.name)).all())
         return sorted((AgingRow(pid, names.get(pid, "?"), tuple(v)) for pid, v in by_payer.items() if any(v)),
                       key=lambda r: r.name)
+
+    def _insurer_scope(self, as_of: dt.date) -> list:
+        if as_of >= self.ctx.today():
+            return [ArEntry.encounter_id.in_(select(Encounter.id).where(Encounter.status.in_(OPEN)))]
+        return [ArEntry.posted_at < _day_end(as_of, self.ctx.timezone)]
 
     def _patients(self, session, as_of: dt.date, limit: int) -> tuple[list[AgingRow], list[AgingRow], tuple]:
         """What patients owe, by age of the debt still unpaid (patient_balance.owed: the one
@@ -257,6 +275,15 @@ class ReceivablesService:
         rows = [AgingRow(pid, names.get(pid, "?"), b, credit) for pid, b, credit in shown]
         return rows[:len(owing[:limit])], rows[len(owing[:limit]):], (tuple(every), credit_total, len(credits),
                                                                         len(owing))
+
+
+def _days_in_ar(session, as_of: dt.date, outstanding: Decimal) -> Decimal | None:
+    """Outstanding over the average day's charges of the 90 days to `as_of`."""
+    since = as_of - dt.timedelta(days=90)
+    charged = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
+        ArEntry.kind.in_([ArKind.CHARGE, ArKind.REVERSAL]), ArEntry.service_date > since,
+        ArEntry.service_date <= as_of)))
+    return (outstanding / (charged / 90)).quantize(Decimal("0.1")) if charged > 0 else None
 
 
 def _day_end(day: dt.date, timezone) -> dt.datetime:

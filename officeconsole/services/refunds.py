@@ -1,7 +1,8 @@
 """Refunds: a patient's credit or an insurer's overpayment given back, with a manager's approval.
 
 Anyone who takes payments may ask for a refund (amount, method, reference, reason); a manager
-approves it, which posts it in the same transaction, or declines it. A patient's refund is a
+approves it, which posts it in the same transaction, or declines it; a manager's own refund is
+asked for and approved at once (`refund`). A patient's refund is a
 `refund` ledger entry (positive: the credit shrinks toward zero) and shows on the account, the
 day sheet and the close; an insurer's is a positive payment entry on the claim's insurer
 account (the overpayment taken back off the books). A refund is never more than the credit:
@@ -108,6 +109,16 @@ class RefundService:
 
     @requires("refund.request")
     def request(self, data: RefundInput) -> RefundView:
+        """Ask for a refund; it waits for a manager's approval and nothing is posted until then."""
+        return self._ask(data, post=False)
+
+    @requires("refund.approve")
+    def refund(self, data: RefundInput) -> RefundView:
+        """A manager's own refund: asked for, approved and posted in one transaction (a refund that
+        cannot be posted is not kept as asked either). The same form pressed twice finds the first."""
+        return self._ask(data, post=True)
+
+    def _ask(self, data: RefundInput, post: bool) -> RefundView:
         values = _validate(data)
         try:
             with self.ctx.db.write() as session:
@@ -128,6 +139,8 @@ class RefundService:
                 audit.record(session, refund.requested_at, self.ctx.actor, "refund.request", entity="refund",
                              entity_id=refund.id, patient_id=patient.id,
                              summary=f"{money(refund.amount)} {refund.method} to the {refund.source}: {refund.reason}")
+                if post:
+                    self._post(session, refund)
                 return _view(session, self.ctx, refund)
         except IntegrityError:  # the same form pressed twice at once: the first request stands
             with self.ctx.db.read() as session:
@@ -141,30 +154,7 @@ class RefundService:
         """Approve and post: the credit is checked again, as it is now."""
         with self.ctx.db.write() as session:
             refund = self._waiting(session, refund_id, expected_version)
-            available = self._available(session, refund.patient_id, refund, refund.encounter_id, waiting=False)
-            if refund.amount > available:
-                raise ValidationError({"amount": _too_much(refund.amount, available, refund.source)})
-            now = self.ctx.now()
-            actor = self.ctx.actor_or_fail()
-            memo = f"Refund {refund.method}" + (f" {refund.reference}" if refund.reference else "")
-            if refund.source == RefundSource.PATIENT:
-                entry = LedgerEntry(patient_id=refund.patient_id, kind=EntryKind.REFUND, amount=refund.amount,
-                                    method=refund.method, reference=refund.reference, memo=memo,
-                                    reason=refund.reason, posted_by_id=actor.user_id, posted_at=now,
-                                    request_key=f"refund:{refund.id}")
-                session.add(entry)
-                session.flush()
-                move_patient_balance(session, refund.patient_id, refund.amount)
-                refund.ledger_entry_id = entry.id
-            else:
-                encounter = session.get(Encounter, refund.encounter_id)
-                entry = ArBook(self.ctx, session).post(
-                    encounter, f"refund:{refund.id}", Account.INSURER, ArKind.PAYMENT, refund.amount,
-                    payer_id=refund.payer_id, memo=f"{memo}: {refund.reason}")
-                refund.ar_entry_id = entry.id
-            refund.status, refund.decided_at, refund.decided_by_id = RefundStatus.APPROVED, now, actor.user_id
-            self._save(session, refund, "refund.approve", f"{money(refund.amount)} {refund.method} to the "
-                                                          f"{refund.source} posted")
+            self._post(session, refund)
             return _view(session, self.ctx, refund)
 
     @requires("refund.approve")
@@ -191,6 +181,33 @@ class RefundService:
             return [_view(session, self.ctx, r) for r in session.scalars(query)]
 
     # ----- helpers -------------------------------------------------------------------
+    def _post(self, session: Session, refund: Refund) -> None:
+        """Approve a waiting refund and post it, its credit checked again as it is now."""
+        available = self._available(session, refund.patient_id, refund, refund.encounter_id, waiting=False)
+        if refund.amount > available:
+            raise ValidationError({"amount": _too_much(refund.amount, available, refund.source)})
+        now = self.ctx.now()
+        actor = self.ctx.actor_or_fail()
+        memo = f"Refund {refund.method}" + (f" {refund.reference}" if refund.reference else "")
+        if refund.source == RefundSource.PATIENT:
+            entry = LedgerEntry(patient_id=refund.patient_id, kind=EntryKind.REFUND, amount=refund.amount,
+                                method=refund.method, reference=refund.reference, memo=memo,
+                                reason=refund.reason, posted_by_id=actor.user_id, posted_at=now,
+                                request_key=f"refund:{refund.id}")
+            session.add(entry)
+            session.flush()
+            move_patient_balance(session, refund.patient_id, refund.amount)
+            refund.ledger_entry_id = entry.id
+        else:
+            encounter = session.get(Encounter, refund.encounter_id)
+            ar_entry = ArBook(self.ctx, session).post(
+                encounter, f"refund:{refund.id}", Account.INSURER, ArKind.PAYMENT, refund.amount,
+                payer_id=refund.payer_id, memo=f"{memo}: {refund.reason}")
+            refund.ar_entry_id = ar_entry.id
+        refund.status, refund.decided_at, refund.decided_by_id = RefundStatus.APPROVED, now, actor.user_id
+        self._save(session, refund, "refund.approve", f"{money(refund.amount)} {refund.method} to the "
+                                                      f"{refund.source} posted")
+
     def _available(self, session: Session, patient_id: int, refund: Refund, encounter_id: int | None,
                    waiting: bool = True) -> Decimal:
         """The credit the refund may take; for an insurer's, names the claim's payer on the refund."""

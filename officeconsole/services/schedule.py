@@ -69,12 +69,19 @@ class DayRow:
     confirmation: str = ""  # "confirmed" or "left_message" (see services/reminders.py), else ""
     confirmed_how: str = ""  # phone, text, email, in_person
     alerts: tuple[str, ...] = ()  # the patient's alerts in force (services/patient_alerts.py)
+    # The payers of the patient's policies in force that day whose latest 271 answer said inactive
+    # (services/eligibility.py): the desk asks for the new card, or bills the patient.
+    inactive_coverage: tuple[str, ...] = ()
 
     @property
     def mark(self) -> str:
-        """The schedule cell's marks: ! the patient has alerts; ☑ confirmed; ☎ message left."""
-        return (("!" if self.alerts else "")
+        """The schedule cell's marks: ! the patient has alerts; $ insurance came back inactive on the
+        latest 271; ☑ confirmed; ☎ message left."""
+        return (("!" if self.alerts else "") + (INACTIVE_MARK if self.inactive_coverage else "")
                 + {"confirmed": "☑", "left_message": "☎"}.get(self.confirmation, ""))
+
+
+INACTIVE_MARK = "$"  # the visit's insurance came back inactive: money to sort out before the visit
 
 
 ARRIVED = ("arrived", "roomed", "with_provider", "checked_out")
@@ -150,10 +157,14 @@ class ScheduleService:
                  .order_by(Appointment.start_at, User.full_name))
         if provider_ids:
             query = query.where(Appointment.provider_id.in_(provider_ids))
+        from officeconsole.services.eligibility import inactive_on  # (it reads the day's bounds from here)
+
         with self.ctx.db.read() as session:
             rows = session.execute(query).all()
-            alerts = active_alerts(session, [row.patient_id for row in rows], day)
-            return [self._row(row, alerts) for row in rows]
+            patient_ids = [row.patient_id for row in rows]
+            alerts = active_alerts(session, patient_ids, day)
+            inactive = inactive_on(session, patient_ids, day)
+            return [self._row(row, alerts, inactive) for row in rows]
 
     @requires("schedule.view")
     def reminder_list(self, day: dt.date, provider_ids: list[int] | None = None) -> list[DayRow]:
@@ -221,14 +232,15 @@ class ScheduleService:
             away={p.id: away[p.id] for p in shown if p.id in away},
         )
 
-    def _row(self, row, alerts: dict[int, list[str]] | None = None) -> DayRow:
+    def _row(self, row, alerts: dict[int, list[str]] | None = None,
+             inactive: dict[int, list[str]] | None = None) -> DayRow:
         (a_id, version, provider_id, provider_name, patient_id, last, first, mrn, phone, contact,
          type_name, colour, start_at, end_at, status, reason, email, confirmation, how) = row
         zone = self.ctx.timezone
         return DayRow(a_id, version, provider_id, provider_name, patient_id, f"{last}, {first}", mrn,
                       format_phone(phone), contact, type_name, colour, start_at.astimezone(zone),
                       end_at.astimezone(zone), status, reason, email, confirmation or "", how or "",
-                      tuple((alerts or {}).get(patient_id, ())))
+                      tuple((alerts or {}).get(patient_id, ())), tuple((inactive or {}).get(patient_id, ())))
 
 
 _ROWS = (

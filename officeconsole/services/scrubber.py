@@ -61,10 +61,17 @@ def age_on(dob: dt.date, day: dt.date) -> int:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
+# Who found a problem: the scrubber, before the claim leaves; or the payer or clearinghouse, whose
+# rejection (277CA, 999, or typed in with j) the queue lists first (services/claim_rejections.py).
+SCRUBBER = "scrubber"
+REJECTION = "rejection"
+
+
 @dataclass(frozen=True)
 class Problem:
     fix: str
     message: str
+    source: str = SCRUBBER
 
 
 def scrub(claim: ClaimData, today: dt.date) -> list[Problem]:

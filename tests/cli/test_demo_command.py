@@ -6,12 +6,30 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import func, select
 
 from officeconsole.db.database import Database
 from officeconsole.models import Patient
 
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, SMALL_DEMO
+
+
+@pytest.fixture(autouse=True)
+def three_weeks(monkeypatch):
+    """The command builds the small demo's three weeks instead of the default three months: what
+    these tests check is the command (its output, where it builds, what it refuses), and the
+    full window takes half as long again to bill for each of the five builds here. The full window is built and checked by
+    tests/test_demo.py and by `officeconsole demo` in tests/e2e/test_demo_in_tmux.py."""
+    import officeconsole.demo
+
+    build = officeconsole.demo.build_demo
+
+    def small_window(ctx, **options):
+        window = {"days_back": SMALL_DEMO["days_back"], "days_ahead": SMALL_DEMO["days_ahead"]}
+        return build(ctx, **{**window, **options})
+
+    monkeypatch.setattr(officeconsole.demo, "build_demo", small_window)
 
 
 def test_demo_builds_and_prints_logins(cli, tmp_path):

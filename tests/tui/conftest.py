@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import unicodedata
+
 import pytest
 from textual import events
 from textual._wait import wait_for_idle
-from textual.keys import _character_to_key
+from textual.app import App
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
@@ -36,6 +41,36 @@ async def _handled(pilot) -> None:
         await pilot._wait_for_screen()
         if not any(pump.message_queue_size for pump in (app, *app.screen.walk_children(with_self=True))):
             return
+
+
+async def _press_keys(app: App, keys) -> None:
+    """`pilot.press`, as Textual sends the keys, except that the wait after each key for the key to
+    be handled is a message round (`_handled`) instead of a wait for the process to idle: Textual
+    waits for the CPU to idle twice per key (at least 20 ms each), here once, after the key's
+    animations, so after each key the process has idled, as after Textual's own press."""
+    pilot = Pilot(app)
+    for key in keys:
+        if key.startswith("wait:"):
+            await asyncio.sleep(float(key.split(":")[1]) / 1000)
+            await app.animator.wait_until_complete()
+            continue
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app.post_message(event)
+        await _handled(pilot)
+        await app.animator.wait_until_complete()
+        await wait_for_idle(0)
+
+
+@pytest.fixture(autouse=True)
+def quick_keys(monkeypatch):
+    monkeypatch.setattr(App, "_press_keys", _press_keys)
 
 
 async def type_text(pilot, text: str) -> None:

@@ -1,4 +1,5 @@
-"""By keys: a 277CA posted from the billing queue (`a`) rejects a claim, which shows its reason."""
+"""By keys: a 277CA posted from the billing queue (`a`) rejects a claim, which shows its reason as
+its first numbered problem."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ async def test_a_277ca_posted_from_the_queue_rejects_the_claim(make_app, sched, 
         assert isinstance(app.screen, BillingQueueScreen)
         assert ClaimService(billing.biller).scrub(visit.id).status == "rejected"
         for _ in range(8):  # the state filter round to "rejected"
-            if "Rejected: 277CA: A7:562:85" in str(app.screen.query_one("#problems", Static).render()):
+            if " 1  277CA: A7:562:85" in str(app.screen.query_one("#problems", Static).render()):
                 break
             await pilot.press("s")
             await settle(pilot)

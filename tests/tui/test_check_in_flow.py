@@ -140,7 +140,12 @@ async def test_check_in_with_copay_room_see_and_check_out(make_app, ctx, clock, 
     assert ann.id
 
 
-async def test_board_shows_another_consoles_change_within_a_poll(make_app, sched, clinic, desk_ctx, manager_ctx):
+async def test_board_shows_another_consoles_change_within_a_poll(make_app, sched, clinic, desk_ctx, manager_ctx,
+                                                                  monkeypatch):
+    import officeconsole.tui.screens.flow_board
+
+    poll = POLL_SECONDS / 10  # the board's timer, made quicker so the test does not sit out three seconds
+    monkeypatch.setattr(officeconsole.tui.screens.flow_board, "POLL_SECONDS", poll)
     _ann, bob = _clinic_day(sched, clinic, desk_ctx, manager_ctx)
     app = make_app()
     async with app.run_test(size=(140, 40)) as pilot:
@@ -150,7 +155,7 @@ async def test_board_shows_another_consoles_change_within_a_poll(make_app, sched
         board = app.screen
         assert _board_row(board, "Testperson, Bob")[3] == "○ Scheduled"
         CheckInService(desk_ctx).check_in(CheckInInput(bob.id, bob.version))  # the other console
-        await pilot.pause(POLL_SECONDS + 0.5)
+        await pilot.pause(poll + 0.5)
         await settle(pilot)
         assert _board_row(board, "Testperson, Bob")[3] == "● Arrived"
 

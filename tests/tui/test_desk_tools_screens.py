@@ -16,12 +16,14 @@ from officeconsole.services.recalls import RecallService
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.modals.choice import ChoiceModal
-from officeconsole.tui.modals.patient_notes import PatientNotesModal, TextPrompt
+from officeconsole.tui.modals.patient_notes import AlertFormModal, PatientNotesModal
 from officeconsole.tui.screens.flow_board import FlowBoardScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.screens.recalls import RecallScreen
 from officeconsole.tui.screens.schedule import ScheduleScreen
 from officeconsole.tui.widgets.alert_line import AlertLine
+from officeconsole.tui.widgets.form_field import FormField
+from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import ResultsTable
 
 from tests.conftest import NOW
@@ -75,15 +77,17 @@ async def test_notes_and_alerts_on_the_record_by_keys(make_app, sched, desk_ctx)
         record = app.screen
         assert isinstance(record, PatientRecordScreen)
         assert not record.query_one("#record-alerts", AlertLine).display
+        keys = _shown(record.query_one(KeyBar))  # at 80 columns the record's own keys are all in view
+        assert all(k in keys for k in ("e  Edit", "a  Account", "o  Alerts & notes", "i  Add policy"))
         await pilot.press("o")
         await settle(pilot)
         notes = app.screen
         assert isinstance(notes, PatientNotesModal)
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(app.screen, TextPrompt)
+        assert isinstance(app.screen, AlertFormModal)
         await type_text(pilot, "Collect the balance")
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # to Expires, left blank: saved, never expires
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
@@ -105,6 +109,43 @@ async def test_notes_and_alerts_on_the_record_by_keys(make_app, sched, desk_ctx)
         await pilot.press("escape")
         await settle(pilot)
         assert not record.query_one("#record-alerts", AlertLine).display
+
+
+async def test_an_alert_with_an_expiry_day_is_checked_and_shown_until_then(make_app, sched):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "desk")
+        await open_record(pilot, "ann")
+        record = app.screen
+        await pilot.press("o")
+        await settle(pilot)
+        notes = app.screen
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AlertFormModal)
+        await type_text(pilot, "Bring the new insurance card")
+        await pilot.press("tab")
+        await type_text(pilot, "13/45/2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        expires = form.query_one("#field-expires_on", FormField)
+        assert app.screen is form and expires.has_class("-invalid")  # no such day: said under the field
+        assert _shown(expires.query_one(".field-error")).startswith("Expires: ")
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "11/20/2026")  # before today (11/23): the service refuses it
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and _shown(expires.query_one(".field-error")) == "That day has passed."
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "12/31/2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is notes
+        assert "⚠ Bring the new insurance card (until 12/31/2026)" in _shown(notes.query_one("#notes-alerts", Static))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _shown(record.query_one("#record-alerts", AlertLine)) == "⚠ Bring the new insurance card"
 
 
 async def test_confirm_a_visit_and_print_the_day_list_from_the_schedule(make_app, ctx, sched, tmp_path):
@@ -151,7 +192,7 @@ async def test_book_from_the_recall_list(make_app, ctx, sched, manager_ctx):
         assert recalls.query_one("#recalls", ResultsTable).row(0)[1] == "Testperson, Ann"
         await pilot.press("c")
         await settle(pilot)
-        assert recalls.query_one("#recalls", ResultsTable).row(0)[5] == f"{NOW:%m/%d/%Y}"
+        assert recalls.query_one("#recalls", ResultsTable).row(0)[4] == f"{NOW:%m/%d/%Y}"
         await pilot.press("b")
         await settle(pilot)
         form = app.screen

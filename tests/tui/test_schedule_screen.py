@@ -289,3 +289,38 @@ async def test_today_opens_at_the_current_time_on_a_small_terminal(make_app, sch
         row = grid.cursor[0]
         assert grid.times[row].strftime("%H:%M") == "10:00" and row > 20
         assert round(grid.scroll_offset.y) == row - 1
+
+
+async def test_booking_today_proposes_the_next_free_time_not_one_already_gone(make_app, sched):
+    """It is 10:00 on Monday: with the cursor on 09:00, `b` proposes the provider's next free time
+    from now (10:05; 10:00 is not later than now), never a time already gone."""
+    from officeconsole.tui.modals.booking_form import BookingModal
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "desk", home=True)
+        screen = app.screen
+        assert isinstance(screen, ScheduleScreen)
+        await pilot.press(*["up"] * 40, *["down"] * 12)  # 09:00, Avery Lee: an hour ago
+        assert f"{screen.query_one('#grid', ScheduleGrid).times[12]:%H:%M}" == "09:00"
+        await pilot.press("b")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, BookingModal)
+        assert (form.query_one("#day").value, form.query_one("#start").value) == ("11/23/2026", "10:05")
+
+
+async def test_at_80_columns_the_legend_and_the_counts_keep_every_meaning(make_app, sched):
+    from officeconsole.tui.screens.schedule import LEGEND_MARKS
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "desk", home=True)
+        screen = app.screen
+        lines = _text(screen, "#legend").splitlines()
+        assert len(lines) == 2 and all(len(line) <= 78 for line in lines)  # broken between marks, none cut
+        assert all(any(mark in line for line in lines) for mark in LEGEND_MARKS)
+        await pilot.press("left_square_bracket")  # Sunday: nobody works
+        await settle(pilot)
+        counts = _text(screen, "#day-counts")
+        assert counts.startswith("Nobody works this day · 0 booked") and len(counts) <= 78

@@ -130,7 +130,7 @@ async def test_waitlist_from_a_booking_to_a_freed_slot(make_app, sched):
         await pilot.press("right_square_bracket", "left_square_bracket")
         await settle(pilot)
         assert _text(schedule, "#waitlist-line") == (
-            "⚑ Waitlist: Testperson, Ann could take 09:00 with Avery Lee · press w")
+            "⚑ Waitlist: Testperson, Ann could take 09:00 with Avery Lee (w)")
         await pilot.press("w")
         await settle(pilot)
         panel = app.screen

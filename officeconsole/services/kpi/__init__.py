@@ -191,7 +191,7 @@ class KpiService:
         if with_ar:
             receivables = ReceivablesService(self.ctx)
             for figures, s in zip(measured, (span, before, year_ago), strict=True):
-                figures["days_in_ar"] = receivables.aging(s.end, patients=0).days_in_ar
+                figures["days_in_ar"] = receivables.days_in_ar(s.end)
         rows = tuple(Comparison(f, *(m.get(f.key) for m in measured)) for f in FIGURES)
         return Dashboard(kind, span, before, year_ago, shown_today, rows, *people, tuple(months), trend, with_ar)
 

@@ -55,19 +55,20 @@ class BookingModal(ServiceModal[Booked | None]):
             yield PatientPicker(id="picker")
             yield AlertLine(id="booking-alerts")
             with Grid(id="booking-fields"):
-                yield select_field("Provider *", "provider_id", [(p.name, str(p.id)) for p in self.providers],
-                                   str(self.provider_id) if self.provider_id else None)
+                # The type across the whole row: "Annual physical (40 min)" is read on one line at 80 columns.
                 yield select_field("Type *", "type_id", [(f"{t.name} ({t.minutes} min)", str(t.id))
                                                          for t in self.types],
                                    str(self.type_id) if self.type_id else None)
+                yield select_field("Provider *", "provider_id", [(p.name, str(p.id)) for p in self.providers],
+                                   str(self.provider_id) if self.provider_id else None)
                 yield text_field("Date *", "day", f"{self.day:%m/%d/%Y}", placeholder="MM/DD/YYYY", max_length=10)
                 yield text_field("Time *", "start", f"{self.start:%H:%M}", placeholder="HH:MM", max_length=8)
                 yield text_field("Minutes", "minutes", "", placeholder="type's length", max_length=3)
-                yield text_field("Reason", "reason", "", placeholder="e.g. follow-up: blood pressure",
-                                 max_length=500)
                 yield text_field("Times", "occurrences", "1", placeholder="1, or e.g. 6 for a series",
                                  max_length=2)
                 yield text_field("Weeks apart", "every_weeks", "1", placeholder="1 = weekly", max_length=2)
+                yield text_field("Reason", "reason", "", placeholder="e.g. follow-up: blood pressure",
+                                 max_length=500)
             yield text_field("Override", "override_reason", "",
                              placeholder="only to book outside hours, in the past or over another visit",
                              max_length=200)

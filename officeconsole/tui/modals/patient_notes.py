@@ -1,4 +1,5 @@
-"""A patient's alerts and notes: `a` adds an alert, `d` ends one, `n` adds a note, Esc closes.
+"""A patient's alerts and notes: `a` adds an alert (with the day it expires, if it does), `d` ends
+one, `n` adds a note, Esc closes.
 
 Alerts are shown wherever the patient appears at the desk; notes are dated, with who wrote them,
 newest first. What was typed is shown literally (no markup), as everywhere a patient's words are.
@@ -13,9 +14,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from officeconsole.services.errors import OfficeError
 from officeconsole.services.patient_alerts import SUGGESTED_ALERTS, AlertRow, NoteRow, PatientAlertService
+from officeconsole.services.text import parse_date
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.screens.base import ServiceModal
+from officeconsole.tui.widgets.form_field import show_errors, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar
 
 
@@ -46,6 +50,62 @@ class TextPrompt(ModalScreen[str | None]):
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AlertFormModal(ServiceModal[AlertRow | None]):
+    """A new alert and, if it should not last, the day it expires (the last day it is shown).
+    Ctrl+S saves it, Esc leaves it; dismisses with the alert saved."""
+
+    DEFAULT_CSS = """
+    AlertFormModal { align: center middle; }
+    AlertFormModal > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
+                                border: thick $primary; background: $panel; padding: 0 1; }
+    AlertFormModal #alert-title { text-style: bold; margin-bottom: 1; }
+    AlertFormModal #alert-error { color: $error; height: auto; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    AUTO_FOCUS = "#text"
+
+    def __init__(self, patient_id: int) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("New alert (shown wherever the patient appears at the desk)", id="alert-title",
+                        markup=False)
+            yield Label("", id="alert-error", markup=False)
+            yield text_field("Alert *", "text", placeholder="e.g. " + "; ".join(SUGGESTED_ALERTS[:2]),
+                             max_length=120)
+            yield text_field("Expires", "expires_on", placeholder="MM/DD/YYYY (blank: never)", max_length=10)
+            yield KeyBar()
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "expires_on":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_save(self) -> None:
+        typed = values(self)
+        try:  # a day that is no date is said at once, under its field (the service checks again)
+            expires = parse_date(typed["expires_on"])
+        except ValueError as exc:
+            self.query_one("#alert-error", Label).update("Please correct the fields marked below.")
+            show_errors(self, {"expires_on": f"Expires: {exc}."})
+            return
+        self.call_service(PatientAlertService(self.app.ctx).add_alert, self.patient_id, typed["text"], expires,
+                          then=self.dismiss, on_error=self._refused, group="save", exclusive=True)
+
+    def _refused(self, exc: OfficeError) -> None:
+        show_refusal(self, exc, "alert-error")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -106,13 +166,11 @@ class PatientNotesModal(ServiceModal[bool]):
 
     def action_add_alert(self) -> None:
         if self.allowed("patient.note"):
-            self.app.push_screen(TextPrompt("New alert (shown wherever the patient appears at the desk)",
-                                            "e.g. " + "; ".join(SUGGESTED_ALERTS[:3]), 120), self._alert_typed)
+            self.app.push_screen(AlertFormModal(self.patient_id), self._alert_saved)
 
-    def _alert_typed(self, text: str | None) -> None:
-        if text is not None:
-            self.call_service(PatientAlertService(self.app.ctx).add_alert, self.patient_id, text,
-                              then=self._saved, group="save", exclusive=True)
+    def _alert_saved(self, alert: AlertRow | None) -> None:
+        if alert is not None:
+            self._saved(alert)
 
     def action_end_alert(self) -> None:
         if not self.alerts:

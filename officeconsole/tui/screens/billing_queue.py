@@ -2,9 +2,10 @@
 the highlighted claim, and a key for every move a biller makes.
 
 Filters: `s` state, `p` payer, `v` provider, `g` age. Enter codes the claim; `1`-`9` jump to
-the form that fixes the scrubber's problem of that number; `r` marks it ready (`R` every clean
-one), `x` exports the ready claims as an 837P; `m` posts the insurer's payment from the EOB;
-`a` posts an acknowledgement file (999 or 277CA);
+the form that fixes the problem of that number (a rejected claim's rejection, as the 277CA or 999
+gave it, comes first, then the scrubber's); `r` marks it ready (`R` every clean one; for a
+rejected claim, that is the resend), `x` exports the ready claims as an 837P; `m` posts the
+insurer's payment from the EOB; `a` posts an acknowledgement file (999 or 277CA);
 `k` accepted, `j` rejected, `c` closed; `w` writes off, `b` bills the patient (what the
 insurer did not pay, or a visit with no insurance); `A` opens A/R; `e` the remittances posted.
 """
@@ -31,7 +32,7 @@ from officeconsole.services.money import money
 from officeconsole.services.patients import PatientService
 from officeconsole.services.receivables import ReceivablesService
 from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, VISIT
+from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, REJECTION, SCRUBBER, VISIT, Problem
 from officeconsole.services.text import plural
 from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
 from officeconsole.tui.modals.confirm import ConfirmModal
@@ -49,6 +50,24 @@ STATES: list[str | None] = [None, *(s.value for s in EncounterStatus)]
 AGES: list[int | None] = [None, 30, 60, 90, 120]
 FIX_LABELS = {CODING: "coding", INSURANCE: "insurance", PATIENT: "patient details", BILLING: "billing identities",
               VISIT: "check-out (F3)"}
+
+
+HEADINGS = {REJECTION: "Rejected: fix what it says, then r sends it again. Press the number to fix:",
+            SCRUBBER: "Not ready. Press the number to fix:"}
+
+
+def problem_lines(problems: list[Problem]) -> list[str]:
+    """The numbered problems (the payer's rejection first, then the scrubber's), each group under its heading."""
+    lines: list[str] = []
+    source = None
+    for n, p in enumerate(problems[:9], 1):
+        if p.source != source:
+            source = p.source
+            lines.append(HEADINGS[source] if n == 1 else "And before it can be sent:")
+        lines.append(f" {n}  {p.message}  → {FIX_LABELS[p.fix]}")
+    if len(problems) > 9:
+        lines.append(f"    … and {len(problems) - 9} more")
+    return lines
 
 
 def state_label(state: str | None) -> str:
@@ -167,24 +186,22 @@ class BillingQueueScreen(ServiceScreen):
         self.current = result
         lines = [f"OC{result.encounter_id} · {state_label(result.status)} · charges {money(result.total)} · "
                  f"insurer owes {money(result.insurer_owes)} · patient owes {money(result.patient_owes)}"]
-        if result.note:
+        if result.note and not result.rejected:  # a rejection's reason is its numbered problems below
             lines.append(f"Rejected: {result.note}" if result.status == "rejected" else f"Note: {result.note}")
         if result.insurer_owes < 0:
             lines.append(f"⚑ The insurer overpaid {money(-result.insurer_owes)}: a refund is due.")
         if result.patient_owes < 0:
             lines.append(f"⚑ The patient has a {money(-result.patient_owes)} credit: refund it or keep it on account.")
-        if result.status in ("needs_coding", "rejected", "ready"):
-            if result.problems:
-                if any(p.message.startswith("No insurance") for p in result.problems):
-                    lines.append("No insurance on file: b bills the patient (self-pay), or add the policy (below).")
-                lines.append("Not ready. Press the number to fix:")
-                lines += [f" {n}  {p.message}  → {FIX_LABELS[p.fix]}" for n, p in enumerate(result.problems[:9], 1)]
-                if len(result.problems) > 9:
-                    lines.append(f"    … and {len(result.problems) - 9} more")
-            elif result.status == "ready":
-                lines.append("✓ Clean and ready: x exports every ready claim as an 837P.")
-            else:
-                lines.append("✓ Clean: r marks it ready to bill.")
+        if result.problems:
+            if any(p.message.startswith("No insurance") for p in result.problems):
+                lines.append("No insurance on file: b bills the patient (self-pay), or add the policy (below).")
+            lines += problem_lines(result.problems)
+        elif result.status == "ready":
+            lines.append("✓ Clean and ready: x exports every ready claim as an 837P.")
+        elif result.status in ("needs_coding", "rejected"):
+            lines.append("✓ Clean: r marks it ready to bill.")
+        lines += [f"Rejected before: {r.describe(self.app.ctx.timezone)}"
+                  for r in result.rejections if not r.open][-2:]
         self.query_one("#problems", Static).update("\n".join(lines))
 
     def _row(self) -> QueueRow | None:
@@ -224,8 +241,11 @@ class BillingQueueScreen(ServiceScreen):
             if self.allowed("billing.code"):
                 self.app.push_screen(CodingScreen(result.encounter_id))
         elif problem.fix == BILLING:
-            if self.allowed("clinic.manage"):
+            if permissions.allowed(self.app.ctx.actor.role, "clinic.manage"):
                 self.call_service(BillingIdentityService(self.app.ctx).identities, then=self._edit_ids, group="fix")
+            else:
+                self.notify("A manager fixes the billing identities and NPIs (F10, Practice setup); "
+                            "then r sends the claim again.", markup=False, timeout=8)
         elif problem.fix == VISIT:
             if permissions.allowed(self.app.ctx.actor.role, "patient.checkin"):
                 self.app.action_check_in()

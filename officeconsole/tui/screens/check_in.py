@@ -1,7 +1,9 @@
 """Check-in (F3): today's appointments, filtered as you type; Enter checks the patient in.
 
 `k` registers a walk-in (find the patient, pick provider and type; the first free time today
-is booked and the check-in form opens), `o` checks a patient out, `p` cycles providers.
+is booked and the check-in form opens), `o` checks a patient out, `p` cycles providers. A `$`
+before a name: a policy of the patient's came back inactive on the latest 271 (the title counts
+them), as on the schedule; the check-in form shows the answer.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Resize
 from textual.widgets import Input, Label
 
+from officeconsole.services import permissions
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.flow import FlowBoard, FlowChanges, FlowRow, FlowService, status_label
+from officeconsole.services.schedule import INACTIVE_MARK
 from officeconsole.services.text import search_key
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.walk_in import WalkInModal
@@ -23,6 +28,7 @@ from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS
 
 IN_CLINIC = ("arrived", "roomed", "with_provider")
+WIDE = 100  # narrower (80 columns): the shorter columns, so Type stays in view
 
 
 class CheckInScreen(ServiceScreen):
@@ -43,6 +49,7 @@ class CheckInScreen(ServiceScreen):
         self.last_event_id = 0
         self.shown: list[FlowRow] = []
         self.provider_filter: int | None = None
+        self.inactive: dict[int, list[str]] = {}  # patient id -> payers whose latest 271 said inactive
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -53,11 +60,15 @@ class CheckInScreen(ServiceScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#visits", ResultsTable).set_columns([
-            # What the desk needs first, so it stays in view at 80 columns: the time, who, and where they are.
-            Column("Time", 5), Column("Patient", 24), Column("Status", 15), Column("Provider", 16), Column("Type", 14),
-            Column("MRN", 8)])
         self.load()
+
+    def on_resize(self, event: Resize) -> None:
+        """What the desk needs first stays in view at 80 columns: the time, who, where they are,
+        with whom and for what (narrower names and providers there); wider, nothing is cut."""
+        narrow = event.size.width < WIDE
+        self.query_one("#visits", ResultsTable).set_columns([
+            Column("Time", 5), Column("Patient", 20 if narrow else 24), Column("Status", 15),
+            Column("Provider", 13 if narrow else 16), Column("Type", 13 if narrow else 16), Column("MRN", 8)])
 
     def on_screen_resume(self) -> None:
         """Shown again (it is kept all day): read only what changed since, as the flow board does."""
@@ -67,6 +78,7 @@ class CheckInScreen(ServiceScreen):
         if self.board.day != self.app.ctx.today():
             self.load()
             return
+        self._read_coverage()  # a 271 may have been posted meanwhile
         self.call_service(FlowService(self.app.ctx).changes, self.board.day, self.last_event_id,
                           then=self._merge, group="load", exclusive=True)
 
@@ -79,15 +91,33 @@ class CheckInScreen(ServiceScreen):
         self.rows = {r.appointment_id: r for r in board.rows}
         self.last_event_id = board.last_event_id
         self._fill()
+        self._read_coverage()
+
+    def _read_coverage(self) -> None:
+        """Which of the day's patients have insurance the latest 271 said is inactive (for the people
+        who see eligibility answers)."""
+        actor = self.app.ctx.actor
+        if self.board is None or actor is None or not permissions.allowed(actor.role, "eligibility.check"):
+            return
+        from officeconsole.services.eligibility import EligibilityService  # (it brings the X12 readers)
+
+        def got(found: dict[int, list[str]]) -> None:
+            self.inactive = found
+            self._fill()
+        self.call_service(EligibilityService(self.app.ctx).inactive_on, self.board.day,
+                          [r.patient_id for r in self.rows.values()], then=got, group="coverage", exclusive=True)
 
     def _merge(self, changes: FlowChanges) -> None:
         self.last_event_id = changes.last_event_id
         if not changes.touched:
             return  # nothing happened: the list on screen is current
+        known = {r.patient_id for r in self.rows.values()}
         for appointment_id in changes.touched:
             self.rows.pop(appointment_id, None)
         self.rows.update((r.appointment_id, r) for r in changes.rows)
         self._fill()
+        if any(r.patient_id not in known for r in changes.rows):  # a walk-in: is their insurance marked?
+            self._read_coverage()
 
     def _fill(self) -> None:
         if self.board is None:
@@ -100,13 +130,16 @@ class CheckInScreen(ServiceScreen):
         providers = {r.provider_id: r.provider_name for r in every}
         who = f" · {providers.get(self.provider_filter, '')}" if self.provider_filter else ""
         waiting = sum(r.status == "scheduled" for r in every)
+        lapsed = sum(r.patient_id in self.inactive for r in every if r.status == "scheduled")
         self.query_one("#checkin-title", Label).update(
-            f"Check-in · {self.board.day:%A %m/%d/%Y}{who} · {waiting} still to arrive", layout=False)
+            f"Check-in · {self.board.day:%A %m/%d/%Y}{who} · {waiting} still to arrive"
+            + (f" · {INACTIVE_MARK} insurance inactive: {lapsed}" if lapsed else ""), layout=False)
         table = self.query_one("#visits", ResultsTable)
         key = table.key_at(table.cursor_row) if table.row_count else None
         keys = [str(r.appointment_id) for r in rows]
         table.set_rows([(str(r.appointment_id), (
-            f"{r.start:%H:%M}", r.patient_name, f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}",
+            f"{r.start:%H:%M}", (f"{INACTIVE_MARK} " if r.patient_id in self.inactive else "") + r.patient_name,
+            f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}",
             r.provider_name, r.type_name, r.mrn)) for r in rows],
             cursor=keys.index(key) if key in keys else 0)
 

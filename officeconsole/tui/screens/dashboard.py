@@ -14,6 +14,7 @@ the rates read from the A/R entries, days in A/R and the trend follow in a secon
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from textual import on
 from textual.app import ComposeResult
@@ -41,6 +42,7 @@ KIND_NAMES = {"week": "Week to date", "month": "Month to date", "quarter": "Quar
 PEOPLE = ("providers", "desk", "billers")
 CHARTS = 3
 WIDE = 108  # columns for the people table beside the figures
+FIGURE_WIDTH = 24  # "Booked with an override", the longest figure name, whole
 
 
 def figure_text(kind: str, value: object) -> str:
@@ -140,11 +142,11 @@ class DashboardScreen(ServiceScreen):
         self.query_one("#dash-today", Static).update(_today_line(dashboard))
         d = dashboard
         self.query_one("#dash-compare", Label).update(
-            f"Previous: {d.before.text} · last year: {d.year_ago.text} · ▲▼ against the previous period", layout=False)
+            f"▲▼ vs Previous: {d.before.text} · Last year: {d.year_ago.text}")  # one line at 80 columns
         table = self.query_one("#dash-figures", ResultsTable)
         cells = [(r.figure.label, self._value(r, r.now), ARROWS[r.change] if d.complete or _read(r) else " ",
                   self._value(r, r.before), self._value(r, r.year_ago)) for r in d.rows]
-        widths = [22, *(max(9, *(len(c[k]) for c in cells)) for k in (1,)), 1,
+        widths = [min(FIGURE_WIDTH, max(len(c[0]) for c in cells)), max(11, *(len(c[1]) for c in cells)), 1,
                   *(max(9, *(len(c[k]) for c in cells)) for k in (3, 4))]
         table.set_columns([Column("Figure", widths[0]), Column("This period", widths[1]), Column("", 1),
                            Column("Previous", widths[3]), Column("Last year", widths[4])])
@@ -153,11 +155,21 @@ class DashboardScreen(ServiceScreen):
                                              enumerate(zip(c, widths, strict=True))))
                         for r, c in zip(d.rows, cells, strict=True)], flagged=worse)
         self._fill_people()
+        self._draw_charts()
+
+    def _draw_charts(self) -> None:
+        """Twelve months of the main figures; under WIDE columns a chart is too narrow for "... per
+        month" in its title (the months under it say so), which plotext would leave out whole."""
+        d = self.dashboard
+        if d is None:
+            return
         series = trend_series(d) if d.months else ()
+        narrow = self.size.width < WIDE
         for n in range(CHARTS):
             plot = self.query_one(f"#dash-chart-{n}", PlotextPlot)
             if n < len(series):
-                _draw(plot, series[n])
+                shown = series[n]
+                _draw(plot, replace(shown, title=shown.title.removesuffix(" per month")) if narrow else shown)
             else:
                 plot.plt.clear_figure()
                 plot.plt.title("Trend: loading…" if not d.complete else "")
@@ -192,7 +204,7 @@ class DashboardScreen(ServiceScreen):
 
     def _show_range(self, dashboard: Dashboard) -> None:
         title = f"{KIND_NAMES[dashboard.kind]}: {dashboard.span.text}"
-        self.query_one("#dash-title", Label).update(title, layout=False)
+        self.query_one("#dash-title", Label).update(title)  # wraps at 80 columns
         self.query_one("#dash-from", Input).value = f"{dashboard.span.start:%m/%d/%Y}"
         self.query_one("#dash-to", Input).value = f"{dashboard.span.end:%m/%d/%Y}"
 
@@ -239,6 +251,7 @@ class DashboardScreen(ServiceScreen):
 
     def on_resize(self) -> None:
         self._layout_tables()
+        self._draw_charts()
 
     def _layout_tables(self) -> None:
         people = self.query_one("#dash-people", ResultsTable)

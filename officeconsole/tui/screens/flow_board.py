@@ -7,7 +7,8 @@ from the stored times between polls. One key per step: `a` (or Enter) moves the 
 on, asking for a room when they are roomed and opening check-out at the end; `u` undoes
 a mistaken step; `i` checks in, `n` marks a no-show; `g` gives the patient something from
 stock (a vaccine, a medicine: its lot and expiry recorded on the visit, its charge added). A
-wait over the clinic's threshold is flagged ⚑ and coloured.
+wait over the clinic's threshold is flagged ⚑ and coloured. Before a name, ! marks a patient with
+alerts and $ one whose insurance came back inactive on the latest 271 (said in the Alerts column).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
+from officeconsole.services import permissions
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.flow import NEXT, FlowBoard, FlowChanges, FlowRow, FlowService, status_label
 from officeconsole.services.inventory import InventoryService, ItemRow
 from officeconsole.services.patient_alerts import PatientAlertService
+from officeconsole.services.schedule import INACTIVE_MARK
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
@@ -65,6 +68,7 @@ class FlowBoardScreen(ServiceScreen):
         self.stale_since: dt.datetime | None = None  # the last poll failed: the board shows what it had
         self.alerts: dict[int, list[str]] = {}  # patient id -> alerts in force (services/patient_alerts.py)
         self.alert_ids: set[int] = set()
+        self.inactive: dict[int, list[str]] = {}  # patient id -> payers whose latest 271 said inactive
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -115,6 +119,15 @@ class FlowBoardScreen(ServiceScreen):
             self._draw()
         self.call_service(PatientAlertService(self.app.ctx).alert_texts, ids, then=got, group="alerts",
                           exclusive=True)
+        actor = self.app.ctx.actor
+        if self.board is not None and actor is not None and permissions.allowed(actor.role, "eligibility.check"):
+            from officeconsole.services.eligibility import EligibilityService  # (it brings the X12 readers)
+
+            def coverage(found: dict[int, list[str]]) -> None:
+                self.inactive = found
+                self._draw()
+            self.call_service(EligibilityService(self.app.ctx).inactive_on, self.board.day, ids, then=coverage,
+                              group="coverage", exclusive=True)
 
     def _poll(self) -> None:
         if self.board is None or any(w.group == "poll" and not w.is_finished for w in self.workers):
@@ -154,11 +167,14 @@ class FlowBoardScreen(ServiceScreen):
             if late:
                 flagged.add(index)
             in_status = r.minutes_in_status(now)
+            lapsed = self.inactive.get(r.patient_id, ())
+            marks = ("!" if self.alerts.get(r.patient_id) else "") + (INACTIVE_MARK if lapsed else "")
+            notes = [*self.alerts.get(r.patient_id, ()), *(f"{payer} inactive (271)" for payer in lapsed)]
             cells.append((str(r.appointment_id), (
-                "⚑" if late else "", f"{r.start:%H:%M}", ("! " if self.alerts.get(r.patient_id) else "") + r.patient_name,
+                "⚑" if late else "", f"{r.start:%H:%M}", (f"{marks} " if marks else "") + r.patient_name,
                 f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}", "" if wait is None else f"{wait} min",
                 "" if in_status is None else f"{in_status} min", r.room_name, r.provider_name, r.type_name,
-                " · ".join(self.alerts.get(r.patient_id, ())))))
+                " · ".join(notes))))
         table = self.query_one("#board", ResultsTable)
         key = table.key_at(table.cursor_row) if table.row_count else None
         keys = [k for k, _ in cells]

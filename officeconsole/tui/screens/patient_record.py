@@ -38,12 +38,13 @@ NARROW = 110
 class PatientRecordScreen(ServiceScreen):
     CSS_PATH = "patient_record.tcss"
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("e", "edit", "Edit details"),
-        Binding("i", "add_policy", "Add insurance"),
+        # The record's own keys first and short, so all four are in the key bar at 80 columns.
+        Binding("e", "edit", "Edit"),
         Binding("a", "account", "Account"),
-        Binding("x", "export_record", "Export record"),
         Binding("o", "notes", "Alerts & notes"),
+        Binding("i", "add_policy", "Add policy"),
+        Binding("x", "export_record", "Export record"),
+        Binding("escape", "back", "Back"),
         Binding("enter", "edit_policy", "Edit policy", show=False),
         Binding("r", "reload", "Reload"),
         Binding("pagedown", "scroll_body(1)", "More", show=False, priority=True),

@@ -39,6 +39,7 @@ SUBJECTS = (
     Subject("y", "Payers", "officeconsole.tui.screens.setup_payers:PayersSetupScreen"),
     Subject("f", "Fees", "officeconsole.tui.screens.setup_fees:FeesSetupScreen"),
     Subject("r", "Rooms", "officeconsole.tui.screens.setup_rooms:RoomsSetupScreen"),
+    Subject("e", "Recall rules", "officeconsole.tui.screens.setup_recalls:RecallRulesScreen"),
     Subject("s", "Sign-in rules", "officeconsole.tui.modals.sign_in_rules_form:SignInRulesModal"),
     Subject("i", "Inventory (F9)", "app:inventory"),
     Subject("m", "Move in (import)", "officeconsole.tui.screens.import_data:ImportScreen"),

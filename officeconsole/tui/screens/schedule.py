@@ -5,7 +5,8 @@ appointment, Enter opens the patient's record; `f` finds a free slot, `e` puts t
 patient on the waitlist for an earlier slot, `w` shows the waitlist. `k` marks the highlighted visit
 confirmed (by phone, text, e-mail, in person) or left message, `r` writes the day's reminder list,
 `d` prints the day list (PDF), `R` opens the recall list. A cell's marks: ! the patient has alerts,
-☑ confirmed, ☎ message left. Under the day's counts,
+$ their insurance came back inactive on the latest 271 (a policy in force that day), ☑ confirmed,
+☎ message left. Under the day's counts,
 who is on duty that day by role (from the rota); when a waiting request would fit time that is
 free on the day shown, a line under that says so. Every rule is the services'.
 """
@@ -17,14 +18,18 @@ import datetime as dt
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Resize
 from textual.widgets import Label
 
 from officeconsole.models.enums import Role
 from officeconsole.services.booking import AppointmentView
 from officeconsole.services.day_lists import DayListService
+from officeconsole.services.errors import ValidationError
 from officeconsole.services.reminders import ReminderService
 from officeconsole.services.roster import RosterService, ShiftView
-from officeconsole.services.schedule import DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
+from officeconsole.services.schedule import INACTIVE_MARK, DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
+from officeconsole.services.schedule_time import STEP_MINUTES
+from officeconsole.services.slot_finder import SlotFinder, SlotQuery
 from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
@@ -41,8 +46,23 @@ from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS, ScheduleGrid, status_word
 
-LEGEND = (" ".join(f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items())
-          + " · ! alert ☑ confirmed ☎ message left")
+LEGEND_MARKS = ([f"{symbol} {status_word(status)}" for status, symbol in SYMBOLS.items()]
+                + ["! alert", f"{INACTIVE_MARK} insurance inactive (271)", "☑ confirmed", "☎ message left"])
+LEGEND = " ".join(LEGEND_MARKS[:len(SYMBOLS)]) + " · " + " ".join(LEGEND_MARKS[len(SYMBOLS):])
+
+
+def legend_text(width: int) -> str:
+    """The legend in lines of at most `width` columns, broken between marks (never inside one), so
+    at 80 columns every mark keeps its meaning."""
+    if len(LEGEND) <= width:
+        return LEGEND
+    lines: list[str] = []
+    for mark in LEGEND_MARKS:
+        if lines and len(lines[-1]) + 1 + len(mark) <= width:
+            lines[-1] += " " + mark
+        else:
+            lines.append(mark)
+    return "\n".join(lines)
 CONFIRM_CHOICES = (("Confirmed by phone", "confirmed", "phone"), ("Confirmed by text", "confirmed", "text"),
                    ("Confirmed by e-mail", "confirmed", "email"), ("Confirmed in person", "confirmed", "in_person"),
                    ("Left message", "left_message", "phone"))
@@ -135,6 +155,9 @@ class ScheduleScreen(ServiceScreen):
     def on_screen_resume(self) -> None:
         self.app.refresh_header(self)
 
+    def on_resize(self, event: Resize) -> None:
+        self.query_one("#legend", Label).update(legend_text(event.size.width - 2))  # its margins
+
     def load(self) -> None:
         service = ScheduleService(self.app.ctx)
         only = [self.provider_filter] if self.provider_filter else self.team
@@ -164,7 +187,7 @@ class ScheduleScreen(ServiceScreen):
             first = matches[0]
             more = f" and {len(matches) - 1} more" if len(matches) > 1 else ""
             line.update(f"⚑ Waitlist: {first.entry.patient_name} could take {first.slot.start:%H:%M} with "
-                        f"{first.slot.provider_name}{more} · press w", layout=False)
+                        f"{first.slot.provider_name}{more} (w)", layout=False)
         else:
             line.update("", layout=False)
 
@@ -182,8 +205,9 @@ class ScheduleScreen(ServiceScreen):
         # Fixed-size lines (see the .tcss): a new day redraws them without a layout pass.
         self.query_one("#day-title", Label).update(f"{plan.day:%A %m/%d/%Y}{who}", layout=False)
         self.query_one("#day-counts", Label).update(
-            f"{plan.booked} booked · {plan.free_slots} free 15-min slots · {plan.arrived} arrived · "
-            f"{plan.no_shows} no-shows" + ("" if plan.providers else " · nobody works this day")
+            (f"{plan.booked} booked · {plan.free_slots} free 15-min slots · " if plan.providers
+             else f"Nobody works this day · {plan.booked} booked · ")  # no free slots to count: room at 80
+            + f"{plan.arrived} arrived · {plan.no_shows} no-shows"
             + (f" · {plan.closed}: read only" if plan.closed else ""), layout=False)
         grid = self.query_one("#grid", ScheduleGrid)
         grid.set_plan(plan, self.app.ctx.timezone)
@@ -263,7 +287,30 @@ class ScheduleScreen(ServiceScreen):
         row, col = grid.cursor
         provider_id = self.plan.providers[col].id if self.plan.providers else None
         start = grid.times[row].time() if grid.times else dt.time(9)
-        self.app.push_screen(BookingModal(self.providers, self.types, provider_id, self.plan.day, start),
+        day = self.plan.day
+        now = self.app.ctx.now().astimezone(self.app.ctx.timezone)
+        if day == now.date() and start < now.time():  # never propose a time already gone
+            self.call_service(self._next_free_today, provider_id, now, group="book", exclusive=True,
+                              then=lambda free: self._open_booking(provider_id, day, free or start))
+            return
+        self._open_booking(provider_id, day, start)
+
+    def _next_free_today(self, provider_id: int | None, now: dt.datetime) -> dt.time | None:
+        """The provider's first free time today from now long enough for the form's first type; else
+        the next step of the clock (None after the day's last step)."""
+        if self.types:
+            try:
+                slots = SlotFinder(self.app.ctx).find(SlotQuery(
+                    type_id=self.types[0].id, provider_id=provider_id, after=now.date(), until=now.date(), count=1))
+            except ValidationError:  # the provider does not see that type: the clock's next step then
+                slots = []
+            if slots:
+                return slots[0].start.time()
+        minutes = (now.hour * 60 + now.minute) // STEP_MINUTES * STEP_MINUTES + STEP_MINUTES
+        return dt.time(minutes // 60, minutes % 60) if minutes < 24 * 60 else None
+
+    def _open_booking(self, provider_id: int | None, day: dt.date, start: dt.time) -> None:
+        self.app.push_screen(BookingModal(self.providers, self.types, provider_id, day, start),
                              self._changed("Booked"))
 
     def action_move(self) -> None:

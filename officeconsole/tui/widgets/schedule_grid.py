@@ -233,7 +233,7 @@ class ScheduleGrid(ScrollView, can_focus=True):
             away = getattr(self.plan, "away", {}).get(provider_id) if appointment.status == "scheduled" else None
             if first:
                 symbol = "⚠" if away else SYMBOLS.get(appointment.status, "?")
-                mark = getattr(appointment, "mark", "")  # ! alerts, ☑ confirmed, ☎ message left
+                mark = getattr(appointment, "mark", "")  # ! alerts, $ insurance inactive, ☑ confirmed, ☎ message left
                 return f" {fit(f'{symbol}{mark} {appointment.patient_name}', COLUMN_WIDTH - 2)} ", style
             status = status_word(appointment.status)
             second = index >= 1 and self._cells.get((index - 2, col)) is not appointment
