@@ -199,8 +199,10 @@ def pg_databases() -> Iterator[PgWorkerDatabases | None]:
 
 
 @pytest.fixture
-def empty_db_url(tmp_path: Path, pg_databases) -> Iterator[str]:
-    """A URL to a database with nothing in it (not even alembic_version)."""
+def empty_db_url(tmp_path: Path, pg_databases, _template: str) -> Iterator[str]:
+    """A URL to a database with nothing in it (not even alembic_version). On PostgreSQL it is a
+    new schema in this worker's database, which the migrated template creates (a test run alone
+    may ask for this first)."""
     if pg_databases is not None:
         schema = PgSchema(pg_databases.url())
         yield schema.url

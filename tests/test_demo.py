@@ -359,3 +359,21 @@ def test_demo_refunded_a_patient_credit_and_another_waits_for_the_manager(shared
     assert waiting.patient_id != posted.patient_id and waiting.requested_by == "desk"
     left = refunds.refundable(waiting.patient_id)
     assert left.waiting == waiting.amount > 0 and left.patient_available == 0  # nothing posted yet
+
+
+def test_a_demo_built_on_a_weekend_has_a_clinic_today(database):
+    """Tried on a Saturday, the demo still shows today's clinic: two providers work that day."""
+    from officeconsole.demo.clinic import WEEKEND_CLINIC
+    from officeconsole.models import User
+    from officeconsole.services.clock import FixedClock
+
+    saturday = ServiceContext(database, FixedClock(dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.UTC)))
+    assert saturday.today().weekday() == 5
+    build_demo(saturday, patients=40, seed=11, days_back=14, days_ahead=7)
+    start = dt.datetime.combine(saturday.today(), dt.time(), saturday.timezone).astimezone(dt.UTC)
+    with database.read() as session:
+        working = set(session.scalars(
+            select(User.username).join(Provider, Provider.user_id == User.id)
+            .join(Appointment, Appointment.provider_id == Provider.id)
+            .where(Appointment.start_at >= start, Appointment.start_at < start + dt.timedelta(days=1))))
+    assert working == set(WEEKEND_CLINIC)

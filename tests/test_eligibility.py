@@ -37,6 +37,15 @@ def asked(billing, tmp_path):
     return EligibilityService(billing.desk).write_270(billing.desk.today(), tmp_path)
 
 
+def test_booked_but_none_insured_says_so_not_nobody_booked():
+    from officeconsole.services.eligibility import InquiryResult, Skipped
+
+    day = dt.date(2026, 11, 23)
+    skipped = [Skipped("Selfpay, Sam (MRN 000123)", "no insurance policy in force on 11/23/2026")]
+    assert InquiryResult(day, None, None, skipped=skipped).summary() == (
+        "No 270 written for 11/23/2026: no booked patient has a policy to ask about.")
+
+
 def checks(ctx):
     with ctx.db.read() as session:
         return session.scalar(select(func.count()).select_from(EligibilityCheck))
@@ -154,7 +163,7 @@ def test_an_answer_without_our_trace_is_placed_by_member_id_and_a_rejection_is_k
 def test_no_one_booked_writes_no_file(billing, tmp_path):
     out = tmp_path / "eligibility"
     result = EligibilityService(billing.desk).write_270(billing.desk.today() + dt.timedelta(days=30), out)
-    assert result.path is None and "No 270 written" in result.summary()
+    assert result.path is None and result.summary().endswith(": nobody is booked that day.")
     assert list(out.iterdir()) == []
 
 

@@ -154,6 +154,10 @@ def record_refusal(message: str) -> None:
                          summary=message)
     except Exception as exc:  # noqa: BLE001 - the refusal is what the person reads
         error_log.record(exc)
+    finally:
+        # The command's own connections are closed by now; this one must not outlive it either
+        # (an open connection reads as "the database is in use" to a rekey or restore that follows).
+        ctx.db.dispose()
 
 
 def warn_if_others_can_read(folder: Path, what: str) -> None:

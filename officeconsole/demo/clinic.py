@@ -57,6 +57,7 @@ PROVIDERS = (
     ("npgarcia", "Luis Garcia", "FNP-C", "Family nurse practitioner", 20, "mediumpurple", (1, 2, 3, 4),
      "363LF0000X"),
 )
+WEEKEND_CLINIC = ("drpatel", "npgarcia")  # a demo built on a weekend: these two see patients that day
 # name, electronic payer ID, kind, member ID prefix, copays on the primary policy
 PAYERS = (
     ("Medicare Part B (demo)", "MCRDEMO", "medicare", "1EG4", ()),
@@ -192,14 +193,20 @@ def _practice(ctx: ServiceContext, rng: random.Random, provider_users: list[int]
         type_plans.append(TypePlan(row.id, minutes, weight))
     providers, hours = ProviderService(ctx), HoursService(ctx)
     provider_plans = []
-    for user_id, (_, _, credentials, specialty, minutes, colour, weekdays, taxonomy) in zip(
+    # Built on a weekend, the demo holds a clinic (08:00-16:00) that weekday, so whoever tries it on a
+    # Saturday or Sunday still finds today's clinic under way.
+    weekend = ctx.today().weekday() if ctx.today().weekday() >= 5 else None
+    for user_id, (username, _, credentials, specialty, minutes, colour, weekdays, taxonomy) in zip(
             provider_users, PROVIDERS, strict=True):
         row = providers.add(ProviderInput(
             user_id=user_id, npi=npi_with_check_digit("1" + f"{rng.randint(0, 10**8 - 1):08d}"), taxonomy=taxonomy,
             credentials=credentials, specialty=specialty, colour=colour, default_visit_minutes=minutes))
-        hours.set_week(row.id, {day: [("08:00", "17:00")] for day in weekdays},
-                       blocks={day: [("12:00", "13:00", "Lunch")] for day in weekdays}, effective_from=first_day)
-        provider_plans.append(ProviderPlan(row.id, frozenset(weekdays), rng.uniform(0.7, 0.85)))
+        week = {day: [("08:00", "17:00")] for day in weekdays}
+        if weekend is not None and username in WEEKEND_CLINIC:
+            week[weekend] = [("08:00", "16:00")]
+        hours.set_week(row.id, week, blocks={day: [("12:00", "13:00", "Lunch")] for day in weekdays},
+                       effective_from=first_day)
+        provider_plans.append(ProviderPlan(row.id, frozenset(week), rng.uniform(0.7, 0.85)))
     rooms = RoomService(ctx)
     room_ids = [rooms.add_room(name).id for name in ROOMS]
     return provider_plans, type_plans, room_ids

@@ -27,7 +27,7 @@ def test_db_copy_prints_the_counts_and_the_chain_and_the_copy_opens(cli, demo_ur
     assert f"to sqlite:///{target}" in result.stdout and "Next: point every console at it" in result.stdout
     verify = cli("audit", "verify", "--db", str(target), "--as", "manager")
     assert verify.exit_code == 0 and "chain intact" in verify.stdout
-    listed = cli("audit", "list", "--db", str(target), "--as", "manager", "--format", "json")
+    listed = cli("audit", "list", "--db", str(target), "--as", "manager", "--format", "json", "--limit", "100000")
     assert any(event["action"] == "database.copy" for event in json.loads(listed.stdout))
 
 

@@ -368,3 +368,19 @@ async def test_the_check_in_filter_ignores_accents_like_patients_does(make_app, 
         await type_text(pilot, "veliz, ines")
         await settle(pilot)
         assert [table.row(i)[1] for i in range(table.row_count)] == ["Véliz, Inés"]
+
+
+async def test_the_type_column_is_in_view_at_80_columns(make_app, sched, clinic, desk_ctx, manager_ctx):
+    _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "desk", home=True)
+        await pilot.press("f3")
+        await settle(pilot)
+        table = app.screen.query_one("#visits", ResultsTable)
+        labels = [c.label for c in table.columns]
+        through_type = sum(c.width + 2 for c in table.columns[:labels.index("Type") + 1])
+        assert through_type <= table.scrollable_content_region.width  # time, who, status, provider and type
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert next(c.width for c in table.columns if c.label == "Type") >= len("Annual physical")
