@@ -69,3 +69,31 @@ def make_billing(sched, as_role, clinic) -> Billing:
     policy = InsuranceService(desk).add_policy(patient.id, PolicyInput(payer_id, 1, "XYZ123456", "G100",
                                                                        effective_from="2025-01-01"))
     return Billing(sched, desk, biller, manager, payer_id, patient.id, policy.id)
+
+
+def send_two_claims(billing: Billing, folder):
+    """Two claims submitted in one batch, $125 and $215: what the acknowledgement tests answer."""
+    from officeconsole.services.claims import ClaimService
+
+    first = billing.coded()
+    second = billing.coded(lines=(("99214", "25", 1, "1,2"), ("36415", "", 2, "1")))
+    claims = ClaimService(billing.biller)
+    claims.mark_all_ready()
+    batch = claims.export_837(folder)
+    return first, second, batch
+
+
+def rejected_by_277ca(billing: Billing, folder, status: str, entity: str, words: str):
+    """A $125 claim sent, and the 277CA file (in `folder`) that rejects it: (the visit, the file)."""
+    from decimal import Decimal
+
+    from officeconsole.demo.acks import ClaimAnswerSpec, make_277ca
+    from officeconsole.services.claims import ClaimService
+
+    visit = billing.coded()
+    claims = ClaimService(billing.biller)
+    claims.mark_all_ready()
+    claims.export_837(folder)
+    ack = folder / "ack.277"
+    ack.write_text(make_277ca([ClaimAnswerSpec(f"OC{visit.id}", Decimal(125), "A7", status, entity, words)]))
+    return visit, ack

@@ -18,7 +18,7 @@ from officeconsole.services.claims import ClaimService
 from officeconsole.services.insurance import InsuranceService, PolicyInput
 from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, REJECTION, SCRUBBER
 
-from tests.billing_setup import make_billing
+from tests.billing_setup import make_billing, send_two_claims
 
 
 @pytest.fixture
@@ -28,13 +28,7 @@ def billing(sched, as_role, clinic):
 
 @pytest.fixture
 def sent(billing, tmp_path):
-    """Two submitted claims in one batch: $125 and $215."""
-    first = billing.coded()
-    second = billing.coded(lines=(("99214", "25", 1, "1,2"), ("36415", "", 2, "1")))
-    claims = ClaimService(billing.biller)
-    claims.mark_all_ready()
-    batch = claims.export_837(tmp_path)
-    return first, second, batch
+    return send_two_claims(billing, tmp_path)
 
 
 def post(billing, *answers, control=801):

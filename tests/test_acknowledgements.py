@@ -15,7 +15,7 @@ from officeconsole.services.acknowledgements import AcknowledgementService
 from officeconsole.services.claims import ClaimService
 from officeconsole.services.x12_999 import AckFileError
 
-from tests.billing_setup import make_billing
+from tests.billing_setup import make_billing, send_two_claims
 
 TABLES = (ClaimAck, ClaimAckItem, ArEntry)
 
@@ -27,13 +27,7 @@ def billing(sched, as_role, clinic):
 
 @pytest.fixture
 def sent(billing, tmp_path):
-    """Two submitted claims in one batch: $125 and $215."""
-    first = billing.coded()
-    second = billing.coded(lines=(("99214", "25", 1, "1,2"), ("36415", "", 2, "1")))
-    claims = ClaimService(billing.biller)
-    claims.mark_all_ready()
-    batch = claims.export_837(tmp_path)
-    return first, second, batch
+    return send_two_claims(billing, tmp_path)
 
 
 def states(ctx, *ids):

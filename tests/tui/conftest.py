@@ -121,6 +121,22 @@ async def login(pilot, username: str, password: str = PASSWORD, *, home: bool = 
         await settle(pilot)
 
 
+async def post_ack_from_queue(pilot, ack_file) -> None:
+    """As the biller on the billing queue (F5): `a`, the acknowledgement file's path, Enter."""
+    from officeconsole.tui.modals.reason import ReasonModal
+    from officeconsole.tui.screens.billing_queue import BillingQueueScreen
+
+    await pilot.press("f5")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, BillingQueueScreen)
+    await pilot.press("a")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ReasonModal)
+    await type_text(pilot, str(ack_file))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def open_record(pilot, query: str) -> None:
     """Search for `query` and open the first match, as a person would."""
     await type_text(pilot, query)

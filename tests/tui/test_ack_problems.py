@@ -4,20 +4,16 @@ resend), the rejection is shown as history, and `x` sends it."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from textual.widgets import Input, Static
 
-from officeconsole.demo.acks import ClaimAnswerSpec, make_277ca
 from officeconsole.services.claims import ClaimService
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
-from officeconsole.tui.modals.reason import ReasonModal
 from officeconsole.tui.screens.billing_queue import BillingQueueScreen
 from officeconsole.tui.widgets.results_table import ResultsTable
 
-from tests.billing_setup import make_billing
-from tests.tui.conftest import login, settle, type_text
+from tests.billing_setup import make_billing, rejected_by_277ca
+from tests.tui.conftest import login, post_ack_from_queue, settle
 
 PROBLEM = (" 1  277CA: A7:33:IL subscriber and subscriber ID not found (subscriber); MEMBER ID NOT ON FILE"
            "  → insurance")
@@ -41,25 +37,11 @@ async def test_a_rejection_is_problem_one_fixed_and_sent_again(make_app, sched, 
                                                               monkeypatch):
     billing = make_billing(sched, as_role, clinic)
     monkeypatch.setattr(BillingQueueScreen, "_claims_folder", lambda self: tmp_path)
-    visit = billing.coded()
-    claims = ClaimService(billing.biller)
-    claims.mark_all_ready()
-    claims.export_837(tmp_path)
-    ack = tmp_path / "ack.277"
-    ack.write_text(make_277ca([ClaimAnswerSpec(f"OC{visit.id}", Decimal(125), "A7", "33", "IL",
-                                               "MEMBER ID NOT ON FILE")]))
+    visit, ack = rejected_by_277ca(billing, tmp_path, "33", "IL", "MEMBER ID NOT ON FILE")
     app = make_app()
     async with app.run_test(size=(150, 45)) as pilot:
         await login(pilot, "biller")
-        await pilot.press("f5")
-        await settle(pilot)
-        assert isinstance(app.screen, BillingQueueScreen)
-        await pilot.press("a")
-        await settle(pilot)
-        assert isinstance(app.screen, ReasonModal)
-        await type_text(pilot, str(ack))
-        await pilot.press("enter")
-        await settle(pilot)
+        await post_ack_from_queue(pilot, ack)
         await to_state(pilot, "Rejected")
         shown = panel(app)
         assert "Rejected: fix what it says, then r sends it again. Press the number to fix:" in shown
@@ -100,13 +82,7 @@ async def test_a_biller_is_told_who_fixes_a_rejected_npi(make_app, sched, as_rol
     """The rendering provider's NPI is set up by a manager: the biller's key says so, not only
     "permission denied", and nothing opens."""
     billing = make_billing(sched, as_role, clinic)
-    visit = billing.coded()
-    claims = ClaimService(billing.biller)
-    claims.mark_all_ready()
-    claims.export_837(tmp_path)
-    ack = tmp_path / "ack.277"
-    ack.write_text(make_277ca([ClaimAnswerSpec(f"OC{visit.id}", Decimal(125), "A7", "562", "82",
-                                               "RENDERING PROVIDER NPI INVALID")]))
+    visit, ack = rejected_by_277ca(billing, tmp_path, "562", "82", "RENDERING PROVIDER NPI INVALID")
     from officeconsole.services.acknowledgements import AcknowledgementService
 
     AcknowledgementService(billing.biller).post_file(ack)
