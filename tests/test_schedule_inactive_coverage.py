@@ -4,6 +4,7 @@ a policy in force on the visit's day, and only while the latest answer about it 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -11,6 +12,7 @@ from officeconsole.demo.eligibility import MemberAnswerSpec, make_271
 from officeconsole.models import InsurancePolicy
 from officeconsole.services.acknowledgements import sender_id
 from officeconsole.services.booking import BookingInput
+from officeconsole.services.checkin import CheckInService
 from officeconsole.services.eligibility import EligibilityService
 from officeconsole.services.errors import PermissionDenied
 from officeconsole.services.insurance import InsuranceService, PolicyInput
@@ -86,3 +88,25 @@ def test_the_marks_read_in_one_order():
     row = DayRow(1, 1, 1, "Dr", 1, "Doe, Jo", "0001", "", "", "Visit", "", NOW, NOW, "scheduled", "",
                  confirmation="confirmed", alerts=("Interpreter",), inactive_coverage=("Acme",))
     assert row.mark == "!$☑"
+
+
+def test_check_in_holds_the_copay_of_a_plan_answered_inactive(desk_ctx, insured, clinic, sched):
+    """The payer's own latest answer outranks the copay on file: the form proposes none and says why,
+    and proposes it again once a newer answer says active."""
+    payer = next(iter(clinic.payer_ids))
+    with desk_ctx.db.read() as session:
+        policy = session.get(InsurancePolicy, insured["ann"])
+        payer_id, version = policy.payer_id, policy.version
+    InsuranceService(desk_ctx).update_policy(insured["ann"], version, PolicyInput(
+        payer_id, 1, "M-100", effective_from="2025-01-01", copay="25.00"))
+    visit = next(r for r in ScheduleService(desk_ctx).day(TODAY) if r.patient_name.endswith("Ann"))
+    service = CheckInService(desk_ctx)
+    assert service.view(visit.id).copay_due == Decimal("25.00")
+    post_271(desk_ctx, MemberAnswerSpec("M-100", name=("TESTPERSON", "ANN"), active=False, plan=(None, None)))
+    held = service.view(visit.id)
+    assert held.copay_due is None
+    assert held.copay_held.startswith(f"{payer} answered inactive on {TODAY:%m/%d/%Y}")
+    post_271(desk_ctx, MemberAnswerSpec("M-100", name=("TESTPERSON", "ANN"), plan=PLAN), control=902,
+             asked_on=TOMORROW)
+    again = service.view(visit.id)
+    assert (again.copay_due, again.copay_held) == (Decimal("25.00"), "")

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from officeconsole.models import Appointment, InsurancePolicy, LedgerEntry, Patient
+from officeconsole.models import Appointment, EligibilityCheck, InsurancePolicy, LedgerEntry, Patient
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services import permissions
 from officeconsole.services.booking import AppointmentView, Booker, BookingInput, get_or_fail
@@ -67,6 +67,7 @@ class CheckInView:
     balance: Decimal  # what the patient owes (patient_balance.owed) before today's payment; positive: owed
     paid_for_visit: Decimal  # already taken for this appointment
     owes: PatientOwes | None = None  # the balance's parts and the age of the oldest debt unpaid
+    copay_held: str = ""  # why no copay is proposed although the primary has one on file
 
 
 @dataclass
@@ -78,6 +79,15 @@ class CheckInInput:
     verify_insurance: bool = False  # the desk confirmed the insurance: every policy in force today
     privacy_signed: bool = False
     payment: PaymentInput | None = None
+
+
+def _answered_inactive(session: Session, policy_id: int) -> dt.date | None:
+    """The date of the policy's latest eligibility answer (271) when it said inactive, else None."""
+    latest = session.execute(
+        select(EligibilityCheck.active, EligibilityCheck.checked_on)
+        .where(EligibilityCheck.policy_id == policy_id)
+        .order_by(EligibilityCheck.checked_on.desc(), EligibilityCheck.id.desc()).limit(1)).first()
+    return latest.checked_on if latest is not None and not latest.active else None
 
 
 def policy_problem(policy: PolicyView, today: dt.date) -> str:
@@ -114,8 +124,16 @@ class CheckInService:
         with self.ctx.db.read() as session:
             owes = patient_owes(session, self.ctx, patient.id)
             paid = -_sum(session, LedgerEntry.appointment_id == appointment_id)
-        return CheckInView(visit, patient, checks, primary.policy.copay if primary else None, owes.balance, paid,
-                           owes)
+            inactive_since = _answered_inactive(session, primary.policy.id) if primary else None
+        copay = primary.policy.copay if primary else None
+        held = ""
+        if primary is not None and inactive_since is not None and copay:
+            # The payer's own latest answer says the plan is not in force: a copay taken now would be
+            # a guess; the desk confirms the coverage (or bills the patient) instead.
+            held = (f"{primary.policy.payer_name} answered inactive on {inactive_since:%m/%d/%Y}: "
+                    "no copay proposed until the coverage is confirmed")
+            copay = None
+        return CheckInView(visit, patient, checks, copay, owes.balance, paid, owes, held)
 
     @requires("patient.checkin")
     def check_in(self, data: CheckInInput) -> FlowRow:

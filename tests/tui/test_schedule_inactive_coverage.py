@@ -1,16 +1,17 @@
 """By keys: a visit whose insurance came back inactive on the latest 271 is marked $ in the schedule's
 grid and list (the legend says what it means), on the check-in list and on the flow board; a newer
-answer saying active takes the mark away."""
+answer saying active takes the mark away. The check-in form proposes no copay for the inactive plan."""
 
 from __future__ import annotations
 
-from textual.widgets import Label
+from textual.widgets import Input, Label, Static
 
 from officeconsole.demo.eligibility import MemberAnswerSpec, make_271
 from officeconsole.services.acknowledgements import sender_id
 from officeconsole.services.booking import BookingInput
 from officeconsole.services.eligibility import EligibilityService
 from officeconsole.services.insurance import InsuranceService, PolicyInput
+from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.screens.check_in import CheckInScreen
 from officeconsole.tui.screens.flow_board import FlowBoardScreen
 from officeconsole.tui.screens.schedule import ScheduleScreen
@@ -36,7 +37,8 @@ def grid_text(grid: ScheduleGrid) -> str:
 async def test_inactive_coverage_is_marked_on_the_schedule_check_in_and_board(make_app, sched, clinic, desk_ctx):
     payer_id = next(iter(clinic.payer_ids.values()))
     for who, member, start in (("ann", "M-100", "10:20"), ("bob", "M-200", "10:40")):
-        InsuranceService(desk_ctx).add_policy(sched[who], PolicyInput(payer_id, 1, member, effective_from="2025-01-01"))
+        InsuranceService(desk_ctx).add_policy(sched[who], PolicyInput(payer_id, 1, member, effective_from="2025-01-01",
+                                                                      copay="25.00"))
         sched["book"].book(BookingInput(sched[who], sched["lee"], sched["type"], TODAY, start))
     post_271(desk_ctx, MemberAnswerSpec("M-100", name=("TESTPERSON", "ANN"), active=False, plan=(None, None)), 901)
     post_271(desk_ctx, MemberAnswerSpec("M-200", name=("TESTPERSON", "BOB")), 902)
@@ -61,6 +63,19 @@ async def test_inactive_coverage_is_marked_on_the_schedule_check_in_and_board(ma
         visits = check_in.query_one("#visits", ResultsTable)
         assert [visits.row(n)[1] for n in range(visits.row_count)] == ["$ Testperson, Ann", "Testperson, Bob"]
         assert "$ insurance inactive: 1" in str(check_in.query_one("#checkin-title", Label).render())
+        # Ann's form proposes no copay and says why; Bob's proposes his.
+        for row, amount, said in ((0, "", "copay not proposed: Blue Shield Test Plan answered inactive"),
+                                  (1, "25.00", "copay due $25.00")):
+            visits.move_cursor(row=row)
+            await pilot.press("enter")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, CheckInModal)
+            assert form.query_one("#amount", Input).value == amount
+            assert said in str(form.query_one("#checkin-money", Static).render())
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is check_in
 
         await pilot.press("f4")
         await settle(pilot)

@@ -134,8 +134,9 @@ class CheckInModal(ServiceModal[FlowRow | None]):
         else:
             owes.update(f"Account: {view.owes.describe()}" if view.owes else f"Account balance {money(view.balance)}")
         owes.set_class(view.balance > 0, "owing")
+        copay = f"copay not proposed: {view.copay_held}" if view.copay_held else f"copay due {money(view.copay_due)}"
         self.query_one("#checkin-money", Static).update(
-            f"Account balance {money(view.balance)} · copay due {money(view.copay_due)}"
+            f"Account balance {money(view.balance)} · {copay}"
             + (f" · already paid for this visit {money(view.paid_for_visit)}" if view.paid_for_visit else ""))
         self.query_one("#checkin-verify").display = bool(view.policies)
         if first:
