@@ -128,6 +128,32 @@ def test_two_consoles_checking_in_at_once_take_one_payment(ctx, today, desk_ctx)
         assert len(session.scalars(select(LedgerEntry)).all()) == 1
 
 
+def test_a_double_press_of_one_check_in_checks_in_once(ctx, desk_ctx, today):
+    """The same form saved twice (one payment key), in turn and from two threads at once: both presses
+    get the check-in back, one copay is taken, and nothing is refused."""
+    ann = today["ann"]
+    data = CheckInInput(ann.id, ann.version, payment=_pay("25", new_request_key()))
+    first = CheckInService(desk_ctx).check_in(data)
+    again = CheckInService(desk_ctx).check_in(data)
+    assert (first.appointment_id, first.status) == (again.appointment_id, again.status) == (ann.id, "arrived")
+    bob, results = today["bob"], []
+    barrier = threading.Barrier(2)
+    twice = CheckInInput(bob.id, bob.version, payment=_pay("25", new_request_key()))
+
+    def press():
+        barrier.wait()
+        results.append(CheckInService(desk_ctx).check_in(twice).status)
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["arrived", "arrived"]
+    with ctx.db.read() as session:
+        assert len(session.scalars(select(LedgerEntry)).all()) == 2
+
+
 def test_a_double_press_posts_once(ctx, desk_ctx, today):
     ledger = LedgerService(desk_ctx)
     key = new_request_key()

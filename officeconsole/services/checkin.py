@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from officeconsole.models import Appointment, EligibilityCheck, InsurancePolicy, LedgerEntry, Patient
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services import permissions
 from officeconsole.services.booking import AppointmentView, Booker, BookingInput, get_or_fail
-from officeconsole.services.context import ServiceContext
+from officeconsole.services.context import Actor, ServiceContext
 from officeconsole.services.encounters import open_encounter
-from officeconsole.services.errors import ValidationError
+from officeconsole.services.errors import ConcurrentEdit, ValidationError
 from officeconsole.services.flow import Flow, FlowRow
 from officeconsole.services.insurance import PolicyView
 from officeconsole.services.ledger import Ledger, PaymentInput
@@ -145,11 +146,33 @@ class CheckInService:
             how = VerifiedHow(data.verified_how)
         except ValueError:
             raise ValidationError({"verified_how": "Verified by: card, phone, portal or eligibility."}) from None
+        try:
+            return self._check_in(data, actor, how)
+        except (IntegrityError, ConcurrentEdit):
+            # A double press committed the same check-in, payment key and all, first: the desk gets
+            # that check-in back, never a second payment or an error.
+            if (row := self._done_already(data)) is None:
+                raise
+            return row
+
+    def _done_already(self, data: CheckInInput) -> FlowRow | None:
+        """The visit's row when this very check-in (the same payment request key) is already saved."""
+        if data.payment is None or not data.payment.request_key:
+            return None
+        with self.ctx.db.read() as session:
+            earlier = Ledger(self.ctx, session).existing(clean_text(data.payment.request_key, 40))
+            if earlier is None or earlier.appointment_id != data.appointment_id:
+                return None
+            return Flow(self.ctx, session).row(data.appointment_id)
+
+    def _check_in(self, data: CheckInInput, actor: Actor, how: VerifiedHow) -> FlowRow:
         now = self.ctx.now()
         with self.ctx.db.write() as session:
             flow = Flow(self.ctx, session)
             visit = session.get(Appointment, data.appointment_id)
             if visit is not None and visit.status in (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT):
+                if (row := self._done_already(data)) is not None:
+                    return row  # the second press of a check-in that is saved
                 at = visit.arrived_at.astimezone(self.ctx.timezone) if visit.arrived_at else None
                 raise ValidationError({"status": "This patient is checked in already"
                                                  + (f" (arrived {at:%H:%M})." if at else ".")})
@@ -171,7 +194,7 @@ class CheckInService:
                 policy.verified_at, policy.verified_how, policy.verified_by_id = now, how.value, actor.user_id
                 verified.append(f"policy {policy.id} ({how.label.lower()})")
             if data.privacy_signed:
-                patient = session.get(Patient, visit.patient_id)
+                patient = get_or_fail(session, Patient, visit.patient_id, "patient")
                 patient.privacy_notice_on = self.ctx.today()
             receipt = ""
             if data.payment is not None:
@@ -222,12 +245,12 @@ class CheckInService:
             return AppointmentView.of(booked)
 
 
-def _sum(session: Session, condition) -> Decimal:
-    total = session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(condition))
+def _sum(session: Session, condition: ColumnElement[bool]) -> Decimal:
+    total = session.execute(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(condition)).scalar_one()
     return Decimal(total).quantize(Decimal("0.01"))
 
 
-def _local(policy: PolicyView, zone) -> PolicyView:
+def _local(policy: PolicyView, zone: dt.tzinfo) -> PolicyView:
     from dataclasses import replace
 
     return replace(policy, verified_at=policy.verified_at.astimezone(zone)) if policy.verified_at else policy
