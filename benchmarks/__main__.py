@@ -116,6 +116,12 @@ def run(url: str, quick: bool) -> list[Figure]:
                               "raw SQL: one day's booked steps"))
         figures.append(Figure("slot finder p95", f95, "ms", r95, "raw SQL: one day's booked steps", target=50))
 
+        _log("schedule: a day's rows, service vs one plain SELECT ...")
+        read = schedule.measure_day_read(desk, days=5 if quick else 10)
+        (v50, v95), (w50, w95) = read["service"], read["raw"]
+        figures.append(Figure(f"schedule day read ({read['rows']:,} appointments) p95", v95, "ms", w95,
+                              "one plain SELECT of the same rows", note=f"p50 {v50:.0f} ms against {w50:.0f} ms"))
+
         _log("schedule day render under Pilot ...")
         presses = 8 if quick else 20
         d50, d95, per_day = schedule.measure_day_render(ctx, *DESK, presses=presses, providers=5)
@@ -129,10 +135,12 @@ def run(url: str, quick: bool) -> list[Figure]:
 
         _log("check-in screen and form under Pilot ...")
         opens = checkin.measure_check_in(ctx, *DESK, runs=5 if quick else 15)
-        (l50, l95), (f50, f95), (c50, c95) = opens["list"], opens["first"], opens["form"]
+        (l50, l95), (f50, f95), (b50, b95), (c50, c95) = opens["list"], opens["first"], opens["built"], opens["form"]
         figures.append(Figure(f"check-in, first open of a login: F3 → today's {opens['rows']} visits drawn p95",
-                              f95, "ms", target=100, note=f"p50 {f50:.0f} ms; builds the screen, reads the day"))
-        figures.append(Figure("check-in, reopened: F3 → list drawn p95", l95, "ms", target=100,
+                              f95, "ms", b95, "screen built on the keypress p95", target=50,
+                              note=f"p50 {f50:.0f} ms (built on the keypress: {b50:.0f} ms); built and its day "
+                                   "read at login, off screen"))
+        figures.append(Figure("check-in, reopened: F3 → list drawn p95", l95, "ms", target=50,
                               note=f"p50 {l50:.0f} ms; reads only what changed since"))
         figures.append(Figure("check-in form: Enter → patient, insurance, account drawn p95", c95, "ms",
                               note=f"p50 {c50:.0f} ms; the record look is audited (a write)",
@@ -151,14 +159,14 @@ def run(url: str, quick: bool) -> list[Figure]:
                               note=f"p50 {s50:.0f} ms"))
         g50, g95 = timed["aging"]
         figures.append(Figure(f"A/R aging by payer and patient ({held['charge_lines']:,} charge lines, "
-                              f"{held['ar_entries']:,} entries) p95", g95, "ms", target=2000, note=f"p50 {g50:.0f} ms"))
+                              f"{held['ar_entries']:,} entries) p95", g95, "ms", target=300, note=f"p50 {g50:.0f} ms"))
 
         manager = ctx.as_actor(auth.login(ctx, "manager", generate.BENCH_PASSWORD))
         _log("close-day on recent days (backup left out) ...")
         closed = closeout.measure_close(manager, runs=2 if quick else 5)
         slowest = max(closed["steps"], key=closed["steps"].get)
         figures.append(Figure(f"close-day, one day ({closed['visits']} visits), backup excluded",
-                              closed["worst"], "s", target=5,
+                              closed["worst"], "s", target=2,
                               note=f"p50 {closed['p50']:.2f} s; slowest step {slowest} "
                                    f"{closed['steps'][slowest]:.2f} s; then reopened"))
 
@@ -198,15 +206,19 @@ def run(url: str, quick: bool) -> list[Figure]:
                           bare_first, "bare Textual app", target=1.0, target_ratio=2.0,
                           note=f"best of {runs} fresh processes, from spawn"))
     figures.append(Figure("cold start to the database open (clinic in the header)",
-                          min(r["ready_s"] for r in console), "s", bare_first, "bare Textual app",
+                          min(r["ready_s"] for r in console), "s", bare_first, "bare Textual app", target_ratio=2.0,
                           note="SQLAlchemy, the models and the schema check load in a worker meanwhile"))
 
     _log("first scrub in a fresh process (code set cold) ...")
     scrubs = startup.probe("scrub", url, f"billing:{generate.BENCH_PASSWORD}")
-    figures.append(Figure("first claim scrub in a fresh process (ICD-10-CM set loaded by it)",
-                          scrubs.get("first_scrub_s", 0) * 1000, "ms", scrubs.get("warm_scrub_s", 0) * 1000,
-                          "a scrub with the set loaded", missing=scrubs.get("missing", ""),
-                          note="the console loads the set in the background after a coder's login"))
+    figures.append(Figure("ICD-10-CM set load (in the worker of a coder's login): from its cache file",
+                          scrubs.get("read_s", 0) * 1000, "ms", scrubs.get("build_s", 0) * 1000,
+                          "built from simple-icd-10-cm (first start after an install)",
+                          missing=scrubs.get("missing", ""), note="fresh process; the file is per library version"))
+    figures.append(Figure("first claim scrub after a coder's login (set loaded by the login's worker)",
+                          scrubs.get("warm_scrub_s", 0) * 1000, "ms", scrubs.get("first_scrub_s", 0) * 1000,
+                          "first scrub before that worker finished (it reads the set)", target=50,
+                          missing=scrubs.get("missing", ""), note="fresh process"))
 
     _log("peak RSS of a working console session ...")
     session = startup.probe("console", url, ":".join(DESK))

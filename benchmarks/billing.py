@@ -109,7 +109,7 @@ def _generate(database: Database, manager: ServiceContext, charge_lines: int, op
                 state = "closed"  # self-pay, billed to the patient
             encounters.append({"id": encounter_id, "appointment_id": visit_id, "patient_id": patient_id,
                                "provider_id": provider_id, "date_of_service": day, "place_of_service": "11",
-                               "status": state, "policy_id": policy_id, "note": "", "created_at": now,
+                               "status": state, "policy_id": policy_id, "payer_id": payer_id, "note": "", "created_at": now,
                                "updated_at": now, "version": 1})
             diagnoses.append({"encounter_id": encounter_id, "position": 1, "code": "I10"})
             codes = [rng.choice(("99212", "99213", "99213", "99214"))] + (["36415"] if rng.random() < 0.25 else [])

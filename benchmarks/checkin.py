@@ -1,10 +1,12 @@
 """Check-in: F3 to today's list drawn, and Enter to the check-in form drawn, on the big clinic.
 
 The list is every appointment today for every provider (about 1,900 on the benchmark clinic:
-20 providers on five-minute visits). The first open of a login builds the screen and reads
-the whole day; later opens show the kept screen and read only what changed since (as the
-flow board does); both are timed. The form reads the patient's record (audited), insurance
-and account. Timing runs from the keypress to the frame after the data arrived.
+20 providers on five-minute visits). The console builds the screen at login, off screen, and
+reads the day into it; the first F3 of a login shows it and reads what changed since, as every
+later open does (first opens are timed after a fresh login each). A screen built on the
+keypress (F3 pressed before the login's preparation ran) is timed too, as the baseline. The
+form reads the patient's record (audited), insurance and account. Timing runs from the
+keypress to the frame after the data arrived.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 async def _opens(ctx: ServiceContext, username: str, password: str,
-                 runs: int) -> tuple[list[float], list[float], list[float], int]:
+                 runs: int) -> tuple[list[float], list[float], list[float], list[float], int]:
     from textual import events
 
     from officeconsole.services import auth
@@ -45,6 +47,7 @@ async def _opens(ctx: ServiceContext, username: str, password: str,
     app = OfficeApp(ctx)
     lists: list[float] = []
     firsts: list[float] = []
+    built: list[float] = []
     forms: list[float] = []
     rows = 0
     try:
@@ -70,16 +73,26 @@ async def _opens(ctx: ServiceContext, username: str, password: str,
                 return elapsed
 
             for run in range(runs + 1):  # the first, unmeasured, loads the modules
-                fresh = run % 3 == 1  # every third open builds the screen anew, as the first of a login does
-                if fresh:
+                kind = ("reopen", "first", "built")[run % 3]
+                if kind == "first":  # a new login: the console prepares the screen while the home screen shows
+                    app.action_logout()
+                    await pilot.pause()
+                    app.start_session(auth.login(ctx, username, password))
+                    await workers_done(app)
+                    await app.prepare_kept_screens()  # what its timer runs half a second after the login
+                    await workers_done(app)
+                    await pilot.pause()
+                elif kind == "built":  # F3 before the preparation ran: built and laid out on the keypress
+                    kept = app.get_screen("kept-CheckInScreen")
                     app.uninstall_screen("kept-CheckInScreen")
+                    await kept.remove()
                     app._kept.remove("kept-CheckInScreen")
                 list_ms = await timed("f3", None)
                 screen = app.screen
                 rows = screen.query_one("#visits").row_count
                 waiting = [i for i, r in enumerate(screen.shown) if r.status == "scheduled"]
                 if run:
-                    (firsts if fresh else lists).append(list_ms)
+                    {"reopen": lists, "first": firsts, "built": built}[kind].append(list_ms)
                 if waiting:
                     screen.query_one("#visits").move_cursor(waiting[run * 7 % len(waiting)])
                     form_ms = await timed("enter", "\r")
@@ -91,12 +104,13 @@ async def _opens(ctx: ServiceContext, username: str, password: str,
     finally:
         for (kind, name), original in originals.items():
             setattr(kind, name, original)
-    return lists, firsts, forms, rows
+    return lists, firsts, built, forms, rows
 
 
 def measure_check_in(ctx: ServiceContext, username: str, password: str, runs: int = 15) -> dict:
-    """{"list": reopen (p50, p95), "first": first open of a login (p50, p95), "form": (p50, p95),
-    "forms": how many forms were timed (none when no visit was left to check in), "rows": n}."""
-    lists, firsts, forms, rows = asyncio.run(_opens(ctx, username, password, runs))
-    return {"list": _percentiles(lists), "first": _percentiles(firsts),
+    """{"list": reopen (p50, p95), "first": first open of a login (p50, p95), "built": built on the
+    keypress (p50, p95), "form": (p50, p95), "forms": how many forms were timed (none when no visit
+    was left to check in), "rows": n}."""
+    lists, firsts, built, forms, rows = asyncio.run(_opens(ctx, username, password, runs))
+    return {"list": _percentiles(lists), "first": _percentiles(firsts), "built": _percentiles(built),
             "form": _percentiles(forms) if forms else (0.0, 0.0), "forms": len(forms), "rows": rows}

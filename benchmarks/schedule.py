@@ -1,4 +1,4 @@
-"""Slot finder: the next free slots on a busy schedule, against the one read it cannot avoid.
+"""The schedule: a day's rows and the slot finder, each against the one read it cannot avoid.
 
 The generated schedule is nearly full for the next 30 days (about 95 five-minute visits per
 provider-day), so a search for a 20- or 40-minute gap walks a month of days before it finds
@@ -8,6 +8,7 @@ steps for every provider, through the driver.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 
@@ -54,6 +55,45 @@ def measure_slot_finder(ctx: ServiceContext, runs: int = 40) -> dict[str, tuple[
         cursor.close()
         raw.close()
     return {name: _percentiles(samples) for name, samples in timings.items()}
+
+
+def measure_day_read(ctx: ServiceContext, days: int = 10, repeats: int = 3) -> dict:
+    """`ScheduleService.day` for the busiest clinic days around today against one plain SELECT of the
+    same rows through the driver: (p50, p95) ms of each, and the most rows a day held."""
+    schedule = ScheduleService(ctx)
+    candidates = [ctx.today() + dt.timedelta(days=n) for n in range(-days, days)]
+    rows = {day: len(schedule.day(day)) for day in candidates}
+    busiest = sorted(candidates, key=lambda day: -rows[day])[:days]
+    raw = ctx.db.engine.raw_connection()
+    cursor = raw.cursor()
+    mark = "?" if ctx.db.dialect == "sqlite" else "%s"
+    sql = (f"{_DAY_SQL} WHERE a.start_at >= {mark} AND a.start_at < {mark} ORDER BY a.start_at, u.full_name")
+    timings: dict[str, list[float]] = {"service": [], "raw": []}
+    try:
+        for _ in range(repeats):
+            for day in busiest:
+                tick = time.perf_counter()
+                schedule.day(day)
+                timings["service"].append((time.perf_counter() - tick) * 1000)
+                start, end = (t.replace(tzinfo=None) for t in day_bounds(day, ctx))
+                params = (start.isoformat(sep=" "), end.isoformat(sep=" ")) if ctx.db.dialect == "sqlite" else (start, end)
+                tick = time.perf_counter()
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                raw.rollback()
+                timings["raw"].append((time.perf_counter() - tick) * 1000)
+    finally:
+        cursor.close()
+        raw.close()
+    return {**{name: _percentiles(samples) for name, samples in timings.items()}, "rows": rows[busiest[0]]}
+
+
+# The schedule's columns for a day, as one plain SELECT: the floor under ScheduleService.day.
+_DAY_SQL = """SELECT a.id, a.version, a.provider_id, u.full_name, a.patient_id, p.last_name, p.first_name, p.mrn,
+ p.phone, p.preferred_contact, t.name, t.colour, a.start_at, a.end_at, a.status, a.reason, p.email, c.state, c.how
+ FROM appointment a JOIN provider pr ON pr.id = a.provider_id JOIN app_user u ON u.id = pr.user_id
+ JOIN patient p ON p.id = a.patient_id JOIN appointment_type t ON t.id = a.type_id
+ LEFT JOIN visit_confirmation c ON c.appointment_id = a.id"""
 
 
 async def _day_render(ctx: ServiceContext, username: str, password: str, presses: int,

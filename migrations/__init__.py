@@ -4,4 +4,4 @@ HEAD_REVISION names the newest script in versions/: the app compares it with the
 without loading Alembic. Change it with every new revision (a test checks they agree).
 """
 
-HEAD_REVISION = "0021"
+HEAD_REVISION = "0022"

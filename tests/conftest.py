@@ -11,8 +11,11 @@ OFFICECONSOLE_TEST_DB set, a server that cannot be reached fails the run instead
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import os
+import pickle
 import shutil
 import uuid
 import zlib
@@ -31,7 +34,12 @@ from officeconsole.services.audit_chain import ENV_KEY_FILE
 from officeconsole.services.clock import FixedClock
 from officeconsole.services.context import Actor, ServiceContext
 
-from tests.factories import seed_clinic
+from tests.factories import CLINIC_ZONE, seed_clinic
+
+try:
+    import fcntl
+except ImportError:  # Windows: no run-wide lock, so each worker builds the small demo itself
+    fcntl = None
 
 auth.use_fast_hashing()
 
@@ -68,10 +76,37 @@ def engine_name() -> str:
     return "postgresql" if PG_URL else "sqlite"
 
 
+def run_folder(tmp_path_factory) -> Path:
+    """The folder every worker of this run shares (the parent of the workers' own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if WORKER != "main" else base
+
+
+@contextlib.contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """Held by one worker of the run at a time (an exclusive lock on `path`)."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def audit_key_file(tmp_path_factory) -> Iterator[Path]:
-    """One audit key for the whole run, never the real config folder's (child processes inherit it)."""
+    """One audit key for the whole run, never the real config folder's (child processes inherit it).
+    Every worker has its own copy of the same key, so a database one worker built (the small demo)
+    checks out in another."""
+    from officeconsole.services.audit_chain import load_key
+
     path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    secret = load_key(run_folder(tmp_path_factory) / "audit.key", create=True).secret
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, secret)
+    finally:
+        os.close(fd)
     saved = os.environ.get(ENV_KEY_FILE)
     os.environ[ENV_KEY_FILE] = str(path)
     yield path
@@ -253,26 +288,44 @@ SMALL_DEMO = {"patients": 40, "seed": 11, "days_back": 14, "days_ahead": 7}
 
 @pytest.fixture(scope="session")
 def small_demo(_template: str, pg_databases, tmp_path_factory):
-    """The small demo clinic (SMALL_DEMO: 40 patients, three weeks billed), built once per worker;
+    """The small demo clinic (SMALL_DEMO: 40 patients, three weeks billed), built once per run on
+    SQLite (a file the workers copy) and once per worker on PostgreSQL;
     `small_demo.copy(name)` gives the URL of a fresh copy of it: a file copy on SQLite, a database
     cloned from it as a template on PostgreSQL."""
-    from officeconsole.demo import build_demo
-
     if pg_databases is not None:
         url = pg_databases.create("_demo")
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
-    else:
-        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        return SmallDemo(_build_small_demo(url), url, pg_databases, tmp_path_factory)
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    url = f"sqlite:///{path}"
+    if fcntl is None:
         shutil.copyfile(_template, path)
-        url = f"sqlite:///{path}"
+        return SmallDemo(_build_small_demo(url), url, pg_databases, tmp_path_factory)
+    # On SQLite the first worker to need it builds it for the whole run; the others copy its file.
+    shared = run_folder(tmp_path_factory) / "small-demo"
+    shared.mkdir(exist_ok=True)
+    with run_lock(shared / "lock"):
+        if (shared / "summary.pickle").exists():
+            shutil.copyfile(shared / "demo.db", path)
+            summary = pickle.loads((shared / "summary.pickle").read_bytes())
+        else:
+            shutil.copyfile(_template, path)
+            summary = _build_small_demo(url)
+            shutil.copyfile(path, shared / "demo.db")
+            (shared / "summary.pickle").write_bytes(pickle.dumps(summary))
+    return SmallDemo(summary, url, pg_databases, tmp_path_factory)
+
+
+def _build_small_demo(url: str):
+    from officeconsole.demo import build_demo
+
     database = Database.from_url(url)
     try:
-        summary = build_demo(ServiceContext(database, FixedClock(NOW)), **SMALL_DEMO)
+        return build_demo(ServiceContext(database, FixedClock(NOW)), **SMALL_DEMO)
     finally:
         database.dispose()
-    return SmallDemo(summary, url, pg_databases, tmp_path_factory)
 
 
 class SmallDemo:
@@ -304,10 +357,139 @@ def ctx(database: Database, clock: FixedClock) -> ServiceContext:
     return ServiceContext(database, clock)
 
 
+class Snapshots:
+    """What a setup fixture (`clinic`, `sched`) left in the database, kept per worker, so the next
+    test that sets it up on the same contents gets a copy of the result instead of running it again.
+
+    Kept by the database's contents before the setup (a SQLite file's bytes; on PostgreSQL a digest
+    of every row and sequence) and by what else the setup depends on: the clock, the audit key, the
+    password hasher. A database the setup cannot be sure of (a SQLite file still open, an encrypted
+    one, a database other than the worker's own on PostgreSQL) is set up the ordinary way."""
+
+    def __init__(self, folder: Path, pg_url: str | None) -> None:
+        self.folder, self.pg_url = folder, pg_url
+        self.kept: dict[tuple, tuple[object, object]] = {}
+        self.pg_tables: list[str] | None = None
+
+    def setup(self, name: str, ctx: ServiceContext, build):
+        """`build()`'s result, from the kept copy when the database and the clock are as they were."""
+        import copy
+
+        before = self._contents(ctx.db)
+        if before is None:
+            return build()
+        key = (name, before, *_setup_inputs(ctx))
+        if key in self.kept:
+            payload, result = self.kept[key]
+            self._restore(ctx.db, payload)
+            return copy.deepcopy(result)
+        result = build()
+        payload = self._capture(ctx.db, f"{name}-{len(self.kept)}")
+        if payload is not None:
+            self.kept[key] = (payload, copy.deepcopy(result))
+        return result
+
+    # -- SQLite: the file itself, once every connection to it is closed
+    def _sqlite_file(self, db: Database) -> Path | None:
+        from officeconsole.db.engine import cipher_key
+
+        if db.dialect != "sqlite" or cipher_key(db.engine) is not None or not db.engine.url.database:
+            return None
+        db.dispose()
+        path = Path(db.engine.url.database)
+        if not path.is_file() or any(Path(f"{path}{end}").exists() for end in ("-wal", "-journal")):
+            return None  # still open elsewhere (or not a plain file): its bytes are not the whole story
+        return path
+
+    def _contents(self, db: Database):
+        if self.pg_url is not None:
+            if db.engine.url.render_as_string(hide_password=False) != self.pg_url:
+                return None
+            with db.engine.connect() as conn:
+                return conn.execute(text(self._pg_digest_sql(conn))).scalar()
+        path = self._sqlite_file(db)
+        return None if path is None else hashlib.sha1(path.read_bytes()).hexdigest()
+
+    def _capture(self, db: Database, name: str):
+        if self.pg_url is not None:
+            with db.engine.begin() as conn:
+                cursor = conn.connection.driver_connection.cursor()
+                rows = {}
+                for table in self._pg_table_names(conn):
+                    with cursor.copy(f'COPY "{table}" TO STDOUT') as copy:
+                        rows[table] = b"".join(bytes(chunk) for chunk in copy)
+                sequences = conn.execute(text(
+                    "SELECT format('%I.%I', schemaname, sequencename), last_value, start_value FROM pg_sequences "
+                    "WHERE schemaname = current_schema()")).all()
+            return {table: data for table, data in rows.items() if data}, sequences
+        path = self._sqlite_file(db)
+        if path is None:
+            return None
+        kept = self.folder / f"{name}.db"
+        shutil.copyfile(path, kept)
+        return kept
+
+    def _restore(self, db: Database, payload) -> None:
+        if self.pg_url is not None:
+            rows, sequences = payload
+            with db.engine.begin() as conn:
+                tables = self._pg_table_names(conn)
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica; "
+                                     + " ".join(f'DELETE FROM "{name}";' for name in tables))
+                cursor = conn.connection.driver_connection.cursor()
+                for table, data in rows.items():
+                    with cursor.copy(f'COPY "{table}" FROM STDIN') as copy:
+                        copy.write(data)
+                conn.execute(text(  # as the setup left them (one never used: at its start)
+                    "SELECT setval(CAST(s AS regclass), v, used) FROM unnest(CAST(:s AS text[]), CAST(:v AS bigint[]), "
+                    "CAST(:used AS boolean[])) AS x(s, v, used)"),
+                    {"s": [s for s, _, _ in sequences], "v": [start if last is None else last for _, last, start in sequences],
+                     "used": [last is not None for _, last, _ in sequences]})
+            return
+        path = self._sqlite_file(db)
+        assert path is not None, "the database was open when it was to be replaced"
+        shutil.copyfile(payload, path)
+
+    def _pg_table_names(self, conn) -> list[str]:
+        if self.pg_tables is None:
+            self.pg_tables = list(conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version' ORDER BY tablename")).scalars())
+        return self.pg_tables
+
+    def _pg_digest_sql(self, conn) -> str:
+        """One query: a digest of every row of every table, and of the sequences."""
+        parts = [f"'{name}:' || coalesce((SELECT string_agg(md5(t::text), ',' ORDER BY md5(t::text)) "
+                 f'FROM "{name}" t), \'\')' for name in self._pg_table_names(conn)]
+        parts.append("(SELECT string_agg(sequencename || ':' || coalesce(last_value::text, '-'), ',' "
+                     "ORDER BY sequencename) FROM pg_sequences WHERE schemaname = current_schema())")
+        return "SELECT md5(concat_ws('|', " + ", ".join(parts) + "))"
+
+
+def _setup_inputs(ctx: ServiceContext) -> tuple:
+    """What a setup writes besides what the database holds: the time, the audit key, the hasher."""
+    from officeconsole.services import audit_chain, passwords
+
+    path = audit_chain.key_path()
+    try:
+        key = path.read_bytes()
+    except OSError:
+        key = None
+    return ctx.now(), str(path), key, passwords._hasher
+
+
+@pytest.fixture(scope="session")
+def _snapshots(tmp_path_factory, pg_databases, _template: str) -> Snapshots:
+    return Snapshots(tmp_path_factory.mktemp("snapshots"), _template if pg_databases is not None else None)
+
+
 @pytest.fixture
-def clinic(ctx: ServiceContext):
-    """A set-up clinic: a manager, front desk, billing and a provider, two payers."""
-    return seed_clinic(ctx)
+def clinic(ctx: ServiceContext, _snapshots: Snapshots):
+    """A set-up clinic: a manager, front desk, billing and a provider, two payers (seeded once per
+    worker and clock; later tests get a copy of it, see `Snapshots`)."""
+    seeded = _snapshots.setup("clinic", ctx, lambda: seed_clinic(ctx))
+    ctx.zone.set(CLINIC_ZONE)  # what setting the clinic up tells the context
+    return seeded
 
 
 @pytest.fixture
@@ -333,11 +515,17 @@ MONDAY = dt.date(2026, 11, 30)  # NOW is Monday 2026-11-23 10:00 in New York
 
 
 @pytest.fixture
-def sched(ctx, clinic, manager_ctx, desk_ctx):
-    """Two providers on Mon-Fri 08-12, 13-17; a 20-minute type; two patients."""
+def sched(ctx, clinic, manager_ctx, desk_ctx, _snapshots: Snapshots):
+    """Two providers on Mon-Fri 08-12, 13-17; a 20-minute type; two patients (kept like `clinic`)."""
+    from officeconsole.services.booking import BookingService
+
+    ids = _snapshots.setup("sched", ctx, lambda: _schedule(ctx, clinic, manager_ctx, desk_ctx))
+    return {**ids, "book": BookingService(desk_ctx)}
+
+
+def _schedule(ctx, clinic, manager_ctx, desk_ctx) -> dict[str, int]:
     from officeconsole.models import AppointmentType, Provider, User
     from officeconsole.models.enums import Role
-    from officeconsole.services.booking import BookingService
     from officeconsole.services.hours import HoursService
 
     from tests.factories import register
@@ -356,8 +544,7 @@ def sched(ctx, clinic, manager_ctx, desk_ctx):
     for provider_id in (clinic.provider_id, other_id):
         hours.set_week(provider_id, WEEK)
     return {"type": type_id, "lee": clinic.provider_id, "kim": other_id,
-            "ann": register(desk_ctx, first_name="Ann").id, "bob": register(desk_ctx, first_name="Bob").id,
-            "book": BookingService(desk_ctx)}
+            "ann": register(desk_ctx, first_name="Ann").id, "bob": register(desk_ctx, first_name="Bob").id}
 
 
 __all__ = ["MONDAY", "NOW", "SMALL_DEMO", "WEEK", "Actor", "engine_name"]

@@ -19,7 +19,7 @@ POINTS = {
     "after-lock": (closeout.CloseOutService, "_write_sheet", False),
     "mid-sheet": (day_sheet, "sheet_pdf", False),  # the CSV is written, the PDF not
     "mid-backup": (backups, "_fsync", False),  # the copy is written and verified, not renamed
-    "before-reminders": (closeout.CloseOutService, "_reminders", False),
+    "before-reminders": (closeout, "reminders", False),
 }
 
 

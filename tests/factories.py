@@ -12,6 +12,7 @@ from officeconsole.services.context import Actor, ServiceContext
 from officeconsole.services.patients import PatientInput, PatientRecord, PatientService
 
 PASSWORD = "correct horse"
+CLINIC_ZONE = "America/New_York"
 
 
 @dataclass
@@ -23,7 +24,7 @@ class SeededClinic:
 
 def seed_clinic(ctx: ServiceContext) -> SeededClinic:
     seeded = SeededClinic()
-    manager = auth.setup_clinic(ctx, SetupInput("Maple Street Family Practice", "America/New_York",
+    manager = auth.setup_clinic(ctx, SetupInput("Maple Street Family Practice", CLINIC_ZONE,
                                                 "manager", "Morgan Manager", PASSWORD, PASSWORD))
     seeded.actors["manager"] = manager
     users = UserService(ctx.as_actor(manager))

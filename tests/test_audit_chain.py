@@ -12,10 +12,12 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
 
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
+from officeconsole.db.engine import make_engine
 from officeconsole.models.audit import AuditChainHead, AuditEvent
 from officeconsole.services import audit
 from officeconsole.services.audit_chain import (
@@ -32,10 +34,12 @@ from officeconsole.services.audit_chain import (
     AuditChainService,
     AuditKeyError,
     canonical,
+    chain_new_events,
     load_key,
     verify_chain,
 )
 from officeconsole.services.closeout import CloseOutService
+from officeconsole.services.context import WRITE_HOOKS, ServiceContext
 from officeconsole.services.errors import ValidationError
 
 from tests.conftest import NOW
@@ -273,6 +277,7 @@ def test_an_upgraded_clinic_has_its_old_events_chained(empty_db_url):
     with database.read() as session:
         report = verify_chain(session, key)
     assert report.intact and report.events == 7
+    ServiceContext(database)  # as the console opens it: the services' write hooks on this database
     with database.write() as session:
         audit.record(session, NOW, None, "login.failed", username="someone")
     with database.read() as session:
@@ -300,3 +305,38 @@ def test_wiping_the_whole_trail_does_not_pass(database, trail, manager_ctx):
     report = service.verify()
     assert not report.intact and report.problem.kind == TRUNCATED
     assert "the whole trail was wiped" in report.problem.detail
+
+
+def test_each_database_chains_its_own_writes_and_other_sessions_are_left_alone(ctx, empty_db_url):
+    """The chain's hook is attached to the databases the services use, one by one: a second
+    Database in the same process gets its own (its events start a chain of their own), one no
+    service context was built over has none, and a Session made without a Database flushes
+    audit rows exactly as given."""
+    engine = make_engine(empty_db_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    other = Database.from_url(empty_db_url)
+    try:
+        assert other.write_hooks == ()
+        other_ctx = ServiceContext(other, ctx.clock)
+        assert other.write_hooks == ctx.db.write_hooks == WRITE_HOOKS
+        write(ctx, 3)
+        write(other_ctx, 2)
+        assert [row.seq for row in events(ctx)] == [1, 2, 3]
+        assert [row.seq for row in events(other_ctx)] == [1, 2]
+        assert not event.contains(Session, "before_flush", chain_new_events)  # nothing process-wide
+        with Session(other.engine) as session:
+            row = AuditEvent(at=NOW, username="someone", action="test.plain", seq=99, prev_hash=GENESIS,
+                             hash="f" * 64)
+            session.add(row)
+            session.flush()
+            assert (row.seq, row.hash) == (99, "f" * 64)  # no hook renumbered it
+            session.rollback()
+        with other.write() as session:  # the same row through the database: a link of its chain
+            row = AuditEvent(at=NOW, username="someone", action="test.plain", seq=99, prev_hash=GENESIS,
+                             hash="f" * 64)
+            session.add(row)
+            session.flush()
+            assert row.seq == 3 and row.hash != "f" * 64
+    finally:
+        other.dispose()

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from officeconsole.models import Appointment, AuditEvent, CloseRun, LedgerEntry
@@ -17,14 +17,14 @@ from officeconsole.services.closed_days import DayClosed
 from officeconsole.services.closeout import CloseOutService, CloseSettings
 from officeconsole.services.credentials import CredentialInput, CredentialService
 from officeconsole.services.day_lock import DayLockService
-from officeconsole.services.day_sheet import sheet_pdf
+from officeconsole.services.day_sheet import read_day_sheet, sheet_pdf
 from officeconsole.services.encounters import ChargeInput, EncounterService
 from officeconsole.services.errors import PermissionDenied, ValidationError
 from officeconsole.services.fees import FeeService
 from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
 
-from tests.conftest import NOW
+from tests.conftest import NOW, engine_name
 from tests.pdf_text import pdf_text
 
 
@@ -131,7 +131,7 @@ def test_a_closed_day_refuses_changes_dated_in_it(ctx, day, sched, manager_ctx, 
     clock.at = NOW + dt.timedelta(days=1)  # the next morning: work dated today goes on
     void = LedgerService(as_role("manager")).void_payment(payment, "wrong patient", new_request_key())
     assert void.amount == Decimal("40.00")
-    assert CloseOutService(manager_ctx).day_sheet(NOW.date()).desk_payments == Decimal("90.00")  # unchanged
+    assert read_day_sheet(manager_ctx, NOW.date()).desk_payments == Decimal("90.00")  # unchanged
 
 
 def test_the_database_refuses_money_posted_in_a_closed_day(ctx, day, sched, manager_ctx, clinic, tmp_path):
@@ -307,12 +307,34 @@ def test_a_drawer_that_is_off_is_a_warning_and_the_printed_sheet_says_it_in_mone
 def test_close_day_says_how_much_room_the_backup_has(manager_ctx, clinic, tmp_path, monkeypatch):
     import shutil as disk
 
-    from officeconsole.services import closeout
+    from officeconsole.services import closeout_steps
 
     result = CloseOutService(manager_ctx).close_day(dt.date(2026, 11, 22), dry_run=True, backup_dir=tmp_path)
     room = next(s for s in result.steps if s.name == "Disk space")
     assert not room.warning and "GB free in" in room.lines[0]
-    monkeypatch.setattr(closeout.shutil, "disk_usage", lambda path: disk._ntuple_diskusage(100, 100, 0))
+    monkeypatch.setattr(closeout_steps.shutil, "disk_usage", lambda path: disk._ntuple_diskusage(100, 100, 0))
     tight = CloseOutService(manager_ctx).close_day(dt.date(2026, 11, 22), dry_run=True, backup_dir=tmp_path)
     room = next(s for s in tight.steps if s.name == "Disk space")
     assert room.warning and "less than twice the database's size is free" in room.lines[-1]
+
+
+@pytest.mark.skipif(engine_name() != "sqlite", reason="SQLite's plan without statistics (PostgreSQL keeps its own)")
+def test_the_close_reads_the_day_through_indexes_even_without_statistics(ctx, clinic):
+    """Without statistics SQLite would sum insurer money on the kind index (every payment ever
+    posted) and find the day's encounters by scanning them all; the close's queries leave it only
+    the posted-date and the (status, date of service) indexes."""
+    from officeconsole.models import Encounter
+    from officeconsole.services.closed_days import day_bounds_utc
+    from officeconsole.services.day_sheet import insurer_money_query, served_on
+
+    def plan(session, query) -> str:
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        return " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+
+    with ctx.db.read() as session:
+        assert not session.execute(text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")).all() or \
+            not session.execute(text("SELECT 1 FROM sqlite_stat1 WHERE tbl IN ('ar_entry', 'encounter')")).all()
+        money = plan(session, insurer_money_query(*day_bounds_utc(NOW.date(), ctx.timezone)))
+        visits = plan(session, select(Encounter.id).where(served_on(NOW.date())))
+    assert "USING INDEX ix_ar_entry_posted" in money and "ix_ar_entry_charged" not in money, money
+    assert "INDEX ix_encounter_status_service (status=? AND date_of_service=?)" in visits, visits

@@ -142,3 +142,24 @@ def test_queue_counts_and_amounts_by_state(coded_visit, as_role):
     assert coding.queue("ready").rows == []
     with pytest.raises(ValidationError):
         coding.queue("lost")
+
+
+def test_the_code_set_file_reads_back_what_was_written_and_a_damaged_one_is_not_used(tmp_path):
+    """The ICD-10-CM cache file keeps descriptions exactly (some hold a tab) and a category's examples;
+    a file cut short, or of another format, is rebuilt rather than trusted."""
+    from officeconsole.services import codes
+
+    rows = [("E11", False, "Type 2 diabetes mellitus", ("E11.00", "E11.01", "E11.9")),
+            ("E11.9", True, "Type 2 diabetes mellitus without complications", ()),
+            ("H35.3113", True, "Macular degeneration, advanced atrophic/\tadvanced dry stage \\ right eye", ())]
+    path = tmp_path / "set.tsv"
+    codes._write(path, rows)
+    assert codes._read(path) == rows
+    indexed = codes._index(rows)
+    assert indexed.find("E119") == "E11.9" and indexed.find("E1.19") is None
+    assert [code for code, _, _ in indexed.billable] == ["E11.9", "H35.3113"]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    assert codes._read(path) is None
+    path.write_text("0\t3\n" + text.split("\n", 1)[1], encoding="utf-8")
+    assert codes._read(path) is None

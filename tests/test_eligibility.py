@@ -105,7 +105,7 @@ def test_the_271_posts_active_copay_and_the_deductible_left(billing, asked, tmp_
     with billing.desk.db.read() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "eligibility.posted", AuditEvent.patient_id == billing.patient_id)) == 1
-    assert service.inactive_patients([billing.patient_id]) == set()
+    assert service.inactive_on(billing.desk.today(), [billing.patient_id]) == {}
 
 
 def test_an_inactive_answer_and_a_later_one_wins(billing, asked):
@@ -115,7 +115,7 @@ def test_an_inactive_answer_and_a_later_one_wins(billing, asked):
                                   control=902), "later.271")
     [latest] = service.latest(billing.patient_id)
     assert latest.describe() == "Eligibility 12/05: inactive since 11/30/2026"
-    assert service.inactive_patients([billing.patient_id]) == {billing.patient_id}
+    assert list(service.inactive_on(billing.desk.today(), [billing.patient_id])) == [billing.patient_id]
 
 
 def test_the_same_file_twice_changes_nothing(billing, asked):

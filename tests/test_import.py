@@ -1,4 +1,4 @@
-"""Moving in: importing another system's patients, policies, appointments and balances (issue 21)."""
+"""Moving in: importing another system's patients, policies, appointments and balances."""
 
 from __future__ import annotations
 

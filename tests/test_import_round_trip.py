@@ -1,5 +1,5 @@
 """Moving out and in again: a clinic's CSV export imported into an empty clinic gives the same patient,
-policy and appointment files when that clinic is exported in turn (issue 21)."""
+policy and appointment files when that clinic is exported in turn."""
 
 from __future__ import annotations
 

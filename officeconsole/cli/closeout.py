@@ -116,7 +116,7 @@ def reopen_day(
     day = _day(date, service, "DATE")
     was = service.reopen(day, reason)
     say(f"{day:%m/%d/%Y} reopened (it was closed by {was.closed_by} at {was.closed_at:%m/%d %H:%M}). "
-        f"Correct it, then run: officeconsole close-day --date {day:%Y-%m-%d}")
+        f"Correct it, then run: `officeconsole close-day --date {day:%Y-%m-%d}`")
 
 
 def close_settings(

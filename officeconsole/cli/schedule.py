@@ -84,7 +84,7 @@ def find_slot(
     """The next free slots long enough for the type, within working hours."""
     service = _service(ctx, db, as_user)
     if not type_name:
-        names = ", ".join(t.name for t in service.types()) or "none yet (officeconsole appointment-type add)"
+        names = ", ".join(t.name for t in service.types()) or "none yet (`officeconsole appointment-type add`)"
         raise ValidationError({"type": f"--type: which appointment type? One of: {names}."})
     kind = service.type_by_name(type_name)
     after, until = day_option(after, service.ctx, "--after"), day_option(until, service.ctx, "--until")

@@ -134,4 +134,4 @@ def job_key(
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(token + "\n")
     os.chmod(out_file, 0o600)
-    say(f"Wrote {out_file} (readable only by you). Schedule: officeconsole close-day --key-file {out_file}")
+    say(f"Wrote {out_file} (readable only by you). Schedule: `officeconsole close-day --key-file {out_file}`")

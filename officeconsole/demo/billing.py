@@ -135,7 +135,8 @@ def _code_visits(ctx: ServiceContext, rng: random.Random, today: dt.date) -> dic
             settled = day < today - dt.timedelta(days=HISTORY_DAYS)
             encounter = {"id": encounter_id, "appointment_id": visit_id, "patient_id": patient_id,
                          "provider_id": provider_id, "date_of_service": day, "place_of_service": "11",
-                         "status": St.NEEDS_CODING, "policy_id": policy.id if policy else None, "note": "",
+                         "status": St.NEEDS_CODING, "policy_id": policy.id if policy else None,
+                         "payer_id": policy.payer_id if policy else None, "note": "",
                          "created_at": now, "updated_at": now, "version": 1}
             encounters.append(encounter)
             diagnoses += [{"encounter_id": encounter_id, "position": n, "code": c} for n, c in enumerate(codes, 1)]

@@ -128,6 +128,7 @@ class PeopleGenerator:
             "sex": sex.value,
             "phone": phone,
             "phone_key": phone[2:] if phone else "",
+            "phone_key_reversed": phone[2:][::-1] if phone else "",
             "email": email,
             "address_line1": rng.choice(self.streets),
             "address_line2": rng.choice(self.units) if rng.random() < 0.12 else "",

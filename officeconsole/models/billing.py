@@ -63,6 +63,7 @@ class Encounter(Base):
     __table_args__ = (
         CheckConstraint(check_in("status", EncounterStatus), name="status"),
         Index("ix_encounter_status_service", "status", "date_of_service"),
+        Index("ix_encounter_payer_status_service", "payer_id", "status", "date_of_service"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +75,8 @@ class Encounter(Base):
     status: Mapped[str] = mapped_column(String(16), default=EncounterStatus.NEEDS_CODING)
     # The policy billed, fixed when the claim is marked ready (the primary on the date of service).
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("insurance_policy.id", name="fk_encounter_policy_id"))
+    # That policy's payer, copied so the queue's payer filter is one index range (set with policy_id).
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("payer.id", name="fk_encounter_payer_id"))
     # Why the payer or clearinghouse rejected it, shown until it is fixed and billed again.
     note: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Which payer the claim bills now: P the primary, S the secondary, T the tertiary (coordination of

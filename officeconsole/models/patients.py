@@ -39,11 +39,14 @@ class Patient(Base):
         CheckConstraint(
             "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
         ),
-        # Search keys: lower-case, accents and punctuation removed (see services.text).
-        Index("ix_patient_last_first", "last_key", "first_key"),
-        Index("ix_patient_first_last", "first_key", "last_key"),
+        # Search keys: lower-case, accents and punctuation removed (see services.text). Each index ends
+        # with the id, as the search's ORDER BY does: a page is the first rows of one index range, so
+        # PostgreSQL never sorts every match of a common prefix (SQLite's indexes hold the id anyway).
+        Index("ix_patient_last_first", "last_key", "first_key", "id"),
+        Index("ix_patient_first_last", "first_key", "last_key", "id"),
         Index("ix_patient_dob", "dob"),
-        Index("ix_patient_phone_key", "phone_key"),
+        Index("ix_patient_phone_key", "phone_key", "id"),
+        Index("ix_patient_phone_key_reversed", "phone_key_reversed", "id"),
         Index("ix_patient_created", "created_at"),  # new patients on day sheets and reports
     )
 
@@ -62,6 +65,8 @@ class Patient(Base):
     sex: Mapped[str] = mapped_column(String(1))
     phone: Mapped[str] = mapped_column(String(20), default="")  # E.164
     phone_key: Mapped[str] = mapped_column(search_key_type(15), default="")  # national digits
+    # The same digits backwards: "the number ending 4567" is a prefix look-up on this index.
+    phone_key_reversed: Mapped[str] = mapped_column(search_key_type(15), default="", server_default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     address_line1: Mapped[str] = mapped_column(String(200), default="")
     address_line2: Mapped[str] = mapped_column(String(200), default="")

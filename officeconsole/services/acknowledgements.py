@@ -26,15 +26,16 @@ from officeconsole.models import ClaimAck, ClaimAckItem, ClaimBatch, ClaimBatchI
 from officeconsole.models.acks import AckKind, AckOutcome
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.services import audit
+from officeconsole.services.booking import get_or_fail
 from officeconsole.services.claim_data import claim_id_to_encounter
 from officeconsole.services.claim_rejections import latest_batch
 from officeconsole.services.claims import acknowledge_claim
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text
-from officeconsole.services.x12_277 import read_277ca
+from officeconsole.services.x12_277 import Parsed277, read_277ca
 from officeconsole.services.x12_837 import x12_text
-from officeconsole.services.x12_999 import AckFileError, read_999
+from officeconsole.services.x12_999 import AckFileError, Parsed999, read_999
 from officeconsole.services.x12_envelope import read_x12_file
 
 # The claim states an acknowledgement may move a claim out of.
@@ -132,7 +133,7 @@ class AcknowledgementService:
                                posted_by_id=self.ctx.actor_or_fail().user_id)
                 session.add(ack)
                 session.flush()
-                lines = self._post_999(session, ack, parsed) if kind == AckKind.X999 else \
+                lines = self._post_999(session, ack, parsed) if isinstance(parsed, Parsed999) else \
                     self._post_277(session, ack, parsed)
                 if all(line.outcome == AckOutcome.UNMATCHED for line in lines):
                     raise AckFileError(f"Nothing was posted: nothing in this {kind} is this clinic's "
@@ -150,7 +151,7 @@ class AcknowledgementService:
             return AckResult(kind, name, posted_before=earlier.posted_at.astimezone(self.ctx.timezone))
 
     # ----- 999 -----------------------------------------------------------------------
-    def _post_999(self, session: Session, ack: ClaimAck, parsed) -> list[AckLine]:
+    def _post_999(self, session: Session, ack: ClaimAck, parsed: Parsed999) -> list[AckLine]:
         lines = []
         for answer in parsed.answers:
             reference = f"batch {answer.group_control}" + (f" set {answer.transaction_control}"
@@ -183,7 +184,7 @@ class AcknowledgementService:
         return lines
 
     # ----- 277CA ---------------------------------------------------------------------
-    def _post_277(self, session: Session, ack: ClaimAck, parsed) -> list[AckLine]:
+    def _post_277(self, session: Session, ack: ClaimAck, parsed: Parsed277) -> list[AckLine]:
         lines = []
         for answer in parsed.claims:
             encounter_id = claim_id_to_encounter(answer.claim_id)
@@ -192,14 +193,14 @@ class AcknowledgementService:
             # is sent again this rejection is history, not an open problem (claim_rejections).
             batch_id = latest_batch(session, encounter.id) if encounter is not None else None
             message = answer.describe()
-            if batch_id is None:
+            if batch_id is None or encounter is None:  # no encounter: no batch either
                 why = "no such claim here" if encounter is None else "this claim was never sent"
                 why += f" (segment {answer.segment}" + (f", {answer.patient_name}" if answer.patient_name else "") + ")"
                 session.add(ClaimAckItem(ack_id=ack.id, reference=answer.claim_id[:50],
                                          outcome=AckOutcome.UNMATCHED, codes=answer.codes, message=why[:264]))
                 lines.append(AckLine(answer.claim_id, AckOutcome.UNMATCHED, False, message=why))
                 continue
-            patient = session.get(Patient, encounter.patient_id)
+            patient = get_or_fail(session, Patient, encounter.patient_id, "patient")
             who = f"{patient.last_name}, {patient.first_name}"
             outcome = answer.outcome
             moved = False

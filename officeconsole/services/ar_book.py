@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, union_all, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,7 +80,7 @@ class ArBook:
         return ClaimBalance(charged, _money(rows.get(Account.INSURER)),
                             _money(rows.get(Account.PATIENT)) + _money(desk))
 
-    def _sum(self, *where) -> Decimal:
+    def _sum(self, *where: ColumnElement[bool]) -> Decimal:
         return _money(self.session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(*where)))
 
 
@@ -87,9 +88,10 @@ def move_patient_balance(session: Session, patient_id: int, amount: Decimal) -> 
     """Keep the patient's running balance with a posting, in the posting's transaction."""
     if not amount:
         return
-    moved = session.execute(update(PatientBalance).where(PatientBalance.patient_id == patient_id)
-                            .values(balance=func.round(PatientBalance.balance + amount, 2))
-                            .execution_options(synchronize_session=False)).rowcount
+    updated = session.execute(update(PatientBalance).where(PatientBalance.patient_id == patient_id)
+                              .values(balance=func.round(PatientBalance.balance + amount, 2))
+                              .execution_options(synchronize_session=False))
+    moved = cast(CursorResult[Any], updated).rowcount  # an UPDATE's result is a CursorResult
     if moved:
         return
     try:
@@ -113,5 +115,5 @@ def rebuild_patient_balances(session: Session) -> None:
         select(moves.c.patient_id, func.round(func.sum(moves.c.amount), 2)).group_by(moves.c.patient_id)))
 
 
-def _money(value) -> Decimal:
+def _money(value: Decimal | int | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))

@@ -8,9 +8,11 @@ next link of the keyed hash chain (services/audit_chain.py), in that same transa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import AuditEvent, Patient
@@ -18,8 +20,6 @@ from officeconsole.services import audit_chain
 from officeconsole.services.context import Actor, ServiceContext
 from officeconsole.services.errors import NotFound
 from officeconsole.services.permissions import requires
-
-audit_chain.install()  # record() only adds the row; its number and hash are given at flush time
 
 
 def record(
@@ -70,7 +70,8 @@ def record_many(session: Session, at: dt.datetime, actor: Actor | None, events: 
     rows = [_Link(at, user_id, username, e.action, e.entity, str(e.entity_id), e.patient_id, e.summary[:2000])
             for e in events]
     audit_chain.append(session, rows)  # numbered and hashed as the flush hook does for `record`'s rows
-    session.execute(insert(AuditEvent.__table__), [vars(row) for row in rows])
+    table = cast(Table, AuditEvent.__table__)  # declarative types it as a FromClause; it is the class's Table
+    session.execute(insert(table), [vars(row) for row in rows])
     session.flush()  # the chain head, moved on by append
 
 
@@ -91,7 +92,7 @@ class _Link:
     hash: str = ""
 
 
-def describe_changes(before: dict[str, object], after: dict[str, object]) -> str:
+def describe_changes(before: Mapping[str, object], after: Mapping[str, object]) -> str:
     """"field: old -> new" for each changed field, the summary an auditor reads."""
     parts = [
         f"{key}: {before.get(key)!s} -> {value!s}"

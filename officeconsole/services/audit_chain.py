@@ -1,7 +1,8 @@
 """The audit trail as a keyed hash chain: how it is written, how it is checked, what it proves.
 
-Writing. When a session flushes new `AuditEvent` rows (`audit.record` adds them, inside the
-caller's transaction), a `before_flush` hook takes the chain's lock (PostgreSQL: a
+Writing. When a database's write session flushes new `AuditEvent` rows (`audit.record` adds
+them, inside the caller's transaction), a `before_flush` hook (`chain_new_events`, attached to
+each database the services use) takes the chain's lock (PostgreSQL: a
 transaction-level advisory lock; SQLite: writers already hold the database's write lock
 from BEGIN IMMEDIATE), reads the chain head and gives each event, in the order they were
 added, the next number `seq` (1, 2, 3 ... no gaps; a unique index refuses a number taken
@@ -64,11 +65,12 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import attributes as orm_attributes
 
@@ -123,14 +125,14 @@ def key_path(environ: dict[str, str] | None = None) -> Path:
     return Paths.discover(env).config_dir / KEY_FILE_NAME
 
 
-_loaded: dict[Path, tuple[tuple[int, int, int], bytes]] = {}
-
-
 def load_key(path: Path | None = None, *, create: bool = False) -> AuditKey:
-    """The key in `path` (default `key_path()`); made first when missing and `create` is set."""
+    """The key in `path` (default `key_path()`); made first when missing and `create` is set.
+
+    Read from the file at each use (one small read per audited transaction), so no process keeps a
+    key that was replaced or belongs to another database's PC folder."""
     path = path or key_path()
     try:
-        info = path.stat()
+        secret = path.read_bytes()
     except FileNotFoundError:
         if not create:
             raise AuditKeyError(
@@ -142,17 +144,9 @@ def load_key(path: Path | None = None, *, create: bool = False) -> AuditKey:
         return load_key(path)
     except OSError as exc:
         raise AuditKeyError(f"Cannot read the audit key file {path}: {exc.strerror}.") from None
-    signature = (info.st_mtime_ns, info.st_size, info.st_ino)
-    cached = _loaded.get(path)
-    if cached is None or cached[0] != signature:
-        try:
-            secret = path.read_bytes()
-        except OSError as exc:
-            raise AuditKeyError(f"Cannot read the audit key file {path}: {exc.strerror}.") from None
-        if len(secret) != KEY_BYTES:
-            raise AuditKeyError(f"{path} is not an audit key ({KEY_BYTES} bytes expected, {len(secret)} found).")
-        cached = _loaded[path] = (signature, secret)
-    return AuditKey(path, cached[1])
+    if len(secret) != KEY_BYTES:
+        raise AuditKeyError(f"{path} is not an audit key ({KEY_BYTES} bytes expected, {len(secret)} found).")
+    return AuditKey(path, secret)
 
 
 def _create_key(path: Path) -> None:
@@ -189,7 +183,7 @@ def _utc(at: dt.datetime) -> str:
     return at.isoformat(timespec="microseconds") + "Z"
 
 
-def canonical(fields, seq: int, prev_hash: str) -> bytes:
+def canonical(fields: Any, seq: int, prev_hash: str) -> bytes:
     """The bytes an event's hash covers. `fields` has the event's columns as attributes."""
     return _encode([FORMAT, seq, _utc(fields.at), fields.user_id, fields.username, fields.action, fields.entity,
                     fields.entity_id, fields.patient_id, fields.summary, prev_hash]).encode("ascii")
@@ -199,7 +193,7 @@ def _mac(key: AuditKey, message: bytes) -> str:
     return hmac.digest(key.secret, message, "sha256").hex()
 
 
-def link_hash(key: AuditKey, fields, seq: int, prev_hash: str) -> str:
+def link_hash(key: AuditKey, fields: Any, seq: int, prev_hash: str) -> str:
     return _mac(key, canonical(fields, seq, prev_hash))
 
 
@@ -208,23 +202,17 @@ def head_seal(key: AuditKey, seq: int, hash_: str, key_id: str, rebuilt_at: int 
 
 
 # ----- writing -------------------------------------------------------------------------------
-def _chain_new_events(session: Session, _flush_context, _instances) -> None:
+def chain_new_events(session: Session, _flush_context: object, _instances: object) -> None:
+    """The `before_flush` hook that numbers and hashes the audit rows a write session adds. The
+    services attach it to each database they use (`ServiceContext`, `Database.on_write_flush`):
+    sessions made any other way are not touched."""
     pending = [obj for obj in session.new if isinstance(obj, AuditEvent)]  # numbers set by hand are replaced
     if pending:
         pending.sort(key=lambda obj: orm_attributes.instance_state(obj).insert_order)
         append(session, pending)
 
 
-def install() -> None:
-    """Chain the audit rows every session flushes, whoever made the session (idempotent)."""
-    if not event.contains(Session, "before_flush", _chain_new_events):
-        event.listen(Session, "before_flush", _chain_new_events)
-
-
-install()
-
-
-def append(session: Session, events: list[AuditEvent]) -> None:
+def append(session: Session, events: Sequence[Any]) -> None:
     """Give `events` their numbers and hashes and move the head on (inside the flush)."""
     if session.get_bind().dialect.name == "postgresql":
         # Held to the end of the transaction: the next writer reads this one's head.
@@ -291,7 +279,7 @@ class ChainReport:
     problem: ChainBreak | None
     anchor: ChainPoint | None  # the event the anchor names, when one was given and found
     key_file: Path
-    key_changes: tuple = ()  # KeyChange: where a new key took over from a lost one
+    key_changes: tuple[Any, ...] = ()  # KeyChange: where a new key took over from a lost one
     unchecked: int = 0  # events before a key change whose key was not given: numbering and links only
 
     @property
@@ -334,7 +322,7 @@ def parse_anchor(value: str) -> str:
 _CHECKING = ("AuditChainService", "KeyChange", "verify_chain")
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """The checking half lives in services/audit_verify.py; its names are still found here (loaded
     on first use, since that module builds on this one)."""
     if name in _CHECKING:

@@ -22,6 +22,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from officeconsole.errors import OfficeError
 from officeconsole.services import audit
@@ -34,6 +35,10 @@ from officeconsole.services.audit_chain import (
 )
 from officeconsole.services.db_keys import parse_recovery_code, recovery_code
 from officeconsole.services.permissions import requires
+
+if TYPE_CHECKING:
+    from officeconsole.db.database import Database
+    from officeconsole.services.context import ServiceContext
 
 FORMAT = "officeconsole-audit-key-1"
 SIDECAR_SUFFIX = ".auditkey"
@@ -66,7 +71,7 @@ def _kek(by: str, secret: bytes, salt: bytes) -> bytes:
     return hashlib.sha256(b"officeconsole audit key recovery\x00" + salt + secret).digest()  # 256 random bits
 
 
-def _wrap(by: str, secret: bytes, key: AuditKey) -> dict:
+def _wrap(by: str, secret: bytes, key: AuditKey) -> dict[str, str]:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     salt, nonce = os.urandom(16), os.urandom(12)
@@ -74,7 +79,7 @@ def _wrap(by: str, secret: bytes, key: AuditKey) -> dict:
     return {"by": by, "salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
 
 
-def _unwrap(wrap: dict, secret: bytes, key_id: str) -> bytes | None:
+def _unwrap(wrap: dict[str, str], secret: bytes, key_id: str) -> bytes | None:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -215,7 +220,7 @@ def _install(secret: bytes, key_id: str, path: Path) -> Path:
 class AuditKeyService:
     """The manager's side: make the recovery code that lets plain backups carry the key."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
     @requires("backup.run")
@@ -238,7 +243,7 @@ def trail_key_id_in_file(path: Path, db_key: bytes | None = None) -> str | None:
         database.dispose()
 
 
-def trail_key_id(database) -> str | None:
+def trail_key_id(database: Database) -> str | None:
     """The key the database's audit trail is written with (None for an empty trail)."""
     from sqlalchemy import select
 
@@ -256,7 +261,7 @@ class NewKey:
     after_event: int  # the last event the old key covered
 
 
-def start_new_key(ctx, username: str, password: str, reason: str) -> NewKey:
+def start_new_key(ctx: ServiceContext, username: str, password: str, reason: str) -> NewKey:
     """A lost audit key becomes a recorded event, not a stopped clinic: a manager (proving it with
     their password, which cannot be audited as a login without a key) starts a new key; its first
     event records the last event and hash the old key covered, who started it and why. A key file

@@ -14,8 +14,9 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models.audit import AuditChainHead, AuditEvent
@@ -51,8 +52,11 @@ _COLUMNS = (AuditEvent.seq, AuditEvent.at, AuditEvent.user_id, AuditEvent.userna
             AuditEvent.entity, AuditEvent.entity_id, AuditEvent.patient_id, AuditEvent.summary,
             AuditEvent.prev_hash, AuditEvent.hash)
 
+# One audit event as read for checking: the _COLUMNS, by name.
+EventRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
-def _rows(session: Session, batch: int) -> Iterator:
+
+def _rows(session: Session, batch: int) -> Iterator[EventRow]:
     """Every event in `seq` order, `batch` at a time (keyset pages over the unique index)."""
     after = None
     while True:
@@ -66,20 +70,22 @@ def _rows(session: Session, batch: int) -> Iterator:
         after = rows[-1].seq
 
 
-def _with_next(rows: Iterator) -> Iterator:
+def _with_next(rows: Iterator[EventRow]) -> Iterator[tuple[EventRow, EventRow | None]]:
     current = next(rows, None)
+    if current is None:
+        return
     for following in rows:
         yield current, following
         current = following
-    if current is not None:
-        yield current, None
+    yield current, None
 
 
 def _sha256(message: bytes) -> str:
     return hashlib.sha256(message).hexdigest()
 
 
-def _check(key: AuditKey, row, following, expected: int, prev: str, prev_at: dt.datetime | None) -> ChainBreak | None:
+def _check(key: AuditKey, row: EventRow, following: EventRow | None, expected: int, prev: str,
+           prev_at: dt.datetime | None) -> ChainBreak | None:
     """What is wrong with `row`, found where event `expected` should follow a link hashing to `prev`."""
     if row.seq != expected:
         if row.seq < expected:
@@ -121,10 +127,10 @@ class KeyChange:
     checked_before: bool  # whether the events before it could be checked (their key was given)
 
 
-def _key_changes(session: Session) -> dict[int, dict]:
+def _key_changes(session: Session) -> dict[int, dict[str, Any]]:
     rows = session.execute(select(AuditEvent.seq, AuditEvent.summary).where(AuditEvent.action == NEW_KEY)
                            .order_by(AuditEvent.seq)).all()
-    changes = {}
+    changes: dict[int, dict[str, Any]] = {}
     for seq, summary in rows:
         try:
             changes[seq] = json.loads(summary)
@@ -187,7 +193,7 @@ def verify_chain(session: Session, key: AuditKey, anchor: str | None = None, pro
     return report(_head_problem(key, head, last) or _anchor_problem(anchor, found, last))
 
 
-def _head_problem(key: AuditKey, head: AuditChainHead | None, last) -> ChainBreak | None:
+def _head_problem(key: AuditKey, head: AuditChainHead | None, last: EventRow | None) -> ChainBreak | None:
     if head is None:
         if last is None:
             return None
@@ -214,7 +220,7 @@ def _head_problem(key: AuditKey, head: AuditChainHead | None, last) -> ChainBrea
     return None
 
 
-def _anchor_problem(anchor: str | None, found: ChainPoint | None, last) -> ChainBreak | None:
+def _anchor_problem(anchor: str | None, found: ChainPoint | None, last: EventRow | None) -> ChainBreak | None:
     if anchor is None or found is not None:
         return None
     return ChainBreak(None, None, ANCHOR,

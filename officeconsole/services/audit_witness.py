@@ -17,6 +17,8 @@ import hmac
 import json
 import os
 import secrets
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +30,7 @@ from officeconsole.services.audit_chain import TRUNCATED, AuditKey, AuditKeyErro
 SUFFIX = ".witness"
 
 
-def _path(key: AuditKey):
+def _path(key: AuditKey) -> Path:
     return key.path.with_name(key.path.name + SUFFIX)
 
 
@@ -48,7 +50,7 @@ def _trail_id(session: Session, *, create: bool = False) -> int | None:
     return trail
 
 
-def _entries(key: AuditKey) -> dict:
+def _entries(key: AuditKey) -> dict[str, Any]:
     try:
         data = json.loads(_path(key).read_text())
     except (OSError, ValueError):
@@ -61,7 +63,7 @@ def read(key: AuditKey, trail: int | None) -> tuple[int, str] | None:
     sealed with this key (a witness from another key proves nothing about this trail)."""
     if trail is None:
         return None
-    entry = _entries(key).get(str(trail))
+    entry: Any = _entries(key).get(str(trail))  # the file's JSON: checked by the reads below
     try:
         seq, hash_ = int(entry["seq"]), str(entry["hash"])
     except (TypeError, KeyError, ValueError):

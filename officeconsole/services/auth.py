@@ -116,6 +116,7 @@ def setup_clinic(ctx: ServiceContext, data: SetupInput) -> Actor:
         actor = _to_actor(user)
         audit.record(session, now, actor, "setup", entity="clinic", entity_id=1,
                      summary=f"clinic {clinic_name!r} set up, first manager {username}")
+    ctx.zone.set(timezone)  # the console's screens have the clinic's zone from here on
     return actor
 
 

@@ -49,7 +49,7 @@ def to_keep(paths: list[Path], rotation: Rotation) -> set[Path]:
     for count, period in ((rotation.daily, lambda t: t.date()),
                           (rotation.weekly, lambda t: t.isocalendar()[:2]),
                           (rotation.monthly, lambda t: (t.year, t.month))):
-        seen: list = []
+        seen: list[object] = []
         for at, path in dated:
             key = period(at)
             if key not in seen:

@@ -7,6 +7,11 @@ temporary name first (a full disk or a crash leaves no half file that looks like
 can be encrypted with a passphrase, and the folder is rotated (newest of each of the last 14
 days, 8 weeks, 12 months). Restoring sets the current database aside first.
 
+The SQLite copy's integrity check is also the live database's check for damage: the backup API
+copies each page as it is, and checking the copy keeps the live file free for the consoles (at
+a million patients the check takes minutes). A copy that fails it is thrown away, the live file
+is then checked to say which of the two is damaged, and no earlier backup is rotated out.
+
 A SQLite database encrypted at rest (SQLCipher, services/db_keys.py) is copied page by page
 under its own key, so its backups are encrypted too; restoring brings the copy to the current
 key (a plain backup is encrypted on the way in, an older key's backup is re-keyed).
@@ -25,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from officeconsole.db import cipher
 from officeconsole.db.engine import cipher_key
@@ -52,6 +57,14 @@ REQUIRED_TABLES = {"alembic_version", "app_user", "patient", "appointment", "cli
 
 class BackupError(OfficeError):
     pass
+
+
+class DamagedDatabase(BackupError):
+    """The live database failed SQLite's check: no copy was kept, and no earlier one removed."""
+
+
+class CopyDamaged(BackupError):
+    """A copy failed SQLite's integrity check."""
 
 
 class BackupKeyMismatch(BackupError):
@@ -82,10 +95,6 @@ class BackupService:
     def backup(self, to_dir: Path | str, passphrase: str | None = None, rotation: Rotation | None = None) -> BackupResult:
         folder = writable_folder(to_dir, BackupError, "backups")
         _remove_stale_partials(folder)
-        if (problem := damage(self.ctx.db.engine)) is not None:
-            raise BackupError(f"The live database is damaged ({problem}): a copy of it would be damaged too, so none "
-                              "was made and the earlier backups are kept. Stop work and restore the latest good "
-                              "backup (`officeconsole restore FILE`).")
         url = self.ctx.db.engine.url
         sqlite = url.get_backend_name() == "sqlite"
         name = backup_name(self.ctx.now().astimezone(self.ctx.timezone), "db" if sqlite else "dump", bool(passphrase))
@@ -95,9 +104,7 @@ class BackupService:
         started = time.perf_counter()
         try:
             if sqlite:
-                key = cipher_key(self.ctx.db.engine)
-                _sqlite_copy(Path(url.database), plain, key)
-                rows = verify_sqlite(plain, key=key)
+                rows = self._checked_copy(Path(url.database), plain, cipher_key(self.ctx.db.engine))
             else:
                 _pg_dump(url, plain)
                 rows = verify_dump(plain)
@@ -130,6 +137,33 @@ class BackupService:
             session.flush()
             audit_witness.record(session)
         return result
+
+    def _checked_copy(self, source: Path, target: Path, key: bytes | None) -> dict[str, int]:
+        """The online copy, checked whole: the live database's check too, since the backup API copies
+        each page as it is (and a check of the copy locks nobody out of the live file). When the copy
+        fails, the live file is checked to say which of the two is damaged."""
+        try:
+            _sqlite_copy(source, target, key)
+            return verify_sqlite(target, key=key)
+        except (CopyDamaged, *cipher.errors()) as exc:
+            if isinstance(exc, CopyDamaged) or _corrupt(exc):
+                problem = damage(self.ctx.db.engine)
+                if problem is not None:
+                    raise DamagedDatabase(
+                        f"The live database is damaged ({problem}): a copy of it would be damaged too, so none was "
+                        "kept and the earlier backups are kept. Stop work and restore the latest good backup "
+                        "(`officeconsole restore FILE`).") from None
+            if isinstance(exc, CopyDamaged):
+                raise BackupError(f"{exc} The database itself is sound: the backup folder's disk may be failing "
+                                  "(try another folder or drive). The earlier backups are kept.") from None
+            raise BackupError(f"The backup could not be written to {target.parent}: "
+                              f"{str(exc).splitlines()[0]} (is the disk full?). Nothing else changed.") from None
+
+
+def _corrupt(exc: Exception) -> bool:
+    """A database error that says a file is damaged (not a full disk or a lock)."""
+    text = str(exc).lower()
+    return "malformed" in text or "corrupt" in text
 
 
 STALE_SECONDS = 3600
@@ -240,12 +274,14 @@ def verify_sqlite(path: Path, name: str = "", *, key: bytes | None = None) -> di
     try:
         with contextlib.closing(cipher.connect(path, key, readonly=True)) as con:
             if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError(f"{name} failed SQLite's integrity check.")
+                raise CopyDamaged(f"{name} failed SQLite's integrity check.")
             tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             if not REQUIRED_TABLES <= set(tables):
                 raise BackupError(f"{name} is not an Office Console backup.")
             return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
-    except db_errors:
+    except db_errors as exc:
+        if _corrupt(exc):
+            raise CopyDamaged(f"{name} failed SQLite's integrity check ({str(exc).splitlines()[0]}).") from None
         raise BackupError(f"{name} is not an Office Console backup (not a SQLite database"
                           + (", or not under this database's key)." if key else ").")) from None
 
@@ -271,7 +307,7 @@ def _sqlite_copy(source: Path, target: Path, key: bytes | None = None) -> None:
         dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
 
 
-def _pg_args(url) -> tuple[list[str], dict[str, str]]:
+def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
     """pg_dump/pg_restore connection arguments: a libpq URL, and the schema when one is selected."""
     options = url.query.get("options", "")
     schema = options.split("search_path=")[-1] if "search_path=" in options else ""
@@ -283,7 +319,7 @@ def _pg_args(url) -> tuple[list[str], dict[str, str]]:
     return args + (["--schema", schema] if schema else []), env
 
 
-def _pg_dump(url, target: Path) -> None:
+def _pg_dump(url: URL, target: Path) -> None:
     args, env = _pg_args(url)
     run = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), *args],
                          capture_output=True, text=True, env=env)
@@ -333,7 +369,7 @@ def _restore_sqlite(db_path: Path, plain: Path) -> Path | None:
     return aside
 
 
-def _restore_pg(url, plain: Path) -> Path | None:
+def _restore_pg(url: URL, plain: Path) -> Path | None:
     from officeconsole.config import Paths
 
     paths = Paths.discover()

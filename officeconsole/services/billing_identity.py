@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from officeconsole.models import ClinicSettings, Provider, User
+from officeconsole.models import Provider, User
 from officeconsole.services import audit
+from officeconsole.services.clinic import clinic_row
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.identifiers import parse_ein, valid_npi
@@ -46,7 +47,7 @@ class BillingIdentityService:
     @requires("billing.view")
     def identities(self) -> tuple[Identities, list[ProviderNpi]]:
         with self.ctx.db.read() as session:
-            c = session.get(ClinicSettings, 1)
+            c = clinic_row(session)
             providers = [ProviderNpi(p_id, name, npi) for p_id, name, npi in session.execute(
                 select(Provider.id, User.full_name, Provider.npi).join(User, User.id == Provider.user_id)
                 .where(Provider.active.is_(True)).order_by(User.full_name))]
@@ -75,12 +76,12 @@ class BillingIdentityService:
             if not valid_npi(clean_text(value)):
                 errors[f"provider_{provider_id}"] = f"{value or 'The NPI'} is not a valid NPI."
             providers[provider_id] = clean_text(value)
-        if errors:
+        if errors or match is None:  # no match always names the ZIP in errors
             raise ValidationError(errors)
         now = self.ctx.now()
         try:
             with self.ctx.db.write() as session:
-                c = session.get(ClinicSettings, 1)
+                c = clinic_row(session)
                 before = (c.npi, c.tax_id, c.postal_code, c.clearinghouse_id)
                 c.npi, c.tax_id = npi, tax_id
                 c.postal_code = f"{match.group(1)}-{match.group(2)}"

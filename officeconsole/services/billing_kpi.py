@@ -41,7 +41,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import String, and_, case, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from officeconsole.models import ArEntry, AuditEvent, Payer
@@ -51,7 +51,7 @@ from officeconsole.services import report_queries as q
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.permissions import requires
-from officeconsole.services.receivables import BUCKETS, ReceivablesService
+from officeconsole.services.receivables import BUCKETS, Aging, ReceivablesService
 from officeconsole.services.remit_inputs import CONTRACTUAL, describe
 from officeconsole.services.report_model import cents_to_money, rate
 
@@ -60,7 +60,7 @@ ZERO = Decimal("0.00")
 
 
 # ----- the grouped queries (bucket n holds [edges[n], edges[n+1])) ------------------------
-def _in(column, edges: list[dt.datetime]):
+def _in(column: SQLColumnExpression[dt.datetime], edges: list[dt.datetime]) -> ColumnElement[bool]:
     return and_(column >= edges[0], column < edges[-1])
 
 
@@ -151,15 +151,16 @@ def denials_by_payer(session: Session, edges: list[dt.datetime]) -> dict[str, tu
 def contractual(session: Session, edges: list[dt.datetime]) -> dict[int, int]:
     """bucket -> contractual adjustments (group code CO) posted then, in cents, as positive figures."""
     sub = (select(q.day_of(ArEntry.posted_at, edges).label("b"), q.cents(ArEntry.amount).label("c"))
-           .where(_in(ArEntry.posted_at, edges), ArEntry.kind == ArKind.ADJUSTMENT, ArEntry.group_code == "CO")
+           .where(_in(ArEntry.posted_at, edges), ArEntry.kind.concat("") == ArKind.ADJUSTMENT,  # by posting time
+                  ArEntry.group_code == "CO")
            .subquery())
     return {b: -int(c) for b, c in session.execute(select(sub.c.b, func.sum(sub.c.c)).group_by(sub.c.b))}
 
 
-def collections(session: Session, edges: list[dt.datetime], *, insurer: bool = True) -> Counter:
+def collections(session: Session, edges: list[dt.datetime], *, insurer: bool = True) -> Counter[int]:
     """bucket -> collections in cents: desk payments (voids netted) and, with `insurer`, insurer
     payments posted then."""
-    collected: Counter = Counter()
+    collected: Counter[int] = Counter()
     for (b, _method), total in q.desk_money(session, edges).items():
         collected[b] += total
     if insurer:
@@ -169,9 +170,9 @@ def collections(session: Session, edges: list[dt.datetime], *, insurer: bool = T
     return collected
 
 
-def charged(session: Session, days: list[dt.date]) -> Counter:
+def charged(session: Session, days: list[dt.date]) -> Counter[int]:
     """bucket [days[n], days[n+1]) -> charges in cents by date of service (fee x units)."""
-    found: Counter = Counter()
+    found: Counter[int] = Counter()
     for (day, _provider), (_visits, total) in q.charges(session, days[0], days[-1] - dt.timedelta(days=1)).items():
         found[bisect.bisect_right(days, day) - 1] += total
     return found
@@ -188,7 +189,7 @@ def net_collection_rate(collected: int | Decimal, charges: int | Decimal, contra
     return float(collected / base) if base > 0 else None
 
 
-def ar_over_90(aging) -> tuple[Decimal, Decimal, float | None]:
+def ar_over_90(aging: Aging) -> tuple[Decimal, Decimal, float | None]:
     """(owed, of which over 90 days, the share) from an A/R aging: insurers' and owing patients'
     buckets, patient credits left out."""
     rows = [r.buckets for r in aging.payers] + [aging.patient_buckets]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -388,7 +389,7 @@ class Booker:
                 Appointment.start_at < when.end, Appointment.end_at > when.start,
                 Appointment.id != (ignore or 0)))
         if clash is not None:
-            other = session.get(Provider, clash.provider_id)
+            other = get_or_fail(session, Provider, clash.provider_id, "provider")
             local = clash.start_at.astimezone(self.ctx.timezone)
             problems.append(f"The patient is already booked at {local:%H:%M} with {other.user.full_name}.")
         return problems
@@ -401,7 +402,7 @@ class Booker:
                 BookedSlot.appointment_id != (ignore or 0)).limit(1))
         if taken is None:
             return ""
-        other = self.session.get(Appointment, taken)
+        other = get_or_fail(self.session, Appointment, taken, "appointment")
         zone = self.ctx.timezone
         return (f"{provider.user.full_name} already has an appointment "
                 f"{other.start_at.astimezone(zone):%H:%M}-{other.end_at.astimezone(zone):%H:%M} in that time.")
@@ -454,7 +455,10 @@ def _refuse_unbookable(session: Session, provider: Provider, kind: AppointmentTy
                                           "choose another type or provider."})
 
 
-def get_or_fail(session: Session, model, key: int | None, what: str):
+_Row = TypeVar("_Row")
+
+
+def get_or_fail(session: Session, model: type[_Row], key: int | None, what: str) -> _Row:
     """The row, or NotFound naming what was asked for ("Choose a patient." when nothing was)."""
     row = session.get(model, key) if key is not None else None
     if row is None:

@@ -23,7 +23,7 @@ from officeconsole.services.ar_book import ArBook
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.claims import ClaimService, ScrubResult
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import ConcurrentEdit, ValidationError
+from officeconsole.services.errors import ConcurrentEdit, NotFound, ValidationError
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text
 
@@ -93,6 +93,8 @@ class ClaimCorrectionService:
                    Remittance.payer_id == payer_id).order_by(RemitClaim.id.desc()).limit(1))
         if not number:
             raise ValidationError({"payer_claim_number": NO_NUMBER.format(payer=payer.name if payer else "The payer")})
+        if payer is None:  # the payer's remittance gave the number, so the payer is there
+            raise NotFound(f"No payer has id {payer_id}.")
         return encounter, number, payer.name
 
     def _reverse_postings(self, session: Session, encounter: Encounter, why: str) -> None:

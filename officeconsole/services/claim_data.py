@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from officeconsole.models import (
     Appointment,
     ChargeLine,
-    ClinicSettings,
     Encounter,
     EncounterDiagnosis,
     FeeScheduleItem,
@@ -28,6 +27,7 @@ from officeconsole.models import (
 )
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.services.booking import get_or_fail
+from officeconsole.services.clinic import clinic_row
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def claim_id_to_encounter(claim_id: str) -> int | None:
 
 
 def billing_provider(session: Session) -> BillingProvider:
-    c = session.get(ClinicSettings, 1)
+    c = clinic_row(session)
     return BillingProvider(c.name, c.npi, c.tax_id, c.address_line1, c.address_line2, c.city, c.state,
                            c.postal_code, c.phone, c.clearinghouse_id, c.clearinghouse_name, c.taxonomy,
                            c.submitter_id, c.x12_usage != "T")
@@ -204,7 +204,7 @@ def fee_codes(session: Session) -> frozenset[str]:
 def load_claim(session: Session, encounter_id: int, billing: BillingProvider | None = None,
                scheduled: frozenset[str] | None = None) -> ClaimData:
     e = get_or_fail(session, Encounter, encounter_id, "encounter")
-    p = session.get(Patient, e.patient_id)
+    p = get_or_fail(session, Patient, e.patient_id, "patient")
     patient = ClaimPatient(p.id, p.mrn, p.first_name, p.middle_name, p.last_name, p.dob, p.sex, p.address_line1,
                            p.address_line2, p.city, p.state, p.postal_code, p.latin_first_name, p.latin_last_name)
     row = billed_policy(session, e)
@@ -234,7 +234,7 @@ def load_claim(session: Session, encounter_id: int, billing: BillingProvider | N
 
 
 def claim_policy(session: Session, row: InsurancePolicy) -> ClaimPolicy:
-    payer = session.get(Payer, row.payer_id)
+    payer = get_or_fail(session, Payer, row.payer_id, "payer")
     return ClaimPolicy(row.id, row.rank, row.member_id, row.group_number, row.subscriber_relationship,
                        row.subscriber_name, row.subscriber_dob, payer.id, payer.name, payer.payer_code,
                        payer.active, payer.filing_code, row.subscriber_last_name, row.subscriber_first_name,

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import ClaimAck, ClaimAckItem, ClaimBatch, ClaimBatchItem, Encounter
@@ -98,7 +99,7 @@ def latest_batch(session: Session, encounter_id: int) -> int | None:
     return session.scalar(select(func.max(ClaimBatchItem.batch_id)).where(ClaimBatchItem.encounter_id == encounter_id))
 
 
-def _items(session: Session, encounter_id: int):
+def _items(session: Session, encounter_id: int) -> Sequence[Row[ClaimAckItem, str, dt.datetime, str, int | None]]:
     """Every rejecting item about the claim: 277CA items naming it, 999 items rejecting a batch that
     carried it; oldest first."""
     batches = select(ClaimBatchItem.batch_id).where(ClaimBatchItem.encounter_id == encounter_id)

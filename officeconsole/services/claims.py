@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -130,7 +131,7 @@ class ClaimService:
         then the scrubber's, numbered as one list), what is owed on it, and its rejections so far."""
         with self.ctx.db.read() as session:
             claim = load_claim(session, encounter_id)
-            encounter = session.get(Encounter, encounter_id)
+            encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
             balance = ArBook(self.ctx, session).balance(encounter)
             editable = claim.status in (St.NEEDS_CODING, St.REJECTED, St.READY)
             problems = open_rejections(session, encounter) + (scrub(claim, self.ctx.today()) if editable else [])
@@ -153,7 +154,7 @@ class ClaimService:
         """Scrub every claim waiting for coding (with a date of service up to `through`, if given);
         the clean ones become ready, the rest are listed. One transaction."""
         run = ReadyRun([], {})
-        waiting = [Encounter.status.in_([St.NEEDS_CODING, St.REJECTED])]
+        waiting: list[ColumnElement[bool]] = [Encounter.status.in_([St.NEEDS_CODING, St.REJECTED])]
         if through is not None:
             waiting.append(Encounter.date_of_service <= through)
         with self.ctx.db.write() as session:
@@ -308,6 +309,7 @@ class ClaimService:
             raise ClaimNotClean(problems)
         again = " again after its rejection" if encounter.status == St.REJECTED else ""
         encounter.policy_id = claim.policy.id
+        encounter.payer_id = claim.policy.payer_id
         encounter.status = St.READY  # a rejected claim's rejection is history from here (claim_rejections)
         encounter.note = ""
         self._save(session, encounter, "claim.ready", f"{money(claim.total)} to {claim.policy.payer_name}{again}")
@@ -394,7 +396,7 @@ def _whose(claim: ClaimData) -> str:
 
 
 @contextlib.contextmanager
-def _unlink_on_failure(staged: list[Path]):
+def _unlink_on_failure(staged: list[Path]) -> Iterator[None]:
     """A batch whose transaction did not commit leaves no file behind (only this call's own file)."""
     try:
         yield

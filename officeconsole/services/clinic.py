@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from officeconsole.models import ClinicSettings, Counter
+from officeconsole.services.errors import NotFound
 
 DEFAULT_TIMEZONE = "America/New_York"
 DEFAULT_HOURS = {
@@ -51,6 +52,14 @@ def stored_timezone(session: Session) -> ZoneInfo | None:
     """The clinic's zone, or None before the first-start wizard has set the clinic up."""
     zone = session.scalar(select(ClinicSettings.timezone).where(ClinicSettings.id == 1))
     return ZoneInfo(zone) if zone else None
+
+
+def clinic_row(session: Session) -> ClinicSettings:
+    """The clinic's settings row, for work that needs the clinic set up; NotFound before it is."""
+    row = session.get(ClinicSettings, 1)
+    if row is None:
+        raise NotFound("The clinic is not set up yet: run the first-start wizard or `officeconsole setup init`.")
+    return row
 
 
 def clinic_info(session: Session) -> ClinicInfo | None:

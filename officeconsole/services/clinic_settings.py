@@ -8,8 +8,11 @@ still missing), but one typed wrong is refused with a message for its field.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import ClinicSettings
@@ -104,7 +107,7 @@ def input_from(view: ClinicView) -> ClinicInput:
                        opening_hours=dict(view.opening_hours))
 
 
-def full_hours(hours: dict | None) -> dict[str, list[str] | None]:
+def full_hours(hours: Mapping[str, Any] | None) -> dict[str, list[str] | None]:
     """Every weekday, in order: [open, close] or None when closed."""
     hours = hours or {}
     return {day: (list(hours[day]) if hours.get(day) else None) for day in WEEKDAYS}
@@ -146,7 +149,7 @@ def _minutes(text: str) -> int | None:
     return hours * 60 + minutes
 
 
-def validate_hours(hours: dict) -> tuple[dict[str, list[str] | None], dict[str, str]]:
+def validate_hours(hours: Mapping[str, Any]) -> tuple[dict[str, list[str] | None], dict[str, str]]:
     """Opening hours as stored, and a message per bad day (field "hours_<day>")."""
     errors: dict[str, str] = {}
     unknown = [str(day) for day in hours if day not in WEEKDAYS]
@@ -304,11 +307,11 @@ class ClinicSettingsService:
         except StaleDataError:
             raise ConcurrentEdit("clinic's settings") from None
         if "timezone" in changed:
-            self.ctx._timezone = None  # read again at the next use
+            self.ctx.zone.set(str(changed["timezone"]))  # every context of this console sees it at once
         return view
 
     @staticmethod
-    def _row(session) -> ClinicSettings:
+    def _row(session: Session) -> ClinicSettings:
         row = session.get(ClinicSettings, 1)
         if row is None:
             raise NotFound("The clinic is not set up yet: run the first-start wizard or `officeconsole setup init`.")

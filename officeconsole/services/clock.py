@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class Clock(Protocol):
@@ -47,7 +50,7 @@ class ServerClock:
 SKEW_WORTH_SAYING = dt.timedelta(minutes=1)
 
 
-def measure_offset(engine) -> dt.timedelta | None:
+def measure_offset(engine: Engine) -> dt.timedelta | None:
     """The server's time less this PC's (PostgreSQL), taken at the middle of the round trip; None
     for SQLite, whose database lives on this PC's own clock."""
     if engine.dialect.name != "postgresql":
@@ -56,7 +59,7 @@ def measure_offset(engine) -> dt.timedelta | None:
 
     with engine.connect() as conn:
         before = dt.datetime.now(dt.UTC)
-        server = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+        server: dt.datetime = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
         after = dt.datetime.now(dt.UTC)
     return server.astimezone(dt.UTC) - (before + (after - before) / 2)
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from officeconsole.models import Appointment, ArEntry, ChargeLine, ClosedDay, Encounter, LedgerEntry, User
 from officeconsole.services.clinic import clinic_timezone
@@ -34,7 +35,7 @@ class DayClosed(OfficeError):
         self.day = day
         super().__init__(
             f"{day:%A %m/%d/%Y} is closed (by {closed_by} at {closed_at:%m/%d %H:%M}); nothing dated that day "
-            f"can change. A manager can reopen it: officeconsole reopen-day {day:%Y-%m-%d} --reason \"...\"")
+            f"can change. A manager can reopen it: `officeconsole reopen-day {day:%Y-%m-%d} --reason \"...\"`")
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,15 @@ def _zone(session: Session) -> ZoneInfo:
     if "clinic_zone" not in session.info:
         with session.no_autoflush:
             session.info["clinic_zone"] = clinic_timezone(session)
-    return session.info["clinic_zone"]
+    zone: ZoneInfo = session.info["clinic_zone"]
+    return zone
 
 
 def _local(at: dt.datetime | None, zone: ZoneInfo) -> list[dt.date]:
     return [] if at is None else [at.astimezone(zone).date()]
 
 
-def _old(obj, name: str) -> list:
+def _old(obj: object, name: str) -> list[Any]:
     """The value an attribute had when it was loaded (empty when unchanged)."""
     return [v for v in inspect(obj).attrs[name].history.deleted if v is not None]
 
@@ -110,7 +112,7 @@ def _service_day(session: Session, line: ChargeLine) -> list[dt.date]:
     return [encounter.date_of_service] if encounter is not None else []
 
 
-def _dated(session: Session, obj, zone: ZoneInfo, changed: bool) -> list[dt.date]:
+def _dated(session: Session, obj: object, zone: ZoneInfo, changed: bool) -> list[dt.date]:
     if isinstance(obj, Appointment):
         old = [d for at in _old(obj, "start_at") for d in _local(at, zone)] if changed else []
         return _local(obj.start_at, zone) + old
@@ -129,7 +131,7 @@ def _dated(session: Session, obj, zone: ZoneInfo, changed: bool) -> list[dt.date
 _WATCHED = (Appointment, LedgerEntry, ArEntry, Encounter, ChargeLine)
 
 
-def refuse_changes_in_closed_days(session: Session, flush_context, instances) -> None:
+def refuse_changes_in_closed_days(session: Session, flush_context: UOWTransaction, instances: object) -> None:
     watched = [(o, False) for o in session.new if isinstance(o, _WATCHED)]
     watched += [(o, True) for o in session.dirty if isinstance(o, _WATCHED) and session.is_modified(o)]
     watched += [(o, False) for o in session.deleted if isinstance(o, _WATCHED)]

@@ -12,20 +12,23 @@ Safe to rerun and safe to kill: each step changes only what is not yet done (a v
 files are written under temporary names and renamed, and a rerun on a locked day writes the
 same sheet again (the same bytes), makes the backup if the killed run had not, and tells
 how to reopen. `dry_run` runs every check, changes nothing and says what would happen.
+
+Damage: the tables the lock writes are checked before anything is done; the whole file (a minute
+at a million patients) is checked in the backup copy, which a damaged page reaches as it is, so a
+damaged database is never backed up over the good backups (services/backups.py). The steps after
+the lock (disk space, backup, reminders, alerts) are in services/closeout_steps.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from officeconsole.db.maintenance import damage, refresh_statistics
 from officeconsole.models import (
@@ -41,11 +44,20 @@ from officeconsole.models import (
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services import audit, audit_witness
 from officeconsole.services.audit_chain import close_point
-from officeconsole.services.backup_files import Rotation
-from officeconsole.services.backups import BackupError, BackupService
+from officeconsole.services.clinic import clinic_row
 from officeconsole.services.closed_days import Closure, closure, day_bounds_utc, lock
+from officeconsole.services.closeout_steps import (
+    SKIPPED,
+    CloseOutError,
+    Progress,
+    Run,
+    Step,
+    alerts,
+    backup,
+    disk_space,
+    reminders,
+)
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.credentials import CredentialService
 from officeconsole.services.day_sheet import (
     SEEN,
     ZERO,
@@ -53,33 +65,18 @@ from officeconsole.services.day_sheet import (
     desk_totals,
     drawer_counts,
     read_day_sheet,
+    served_on,
     write_sheet,
 )
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.errors import ValidationError
 from officeconsole.services.flow import Flow
 from officeconsole.services.folders import writable_folder
-from officeconsole.services.inventory import InventoryService
 from officeconsole.services.money import money, parse_signed
 from officeconsole.services.permissions import requires
-from officeconsole.services.reminders import reminder_csv
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.text import plural
 
 POLICIES = ("warn", "block")
 IN_CLINIC = (S.ARRIVED, S.ROOMED, S.WITH_PROVIDER)
-
-
-class CloseOutError(OfficeError):
-    pass
-
-
-@dataclass
-class Step:
-    name: str
-    lines: list[str] = field(default_factory=list)
-    blocking: bool = False  # the close cannot finish while this stands
-    failed: bool = False  # the step could not be done (the close is recorded; a rerun retries it)
-    warning: bool = False  # the close goes on, but someone should look (a drawer off, visits not coded)
+LOCK_TABLES = ("closed_day", "close_run", "audit_chain_head")  # what the lock writes, besides its audit event
 
 
 @dataclass(frozen=True)
@@ -123,28 +120,6 @@ class RunRow:
     card_variance: Decimal | None
 
 
-Progress = Callable[[str], None]  # told each step's name as it starts
-
-
-@dataclass
-class _Run:
-    day: dt.date
-    dry_run: bool
-    counted: dict[str, Decimal]
-    reports_dir: Path | None
-    backup_dir: Path | None
-    passphrase: str | None
-    progress: Progress
-    steps: list[Step] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
-
-    def start(self, name: str) -> Step:
-        self.progress(name)
-        step = Step(name)
-        self.steps.append(step)
-        return step
-
-
 class CloseOutService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -173,7 +148,7 @@ class CloseOutService:
         if errors:
             raise ValidationError(errors)
         with self.ctx.db.write() as session:
-            row = session.get(ClinicSettings, 1)
+            row = clinic_row(session)
             if grace is not None:
                 row.no_show_grace_minutes = grace
             if policy is not None:
@@ -206,7 +181,11 @@ class CloseOutService:
         settings = self.settings()
         grace = settings.grace_minutes if grace_minutes is None else grace_minutes
         block = settings.missing_charges == "block" if missing_charges_block is None else missing_charges_block
-        run = _Run(day, dry_run, counted, reports_dir, backup_dir, backup_passphrase, progress or (lambda _: None))
+        run = Run(day, dry_run, counted, reports_dir, backup_dir, backup_passphrase, progress or (lambda _: None))
+        # The tables the lock writes, before anything; the whole file in the backup copy (see above).
+        if (problem := damage(self.ctx.db.engine, LOCK_TABLES)) is not None:
+            raise CloseOutError(f"The live database is damaged ({problem}): nothing was closed or backed up. Stop "
+                                "work and restore the latest good backup (`officeconsole restore FILE`).")
         with self.ctx.db.read() as session:
             already = closure(session, day, self.ctx.timezone)
         if already is not None:
@@ -215,10 +194,7 @@ class CloseOutService:
             with self.ctx.db.write() as session:
                 audit.record(session, self.ctx.now(), self.ctx.actor, "day.close.start", entity="clinic",
                              entity_id=1, summary=f"{day:%Y-%m-%d} close started")
-        if (problem := damage(self.ctx.db.engine)) is not None:
-            raise CloseOutError(f"The live database is damaged ({problem}): nothing was closed or backed up. Stop "
-                                "work and restore the latest good backup (`officeconsole restore FILE`).")
-        self._disk_space(run)
+        disk_space(self.ctx, run)
         self._no_shows(run, grace)
         self._missing_charges(run, block)
         # The desk's takings and the drawer variance are worked out once, in the transaction that
@@ -242,21 +218,19 @@ class CloseOutService:
             run.start("Lock the day").lines.append(f"would lock {day:%m/%d/%Y}")
             run.start("Day sheet").lines.append(_sheet_line(sheet))
             step = run.start("Backup")
-            step.lines.append(f"would back up to {backup_dir}" if backup_dir else "no backup folder given: skipped")
-            self._reminders(run)
-            self._alerts(run)
+            step.lines.append(f"would back up to {backup_dir} and check it for damage" if backup_dir
+                              else f"{SKIPPED}: would be skipped")
+            reminders(self.ctx, run)
+            alerts(self.ctx, run)
             return CloseResult(day, True, run.steps, sheet, expected, variance, [], None)
         run_id, sheet, expected = self._lock(run, reconcile)
         self._write_sheet(run, sheet)
-        self._backup(run)
-        self._reminders(run)
-        self._alerts(run)
-        refresh_statistics(self.ctx.db.engine)  # a day of new rows: the planner's figures kept current
+        backup(self.ctx, run)
+        reminders(self.ctx, run)
+        alerts(self.ctx, run)
+        if not any(step.failed for step in run.steps):  # (a damaged file fails ANALYZE: its step said so)
+            refresh_statistics(self.ctx.db.engine)  # a day of new rows: the planner's figures kept current
         return CloseResult(day, False, run.steps, sheet, expected, _variance(counted, expected), run.files, run_id)
-
-    @requires("day.close")
-    def day_sheet(self, day: dt.date) -> DaySheet:
-        return read_day_sheet(self.ctx, day)
 
     @requires("day.close")
     def runs(self, first: dt.date, last: dt.date | None = None) -> list[RunRow]:
@@ -276,7 +250,7 @@ class CloseOutService:
                     for r, name in rows]
 
     # ----- steps ---------------------------------------------------------------------
-    def _no_shows(self, run: _Run, grace: int) -> None:
+    def _no_shows(self, run: Run, grace: int) -> None:
         """Visits still "scheduled" after their start plus the grace become no-shows."""
         step = run.start(f"No-shows (after {grace} minutes' grace)")
         start, end = day_bounds_utc(run.day, self.ctx.timezone)
@@ -303,7 +277,7 @@ class CloseOutService:
             step.lines.append(f"still in the clinic, not checked out: {at.astimezone(self.ctx.timezone):%H:%M} "
                               f"{last}, {first} ({status.replace('_', ' ')})")
 
-    def _missing_charges(self, run: _Run, blocking: bool) -> None:
+    def _missing_charges(self, run: Run, blocking: bool) -> None:
         step = run.start("Missing charges")
         start, end = day_bounds_utc(run.day, self.ctx.timezone)
         with self.ctx.db.read() as session:
@@ -312,7 +286,7 @@ class CloseOutService:
                                    .where(Appointment.start_at >= start, Appointment.start_at < end,
                                           Appointment.status.in_(SEEN)).order_by(Appointment.start_at)).all()
             charged = set(session.scalars(select(Encounter.appointment_id).join(
-                ChargeLine, ChargeLine.encounter_id == Encounter.id).where(Encounter.date_of_service == run.day)))
+                ChargeLine, ChargeLine.encounter_id == Encounter.id).where(served_on(run.day))))
         missing = [(last, first, at) for a, last, first, at in seen if a not in charged]
         for last, first, at in missing:
             step.lines.append(f"{at.astimezone(self.ctx.timezone):%H:%M} {last}, {first}: seen, no charges")
@@ -326,7 +300,7 @@ class CloseOutService:
         step.blocking = blocking and bool(missing)
         step.warning = bool(missing) and not blocking
 
-    def _reconcile(self, session, run: _Run, step: Step) -> dict[str, Decimal]:
+    def _reconcile(self, session: Session, run: Run, step: Step) -> dict[str, Decimal]:
         """The day's desk takings by method, read in `session` (the run record's own transaction
         when the close records one), with the drawer counts against them on `step`."""
         expected = desk_totals(session, *day_bounds_utc(run.day, self.ctx.timezone))
@@ -343,7 +317,7 @@ class CloseOutService:
             step.lines.append(line)
         return expected
 
-    def _lock(self, run: _Run, reconcile: Step) -> tuple[int, DaySheet, dict[str, Decimal]]:
+    def _lock(self, run: Run, reconcile: Step) -> tuple[int, DaySheet, dict[str, Decimal]]:
         """The run record and the lock in one transaction: either the day is closed with its
         totals, or nothing is. The sheet and the desk takings are read in that transaction."""
         step = run.start("Lock the day")
@@ -372,102 +346,21 @@ class CloseOutService:
             step.lines.append(sheet.audit.line)
         return record.id, sheet, expected
 
-    def _write_sheet(self, run: _Run, sheet: DaySheet) -> None:
+    def _write_sheet(self, run: Run, sheet: DaySheet) -> None:
         step = run.start("Day sheet")
         step.lines.append(_sheet_line(sheet))
         folder = writable_folder(run.reports_dir or Path("."), CloseOutError, "the day sheet")
         run.files = write_sheet(sheet, folder)
         step.lines += [str(f) for f in run.files]
 
-    def _disk_space(self, run: _Run) -> None:
-        """Before anything is written: room for the day's backup (about the database's size) and the
-        work after it. Less than twice the database's size free is a warning, not a stop."""
-        step = run.start("Disk space")
-        size = database_size(self.ctx.db)
-        url = self.ctx.db.engine.url
-        where = run.backup_dir or (Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database
-                                   else None)
-        if where is None:
-            step.lines.append("the database is on a server: its disk is watched there")
-            return
-        folder = Path(where)
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        free = shutil.disk_usage(folder).free
-        step.lines.append(f"{free / 1e9:,.1f} GB free in {where}; the database is {size / 1e6:,.1f} MB")
-        if free < 2 * size:
-            step.warning = True
-            step.lines.append("less than twice the database's size is free: the backup may fail. Move old backups "
-                              "off this PC or free space before the next close")
-
-    def _backup(self, run: _Run) -> None:
-        step = run.start("Backup")
-        if run.backup_dir is None:
-            step.lines.append("no backup folder given: skipped")
-            return
-        try:
-            made = BackupService(self.ctx).backup(run.backup_dir, run.passphrase, Rotation())
-        except BackupError as exc:
-            step.failed = True
-            step.lines += [f"FAILED: {exc}", "the day is locked; run close-day again to retry the backup"]
-            return
-        with self.ctx.db.write() as session:
-            row = session.scalars(select(ClosedDay).where(ClosedDay.day == run.day,
-                                                          ClosedDay.reopened_at.is_(None))).one()
-            row.backup_file = str(made.path)[:500]
-            row.backed_up_at = self.ctx.now()
-        step.lines.append(f"{made.path} ({made.size / 1e6:.1f} MB{', encrypted' if made.encrypted else ''}) "
-                          f"verified, {made.megabytes_per_second:.0f} MB/s")
-        step.lines.append(f"the audit key travels with it (unwrapped by the {' or the '.join(made.key_carried_by)})"
-                          if made.key_carried_by else f"warning: {made.key_problem}")
-
-    def _reminders(self, run: _Run) -> None:
-        """The next booked day's patients (within a week of the later of the closed day and
-        today: a day closed late reminds for what is still ahead), for reminder calls and texts."""
-        step = run.start("Reminders")
-        schedule = ScheduleService(self.ctx)
-        base = max(run.day, self.ctx.today())
-        for ahead in range(1, 8):
-            day = base + dt.timedelta(days=ahead)
-            rows = [r for r in schedule.day(day) if r.status == S.SCHEDULED]
-            if rows:
-                break
-        else:
-            step.lines.append("nothing booked in the coming week")
-            return
-        step.lines.append(f"{plural(len(rows), 'patient')} to remind for {day:%A %m/%d/%Y}")
-        if run.dry_run:
-            return
-        folder = writable_folder(run.reports_dir or Path("."), CloseOutError, "the reminder list")
-        final = folder / f"reminders-{day:%Y-%m-%d}.csv"
-        staged = final.with_name(f".{final.name}.partial")
-        staged.write_text(reminder_csv(rows))
-        os.replace(staged, final)
-        step.lines.append(str(final))
-
-    def _alerts(self, run: _Run) -> None:
-        """What the manager must not be surprised by: credentials expired or expiring within 90
-        days, low stock, lots expired or expiring within 30 days."""
-        step = run.start("Alerts")
-        found = CredentialService(self.ctx).alerts()
-        step.lines += [c.describe for c in found]
-        if not found:
-            step.lines.append("no credential expires in the next 90 days")
-        stock = InventoryService(self.ctx)
-        low = stock.items(low_only=True, limit=100_000)
-        step.lines += [f"low stock: {i.name}, {i.on_hand} {i.unit} (reorder at {i.reorder_point})" for i in low]
-        for lot in stock.lots(within_days=30):
-            when = f"expired {lot.expires_on:%m/%d/%Y}" if lot.days_left < 0 else f"expires {lot.expires_on:%m/%d/%Y}"
-            step.lines.append(f"{lot.item} lot {lot.lot_number}: {lot.on_hand} {when}")
-
     # ----- a day already closed ---------------------------------------------------------
-    def _rerun_closed(self, run: _Run, already: Closure) -> CloseResult:
+    def _rerun_closed(self, run: Run, already: Closure) -> CloseResult:
         step = run.start("Already closed")
         step.lines.append(f"{run.day:%m/%d/%Y} was closed by {already.closed_by} at "
                           f"{already.closed_at:%m/%d/%Y %H:%M} (run {already.close_run_id}); nothing was counted again")
         if run.counted:
             step.lines.append("the drawer counts were recorded at that close; reopen the day to change them")
-        step.lines.append(f"to change the day: officeconsole reopen-day {run.day:%Y-%m-%d} --reason \"...\", "
+        step.lines.append(f"to change the day: `officeconsole reopen-day {run.day:%Y-%m-%d} --reason \"...\"`, "
                           "then close it again")
         sheet = read_day_sheet(self.ctx, run.day)
         if sheet.audit is not None:
@@ -478,16 +371,16 @@ class CloseOutService:
             return CloseResult(run.day, True, run.steps, sheet, expected, {}, [], already.close_run_id, already)
         self._write_sheet(run, sheet)  # the same bytes again, or the file a killed run did not write
         if already.backed_up_at is None:
-            self._backup(run)
+            backup(self.ctx, run)
         else:
             run.start("Backup").lines.append(f"done at {already.backed_up_at.astimezone(self.ctx.timezone):%H:%M}: "
                                              f"{already.backup_file}")
-        self._reminders(run)
-        self._alerts(run)
+        reminders(self.ctx, run)
+        alerts(self.ctx, run)
         return CloseResult(run.day, False, run.steps, sheet, expected, {}, run.files, already.close_run_id, already)
 
     # ----- the run record -------------------------------------------------------------
-    def _run_row(self, run: _Run, status: str, sheet: DaySheet, expected: dict[str, Decimal],
+    def _run_row(self, run: Run, status: str, sheet: DaySheet, expected: dict[str, Decimal],
                  now: dt.datetime) -> CloseRun:
         return CloseRun(day=run.day, run_at=now, run_by_id=self.ctx.actor_or_fail().user_id, status=status,
                         charges=sheet.charges, desk_payments=sheet.desk_payments,
@@ -496,7 +389,7 @@ class CloseOutService:
                         card_expected=expected.get("card", ZERO), card_counted=run.counted.get("card"),
                         summary="; ".join(f"{s.name}: {' / '.join(s.lines)}" for s in run.steps)[:2000])
 
-    def _record_blocked(self, run: _Run, reconcile: Step) -> tuple[int, DaySheet, dict[str, Decimal]]:
+    def _record_blocked(self, run: Run, reconcile: Step) -> tuple[int, DaySheet, dict[str, Decimal]]:
         now = self.ctx.now()
         with self.ctx.db.write() as session:
             sheet = read_day_sheet(self.ctx, run.day, session)
@@ -507,18 +400,6 @@ class CloseOutService:
             audit.record(session, now, self.ctx.actor, "day.close", entity="close_run", entity_id=record.id,
                          summary=f"{run.day:%Y-%m-%d} blocked: missing charges")
             return record.id, sheet, expected
-
-
-def database_size(database) -> int:
-    """Bytes the database takes: the SQLite file (and its write-ahead log), or the server's figure."""
-    url = database.engine.url
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            return 0
-        base = Path(url.database)
-        return sum(p.stat().st_size for p in (base, base.with_name(base.name + "-wal")) if p.exists())
-    with database.read() as session:
-        return int(session.scalar(text("SELECT pg_database_size(current_database())")) or 0)
 
 
 def _variance(counted: dict[str, Decimal], expected: dict[str, Decimal]) -> dict[str, Decimal]:

@@ -66,6 +66,7 @@ def hand_to(session: Session, encounter: Encounter, policy: InsurancePolicy) -> 
     False when it is to be sent (the caller scrubs it and marks it ready)."""
     chain = [p.id for p in policies_in_force(session, encounter)]
     encounter.policy_id = policy.id
+    encounter.payer_id = policy.payer_id
     encounter.claim_sequence = SEQUENCES[chain.index(policy.id)]
     encounter.claim_frequency = "1"
     encounter.replaces_claim_number = ""

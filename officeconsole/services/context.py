@@ -8,9 +8,15 @@ from zoneinfo import ZoneInfo
 
 from officeconsole.db.database import Database
 from officeconsole.models.enums import Role
+from officeconsole.services.audit_chain import chain_new_events
+from officeconsole.services.clinic import DEFAULT_TIMEZONE, stored_timezone
 from officeconsole.services.clock import Clock, SystemClock
 from officeconsole.services.closed_days import refuse_changes_in_closed_days
 from officeconsole.services.errors import PermissionDenied
+
+# What every write does, whichever service makes it, in this order: refused when it touches a day the
+# close locked; its audit rows numbered and hashed into the chain.
+WRITE_HOOKS = (refuse_changes_in_closed_days, chain_new_events)
 
 
 @dataclass(frozen=True)
@@ -21,16 +27,43 @@ class Actor:
     role: Role
 
 
+class ClinicZone:
+    """The clinic's time zone, shared by a context and every context made from it (`as_actor`):
+    read when the database opens (`bootstrap`) and set again when the clinic is set up
+    or its zone changed, so no screen waits on the database for it on the UI thread."""
+
+    def __init__(self, zone: ZoneInfo | None = None) -> None:
+        self._zone = zone
+
+    @property
+    def known(self) -> bool:
+        """False before the clinic is set up (and before `load` for a context made by hand)."""
+        return self._zone is not None
+
+    def load(self, db: Database) -> None:
+        with db.read() as session:
+            self._zone = stored_timezone(session)
+
+    def set(self, name: str) -> None:
+        self._zone = ZoneInfo(name)
+
+    def get(self, db: Database) -> ZoneInfo:
+        """The zone; read now if no one has yet, and the default zone before the clinic is set up."""
+        if self._zone is None:
+            self.load(db)
+        return self._zone or ZoneInfo(DEFAULT_TIMEZONE)
+
+
 @dataclass
 class ServiceContext:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
     actor: Actor | None = None
-    _timezone: ZoneInfo | None = field(default=None, repr=False)
+    zone: ClinicZone = field(default_factory=ClinicZone, repr=False)
 
     def __post_init__(self) -> None:
-        # Every write, whichever service makes it, is checked against the days the close locked.
-        self.db.on_write_flush(refuse_changes_in_closed_days)
+        for hook in WRITE_HOOKS:
+            self.db.on_write_flush(hook)
 
     def actor_or_fail(self) -> Actor:
         if self.actor is None:
@@ -38,21 +71,12 @@ class ServiceContext:
         return self.actor
 
     def as_actor(self, actor: Actor | None) -> ServiceContext:
-        return ServiceContext(self.db, self.clock, actor, self._timezone)
+        return ServiceContext(self.db, self.clock, actor, self.zone)
 
     @property
     def timezone(self) -> ZoneInfo:
-        """Read once (when the database opens, see `bootstrap`), then kept; before the clinic is set
-        up the default zone is used and not kept, so the wizard's choice is seen at once."""
-        if self._timezone is None:
-            from officeconsole.services.clinic import DEFAULT_TIMEZONE, stored_timezone
-
-            with self.db.read() as session:
-                stored = stored_timezone(session)
-            if stored is None:
-                return ZoneInfo(DEFAULT_TIMEZONE)
-            self._timezone = stored
-        return self._timezone
+        """The clinic's zone (see `ClinicZone`)."""
+        return self.zone.get(self.db)
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -129,7 +130,7 @@ class CredentialService:
                 session.flush()
             except StaleDataError:
                 raise ConcurrentEdit("credential") from None
-            person = session.get(User, row.user_id)
+            person = _get(session, User, row.user_id, "user")
             audit.record(session, self.ctx.now(), self.ctx.actor, "credential.update", entity="credential",
                          entity_id=row.id, summary=_summary(person.full_name, fields))
             return self._view(row, person.full_name)
@@ -138,12 +139,12 @@ class CredentialService:
     def remove_credential(self, credential_id: int) -> None:
         with self.ctx.db.write() as session:
             row = _get(session, Credential, credential_id, "credential")
-            person = session.get(User, row.user_id)
+            person = _get(session, User, row.user_id, "user")
             audit.record(session, self.ctx.now(), self.ctx.actor, "credential.remove", entity="credential",
                          entity_id=row.id, summary=f"{person.full_name}: {row.kind} {row.number}")
             session.delete(row)
 
-    def _views(self, session: Session, query) -> list[CredentialView]:
+    def _views(self, session: Session, query: Select[Credential, str]) -> list[CredentialView]:
         return [self._view(row, name) for row, name in session.execute(query)]
 
     def _view(self, row: Credential, person: str) -> CredentialView:
@@ -160,17 +161,20 @@ def lapsed_licence(session: Session, user_id: int, day: dt.date) -> str:
         Credential.user_id == user_id, Credential.kind == CredentialKind.STATE_LICENCE)))
     if not expiries or any(e is None or e >= day for e in expiries):
         return ""
-    return f"the state licence on file expired {max(expiries):%m/%d/%Y}"
+    return f"the state licence on file expired {max(e for e in expiries if e is not None):%m/%d/%Y}"
 
 
-def _get(session: Session, model, key: int, what: str):
+_Row = TypeVar("_Row")
+
+
+def _get(session: Session, model: type[_Row], key: int, what: str) -> _Row:
     row = session.get(model, key)
     if row is None:
         raise NotFound(f"No {what} has id {key}.")
     return row
 
 
-def _checked(data: CredentialInput) -> dict:
+def _checked(data: CredentialInput) -> dict[str, object]:
     errors: dict[str, str] = {}
     try:
         kind = CredentialKind(data.kind)
@@ -197,13 +201,13 @@ def _checked(data: CredentialInput) -> dict:
     if kind in (CredentialKind.STATE_LICENCE, CredentialKind.DEA, CredentialKind.CPR_BLS) and expires is None \
             and "expires_on" not in errors:
         errors["expires_on"] = "This credential expires: give the date."
-    if errors:
+    if errors or kind is None:  # no kind always names it in errors
         raise ValidationError(errors)
     return {"kind": kind.value, "name": clean_text(data.name, 80), "number": number, "issuer": issuer,
             "expires_on": expires}
 
 
-def _summary(person: str, fields: dict) -> str:
+def _summary(person: str, fields: dict[str, object]) -> str:
     expires = fields["expires_on"]
     return f"{person}: {fields['kind']} {fields['number']} {fields['issuer']} " \
            f"expires {expires:%Y-%m-%d}" if expires else f"{person}: {fields['kind']} {fields['number']}"

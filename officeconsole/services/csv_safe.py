@@ -16,7 +16,10 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -60,7 +63,7 @@ class SafeWriter:
     """`csv.writer` with every cell passed through `plain`: the only CSV writer the product uses
     (a test fails when any other module calls `csv.writer` or `csv.DictWriter`)."""
 
-    def __init__(self, stream, **kwargs: Any) -> None:
+    def __init__(self, stream: SupportsWrite[str], **kwargs: Any) -> None:
         self._writer = csv.writer(stream, **kwargs)
 
     def writerow(self, row: Iterable[Any]) -> Any:
@@ -74,7 +77,7 @@ class SafeWriter:
 class SafeDictWriter:
     """`csv.DictWriter` with the same escaping (the header too)."""
 
-    def __init__(self, stream, fieldnames: list[str], **kwargs: Any) -> None:
+    def __init__(self, stream: SupportsWrite[str], fieldnames: list[str], **kwargs: Any) -> None:
         self.fieldnames = list(fieldnames)
         self._writer = SafeWriter(stream, **kwargs)
 
@@ -89,9 +92,9 @@ class SafeDictWriter:
             self.writerow(row)
 
 
-def writer(stream, **kwargs: Any) -> SafeWriter:
+def writer(stream: SupportsWrite[str], **kwargs: Any) -> SafeWriter:
     return SafeWriter(stream, **kwargs)
 
 
-def dict_writer(stream, fieldnames: list[str], **kwargs: Any) -> SafeDictWriter:
+def dict_writer(stream: SupportsWrite[str], fieldnames: list[str], **kwargs: Any) -> SafeDictWriter:
     return SafeDictWriter(stream, fieldnames, **kwargs)

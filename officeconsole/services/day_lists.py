@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from officeconsole.models import ClinicSettings
 from officeconsole.services import audit
@@ -15,6 +16,9 @@ from officeconsole.services.permissions import requires
 from officeconsole.services.reminders import confirmation_text
 from officeconsole.services.schedule import DayRow, ScheduleService
 from officeconsole.services.text import format_phone
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 PROVIDER_COLUMNS = (("Time", 24), ("Patient", 52), ("MRN", 22), ("Type", 38), ("Status", 24), ("Confirmed", 30))
 CHECK_IN_COLUMNS = (("Time", 18), ("Patient", 50), ("Provider", 36), ("Phone", 32), ("Confirmed", 28),
@@ -58,7 +62,8 @@ def _alerts(row: DayRow) -> str:
     return "Alert: " + "; ".join(row.alerts) if row.alerts else ""
 
 
-def _page(pdf, head: list[str], title: str, columns, rows: list[tuple], rows_alerts: list[str]) -> None:
+def _page(pdf: FPDF, head: list[str], title: str, columns: tuple[tuple[str, int], ...], rows: list[tuple[str, ...]],
+          rows_alerts: list[str]) -> None:
     letterhead(pdf, [line for line in head if line] or ["Day list"])
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(0, 9, latin1(title), new_x="LMARGIN", new_y="NEXT")
@@ -80,7 +85,7 @@ def _page(pdf, head: list[str], title: str, columns, rows: list[tuple], rows_ale
             pdf.set_font("Helvetica", "", 9)
 
 
-def _fit(pdf, text: str, width: float) -> str:
+def _fit(pdf: FPDF, text: str, width: float) -> str:
     """The text cut to fit its column, with an ellipsis-like '..' when cut."""
     text = latin1(text)
     if pdf.get_string_width(text) <= width - 1:

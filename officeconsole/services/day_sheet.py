@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import (
@@ -33,6 +33,7 @@ from officeconsole.models import (
     Refund,
     User,
 )
+from officeconsole.models.billing import EncounterStatus
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.models.ledger import EntryKind
@@ -139,14 +140,12 @@ def read_day_sheet(ctx: ServiceContext, day: dt.date, session: Session | None = 
                      .select_from(Encounter).join(Provider, Provider.id == Encounter.provider_id)
                      .join(User, User.id == Provider.user_id)
                      .outerjoin(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-                     .where(Encounter.date_of_service == day).group_by(User.full_name)
+                     .where(served_on(day)).group_by(User.full_name)
                      .order_by(User.full_name))]
     payments = desk_totals(session, start, end)
-    insurer = -_sum(session, ArEntry.kind == ArKind.PAYMENT, ArEntry.account == Account.INSURER,
-                    ArEntry.posted_at >= start, ArEntry.posted_at < end)
-    adjusted = -_sum(session, ArEntry.kind == ArKind.ADJUSTMENT, ArEntry.posted_at >= start, ArEntry.posted_at < end)
-    new_patients = session.scalar(select(func.count()).select_from(Patient).where(
-        Patient.created_at >= start, Patient.created_at < end))
+    insurer, adjusted = posted_insurer_money(session, start, end)
+    new_patients = session.execute(select(func.count()).select_from(Patient).where(
+        Patient.created_at >= start, Patient.created_at < end)).scalar_one()
     statuses = dict(session.execute(select(Appointment.status, func.count()).where(
         Appointment.start_at >= start, Appointment.start_at < end).group_by(Appointment.status)).all())
     rows, _ = FlowService(ctx).timeline(day)
@@ -156,6 +155,13 @@ def read_day_sheet(ctx: ServiceContext, day: dt.date, session: Session | None = 
                     statuses.get(S.CANCELLED.value, 0), sum(waits) / len(waits) if waits else None,
                     close_point(session, day), session.scalar(select(ClinicSettings.name)) or "",
                     drawer_counts(session, day), refunds_paid(session, start, end))
+
+
+def served_on(day: dt.date) -> ColumnElement[bool]:
+    """Encounters whose date of service is `day`, through the (status, date of service) index: every
+    status is named so the index can serve the date (nothing indexes the date alone, and a scan
+    reads every visit ever billed: seconds at a million patients)."""
+    return Encounter.status.in_(list(EncounterStatus)) & (Encounter.date_of_service == day)
 
 
 def refunds_paid(session: Session, start: dt.datetime, end: dt.datetime) -> Decimal:
@@ -188,8 +194,21 @@ def desk_totals(session: Session, start: dt.datetime, end: dt.datetime) -> dict[
     return {method: -Decimal(total).quantize(CENT) for method, total in rows if method}
 
 
-def _sum(session: Session, *where) -> Decimal:
-    return Decimal(session.scalar(select(func.coalesce(func.sum(ArEntry.amount), 0)).where(*where)) or 0).quantize(CENT)
+def posted_insurer_money(session: Session, start: dt.datetime, end: dt.datetime) -> tuple[Decimal, Decimal]:
+    """(insurer payments, adjustments) posted between `start` and `end`, as positive amounts.
+
+    One pass over the day's entries, with the posted date the only condition an index can serve:
+    a plan on the kind index instead (SQLite's choice without statistics) walks every payment ever
+    posted, seconds at a million patients."""
+    row = session.execute(insurer_money_query(start, end)).one()
+    return -Decimal(row[0] or 0).quantize(CENT), -Decimal(row[1] or 0).quantize(CENT)
+
+
+def insurer_money_query(start: dt.datetime, end: dt.datetime) -> Select[Decimal, Decimal]:
+    paid = case(((ArEntry.kind == ArKind.PAYMENT) & (ArEntry.account == Account.INSURER), ArEntry.amount), else_=0)
+    adjusted = case((ArEntry.kind == ArKind.ADJUSTMENT, ArEntry.amount), else_=0)
+    return (select(func.coalesce(func.sum(paid), 0), func.coalesce(func.sum(adjusted), 0))
+            .where(ArEntry.posted_at >= start, ArEntry.posted_at < end))
 
 
 def write_sheet(sheet: DaySheet, folder: Path) -> list[Path]:

@@ -164,6 +164,7 @@ class DbCopyService:
         file = _sqlite_file(target_url)
         new_folder = file is not None and not file.parent.exists()
         target = Database.from_url(target_url, key=key)  # refuses a network share; makes the folder
+        target_ctx = ServiceContext(target, self.ctx.clock, self.ctx.actor)  # its writes hooked as the source's
         made = file is not None and _owner_only(file, new_folder)
         try:
             check_connection(target.engine)
@@ -172,7 +173,7 @@ class DbCopyService:
             started = time.perf_counter()
             tables = self._copy(target, source_name, target_name, batch, progress)
             seconds = time.perf_counter() - started
-            chain = AuditChainService(ServiceContext(target, self.ctx.clock, self.ctx.actor)).verify()
+            chain = AuditChainService(target_ctx).verify()
         except BaseException:
             if made and file is not None and file.exists() and file.stat().st_size == 0:
                 target.dispose()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,7 @@ from officeconsole.models import (
 from officeconsole.models.enums import AppointmentStatus
 from officeconsole.services import audit
 from officeconsole.services.acknowledgements import sender_id
+from officeconsole.services.booking import get_or_fail
 from officeconsole.services.claim_data import (
     ClaimPatient,
     billing_provider,
@@ -142,7 +143,7 @@ def _who(patient: Patient) -> str:
     return f"{patient.last_name}, {patient.first_name} (MRN {patient.mrn})"
 
 
-def _in_force(day: dt.date):
+def _in_force(day: dt.date) -> ColumnElement[bool]:
     return (InsurancePolicy.effective_from <= day) & (
         InsurancePolicy.effective_to.is_(None) | (InsurancePolicy.effective_to >= day))
 
@@ -188,7 +189,7 @@ class EligibilityService:
             .order_by(Appointment.start_at, Appointment.id))))
         asks, asked, skipped = [], [], []
         for patient_id in patient_ids:
-            patient = session.get(Patient, patient_id)
+            patient = get_or_fail(session, Patient, patient_id, "patient")
             policies = list(session.scalars(select(InsurancePolicy).where(
                 InsurancePolicy.patient_id == patient_id, _in_force(day)).order_by(InsurancePolicy.rank)))
             if not policies:
@@ -248,8 +249,8 @@ class EligibilityService:
                 default_day = parsed.created_on or self.ctx.today()
                 lines = []
                 for answer, policy in matched:
-                    patient = session.get(Patient, policy.patient_id)
-                    payer = session.get(Payer, policy.payer_id)
+                    patient = get_or_fail(session, Patient, policy.patient_id, "patient")
+                    payer = get_or_fail(session, Payer, policy.payer_id, "payer")
                     check = EligibilityCheck(
                         policy_id=policy.id, patient_id=policy.patient_id,
                         checked_on=answer.asked_on or default_day, active=answer.active,
@@ -324,13 +325,6 @@ class EligibilityService:
         (patient id -> those policies' payers): the visits the schedule and the desk's lists mark."""
         with self.ctx.db.read() as session:
             return inactive_on(session, patient_ids, day)
-
-    @requires("eligibility.check")
-    def inactive_patients(self, patient_ids: list[int]) -> set[int]:
-        """Of these patients, those whose latest answer about a policy said inactive."""
-        with self.ctx.db.read() as session:
-            found = latest_answers(session, patient_ids)
-        return {pid for pid, views in found.items() if any(not v.active for v in views)}
 
 
 def latest_answers(session: Session, patient_ids: list[int]) -> dict[int, list[EligibilityView]]:

@@ -9,11 +9,12 @@ doubled charge is the commonest coding slip.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select, union_all
+from sqlalchemy import ColumnElement, Numeric, Select, delete, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -137,15 +138,43 @@ def open_encounter(session: Session, ctx: ServiceContext, visit: Appointment) ->
                               status=EncounterStatus.NEEDS_CODING, created_at=now, updated_at=now)
         session.add(encounter)
         session.flush()
-        encounter.policy_id = _policy_id(session, encounter)
+        _bill(session, encounter)
     return encounter
 
 
-def _policy_id(session: Session, encounter: Encounter) -> int | None:
+def _bill(session: Session, encounter: Encounter) -> None:
+    """The policy the claim bills, with its payer beside it (the queue filters on the payer's index)."""
     from officeconsole.services.claim_data import billed_policy
 
     policy = billed_policy(session, encounter)
-    return policy.id if policy is not None else None
+    encounter.policy_id = policy.id if policy is not None else None
+    encounter.payer_id = policy.payer_id if policy is not None else None
+
+
+def _tallies(session: Session, scoped: Callable[..., list[Select[Any]]], open_states: list[str],
+             amount: Any) -> dict[str, tuple[int, Decimal]]:
+    """Claims and amounts per state, in one round trip. SQLite is fastest (measured at 44,000 open claims)
+    counting from the state index alone and summing by a join on the charge lines' covering index;
+    PostgreSQL plans that join as a hash of the whole charge_line table, so there each claim's amount is
+    looked up on that index and one GROUP BY sums them."""
+    if session.get_bind().dialect.name == "postgresql":
+        each = _union_all(*scoped(Encounter.status.label("state"), amount.label("amount"), states=open_states,
+                                  with_closed=True)).subquery()
+        rows = session.execute(select(each.c.state, func.count(), func.sum(each.c.amount)).group_by(each.c.state))
+    else:
+        parts = [part.group_by(Encounter.status) for part in scoped(
+            Encounter.status, func.count(), literal(0, Numeric(14, 2)), states=open_states, with_closed=True)]
+        parts += [part.join(ChargeLine, ChargeLine.encounter_id == Encounter.id).group_by(Encounter.status)
+                  for part in scoped(Encounter.status, literal(0), func.sum(ChargeLine.fee * ChargeLine.units),
+                                     states=open_states, with_closed=True)]
+        rows = session.execute(_union_all(*parts))
+    claims: dict[str, int] = {}
+    money_by_state: dict[str, Decimal] = {}
+    for state, n, total in rows:
+        claims[state] = claims.get(state, 0) + n
+        money_by_state[state] = money_by_state.get(state, Decimal(0)) + Decimal(total or 0)
+    return {state: (n, money_by_state[state].quantize(Decimal("0.01")))
+            for state, n in sorted(claims.items(), key=lambda item: STATE_ORDER.index(item[0])) if n}
 
 
 @dataclass(frozen=True)
@@ -203,26 +232,22 @@ class EncounterService:
         open_states = [s.value for s in EncounterStatus if s != closed]
         filters = []
         if where.payer_id is not None:
-            filters.append(InsurancePolicy.payer_id == where.payer_id)
+            filters.append(Encounter.payer_id == where.payer_id)
         if where.provider_id is not None:
             filters.append(Encounter.provider_id == where.provider_id)
         if where.older_than_days:
             filters.append(Encounter.date_of_service <= self.ctx.today() - dt.timedelta(days=where.older_than_days))
 
-        def scoped(*columns, states: list[str], with_closed: bool):
+        def scoped(*columns: ColumnElement[Any], states: list[str],
+                   with_closed: bool) -> list[Select[*tuple[Any, ...]]]:
             """One SELECT per index range: the open states by an IN seek, recent closed ones by a date range
             (an OR of the two would read the whole index on a clinic with years of closed claims)."""
-            parts = []
+            parts: list[Select[*tuple[Any, ...]]] = []
             if states:
                 parts.append(select(*columns).where(Encounter.status.in_(states)))
             if with_closed:
                 parts.append(select(*columns).where(Encounter.status == closed, Encounter.date_of_service >= recent))
-            out = []
-            for part in parts:
-                if where.payer_id is not None:
-                    part = part.join(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
-                out.append(part.where(*filters))
-            return out
+            return [part.where(*filters) for part in parts]
 
         wanted = [status] if status not in (None, closed) else (open_states if status is None else [])
         lines = (select(func.count()).where(ChargeLine.encounter_id == Encounter.id)
@@ -230,16 +255,7 @@ class EncounterService:
         amount = (select(func.sum(ChargeLine.fee * ChargeLine.units)).where(ChargeLine.encounter_id == Encounter.id)
                   .correlate(Encounter).scalar_subquery())
         with self.ctx.db.read() as session:
-            claims: dict[str, int] = {}
-            money_by_state: dict[str, Decimal] = {}
-            for part in scoped(Encounter.status, func.count(), states=open_states, with_closed=True):
-                claims.update(session.execute(part.group_by(Encounter.status)).all())
-            for part in scoped(Encounter.status, func.sum(ChargeLine.fee * ChargeLine.units), states=open_states,
-                               with_closed=True):
-                money_by_state.update(session.execute(
-                    part.join(ChargeLine, ChargeLine.encounter_id == Encounter.id).group_by(Encounter.status)).all())
-            counts = {state: (n, Decimal(money_by_state.get(state) or 0).quantize(Decimal("0.01")))
-                      for state, n in sorted(claims.items(), key=lambda item: STATE_ORDER.index(item[0]))}
+            counts = _tallies(session, scoped, open_states, amount)
             newest_first = status == closed
             ids = scoped(Encounter.id.label("id"), Encounter.date_of_service.label("day"), states=wanted,
                          with_closed=status in (None, closed))
@@ -252,8 +268,7 @@ class EncounterService:
                      .join(page, page.c.id == Encounter.id)
                      .join(Patient, Patient.id == Encounter.patient_id)
                      .join(Provider, Provider.id == Encounter.provider_id).join(User, User.id == Provider.user_id)
-                     .outerjoin(InsurancePolicy, InsurancePolicy.id == Encounter.policy_id)
-                     .outerjoin(Payer, Payer.id == InsurancePolicy.payer_id)
+                     .outerjoin(Payer, Payer.id == Encounter.payer_id)
                      .order_by(*((Encounter.date_of_service.desc(), Encounter.id.desc()) if newest_first
                                  else (Encounter.date_of_service, Encounter.id))))
             rows = [QueueRow(e_id, version, day, f"{last}, {first}", mrn, provider, payer or "", state, n or 0,
@@ -334,8 +349,8 @@ class EncounterService:
                                                                FeeScheduleItem.active.is_(True)))
             if fee is None:
                 raise ValidationError({"code": f"{code} is not on the clinic's fee schedule (import it first)."})
-            count = session.scalar(select(func.count()).select_from(EncounterDiagnosis)
-                                   .where(EncounterDiagnosis.encounter_id == encounter.id))
+            count = session.execute(select(func.count()).select_from(EncounterDiagnosis)
+                                    .where(EncounterDiagnosis.encounter_id == encounter.id)).scalar_one()
             if max(pointers) > count or min(pointers) < 1:
                 raise ValidationError({"pointers": f"This visit has {count} diagnos{'is' if count == 1 else 'es'}: "
                                                    "point at one of them."})
@@ -398,7 +413,7 @@ class EncounterService:
         now = self.ctx.now()
         encounter.updated_at = now
         encounter.status = EncounterStatus.NEEDS_CODING  # any change is scrubbed again
-        encounter.policy_id = _policy_id(session, encounter)  # the payer shown in the queue
+        _bill(session, encounter)  # the payer shown in the queue
         try:
             session.flush()
         except StaleDataError:
@@ -408,7 +423,7 @@ class EncounterService:
 
     def _view(self, session: Session, encounter_id: int) -> EncounterView:
         e = get_or_fail(session, Encounter, encounter_id, "encounter")
-        patient = session.get(Patient, e.patient_id)
+        patient = get_or_fail(session, Patient, e.patient_id, "patient")
         provider = session.scalar(select(User.full_name).join(Provider, Provider.user_id == User.id)
                                   .where(Provider.id == e.provider_id))
         diagnoses = [(d.position, d.code, icd10_description(d.code)) for d in session.scalars(

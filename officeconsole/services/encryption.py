@@ -16,8 +16,10 @@ import contextlib
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from officeconsole.db import cipher
 from officeconsole.db.engine import cipher_key
@@ -252,7 +254,7 @@ def _mode(path: Path) -> int:
         return 0o600
 
 
-def _swap_in_copy(path: Path, old_key: bytes | None, key: bytes, before_swap) -> dict[str, int]:
+def _swap_in_copy(path: Path, old_key: bytes | None, key: bytes, before_swap: Callable[[], object]) -> dict[str, int]:
     """Copy the database at `path` (plain when `old_key` is None) into a new file under `key`,
     check it, call `before_swap` (writes the key file), rename it over the original and
     overwrite the original's bytes. Row counts per table."""
@@ -315,7 +317,7 @@ def _check_copy(staged: Path, key: bytes, counts: dict[str, int]) -> None:
                                   "the database was left as it was.")
 
 
-def _overwrite(handle) -> None:
+def _overwrite(handle: BinaryIO) -> None:
     """Zeros over the old file's bytes before its space is freed. On an SSD, a copy-on-write or
     journalling file system old blocks may survive: the README says so."""
     size = os.fstat(handle.fileno()).st_size

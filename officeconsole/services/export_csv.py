@@ -12,8 +12,9 @@ and the edit-version counters.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Column, Table, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import Base
@@ -28,7 +29,7 @@ SKIPPED_TABLES = {
 }
 SKIPPED_COLUMNS = {
     "app_user": {"password_hash", "pin_hash", "job_key_hash"},
-    "patient": {"first_key", "last_key", "phone_key"},
+    "patient": {"first_key", "last_key", "phone_key", "phone_key_reversed"},
 }
 BATCH = 2000
 
@@ -38,7 +39,7 @@ def tables() -> list[Table]:
     return [t for t in Base.metadata.sorted_tables if t.name not in SKIPPED_TABLES]
 
 
-def columns(table: Table) -> list:
+def columns(table: Table) -> list[Column[Any]]:
     hidden = SKIPPED_COLUMNS.get(table.name, set())
     return [c for c in table.columns if c.name not in hidden and c.name != "version"]
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Select, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from officeconsole.models import (
     Appointment,
@@ -38,6 +39,9 @@ from officeconsole.models.billing import EncounterStatus
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services.codes import CPT, HCPCS, icd10_description
 from officeconsole.services.export_files import ExportFolder
+
+# A FHIR resource (or element) as JSON: values are strings, numbers, lists and nested objects.
+Resource = dict[str, Any]
 
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
@@ -58,10 +62,10 @@ TYPES = ("Organization", "Practitioner", "PractitionerRole", "Patient", "Coverag
 PAGE = 1000
 
 GENDER = {"F": "female", "M": "male", "X": "other", "U": "unknown"}
-APPOINTMENT_STATUS = {S.SCHEDULED: "booked", S.ARRIVED: "arrived", S.ROOMED: "checked-in",
+APPOINTMENT_STATUS: dict[str, str] = {S.SCHEDULED: "booked", S.ARRIVED: "arrived", S.ROOMED: "checked-in",
                       S.WITH_PROVIDER: "checked-in", S.CHECKED_OUT: "fulfilled", S.NO_SHOW: "noshow",
                       S.CANCELLED: "cancelled"}
-ENCOUNTER_STATUS = {S.ARRIVED: "arrived", S.ROOMED: "in-progress", S.WITH_PROVIDER: "in-progress",
+ENCOUNTER_STATUS: dict[str, str] = {S.ARRIVED: "arrived", S.ROOMED: "in-progress", S.WITH_PROVIDER: "in-progress",
                     S.CHECKED_OUT: "finished", S.NO_SHOW: "cancelled", S.CANCELLED: "cancelled",
                     S.SCHEDULED: "planned"}
 NOT_BILLED = {EncounterStatus.NEEDS_CODING, EncounterStatus.READY, EncounterStatus.REJECTED}
@@ -91,8 +95,8 @@ def lookups(session: Session) -> Lookups:
 
 
 # ----- helpers --------------------------------------------------------------------------
-def _ref(kind: str, key: object, display: str = "") -> dict:
-    ref: dict = {"reference": f"{kind}/{key}"}
+def _ref(kind: str, key: object, display: str = "") -> Resource:
+    ref: Resource = {"reference": f"{kind}/{key}"}
     if display:
         ref["display"] = display
     return ref
@@ -102,7 +106,7 @@ def _instant(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
-def _drop_empty(resource: dict) -> dict:
+def _drop_empty(resource: Resource) -> Resource:
     """FHIR allows no empty strings, lists or objects: leave such elements out."""
     clean = {}
     for key, value in resource.items():
@@ -116,28 +120,28 @@ def _drop_empty(resource: dict) -> dict:
     return clean
 
 
-def _money(value: Decimal) -> dict:
+def _money(value: Decimal) -> Resource:
     return {"value": float(value), "currency": "USD"}
 
 
-def _address(line1: str, line2: str, city: str, state: str, postal: str) -> list[dict]:
+def _address(line1: str, line2: str, city: str, state: str, postal: str) -> list[Resource]:
     if not any((line1, line2, city, state, postal)):
         return []
     return [{"line": [p for p in (line1, line2) if p], "city": city, "state": state, "postalCode": postal,
              "country": "US"}]
 
 
-def procedure_coding(code: str) -> dict:
+def procedure_coding(code: str) -> Resource:
     system = CPT_SYSTEM if CPT.match(code) else HCPCS_SYSTEM if HCPCS.match(code) else ""
     return {"system": system, "code": code} if system else {"code": code}
 
 
-def diagnosis_coding(code: str) -> dict:
+def diagnosis_coding(code: str) -> Resource:
     return {"system": ICD10CM, "code": code, "display": icd10_description(code)}
 
 
 # ----- builders -------------------------------------------------------------------------
-def clinic_organization(clinic: ClinicSettings) -> dict:
+def clinic_organization(clinic: ClinicSettings) -> Resource:
     identifiers = []
     if clinic.npi:
         identifiers.append({"system": NPI, "value": clinic.npi})
@@ -157,7 +161,7 @@ def clinic_organization(clinic: ClinicSettings) -> dict:
     })
 
 
-def payer_organization(payer: Payer) -> dict:
+def payer_organization(payer: Payer) -> Resource:
     return _drop_empty({
         "resourceType": "Organization", "id": f"payer-{payer.id}", "active": payer.active,
         "identifier": [{"system": "urn:officeconsole:payer-id", "value": payer.payer_code}] if payer.payer_code else [],
@@ -167,15 +171,15 @@ def payer_organization(payer: Payer) -> dict:
     })
 
 
-def _person_name(full_name: str) -> dict:
+def _person_name(full_name: str) -> Resource:
     parts = full_name.split()
-    name = {"use": "official", "text": full_name}
+    name: Resource = {"use": "official", "text": full_name}
     if len(parts) > 1:
         name["family"], name["given"] = parts[-1], parts[:-1]
     return name
 
 
-def practitioner(provider: Provider, user: User) -> dict:
+def practitioner(provider: Provider, user: User) -> Resource:
     return _drop_empty({
         "resourceType": "Practitioner", "id": str(provider.id), "active": provider.active and user.active,
         "identifier": [{"system": NPI, "value": provider.npi}], "name": [_person_name(user.full_name)],
@@ -185,7 +189,7 @@ def practitioner(provider: Provider, user: User) -> dict:
     })
 
 
-def practitioner_role(provider: Provider, user: User) -> dict:
+def practitioner_role(provider: Provider, user: User) -> Resource:
     specialty = {"coding": [{"system": TAXONOMY, "code": provider.taxonomy}] if provider.taxonomy else [],
                  "text": provider.specialty}
     return _drop_empty({
@@ -199,7 +203,7 @@ def practitioner_role(provider: Provider, user: User) -> dict:
     })
 
 
-def patient(p: Patient, look: Lookups) -> dict:
+def patient(p: Patient, look: Lookups) -> Resource:
     names = [{"use": "official", "family": p.last_name, "given": [n for n in (p.first_name, p.middle_name) if n]}]
     if p.preferred_name:
         names.append({"use": "usual", "given": [p.preferred_name], "family": p.last_name})
@@ -223,8 +227,8 @@ def patient(p: Patient, look: Lookups) -> dict:
     return _drop_empty(resource)
 
 
-def coverage(policy: InsurancePolicy, look: Lookups) -> dict:
-    resource: dict = {
+def coverage(policy: InsurancePolicy, look: Lookups) -> Resource:
+    resource: Resource = {
         "resourceType": "Coverage", "id": str(policy.id), "status": "active",
         "subscriberId": policy.member_id, "beneficiary": _ref("Patient", policy.patient_id),
         "relationship": {"coding": [{"system": SUBSCRIBER_RELATIONSHIP, "code": policy.subscriber_relationship}]},
@@ -249,7 +253,7 @@ def coverage(policy: InsurancePolicy, look: Lookups) -> dict:
     return _drop_empty(resource)
 
 
-def appointment(a: Appointment, look: Lookups) -> dict:
+def appointment(a: Appointment, look: Lookups) -> Resource:
     return _drop_empty({
         "resourceType": "Appointment", "id": str(a.id), "status": APPOINTMENT_STATUS.get(a.status, "booked"),
         "appointmentType": {"text": look.types.get(a.type_id, "")}, "description": a.reason,
@@ -261,7 +265,7 @@ def appointment(a: Appointment, look: Lookups) -> dict:
     })
 
 
-def encounter(e: Encounter, a: Appointment, positions: Iterable[int], look: Lookups) -> dict:
+def encounter(e: Encounter, a: Appointment, positions: Iterable[int], look: Lookups) -> Resource:
     return _drop_empty({
         "resourceType": "Encounter", "id": str(e.id), "status": ENCOUNTER_STATUS.get(a.status, "finished"),
         "class": {"system": ACT_CODE, "code": "AMB", "display": "ambulatory"},
@@ -276,7 +280,7 @@ def encounter(e: Encounter, a: Appointment, positions: Iterable[int], look: Look
     })
 
 
-def condition(d: EncounterDiagnosis, e: Encounter) -> dict:
+def condition(d: EncounterDiagnosis, e: Encounter) -> Resource:
     return _drop_empty({
         "resourceType": "Condition", "id": f"{e.id}-{d.position}",
         "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis",
@@ -287,7 +291,7 @@ def condition(d: EncounterDiagnosis, e: Encounter) -> dict:
     })
 
 
-def charge_item(line: ChargeLine, e: Encounter, diagnoses: dict[int, str], look: Lookups) -> dict:
+def charge_item(line: ChargeLine, e: Encounter, diagnoses: dict[int, str], look: Lookups) -> Resource:
     pointed = [diagnoses[int(p)] for p in line.diagnosis_pointers.split(",") if p.strip().isdigit()
                and int(p) in diagnoses]
     return _drop_empty({
@@ -306,7 +310,9 @@ def charge_item(line: ChargeLine, e: Encounter, diagnoses: dict[int, str], look:
 
 
 # ----- the bulk export --------------------------------------------------------------------
-def _pages(session: Session, query: Select, key) -> Iterator[list]:
+def _pages(
+    session: Session, query: Select[*tuple[Any, ...]], key: InstrumentedAttribute[int]
+) -> Iterator[Sequence[Row[*tuple[Any, ...]]]]:
     """`query` in pages of PAGE rows by `key` (keyset paging: bounded memory, no long cursor)."""
     last = None
     while True:
@@ -321,7 +327,7 @@ def _pages(session: Session, query: Select, key) -> Iterator[list]:
         session.expunge_all()
 
 
-def _resources(session: Session, kind: str, look: Lookups) -> Iterator[dict]:
+def _resources(session: Session, kind: str, look: Lookups) -> Iterator[Resource]:
     if kind == "Organization":
         clinic = session.get(ClinicSettings, 1)
         if clinic is not None:
@@ -343,7 +349,8 @@ def _resources(session: Session, kind: str, look: Lookups) -> Iterator[dict]:
         for rows in _pages(session, select(Appointment), Appointment.id):
             yield from (appointment(a, look) for (a,) in rows)
     elif kind == "Encounter":
-        query = select(Encounter, Appointment).join(Appointment, Appointment.id == Encounter.appointment_id)
+        query: Select[*tuple[Any, ...]] = select(Encounter, Appointment).join(
+            Appointment, Appointment.id == Encounter.appointment_id)
         for rows in _pages(session, query, Encounter.id):
             positions = _diagnoses(session, [e.id for e, _ in rows])
             yield from (encounter(e, a, sorted(positions.get(e.id, {})), look) for e, a in rows)

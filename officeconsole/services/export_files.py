@@ -12,10 +12,11 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from officeconsole.services.errors import OfficeError
 from officeconsole.services.folders import writable_folder
@@ -39,7 +40,7 @@ class ExportedFile:
 class _HashingText(io.TextIOBase):
     """A text stream that writes UTF-8 to a binary file and hashes exactly what it wrote."""
 
-    def __init__(self, raw) -> None:
+    def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
         self.digest = hashlib.sha256()
         self.size = 0
@@ -81,7 +82,7 @@ class ExportFolder:
             os.fsync(raw.fileno())
         self.files.append(ExportedFile(name, content, stream.rows, stream.size, stream.digest.hexdigest()))
 
-    def manifest(self, header: dict[str, object]) -> str:
+    def manifest(self, header: Mapping[str, object]) -> str:
         """The manifest (each file's name, content, rows, size and SHA-256), staged; returns its hash."""
         body = dict(header)
         body["files"] = [{"file": f.name, "content": f.content, "rows": f.rows, "bytes": f.size,

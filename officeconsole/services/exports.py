@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from officeconsole.models import ClinicSettings
 from officeconsole.services import audit, export_csv, export_fhir
@@ -122,7 +123,7 @@ CSV_NOTE = ("a text cell beginning with = + - @ tab or carriage return has an ap
             "numbers are written as they are")
 
 
-def _revision(session) -> str:
+def _revision(session: Session) -> str:
     try:
         return session.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""
     except SQLAlchemyError:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from officeconsole.models import FeeScheduleItem
 from officeconsole.services import audit
@@ -221,7 +222,7 @@ class FeeService:
             return fee_row(item)
 
     @staticmethod
-    def _item(session, code: str, expected: FeeRow | None) -> FeeScheduleItem:
+    def _item(session: Session, code: str, expected: FeeRow | None) -> FeeScheduleItem:
         value = clean_text(code).upper()
         item = session.scalar(select(FeeScheduleItem).where(FeeScheduleItem.code == value))
         if item is None:

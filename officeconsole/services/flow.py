@@ -10,9 +10,10 @@ when nothing happened, and only the touched appointments when something did.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,6 +41,8 @@ ON_BOARD = (S.SCHEDULED, S.ARRIVED, S.ROOMED, S.WITH_PROVIDER, S.CHECKED_OUT, S.
 WAITING = (S.ARRIVED, S.ROOMED)  # the clock runs on the patient's wait until the provider comes
 STATUS_ACTIONS = ("status", "undo")
 DEFAULT_THRESHOLD = 15
+# A status event as replayed: (when, action, from status, to status).
+StatusEvent = tuple[dt.datetime, str, str, str]
 
 
 def status_label(status: str) -> str:
@@ -129,7 +132,7 @@ class FlowService:
         day = day or self.ctx.today()
         start, end = day_bounds(day, self.ctx)
         with self.ctx.db.read() as session:
-            last = session.scalar(select(func.coalesce(func.max(AppointmentEvent.id), 0)))
+            last = session.execute(select(func.coalesce(func.max(AppointmentEvent.id), 0))).scalar_one()
             rows = Flow(self.ctx, session).rows(Appointment.start_at >= start, Appointment.start_at < end)
             settings = session.get(ClinicSettings, 1)
             rooms = [RoomRow(r.id, r.name) for r in session.scalars(
@@ -141,7 +144,7 @@ class FlowService:
     def changes(self, day: dt.date, since_event_id: int) -> FlowChanges:
         """What happened since the board last looked: nothing costs one index probe."""
         with self.ctx.db.lookup() as session:
-            last = session.scalar(select(func.coalesce(func.max(AppointmentEvent.id), 0)))
+            last = session.execute(select(func.coalesce(func.max(AppointmentEvent.id), 0))).scalar_one()
             if last <= since_event_id:
                 return FlowChanges([], since_event_id)
             touched = set(session.scalars(select(AppointmentEvent.appointment_id)
@@ -166,7 +169,7 @@ class FlowService:
                 .where(Appointment.start_at >= start, Appointment.start_at < end,
                        Appointment.status != S.CANCELLED)
                 .order_by(Appointment.start_at, User.full_name)).all()
-            events: dict[int, list[tuple]] = {}
+            events: dict[int, list[StatusEvent]] = {}
             for appointment_id, at, action, from_status, to_status in session.execute(
                     select(AppointmentEvent.appointment_id, AppointmentEvent.at, AppointmentEvent.action,
                            AppointmentEvent.from_status, AppointmentEvent.to_status)
@@ -301,7 +304,7 @@ class Flow:
     def row(self, appointment_id: int) -> FlowRow:
         return self.rows(Appointment.id == appointment_id)[0]
 
-    def rows(self, *conditions) -> list[FlowRow]:
+    def rows(self, *conditions: ColumnElement[bool]) -> list[FlowRow]:
         # When the provider came in: only looked up for visits that got that far.
         seen = case((Appointment.status.in_((S.WITH_PROVIDER, S.CHECKED_OUT)),
                      select(func.max(AppointmentEvent.at))
@@ -325,7 +328,7 @@ class Flow:
                      status_at, arrived_at, room, seen_at) in self.session.execute(query)]
 
 
-def _stack(history) -> list[tuple[dt.datetime, str, str]]:
+def _stack(history: Iterable[StatusEvent]) -> list[tuple[dt.datetime, str, str]]:
     """Replay status events: each step pushes (when, from, to); each undo pops the last."""
     stack: list[tuple[dt.datetime, str, str]] = []
     for at, action, from_status, to_status in history:
@@ -337,7 +340,7 @@ def _stack(history) -> list[tuple[dt.datetime, str, str]]:
     return stack
 
 
-def _replay(history) -> dict[str, dt.datetime]:
+def _replay(history: Iterable[StatusEvent]) -> dict[str, dt.datetime]:
     """The time each status still in effect was reached."""
     return {to_status: at for at, _from, to_status in _stack(history)}
 

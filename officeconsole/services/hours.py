@@ -6,8 +6,9 @@ so a new template from next month leaves this month's alone. The bookable time o
 that template's working intervals minus its blocks; an exception replaces the whole day (no
 blocks); a confirmed holiday or approved time off empties it.
 
-`HoursCalendar` (and `working_intervals` for one day) is the single answer to "when does this
-provider work", read by booking, the slot finder, the schedule grid, the waitlist and the rota.
+`HoursCalendar` (services/hours_calendar.py) is the single answer to "when does this provider
+work"; services/hours_text.py reads and writes hours as people type them. Both are importable from
+here too.
 
 A change that would leave booked visits outside working time raises `NeedsConfirmation`
 listing them; confirmed, it is saved and nothing booked is moved or cancelled.
@@ -15,9 +16,7 @@ listing them; confirmed, it is saved and nothing booked is moved or cancelled.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,219 +30,47 @@ from officeconsole.models import (
     Patient,
     Provider,
     ScheduleException,
-    TimeOff,
     User,
     WorkingHours,
 )
 from officeconsole.models.enums import AppointmentStatus
-from officeconsole.models.roster import TimeOffStatus
 from officeconsole.services import audit
 from officeconsole.services.closed_days import day_bounds_utc
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import NeedsConfirmation, NotFound, ValidationError
+from officeconsole.services.hours_calendar import (
+    Block,
+    DayHours,
+    HoursCalendar,
+    Interval,
+    day_hours,
+    subtract,
+    working_intervals,
+)
+from officeconsole.services.hours_text import (
+    WEEKDAY_KEYS,
+    WEEKDAYS,
+    describe,
+    describe_blocks,
+    parse_block_ranges,
+    parse_intervals,
+    parse_ranges,
+    parse_week,
+    parse_weekdays,
+)
 from officeconsole.services.permissions import requires
-from officeconsole.services.schedule_time import STEP_MINUTES, TimeProblem, parse_day, parse_time
+from officeconsole.services.schedule_time import parse_day
 from officeconsole.services.text import clean_text
 
-Interval = tuple[dt.time, dt.time]
-Block = tuple[dt.time, dt.time, str]
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# What callers import from here: this module's service and views, and the calendar's and the text's names.
+__all__ = [
+    "EARLIEST", "WEEKDAYS", "WEEKDAY_KEYS", "Block", "DayHours", "ExceptionView", "HolidaySuggestion", "HolidayView",
+    "HoursCalendar", "HoursService", "Interval", "TemplateView", "day_hours", "describe", "describe_blocks",
+    "parse_block_ranges", "parse_intervals", "parse_ranges", "parse_weekdays", "subtract", "working_intervals",
+]
+
 # A provider's first template, when no date is given, covers every day before it too.
 EARLIEST = dt.date(2000, 1, 1)
-
-
-class HoursCalendar:
-    """Working hours of some providers over a date range, read in a few queries.
-
-    The slot finder asks about hundreds of provider-days; this answers them from memory.
-    """
-
-    def __init__(self, session: Session, provider_ids: list[int], first: dt.date, last: dt.date) -> None:
-        self.holiday_names: dict[dt.date, str] = dict(session.execute(select(Holiday.day, Holiday.name).where(
-            Holiday.day >= first, Holiday.day <= last, Holiday.confirmed.is_(True))).all())
-        self.holidays = set(self.holiday_names)
-        self.exceptions: dict[tuple[int, dt.date], list[Interval]] = {}
-        self.notes: dict[tuple[int, dt.date], str] = {}
-        for provider_id, day, start, end, note in session.execute(
-                select(ScheduleException.provider_id, ScheduleException.day, ScheduleException.start_time,
-                       ScheduleException.end_time, ScheduleException.note)
-                .where(ScheduleException.provider_id.in_(provider_ids),
-                       ScheduleException.day >= first, ScheduleException.day <= last)):
-            intervals = self.exceptions.setdefault((provider_id, day), [])
-            if start is not None:
-                intervals.append((start, end))
-            if note:
-                self.notes[provider_id, day] = note
-        # Approved time off empties a provider's day (the slot finder skips it; booking refuses).
-        self.away: dict[tuple[int, dt.date], str] = {}
-        for provider_id, start, end, kind in session.execute(
-                select(Provider.id, TimeOff.first_day, TimeOff.last_day, TimeOff.kind)
-                .join(TimeOff, TimeOff.user_id == Provider.user_id)
-                .where(Provider.id.in_(provider_ids), TimeOff.status == TimeOffStatus.APPROVED,
-                       TimeOff.first_day <= last, TimeOff.last_day >= first)):
-            day = max(start, first)
-            while day <= min(end, last):
-                self.away[provider_id, day] = kind
-                day += dt.timedelta(days=1)
-        # Templates: every one that starts on or before `last` (the one in force on `first` among them).
-        self.starts: dict[int, list[dt.date]] = {}
-        self.work: dict[tuple[int, dt.date, int], list[Interval]] = {}
-        self.block_rows: dict[tuple[int, dt.date, int], list[Block]] = {}
-        for provider_id, effective, kind, weekday, start, end, label in session.execute(
-                select(WorkingHours.provider_id, WorkingHours.effective_from, WorkingHours.kind,
-                       WorkingHours.weekday, WorkingHours.start_time, WorkingHours.end_time, WorkingHours.label)
-                .where(WorkingHours.provider_id.in_(provider_ids), WorkingHours.effective_from <= last)
-                .order_by(WorkingHours.start_time)):
-            starts = self.starts.setdefault(provider_id, [])
-            if effective not in starts:
-                bisect.insort(starts, effective)
-            if kind == "block":
-                self.block_rows.setdefault((provider_id, effective, weekday), []).append((start, end, label))
-            else:
-                self.work.setdefault((provider_id, effective, weekday), []).append((start, end))
-
-    def template_start(self, provider_id: int, day: dt.date) -> dt.date | None:
-        """The effective date of the template in force on `day` (None before the first one)."""
-        starts = self.starts.get(provider_id, [])
-        index = bisect.bisect_right(starts, day)
-        return starts[index - 1] if index else None
-
-    def source(self, provider_id: int, day: dt.date) -> str:
-        """Where the day's hours come from: "holiday", "time off", "exception", "template" or ""."""
-        if day in self.holidays:
-            return "holiday"
-        if (provider_id, day) in self.away:
-            return "time off"
-        if (provider_id, day) in self.exceptions:
-            return "exception"
-        start = self.template_start(provider_id, day)
-        return "template" if start is not None and self.work.get((provider_id, start, day.weekday())) else ""
-
-    def intervals(self, provider_id: int, day: dt.date) -> list[Interval]:
-        """The bookable intervals: the template's working time minus its blocks, or the exception."""
-        if day in self.holidays or (provider_id, day) in self.away:
-            return []
-        if (provider_id, day) in self.exceptions:
-            return sorted(self.exceptions[provider_id, day])
-        start = self.template_start(provider_id, day)
-        if start is None:
-            return []
-        work = self.work.get((provider_id, start, day.weekday()), [])
-        return subtract(work, self.block_rows.get((provider_id, start, day.weekday()), []))
-
-    def blocks(self, provider_id: int, day: dt.date) -> list[Block]:
-        """The template's recurring blocks that day (none on an exception, holiday or time off)."""
-        if day in self.holidays or (provider_id, day) in self.away or (provider_id, day) in self.exceptions:
-            return []
-        start = self.template_start(provider_id, day)
-        return sorted(self.block_rows.get((provider_id, start, day.weekday()), [])) if start else []
-
-
-def subtract(work: list[Interval], blocks: list[Block] | list[Interval]) -> list[Interval]:
-    """Working intervals with the blocks cut out, in order."""
-    pieces = sorted(work)
-    for block in sorted(blocks):
-        start, end = block[0], block[1]
-        cut: list[Interval] = []
-        for a, b in pieces:
-            if end <= a or start >= b:
-                cut.append((a, b))
-                continue
-            if a < start:
-                cut.append((a, start))
-            if end < b:
-                cut.append((end, b))
-        pieces = cut
-    return pieces
-
-
-def working_intervals(session: Session, provider_id: int, day: dt.date) -> list[Interval]:
-    """The provider's bookable intervals on `day`, in order; [] on a day off or a holiday."""
-    return HoursCalendar(session, [provider_id], day, day).intervals(provider_id, day)
-
-
-def parse_intervals(text_intervals: list[tuple[str, str]], label: str, field: str = "hours") -> list[Interval]:
-    """('08:00', '12:00') pairs checked: real times, 5-minute steps, in order, not overlapping."""
-    intervals = []
-    for start_text, end_text in text_intervals:
-        try:
-            start, end = parse_time(start_text), parse_time(end_text)
-        except TimeProblem as exc:
-            raise ValidationError({field: f"{label}: {exc}."}) from None
-        if end <= start:
-            raise ValidationError({field: f"{label}: {start:%H:%M}-{end:%H:%M} ends before it starts."})
-        if start.minute % STEP_MINUTES or end.minute % STEP_MINUTES:
-            raise ValidationError({field: f"{label}: hours are in {STEP_MINUTES}-minute steps."})
-        intervals.append((start, end))
-    intervals.sort()
-    for (_, first_end), (second_start, _) in zip(intervals, intervals[1:], strict=False):
-        if second_start < first_end:
-            raise ValidationError({field: f"{label}: the intervals overlap."})
-    return intervals
-
-
-# ----- text as people type it -------------------------------------------------------
-_RANGE = re.compile(r"^\s*(\S+?)\s*-\s*(\d{1,2}(?::?\d{2})?\s*(?:[ap]\.?m?\.?(?![a-z]))?)\s*(.*)$", re.IGNORECASE)
-
-
-def parse_ranges(text: str, field: str = "hours") -> list[tuple[str, str]]:
-    """"08:00-12:00, 13:00-17:00" -> [("08:00", "12:00"), ("13:00", "17:00")]; "" or "off" -> []."""
-    return [(start, end) for start, end, _ in _split(text, field, labels=False)]
-
-
-def parse_block_ranges(text: str, field: str = "blocks") -> list[tuple[str, str, str]]:
-    """"12:00-13:00 Lunch, 15:00-15:30 Team meeting" -> [(start, end, label), ...]."""
-    return _split(text, field, labels=True)
-
-
-def _split(text: str, field: str, labels: bool) -> list[tuple[str, str, str]]:
-    text = (text or "").strip()
-    if not text or text.lower() in ("off", "-", "none"):
-        return []
-    found = []
-    for part in text.replace(";", ",").split(","):
-        if not part.strip():
-            continue
-        match = _RANGE.match(part)
-        if not match or (match.group(3) and not labels):
-            example = "12:00-13:00 Lunch" if labels else "08:00-12:00, 13:00-17:00"
-            raise ValidationError({field: f"{part.strip()!r} is not a time range (e.g. {example})."})
-        found.append((match.group(1).strip(), match.group(2).strip(), clean_text(match.group(3), 60)))
-    return found
-
-
-def parse_weekdays(text: str, field: str = "day") -> list[int]:
-    """"mon", "mon-fri", "mon,wed,fri", "sat-sun" -> weekday numbers (0 = Monday)."""
-    days: list[int] = []
-    for part in (text or "").lower().replace(" ", "").split(","):
-        ends = part.split("-")
-        try:
-            keys = [_weekday(end) for end in ends]
-        except KeyError:
-            raise ValidationError({field: f"{part!r} is not a weekday (use mon, tue, ... or mon-fri)."}) from None
-        if len(keys) == 1:
-            days.append(keys[0])
-        elif len(keys) == 2 and keys[0] <= keys[1]:
-            days.extend(range(keys[0], keys[1] + 1))
-        else:
-            raise ValidationError({field: f"{part!r} is not a weekday range (e.g. mon-fri)."})
-    return sorted(set(days))
-
-
-def _weekday(text: str) -> int:
-    for number, name in enumerate(WEEKDAYS):
-        if len(text) >= 2 and name.lower().startswith(text):
-            return number
-    raise KeyError(text)
-
-
-def describe(intervals) -> str:
-    return ", ".join(f"{i[0]:%H:%M}-{i[1]:%H:%M}" for i in intervals)
-
-
-def describe_blocks(blocks) -> str:
-    return ", ".join(f"{s:%H:%M}-{e:%H:%M}" + (f" {label}" if label else "") for s, e, label in blocks)
 
 
 # ----- what screens and commands read ------------------------------------------------
@@ -291,17 +118,6 @@ class ExceptionView:
 class HolidayView:
     day: dt.date
     name: str
-
-
-@dataclass(frozen=True)
-class DayHours:
-    """A provider's day as the hours give it: bookable intervals, blocks, and where they come from."""
-
-    day: dt.date
-    intervals: tuple[Interval, ...]
-    blocks: tuple[Block, ...]
-    source: str  # "template", "exception", "holiday", "time off" or "" (no hours that weekday)
-    note: str  # the exception's note, the holiday's name or the kind of time off
 
 
 @dataclass(frozen=True)
@@ -393,7 +209,7 @@ class HoursService:
         """Replace the template that starts on `effective_from` (default today; a provider's first
         template, with no date given, covers every day). A weekday left out is a day off; blocks
         (start, end, label) lie inside the day's working time. Earlier and later templates stay."""
-        work, parsed_blocks = _parse_week(week, blocks or {})
+        work, parsed_blocks = parse_week(week, blocks or {})
         start = parse_day(effective_from, "effective_from") if effective_from not in (None, "") else None
         with self.ctx.db.write() as session:
             provider = _provider(session, provider_id)
@@ -577,50 +393,6 @@ class HoursService:
                 f"{_visits(len(lost))} booked would fall outside {what}. Nothing was saved: confirm to save "
                 "anyway (the visits stay booked; move them from the schedule).",
                 [_item(row, self.ctx) for row in lost])
-
-
-def day_hours(calendar: HoursCalendar, provider_id: int, day: dt.date) -> DayHours:
-    source = calendar.source(provider_id, day)
-    note = {"holiday": calendar.holiday_names.get(day, ""), "time off": calendar.away.get((provider_id, day), ""),
-            "exception": calendar.notes.get((provider_id, day), "")}.get(source, "")
-    return DayHours(day, tuple(calendar.intervals(provider_id, day)), tuple(calendar.blocks(provider_id, day)),
-                    source, note)
-
-
-def _parse_week(week: dict[int, list], blocks: dict[int, list]) -> tuple[dict[int, list[Interval]],
-                                                                         dict[int, list[Block]]]:
-    errors: dict[str, str] = {}
-    work: dict[int, list[Interval]] = {}
-    for weekday in set(week) | set(blocks):
-        if weekday not in range(7):
-            raise ValidationError({"weekday": f"{weekday!r} is not a weekday (0 = Monday to 6 = Sunday)."})
-    for weekday, pairs in week.items():
-        key = WEEKDAY_KEYS[weekday]
-        try:
-            work[weekday] = parse_intervals([(p[0], p[1]) for p in pairs], WEEKDAYS[weekday], key)
-        except ValidationError as exc:
-            errors.update(exc.errors)
-    parsed: dict[int, list[Block]] = {}
-    for weekday, rows in blocks.items():
-        key = f"{WEEKDAY_KEYS[weekday]}_blocks"
-        if not rows:
-            continue
-        try:
-            times = parse_intervals([(r[0], r[1]) for r in rows], f"{WEEKDAYS[weekday]} blocks", key)
-        except ValidationError as exc:
-            errors.update(exc.errors)
-            continue
-        labels = {(parse_time(r[0]), parse_time(r[1])): clean_text(r[2] if len(r) > 2 else "", 60) for r in rows}
-        day_work = work.get(weekday, [])
-        for start, end in times:
-            if not any(a <= start and end <= b for a, b in day_work):
-                errors[key] = (f"{WEEKDAYS[weekday]}: the block {start:%H:%M}-{end:%H:%M} is not inside the "
-                               f"working hours ({describe(day_work) or 'none that day'}).")
-                break
-        parsed[weekday] = [(start, end, labels[start, end] or "Blocked") for start, end in times]
-    if errors:
-        raise ValidationError(errors)
-    return work, parsed
 
 
 def _booked(session: Session, ctx: ServiceContext, provider_ids: list[int] | None, first: dt.date,

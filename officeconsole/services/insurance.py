@@ -10,13 +10,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from officeconsole.models import InsurancePolicy, Patient, Payer
+from officeconsole.models import Encounter, InsurancePolicy, Patient, Payer
 from officeconsole.models.enums import Relationship
 from officeconsole.services import audit
 from officeconsole.services.context import ServiceContext
@@ -196,7 +197,7 @@ def validate_policy(data: PolicyInput) -> dict[str, object]:
     if "effective_from" not in errors and values["effective_from"] is None:
         errors["effective_from"] = "Effective from is required."
     start, end = values.get("effective_from"), values.get("effective_to")
-    if start and end and end < start:
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
         errors["effective_to"] = "The policy cannot end before it starts."
     values["copay"] = None  # blank: no copay on this policy
     if str(data.copay if data.copay is not None else "").strip():
@@ -226,10 +227,10 @@ def filing_code_help() -> str:
     return "Claim filing indicator: " + ", ".join(f"{k} ({v})" for k, v in FILING_CODES.items()) + "."
 
 
-def validate_payer(data: PayerInput) -> dict[str, str]:
+def validate_payer(data: PayerInput) -> dict[str, Any]:
     """The payer's columns from what was typed, or ValidationError with a message per field."""
     errors: dict[str, str] = {}
-    values = {
+    values: dict[str, Any] = {  # the payer's columns: text, and a flag
         "name": clean_text(data.name, 120),
         "payer_code": clean_text(data.payer_code, 20).upper().replace(" ", ""),
         "filing_code": clean_text(data.filing_code).upper() or "CI",
@@ -418,6 +419,9 @@ class InsuranceService:
                 before = {name: getattr(policy, name) for name in fields}
                 for name, value in values.items():
                     setattr(policy, name, value)
+                if policy.payer_id != before["payer_id"]:  # the claims on it carry its payer for the queue
+                    session.execute(update(Encounter).where(Encounter.policy_id == policy.id)
+                                    .values(payer_id=policy.payer_id))
                 session.flush()
                 session.refresh(policy, ["payer"])
                 audit.record(session, now, self.ctx.actor, "insurance.update", entity="insurance_policy",

@@ -5,24 +5,22 @@ conditional UPDATE (`on_hand >= n`), so the last unit cannot be used twice by tw
 and stock never goes negative (the CHECK constraint is the floor under it). A use larger
 than the first lot draws the rest from the next lots in expiry order. Forms hand in a
 request key: a second press of "save" finds the first movements instead of repeating them.
+
+Beside it: the forms' inputs (stock_inputs.py), the rows it returns (stock_rows.py, importable
+from here too), its queries (stock_queries.py) and what a use bills on the visit (stock_charges.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
-from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import (
     Appointment,
-    ChargeLine,
     Encounter,
-    FeeScheduleItem,
     InventoryItem,
     InventoryLot,
     Patient,
@@ -30,13 +28,14 @@ from officeconsole.models import (
     StockMovement,
     User,
 )
-from officeconsole.models.billing import EncounterDiagnosis, EncounterStatus
-from officeconsole.models.inventory import ItemCategory, MovementKind
+from officeconsole.models.inventory import MovementKind
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import ConcurrentEdit, ValidationError
+from officeconsole.services.day_sheet import served_on
+from officeconsole.services.errors import ValidationError
 from officeconsole.services.permissions import requires
+from officeconsole.services.stock_charges import charge_from_stock
 from officeconsole.services.stock_inputs import (
     TRACKED,
     CountLine,
@@ -48,86 +47,17 @@ from officeconsole.services.stock_inputs import (
     unit_cost,
 )
 from officeconsole.services.stock_queries import item_columns, lots_on_hand, next_expiry, stock_by_item
+from officeconsole.services.stock_rows import (
+    CountResult,
+    ItemRow,
+    LotRow,
+    Suggestion,
+    Taken,
+    UseResult,
+    VisitChoice,
+    item_row,
+)
 from officeconsole.services.text import clean_text, search_key
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    id: int
-    name: str
-    category: str
-    unit: str
-    code: str
-    vendor: str
-    unit_cost: Decimal
-    reorder_point: int
-    par_level: int
-    storage: str
-    billing_code: str
-    on_hand: int
-    next_expiry: dt.date | None
-
-    @property
-    def low(self) -> bool:
-        return self.on_hand <= self.reorder_point
-
-
-@dataclass(frozen=True)
-class LotRow:
-    id: int
-    item_id: int
-    item: str
-    lot_number: str
-    expires_on: dt.date | None
-    location: str
-    on_hand: int
-    days_left: int | None  # negative once expired
-
-
-@dataclass(frozen=True)
-class Taken:
-    lot_number: str
-    expires_on: dt.date | None
-    quantity: int
-
-
-@dataclass(frozen=True)
-class UseResult:
-    item: str
-    taken: list[Taken]
-    charge: str = ""  # "90686 added to the visit's encounter" or why it was not
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    vendor: str
-    item_id: int
-    item: str
-    code: str
-    on_hand: int
-    reorder_point: int
-    par_level: int
-    order: int
-    unit_cost: Decimal
-
-    @property
-    def cost(self) -> Decimal:
-        return self.unit_cost * self.order
-
-
-@dataclass(frozen=True)
-class VisitChoice:
-    """A visit of today's that stock can be given at: it has an encounter (the patient came)."""
-
-    encounter_id: int
-    patient_id: int
-    appointment_id: int
-    label: str  # "09:20 Rivera, Ana (MRN 100123) · Dr. Patel"
-
-
-@dataclass
-class CountResult:
-    adjusted: list[tuple[str, str, int]] = field(default_factory=list)  # item, lot, difference
 
 
 class InventoryService:
@@ -228,7 +158,7 @@ class InventoryService:
                  .join(Appointment, Appointment.id == Encounter.appointment_id)
                  .join(Patient, Patient.id == Encounter.patient_id)
                  .join(Provider, Provider.id == Encounter.provider_id).join(User, User.id == Provider.user_id)
-                 .where(Encounter.date_of_service == today).order_by(Appointment.start_at, Patient.last_name))
+                 .where(served_on(today)).order_by(Appointment.start_at, Patient.last_name))
         zone = self.ctx.timezone
         with self.ctx.db.read() as session:
             return [VisitChoice(encounter, patient, visit,
@@ -260,7 +190,7 @@ class InventoryService:
             session.flush()
             audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.item", entity="inventory_item",
                          entity_id=item.id, summary=f"{item.name} ({item.category})")
-            return _item_row(item, 0, None)
+            return item_row(item, 0, None)
 
     @requires("inventory.manage")
     def receive(self, lines: list[ReceiveLine], request_key: str) -> int:
@@ -326,7 +256,7 @@ class InventoryService:
                 left -= part
                 if not left:
                     break
-            charge = self._charge(session, item, encounter, amount) if encounter else ""
+            charge = charge_from_stock(session, self.ctx, item, encounter, amount) if encounter else ""
             audit.record(session, self.ctx.now(), self.ctx.actor, "inventory.use", entity="inventory_item",
                          entity_id=item.id, patient_id=patient.id if patient else None,
                          summary=f"{amount} {item.unit} " + ", ".join(f"lot {t.lot_number} x{t.quantity}" for t in taken))
@@ -423,44 +353,6 @@ class InventoryService:
                                   request_key=key[:40], **extra))
         session.flush()
 
-    def _charge(self, session: Session, item: InventoryItem, encounter: Encounter, amount: int) -> str:
-        """Add the item's billing code to the encounter while it is still being coded; the
-        encounter's version moves on, so a coder with it open reloads instead of overwriting."""
-        if not item.billing_code:
-            return ""
-        if encounter.status != EncounterStatus.NEEDS_CODING:
-            return f"{item.billing_code} not added: the visit's claim is {encounter.status.replace('_', ' ')}."
-        fee = session.scalar(select(FeeScheduleItem.fee).where(FeeScheduleItem.code == item.billing_code,
-                                                               FeeScheduleItem.active.is_(True)))
-        if fee is None:
-            return f"{item.billing_code} not added: it is not on the fee schedule."
-        line_no = (session.scalar(select(func.max(ChargeLine.line_no)).where(ChargeLine.encounter_id == encounter.id))
-                   or 0) + 1
-        pointer, added = "1", ""
-        if item.category == ItemCategory.VACCINE:  # the product, its administration, for Z23
-            admin = _administration_code(session, encounter)
-            admin_fee = session.scalar(select(FeeScheduleItem.fee).where(FeeScheduleItem.code == admin,
-                                                                         FeeScheduleItem.active.is_(True)))
-            if admin_fee is None:
-                return (f"{item.billing_code} not added: its administration code {admin} is not on the fee schedule "
-                        "(Practice setup -> Fees).")
-            pointer = str(_immunization_position(session, encounter))
-            session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no + 1, code=admin, modifiers="",
-                                   units=1, fee=admin_fee, diagnosis_pointers=pointer))
-            added = f" with its administration {admin}, for {IMMUNIZATION}"
-        session.add(ChargeLine(encounter_id=encounter.id, line_no=line_no, code=item.billing_code, modifiers="",
-                               units=amount, fee=fee, diagnosis_pointers=pointer))
-        encounter.updated_at = self.ctx.now()
-        flag_modified(encounter, "updated_at")  # the version moves on even within the same clock tick
-        try:
-            session.flush()
-        except StaleDataError:
-            raise ConcurrentEdit("encounter") from None
-        audit.record(session, self.ctx.now(), self.ctx.actor, "encounter.charge", entity="encounter",
-                     entity_id=encounter.id, patient_id=encounter.patient_id,
-                     summary=f"{item.billing_code} x{amount} from stock ({item.name}){added}")
-        return f"{item.billing_code} x{amount}{added} added to the visit's charges."
-
     def _repeat(self, session: Session, item: InventoryItem, request_key: str) -> UseResult:
         rows = session.execute(select(StockMovement.quantity, InventoryLot.lot_number, InventoryLot.expires_on)
                                .join(InventoryLot, InventoryLot.id == StockMovement.lot_id)
@@ -493,33 +385,3 @@ def _lot(session: Session, item: InventoryItem, lot_number: str, expires: dt.dat
         session.add(lot)
         session.flush()
     return lot
-
-
-def _item_row(item: InventoryItem, on_hand: int, next_expiry: dt.date | None) -> ItemRow:
-    return ItemRow(item.id, item.name, item.category, item.unit, item.code, item.vendor, item.unit_cost,
-                   item.reorder_point, item.par_level, item.storage, item.billing_code, on_hand, next_expiry)
-
-
-IMMUNIZATION = "Z23"  # ICD-10-CM: encounter for immunization
-ADMINISTRATION = ("90471", "90472")  # the first vaccine given at a visit, each further one
-
-
-def _immunization_position(session: Session, encounter: Encounter) -> int:
-    """Where Z23 is among the visit's diagnoses, adding it last when it is missing."""
-    rows = session.scalars(select(EncounterDiagnosis).where(EncounterDiagnosis.encounter_id == encounter.id)
-                           .order_by(EncounterDiagnosis.position)).all()
-    found = next((d.position for d in rows if d.code == IMMUNIZATION), None)
-    if found is not None:
-        return found
-    position = (rows[-1].position if rows else 0) + 1
-    if position > 12:
-        raise ValidationError({"item_id": "The visit has 12 diagnoses already: Z23 (immunization) cannot be added."})
-    session.add(EncounterDiagnosis(encounter_id=encounter.id, position=position, code=IMMUNIZATION))
-    return position
-
-
-def _administration_code(session: Session, encounter: Encounter) -> str:
-    """90471 for the visit's first vaccine, 90472 for each one after it."""
-    given = session.scalar(select(func.count()).select_from(ChargeLine).where(
-        ChargeLine.encounter_id == encounter.id, ChargeLine.code.in_(ADMINISTRATION)))
-    return ADMINISTRATION[0] if not given else ADMINISTRATION[1]

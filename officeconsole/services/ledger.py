@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -134,9 +135,9 @@ class Ledger:
         return entry
 
 
-def validate_payment(data: PaymentInput) -> dict:
+def validate_payment(data: PaymentInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    values: dict = {}
+    values: dict[str, Any] = {}
     try:
         values["amount"] = parse_amount(data.amount)
     except ValidationError as exc:
@@ -159,7 +160,7 @@ def validate_payment(data: PaymentInput) -> dict:
     return values
 
 
-def _same_payment(earlier: LedgerEntry, patient_id: int | None, values: dict) -> LedgerEntry:
+def _same_payment(earlier: LedgerEntry, patient_id: int | None, values: dict[str, Any]) -> LedgerEntry:
     """The repeat of a post already made: the same entry, or a refusal if the form changed."""
     if earlier.patient_id != patient_id or -earlier.amount != values["amount"] or earlier.method != values["method"]:
         raise ValidationError({"amount": "This form already posted a different payment: close it and open a new one."})

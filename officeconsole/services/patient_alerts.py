@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -69,7 +69,7 @@ def active_alerts(session: Session, patient_ids: Iterable[int], today: dt.date) 
     return dict(found)
 
 
-def _in_force(today: dt.date):
+def _in_force(today: dt.date) -> ColumnElement[bool]:
     return (PatientAlert.ended_at.is_(None)) & or_(PatientAlert.expires_on.is_(None), PatientAlert.expires_on >= today)
 
 
@@ -178,7 +178,7 @@ class PatientAlertService:
                          entity_id=note.id, patient_id=patient_id, summary=f"{kind} note, {len(cleaned)} characters")
             return NoteRow(note.id, patient_id, kind, cleaned, actor.full_name, now.astimezone(self.ctx.timezone))
 
-    def _alerts(self, session: Session, *where) -> list[AlertRow]:
+    def _alerts(self, session: Session, *where: ColumnElement[bool]) -> list[AlertRow]:
         author = aliased(User)
         rows = session.execute(
             select(PatientAlert.id, PatientAlert.version, PatientAlert.patient_id, PatientAlert.text,

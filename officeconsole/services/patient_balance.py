@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Select, SQLColumnExpression, cast, func, select
+from sqlalchemy.orm import Session
 
 from officeconsole.models import ArEntry, Encounter, LedgerEntry, PatientBalance
 from officeconsole.models.claims import Account
 from officeconsole.services.money import money
+
+if TYPE_CHECKING:
+    from officeconsole.services.context import ServiceContext
 
 ZERO = Decimal("0.00")
 
@@ -73,7 +79,7 @@ class PatientOwes:
         return f"{money(self.balance)} owed" + (f", oldest unpaid {self.age_words}" if self.age_words else "")
 
 
-def cents(amount):
+def cents(amount: SQLColumnExpression[Any]) -> SQLColumnExpression[int]:
     """An amount as whole cents in SQL: exact sums on SQLite (which keeps NUMERIC as REAL) and PostgreSQL."""
     return cast(func.round(amount * 100), Integer)
 
@@ -82,7 +88,8 @@ def from_cents(value: int) -> Decimal:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
-def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.datetime | None = None,
+def owed(session: Session, as_of: dt.date, timezone: dt.tzinfo, *,
+         patients: Iterable[int] | Select[int] | None = None, posted_before: dt.datetime | None = None,
          through: LedgerEntry | None = None) -> dict[int, PatientOwes]:
     """What each patient owes on `as_of`, by patient id; a patient without entries is left out.
 
@@ -96,7 +103,7 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
     billed: dict[int, set[dt.date]] = defaultdict(set)  # days with a share billed to the patient
     ahead: dict[int, int] = defaultdict(int)  # paid for a visit not billed yet (no visit record yet)
 
-    def among(column):
+    def among(column: SQLColumnExpression[int]) -> list[ColumnElement[bool]]:
         return [] if patients is None else [column.in_(patients)]
 
     ar_scope = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of, *among(ArEntry.patient_id)]
@@ -114,10 +121,10 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
         dated[patient_id][day] += int(amount or 0)
         share[patient_id] += int(amount or 0)
         billed[patient_id].add(day)
-    amount = cents(LedgerEntry.amount)
+    desk_cents = cents(LedgerEntry.amount)
     for_visit = LedgerEntry.appointment_id.is_not(None)
     for patient_id, day, visit, _kind, total in session.execute(  # desk entries: paid for a visit (its day), or not
-            select(LedgerEntry.patient_id, Encounter.date_of_service, for_visit, LedgerEntry.kind, func.sum(amount))
+            select(LedgerEntry.patient_id, Encounter.date_of_service, for_visit, LedgerEntry.kind, func.sum(desk_cents))
             .outerjoin(Encounter, Encounter.appointment_id == LedgerEntry.appointment_id)
             .where(LedgerEntry.kind != "opening", *desk_scope)
             .group_by(LedgerEntry.patient_id, Encounter.date_of_service, for_visit, LedgerEntry.kind)):
@@ -130,7 +137,7 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
             if visit:
                 ahead[patient_id] -= total
     for patient_id, posted_at, total in session.execute(  # opening balances: few, one a patient
-            select(LedgerEntry.patient_id, LedgerEntry.posted_at, amount)
+            select(LedgerEntry.patient_id, LedgerEntry.posted_at, desk_cents)
             .where(LedgerEntry.kind == "opening", *desk_scope)):
         share[patient_id] += int(total)
         if total > 0:  # a debt from the day it was brought in
@@ -139,12 +146,12 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
             credit[patient_id] -= int(total)
     result = {}
     for patient_id in set(dated) | set(credit):
-        debts = []
+        debts: list[tuple[dt.date, int]] = []
         left = credit.get(patient_id, 0)
         waiting = ahead.get(patient_id, 0)
         for day, net in sorted(dated.get(patient_id, {}).items()):
             if net > 0:
-                debts.append([day, net])
+                debts.append((day, net))
             else:
                 left -= net  # a day's credit (paid ahead, written off) clears the oldest debt too
                 if day not in billed[patient_id]:
@@ -162,13 +169,14 @@ def owed(session, as_of: dt.date, timezone, *, patients=None, posted_before: dt.
     return result
 
 
-def patient_owes(session, ctx, patient_id: int, *, through: LedgerEntry | None = None) -> PatientOwes:
+def patient_owes(session: Session, ctx: ServiceContext, patient_id: int, *,
+                 through: LedgerEntry | None = None) -> PatientOwes:
     """What one patient owes today (or right after the desk entry `through`)."""
     today = ctx.today()
     found = owed(session, today, ctx.timezone, patients=[patient_id], through=through)
     return found.get(patient_id) or PatientOwes(patient_id, today, ZERO, ZERO, ZERO)
 
 
-def owing_patients():
+def owing_patients() -> Select[int]:
     """The patients whose running balance is not zero (a partial index keeps them few to find)."""
     return select(PatientBalance.patient_id).where(PatientBalance.balance != 0)

@@ -11,8 +11,10 @@ FHIR export gives.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,7 +66,7 @@ class RecordCopy:
     details: tuple[tuple[str, str], ...]
     sections: tuple[Section, ...]
     balance: Decimal
-    bundle: dict = field(repr=False)
+    bundle: dict[str, Any] = field(repr=False)
 
 
 def gather(session: Session, mrn: str, now: dt.datetime, tz: dt.tzinfo) -> RecordCopy:
@@ -73,7 +75,7 @@ def gather(session: Session, mrn: str, now: dt.datetime, tz: dt.tzinfo) -> Recor
         raise NotFound(f"No patient has MRN {clean_text(mrn)}.")
     clinic = session.get(ClinicSettings, 1)
     look = fhir.lookups(session)
-    local = lambda moment: moment.astimezone(tz)  # noqa: E731
+    local: Callable[[dt.datetime], dt.datetime] = lambda moment: moment.astimezone(tz)  # noqa: E731
 
     policies = session.scalars(select(InsurancePolicy).where(InsurancePolicy.patient_id == p.id)
                                .order_by(InsurancePolicy.effective_from, InsurancePolicy.rank)).all()

@@ -9,6 +9,7 @@ at row 20 as at row 20,000 and nothing ever loads the whole table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, not_, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -24,7 +25,7 @@ MRN_DIGITS = 7
 @dataclass(frozen=True)
 class Phase:
     where: ColumnElement[bool]
-    order: tuple[InstrumentedAttribute, ...]
+    order: tuple[InstrumentedAttribute[Any], ...]
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,10 @@ class Cursor:
     """Where the next page starts: the phase, and the order keys of the last row shown."""
 
     phase: int
-    after: tuple | None
+    after: tuple[Any, ...] | None
 
 
-def prefix(column: InstrumentedAttribute, key: str) -> ColumnElement[bool]:
+def prefix(column: InstrumentedAttribute[str], key: str) -> ColumnElement[bool]:
     return and_(column >= key, column < key + _PREFIX_END)
 
 
@@ -88,8 +89,8 @@ def plan(query: str) -> list[Phase]:
             phone = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
             phases.append(Phase(prefix(Patient.phone_key, phone), (Patient.phone_key, Patient.id)))
         if len(digits) in (4, 7):  # the last 4 or 7 digits, as a caller reads them out
-            ends = and_(Patient.phone_key.like(f"%{digits}"), not_(prefix(Patient.phone_key, digits)))
-            phases.append(Phase(ends, (Patient.phone_key, Patient.id)))
+            ends = and_(prefix(Patient.phone_key_reversed, digits[::-1]), not_(prefix(Patient.phone_key, digits)))
+            phases.append(Phase(ends, (Patient.phone_key_reversed, Patient.id)))
         return phases
     comma = "," in text
     parts = text.split(",", 1) if comma else text.split()
@@ -99,5 +100,5 @@ def plan(query: str) -> list[Phase]:
     return _name_phases(tokens, comma and len(tokens) == 2)
 
 
-def after(phase: Phase, keys: tuple) -> ColumnElement[bool]:
+def after(phase: Phase, keys: tuple[object, ...]) -> ColumnElement[bool]:
     return tuple_(*phase.order) > tuple_(*keys)

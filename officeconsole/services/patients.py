@@ -205,6 +205,7 @@ def validate(data: PatientInput, today: dt.date) -> dict[str, object]:
     values["first_key"] = search_key(str(values["first_name"]))
     values["last_key"] = search_key(str(values["last_name"]))
     values["phone_key"] = phone_digits(str(values["phone"]))
+    values["phone_key_reversed"] = values["phone_key"][::-1]  # "the number ending ..." searches
     return values
 
 
@@ -276,24 +277,6 @@ class PatientService:
             audit.record(session, now, self.ctx.actor, "patient.view", entity="patient",
                          entity_id=patient.id, patient_id=patient.id, summary=patient.mrn)
             return _record(patient)
-
-    @requires("patient.search")
-    def find_duplicates(self, data: PatientInput) -> list[PatientRow]:
-        """Patients with the same name and date of birth (merged records excluded)."""
-        try:
-            dob = parse_date(data.dob)
-        except ValueError:
-            return []
-        first, last = search_key(data.first_name), search_key(data.last_name)
-        if not (dob and first and last):
-            return []
-        with self.ctx.db.read() as session:
-            return [_row(p) for p in session.scalars(
-                select(Patient).where(
-                    Patient.last_key == last, Patient.first_key == first, Patient.dob == dob,
-                    Patient.status != PatientStatus.MERGED,
-                ).order_by(Patient.id)
-            )]
 
     @requires("patient.create")
     def register(self, data: PatientInput, *, allow_duplicate: bool = False) -> PatientRecord:

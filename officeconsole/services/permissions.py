@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from officeconsole.models.enums import Role
 from officeconsole.services.errors import PermissionDenied
@@ -121,7 +121,7 @@ DESCRIPTIONS: dict[str, str] = {
     "eligibility.check": "ask insurers about eligibility and post their answers",
 }
 
-F = TypeVar("F", bound=Callable)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def allowed(role: str | Role, permission: str) -> bool:
@@ -143,7 +143,7 @@ def requires(permission: str) -> Callable[[F], F]:
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
-        def wrapper(self, *args, **kwargs):
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             check(self.ctx.actor_or_fail().role, permission)
             return fn(self, *args, **kwargs)
 

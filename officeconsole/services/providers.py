@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -127,7 +128,7 @@ def parse_visit_minutes(value: int | str | None, low: int = MIN_VISIT, high: int
     return minutes
 
 
-def validate_provider(data: ProviderInput) -> dict[str, object]:
+def validate_provider(data: ProviderInput) -> dict[str, Any]:
     """The provider's columns from what was typed, or ValidationError with a message per field (the
     database's rules, an NPI no one else has and types in use, are checked when saving)."""
     values, errors = _parse(data)
@@ -136,11 +137,11 @@ def validate_provider(data: ProviderInput) -> dict[str, object]:
     return values
 
 
-def _parse(data: ProviderInput) -> tuple[dict[str, object], dict[str, str]]:
+def _parse(data: ProviderInput) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     npi = re.sub(r"[\s-]", "", clean_text(data.npi))
     taxonomy = clean_text(data.taxonomy).upper().replace(" ", "")
-    values: dict[str, object] = {"npi": npi, "taxonomy": taxonomy, "specialty": clean_text(data.specialty, 100),
+    values: dict[str, Any] = {"npi": npi, "taxonomy": taxonomy, "specialty": clean_text(data.specialty, 100),
                                  "bills_own_npi": bool(data.bills_own_npi)}
     if not npi:
         errors["npi"] = "NPI is required: the provider's individual (type 1) NPI, 10 digits."
@@ -318,7 +319,7 @@ class ProviderService:
         return provider
 
     @staticmethod
-    def _check(session: Session, values: dict[str, object], errors: dict[str, str],
+    def _check(session: Session, values: dict[str, Any], errors: dict[str, str],
                provider: Provider | None) -> None:
         """With the typed fields' `errors`, the rules that need the database: the NPI is no one else's,
         the types exist and are in use (a retired type they already see may stay on their list).
@@ -335,16 +336,16 @@ class ProviderService:
             kinds = {k.id: k for k in session.scalars(select(AppointmentType).where(AppointmentType.id.in_(type_ids)))}
             kept = _type_ids(session, provider.id) if provider is not None and provider.id else ()
             missing = [str(t) for t in type_ids if t not in kinds]
-            retired = [kinds[t].name for t in type_ids if t in kinds and not kinds[t].active and t not in kept]
+            retired_types = [kinds[t].name for t in type_ids if t in kinds and not kinds[t].active and t not in kept]
             if missing:
                 errors["type_ids"] = f"No appointment type has id {', '.join(missing)}."
-            elif retired:
-                errors["type_ids"] = f"{', '.join(retired)}: retired, no longer booked. Reinstate it first."
+            elif retired_types:
+                errors["type_ids"] = f"{', '.join(retired_types)}: retired, no longer booked. Reinstate it first."
         if errors:
             raise ValidationError(errors)
 
     @staticmethod
-    def _apply(session: Session, provider: Provider, values: dict[str, object]) -> None:
+    def _apply(session: Session, provider: Provider, values: dict[str, Any]) -> None:
         for name in PROVIDER_FIELDS:
             setattr(provider, name, values[name])
         session.flush()

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from officeconsole.models import ClinicSettings, LedgerEntry, Patient
+from officeconsole.models import LedgerEntry, Patient
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
+from officeconsole.services.clinic import clinic_row
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.ledger import LedgerService
@@ -44,7 +45,7 @@ class ReceiptService:
         if entry.receipt_number is None:
             raise ValidationError({"entry": "Only a payment has a receipt."})
         with self.ctx.db.write() as session:
-            clinic = session.get(ClinicSettings, 1)
+            clinic = clinic_row(session)
             patient = get_or_fail(session, Patient, entry.patient_id, "patient")
             posted = session.get(LedgerEntry, entry.id)
             balance = patient_owes(session, self.ctx, entry.patient_id, through=posted).balance

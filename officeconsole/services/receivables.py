@@ -13,8 +13,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Case, ColumnElement, SQLColumnExpression, case, func, select
+from sqlalchemy.orm import Session
 
 from officeconsole.models import ArEntry, Encounter, LedgerEntry, Patient, Payer
 from officeconsole.models.billing import EncounterStatus as St
@@ -25,6 +27,7 @@ from officeconsole.services.booking import get_or_fail
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.money import money, parse_amount
+from officeconsole.services.patient_aging import opening_debts, patient_aging
 from officeconsole.services.patient_balance import cents, from_cents, owed, owing_patients
 from officeconsole.services.permissions import requires
 from officeconsole.services.remit_inputs import REASONS
@@ -79,7 +82,7 @@ class Aging:
         return self.patient_owed + self.patient_credit
 
 
-def _bucket_case(column, as_of: dt.date):
+def _bucket_case(column: SQLColumnExpression[dt.date], as_of: dt.date) -> Case[int]:
     return case(*((column >= as_of - dt.timedelta(days=edge), n) for n, edge in enumerate(_EDGES)), else_=len(_EDGES))
 
 
@@ -102,24 +105,40 @@ class ReceivablesService:
 
     @requires("ar.view")
     def days_in_ar(self, as_of: dt.date | None = None) -> Decimal | None:
-        """The aging's days in A/R without the aging: what is outstanding is the sum of the same
-        entries the aging buckets (a patient's balance is the sum of their entries, however the
-        debts and credits among them pair off), so a past day costs a few sums instead of every
-        patient's history (the dashboard reads three of these)."""
-        as_of = as_of or self.ctx.today()
+        """The aging's days in A/R without the aging (see days_in_ar_each)."""
+        return self.days_in_ar_each([as_of or self.ctx.today()])[0]
+
+    @requires("ar.view")
+    def days_in_ar_each(self, days: list[dt.date]) -> list[Decimal | None]:
+        """The aging's days in A/R on each of `days`, without the aging: what is outstanding is
+        the sum of the same entries the aging buckets (a patient's balance is the sum of their
+        entries, however the debts and credits among them pair off), so a day costs a few sums
+        instead of every patient's history. Past days are summed together in one pass over the
+        entries (the dashboard reads three days), each day its entries posted by its end."""
+        today = self.ctx.today()
+        owed_cents: dict[dt.date, int] = {}
         with self.ctx.db.read() as session:
-            insurer = [ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of,
-                       *self._insurer_scope(as_of)]
-            patient = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of]
-            desk = []
-            if as_of < self.ctx.today():
-                day_end = _day_end(as_of, self.ctx.timezone)
-                patient.append(ArEntry.posted_at < day_end)
-                desk.append(LedgerEntry.posted_at < day_end)
-            owed_cents = sum(int(session.scalar(select(func.sum(cents(column))).where(*scope)) or 0)
-                             for column, scope in ((ArEntry.amount, insurer), (ArEntry.amount, patient),
-                                                   (LedgerEntry.amount, desk)))
-            return _days_in_ar(session, as_of, from_cents(owed_cents))
+            for as_of in sorted({d for d in days if d >= today}):
+                insurer = [ArEntry.account == Account.INSURER, ArEntry.service_date <= as_of,
+                           *self._insurer_scope(as_of)]
+                patient = [ArEntry.account == Account.PATIENT, ArEntry.service_date <= as_of]
+                owed_cents[as_of] = sum(int(session.scalar(select(func.sum(cents(column))).where(*scope)) or 0)
+                                        for column, scope in ((ArEntry.amount, insurer), (ArEntry.amount, patient),
+                                                              (LedgerEntry.amount, [])))
+            past = sorted({d for d in days if d < today})
+            if past:
+                ends = [_day_end(d, self.ctx.timezone) for d in past]
+                # No WHERE: one plain scan of each table, whatever the days (an index on either
+                # column alone would be read for nearly every row, then the row looked up).
+                entries = session.execute(select(*(
+                    func.coalesce(func.sum(case(((ArEntry.service_date <= d) & (ArEntry.posted_at < end),
+                                                 cents(ArEntry.amount)), else_=0)), 0)
+                    for d, end in zip(past, ends, strict=True)))).one()
+                desk = session.execute(select(*(
+                    func.coalesce(func.sum(case((LedgerEntry.posted_at < end, cents(LedgerEntry.amount)), else_=0)), 0)
+                    for end in ends))).one()
+                owed_cents.update({d: int(a) + int(b) for d, a, b in zip(past, entries, desk, strict=True)})
+            return [_days_in_ar(session, d, from_cents(owed_cents[d])) for d in days]
 
     @requires("ar.adjust")
     def write_off(self, encounter_id: int, reason_code: str, memo: str, request_key: str) -> Decimal:
@@ -224,7 +243,7 @@ class ReceivablesService:
             return owed
 
     # ----- the two sides -----------------------------------------------------------------
-    def _payers(self, session, as_of: dt.date) -> list[AgingRow]:
+    def _payers(self, session: Session, as_of: dt.date) -> list[AgingRow]:
         """What insurers owe, by payer and age. A closed claim owes the insurer nothing (closing
         requires it, and nothing posts to a closed claim), so today's aging reads only the open
         ones; aging as of a past day reads every entry posted by its end."""
@@ -239,45 +258,55 @@ class ReceivablesService:
         return sorted((AgingRow(pid, names.get(pid, "?"), tuple(v)) for pid, v in by_payer.items() if any(v)),
                       key=lambda r: r.name)
 
-    def _insurer_scope(self, as_of: dt.date) -> list:
+    def _insurer_scope(self, as_of: dt.date) -> list[ColumnElement[bool]]:
         if as_of >= self.ctx.today():
             return [ArEntry.encounter_id.in_(select(Encounter.id).where(Encounter.status.in_(OPEN)))]
         return [ArEntry.posted_at < _day_end(as_of, self.ctx.timezone)]
 
-    def _patients(self, session, as_of: dt.date, limit: int) -> tuple[list[AgingRow], list[AgingRow], tuple]:
-        """What patients owe, by age of the debt still unpaid (patient_balance.owed: the one
-        definition the desk, statements and the CLI read too). Returns the `limit` largest balances
-        owed, the `limit` largest credits, and the buckets and credits of every patient.
+    def _patients(self, session: Session, as_of: dt.date, limit: int
+                  ) -> tuple[list[AgingRow], list[AgingRow], tuple[Any, ...]]:
+        """What patients owe, by age of the debt still unpaid (patient_balance.owed's rule: the one
+        definition the desk, statements and the CLI read too), added up in the database
+        (services/patient_aging.py). Returns the `limit` largest balances owed, the `limit`
+        largest credits, and the buckets and credits of every patient.
 
         Today's aging reads only patients whose running balance is not zero (a partial index of
         the few who owe); a past day's reads every patient's entries posted by its end."""
         if as_of >= self.ctx.today():
-            found = owed(session, as_of, self.ctx.timezone, patients=owing_patients())
+            scope: dict[str, Any] = {"patients": owing_patients()}
         else:
-            found = owed(session, as_of, self.ctx.timezone, posted_before=_day_end(as_of, self.ctx.timezone))
-        owing, credits = [], []
-        every = [ZERO] * len(BUCKETS)
-        for patient_id, owes in found.items():
-            if owes.balance > 0:
-                buckets = [ZERO] * len(BUCKETS)
-                for day, amount in owes.debts:
-                    buckets[_bucket((as_of - day).days)] += amount
-                owing.append((patient_id, tuple(buckets), ZERO))
-                every = [a + b for a, b in zip(every, buckets, strict=True)]
-            elif owes.balance < 0:
-                credits.append((patient_id, (ZERO,) * len(BUCKETS), owes.balance))
-        owing.sort(key=lambda r: (-sum(r[1]), r[0]))
-        credits.sort(key=lambda r: (r[2], r[0]))
-        credit_total = sum((r[2] for r in credits), ZERO)
+            scope = {"posted_before": _day_end(as_of, self.ctx.timezone)}
+        aged = patient_aging(session, as_of, limit, **scope)
+        every = [from_cents(c) for c in aged.buckets]
+        owing = [(pid, tuple(from_cents(c) for c in b), ZERO) for pid, b in aged.owing]
+        credits = [(pid, (ZERO,) * len(BUCKETS), from_cents(c)) for pid, c in aged.credits]
+        owing_count, credit_count, credit_total = aged.owing_count, aged.credit_count, from_cents(aged.credit)
+        if aged.by_hand:  # an opening debt is dated by the clinic's local day: patient_balance.owed ages them
+            for patient_id, owes in owed(session, as_of, self.ctx.timezone,
+                                         patients=opening_debts(scope.get("patients"), scope.get("posted_before")),
+                                         posted_before=scope.get("posted_before")).items():
+                if owes.balance > 0:
+                    buckets = [ZERO] * len(BUCKETS)
+                    for day, amount in owes.debts:
+                        buckets[_bucket((as_of - day).days)] += amount
+                    owing.append((patient_id, tuple(buckets), ZERO))
+                    every = [a + b for a, b in zip(every, buckets, strict=True)]
+                    owing_count += 1
+                elif owes.balance < 0:
+                    credits.append((patient_id, (ZERO,) * len(BUCKETS), owes.balance))
+                    credit_count += 1
+                    credit_total += owes.balance
+            owing.sort(key=lambda r: (-sum(r[1]), r[0]))
+            credits.sort(key=lambda r: (r[2], r[0]))
         shown = owing[:limit] + credits[:limit]
         names = {pid: f"{last}, {first}" for pid, last, first in session.execute(
             select(Patient.id, Patient.last_name, Patient.first_name).where(Patient.id.in_([r[0] for r in shown])))}
         rows = [AgingRow(pid, names.get(pid, "?"), b, credit) for pid, b, credit in shown]
-        return rows[:len(owing[:limit])], rows[len(owing[:limit]):], (tuple(every), credit_total, len(credits),
-                                                                        len(owing))
+        listed = len(owing[:limit])
+        return rows[:listed], rows[listed:], (tuple(every), credit_total, credit_count, owing_count)
 
 
-def _days_in_ar(session, as_of: dt.date, outstanding: Decimal) -> Decimal | None:
+def _days_in_ar(session: Session, as_of: dt.date, outstanding: Decimal) -> Decimal | None:
     """Outstanding over the average day's charges of the 90 days to `as_of`."""
     since = as_of - dt.timedelta(days=90)
     charged = _d(session.scalar(select(func.sum(ArEntry.amount)).where(
@@ -286,7 +315,7 @@ def _days_in_ar(session, as_of: dt.date, outstanding: Decimal) -> Decimal | None
     return (outstanding / (charged / 90)).quantize(Decimal("0.1")) if charged > 0 else None
 
 
-def _day_end(day: dt.date, timezone) -> dt.datetime:
+def _day_end(day: dt.date, timezone: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone)
 
 
@@ -294,5 +323,5 @@ def _bucket(days: int) -> int:
     return next((n for n, edge in enumerate(_EDGES) if days <= edge), len(_EDGES))
 
 
-def _d(value) -> Decimal:
+def _d(value: Decimal | int | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -199,10 +200,12 @@ class RefundService:
             move_patient_balance(session, refund.patient_id, refund.amount)
             refund.ledger_entry_id = entry.id
         else:
-            encounter = session.get(Encounter, refund.encounter_id)
+            encounter = get_or_fail(session, Encounter, refund.encounter_id, "encounter")
             ar_entry = ArBook(self.ctx, session).post(
                 encounter, f"refund:{refund.id}", Account.INSURER, ArKind.PAYMENT, refund.amount,
                 payer_id=refund.payer_id, memo=f"{memo}: {refund.reason}")
+            if ar_entry is None:  # the book posts nothing for zero, and a refund is never zero
+                raise ValidationError({"amount": "A refund of nothing cannot be posted."})
             refund.ar_entry_id = ar_entry.id
         refund.status, refund.decided_at, refund.decided_by_id = RefundStatus.APPROVED, now, actor.user_id
         self._save(session, refund, "refund.approve", f"{money(refund.amount)} {refund.method} to the "
@@ -246,9 +249,9 @@ class RefundService:
                      patient_id=refund.patient_id, summary=summary)
 
 
-def _validate(data: RefundInput) -> dict:
+def _validate(data: RefundInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    values: dict = {}
+    values: dict[str, Any] = {}
     try:
         values["amount"] = parse_amount(data.amount)
     except ValidationError as exc:
@@ -291,7 +294,8 @@ def _refundable(session: Session, ctx: ServiceContext, patient_id: int, exclude:
     waiting = session.scalar(select(func.coalesce(func.sum(Refund.amount), 0)).where(
         Refund.patient_id == patient_id, Refund.source == RefundSource.PATIENT,
         Refund.status == RefundStatus.REQUESTED, Refund.id != (exclude or 0))) or 0
-    insurers = [InsurerCredit(encounter_id, payer_id, name, day, -Decimal(total).quantize(Decimal("0.01")))
+    insurers = [InsurerCredit(encounter_id, cast(int, payer_id), name, day,  # the join on Payer: never None
+                               -Decimal(total).quantize(Decimal("0.01")))
                 for encounter_id, payer_id, name, day, total in session.execute(
                     select(ArEntry.encounter_id, ArEntry.payer_id, Payer.name, ArEntry.service_date,
                            func.sum(ArEntry.amount))
@@ -303,8 +307,8 @@ def _refundable(session: Session, ctx: ServiceContext, patient_id: int, exclude:
 
 
 def _view(session: Session, ctx: ServiceContext, r: Refund) -> RefundView:
-    patient = session.get(Patient, r.patient_id)
-    names = dict(session.execute(select(User.id, User.username).where(
+    patient = get_or_fail(session, Patient, r.patient_id, "patient")
+    names: dict[int | None, str] = dict(session.execute(select(User.id, User.username).where(
         User.id.in_([i for i in (r.requested_by_id, r.decided_by_id) if i is not None]))).all())
     payer = session.get(Payer, r.payer_id) if r.payer_id is not None else None
     tz = ctx.timezone

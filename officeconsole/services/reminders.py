@@ -26,6 +26,7 @@ import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -68,7 +69,7 @@ def confirmation_text(row: DayRow) -> str:
     return "left message" if row.confirmation == "left_message" else ""
 
 
-def reminder_cells(row: DayRow) -> tuple:
+def reminder_cells(row: DayRow) -> tuple[str, ...]:
     """One reminder as the CSV and `schedule export` show it (in REMINDER_COLUMNS order)."""
     return (row.patient_name, row.phone, row.email, row.preferred_contact, f"{row.start:%Y-%m-%d %H:%M}",
             row.provider_name, row.type_name, confirmation_text(row), "yes" if reachable(row) else "unreachable")
@@ -99,7 +100,8 @@ def reminder_ics(row: DayRow, clinic_name: str, clinic_phone: str) -> bytes:
     event.add("description", f"{clinic_name}. To change or cancel, call {clinic_phone}." if clinic_phone
               else f"{clinic_name}.")
     calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar ships no type information
+    return ical
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,7 @@ class ReminderService:
     def _settle(self, claim_id: int, row: DayRow, kind: str, outcome: str, detail: str) -> None:
         now = self.ctx.now()
         with self.ctx.db.write() as session:
-            claim = session.get(ReminderSent, claim_id)
+            claim = get_or_fail(session, ReminderSent, claim_id, "reminder")
             claim.outcome, claim.detail, claim.at = outcome, detail[:DETAIL_LENGTH], now
             audit.record(session, now, self.ctx.actor, f"reminder.{outcome}", entity="appointment", entity_id=row.id,
                          patient_id=row.patient_id, summary=f"{kind} by {row.preferred_contact}: {detail}"[:200])
@@ -221,7 +223,7 @@ class ReminderService:
             return (clinic.name, format_phone(clinic.phone)) if clinic else ("", "")
 
 
-def _message(row: DayRow, kind: str, clinic_name: str, clinic_phone: str) -> dict:
+def _message(row: DayRow, kind: str, clinic_name: str, clinic_phone: str) -> dict[str, Any]:
     """What the command reads: one JSON object per reminder."""
     return {
         "appointment_id": row.id, "kind": kind,
@@ -235,7 +237,7 @@ def _message(row: DayRow, kind: str, clinic_name: str, clinic_phone: str) -> dic
     }
 
 
-def _run(argv: list[str], message: dict, timeout: float) -> tuple[str, str]:
+def _run(argv: list[str], message: dict[str, Any], timeout: float) -> tuple[str, str]:
     """("sent", what the command said) or ("failed", why)."""
     try:
         child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -253,7 +255,7 @@ def _run(argv: list[str], message: dict, timeout: float) -> tuple[str, str]:
     return "sent", said
 
 
-def _stop(child: subprocess.Popen) -> None:
+def _stop(child: subprocess.Popen[str]) -> None:
     """End a command that hangs, and whatever it started (it runs in a process group of its own)."""
     try:
         if hasattr(os, "killpg"):

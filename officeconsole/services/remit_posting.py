@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ScalarSelect, and_, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -88,7 +88,7 @@ class ClaimPoster:
             raise ValidationError({"lines": "no lines to apply the payment to."})
         following = None if claim.reversal else cob.next_policy(session, encounter, payer.id)
         to_payer = None if following is None else following.payer_id
-        patient = session.get(Patient, encounter.patient_id)
+        patient = get_or_fail(session, Patient, encounter.patient_id, "patient")
         paid_total = adjusted = to_patient = Decimal("0.00")
         billed_total = lines_paid = shares = Decimal("0.00")
         denied: list[str] = []
@@ -180,7 +180,8 @@ class ClaimPoster:
         except StaleDataError:
             raise ConcurrentEdit("claim") from None
         what = "took back" if claim.reversal else "paid"
-        share_to = f"{session.get(Payer, to_payer).name} (secondary claim {next_claim})" if to_payer else "patient"
+        share_to = (f"{get_or_fail(session, Payer, to_payer, 'payer').name} (secondary claim {next_claim})"
+                    if to_payer else "patient")
         audit.record(session, self.ctx.now(), self.ctx.actor, "remit.apply", entity="encounter",
                      entity_id=encounter.id, patient_id=encounter.patient_id,
                      summary=f"{payer.name} {what} {money(paid_total)}, adjusted {money(adjusted)}, {share_to} "
@@ -189,7 +190,7 @@ class ClaimPoster:
         return PostedClaim(encounter.id, f"{patient.last_name}, {patient.first_name}", paid_total, adjusted,
                            to_patient - handed, denied, encounter.status, changed, claim.reversal,
                            clean_text(claim.payer_claim_number, 50), handed,
-                           session.get(Payer, to_payer).name if to_payer else "", next_claim)
+                           get_or_fail(session, Payer, to_payer, "payer").name if to_payer else "", next_claim)
 
     def _check_payer(self, encounter: Encounter, payer: Payer, claim: ClaimPayment) -> None:
         """The claim takes payments in its submitted states, from a payer it went to."""
@@ -226,7 +227,7 @@ class ClaimPoster:
         own = [a for a in adjustments if a[1] != PRIOR_PAYER]
         if claim.reversal:
             self._reverse(encounter, payer, remit, key, None)
-            return tuple(-x for x in before)
+            return -before[0], -before[1], -before[2]
         if not own:  # nothing said about the claim as a whole: what was posted stands
             return (Decimal("0.00"),) * 3
         share = sum((a for g, _, a in own if g == "PR"), Decimal("0.00"))
@@ -250,7 +251,8 @@ class ClaimPoster:
         return "held: " + "; ".join(p.message for p in problems)
 
     def _post_parts(self, encounter: Encounter, payer: Payer, remit: Remittance, key: str, line_id: int | None,
-                    adjustments: list, posted_adjustments: list, before: tuple[Decimal, Decimal, Decimal],
+                    adjustments: list[tuple[str, str, Decimal]], posted_adjustments: list[tuple[str, str, Decimal]],
+                    before: tuple[Decimal, Decimal, Decimal],
                     delta_paid: Decimal, delta_adjusted: Decimal, delta_share: Decimal,
                     to_payer: int | None = None) -> None:
         """Post one line's (or the claim's) adjudication: the payment, adjustments and patient share
@@ -258,7 +260,7 @@ class ClaimPoster:
         book = self.book
         book.post(encounter, f"{key}:paid", Account.INSURER, ArKind.PAYMENT, -delta_paid, payer_id=payer.id,
                   line_id=line_id, remittance_id=remit.id, memo=f"{payer.name} {remit.trace_number}")
-        if before == (0, 0, 0):  # the first adjudication: each adjustment with its own reason
+        if before == (Decimal(0),) * 3:  # the first adjudication: each adjustment with its own reason
             parts = list(posted_adjustments) + [(g, r, a) for g, r, a in adjustments if g == "PR"]
         else:  # a correction: the difference, under the new adjudication's first reason
             first_adj = posted_adjustments[0][:2] if posted_adjustments else ("CO", "45")
@@ -322,7 +324,7 @@ class ClaimPoster:
         return St.DENIED if paid == 0 and owing_denied else St.PARTIALLY_PAID
 
 
-def _remittances_of(payer_id: int):
+def _remittances_of(payer_id: int) -> ScalarSelect[int]:
     return select(Remittance.id).where(Remittance.payer_id == payer_id).scalar_subquery()
 
 

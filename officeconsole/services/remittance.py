@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -291,7 +292,7 @@ class RemittanceService:
             return result
 
     # ----- posting ---------------------------------------------------------------------
-    def _header(self, data: RemitInput) -> dict:
+    def _header(self, data: RemitInput) -> dict[str, Any]:
         errors: dict[str, str] = {}
         trace = clean_text(data.trace_number, 50)
         if not trace:
@@ -314,7 +315,7 @@ class RemittanceService:
             raise ValidationError(errors)
         return {"trace": trace, "method": method, "paid_on": paid_on}
 
-    def _post(self, session: Session, data: RemitInput, header: dict, total: Decimal | None = None,
+    def _post(self, session: Session, data: RemitInput, header: dict[str, Any], total: Decimal | None = None,
               skipped: list[tuple[str, str]] | None = None) -> RemitResult:
         """All claims or none; with `skipped` given (an 835), a claim that fails is left out and listed."""
         payer = get_or_fail(session, Payer, data.payer_id, "payer")

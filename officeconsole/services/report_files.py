@@ -11,7 +11,7 @@ import json
 
 from officeconsole.services import csv_safe
 from officeconsole.services.pdf import latin1, letter_page, letterhead
-from officeconsole.services.report_model import DATE, TEXT, Report
+from officeconsole.services.report_model import DATE, TEXT, Report, Section
 
 
 def file_name(report: Report, fmt: str) -> str:
@@ -34,7 +34,7 @@ def report_csv(report: Report) -> str:
 def report_json(report: Report) -> str:
     """The report for scripts: its range and each section's rows as {heading: plain value}
     (the CSV's values; null for an empty cell)."""
-    def rows(section, values) -> list[dict]:
+    def rows(section: Section, values: list[tuple[str, ...]]) -> list[dict[str, str | None]]:
         return [{c.heading: (v if v != "" else None) for c, v in zip(section.columns, row, strict=True)}
                 for row in values]
 

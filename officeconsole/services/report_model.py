@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from math import ceil
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services.money import money
@@ -47,8 +47,8 @@ class Column:
 class Section:
     title: str
     columns: tuple[Column, ...]
-    rows: tuple[tuple, ...]
-    totals: tuple | None = None
+    rows: tuple[tuple[Any, ...], ...]
+    totals: tuple[Any, ...] | None = None
 
     def text_rows(self, *, plain: bool = False, totals: bool = True) -> list[tuple[str, ...]]:
         rows = [*self.rows, self.totals] if totals and self.totals is not None else list(self.rows)
@@ -87,7 +87,7 @@ class WaitStats(NamedTuple):
     longest: int | None
 
 
-def wait_stats(histogram: Counter) -> WaitStats:
+def wait_stats(histogram: Counter[int]) -> WaitStats:
     """From {minutes: visits}: the average, the median (the middle two averaged), the 90th
     percentile by nearest rank, the longest. The database sends counts, never every visit."""
     n = sum(histogram.values())

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, cast, func, literal_column, or_, select
+from sqlalchemy import Integer, Select, SQLColumnExpression, case, cast, func, literal_column, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from officeconsole.models import (
@@ -48,10 +50,10 @@ def day_edges(start: dt.date, end: dt.date, zone: ZoneInfo) -> list[dt.datetime]
             for n in range((end - start).days + 2)]
 
 
-def day_of(column, edges: list[dt.datetime]):
+def day_of(column: SQLColumnExpression[dt.datetime], edges: list[dt.datetime]) -> SQLColumnExpression[int]:
     """SQL for the index of the day holding `column` (rows already limited to the edges)."""
 
-    def split(low: int, high: int):
+    def split(low: int, high: int) -> SQLColumnExpression[int]:
         if high - low == 1:
             return literal_column(str(low), Integer)
         middle = (low + high) // 2
@@ -60,11 +62,11 @@ def day_of(column, edges: list[dt.datetime]):
     return split(0, len(edges) - 1)
 
 
-def cents(amount):
+def cents(amount: SQLColumnExpression[Any]) -> SQLColumnExpression[int]:
     return cast(func.round(amount * 100), Integer)
 
 
-class minutes_between(FunctionElement):  # noqa: N801 - reads as the SQL function it is
+class minutes_between(FunctionElement[int]):  # noqa: N801 - reads as the SQL function it is
     """Whole minutes from the first timestamp to the second (floored; stored naive UTC)."""
 
     type = Integer()
@@ -73,13 +75,13 @@ class minutes_between(FunctionElement):  # noqa: N801 - reads as the SQL functio
 
 
 @compiles(minutes_between)
-def _minutes_postgresql(element, compiler, **kw) -> str:
+def _minutes_postgresql(element: minutes_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({end}) - ({start})) / 60) AS INTEGER)"
 
 
 @compiles(minutes_between, "sqlite")
-def _minutes_sqlite(element, compiler, **kw) -> str:
+def _minutes_sqlite(element: minutes_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"((CAST(strftime('%s', {end}) AS INTEGER) - CAST(strftime('%s', {start}) AS INTEGER)) / 60)"
 
@@ -139,11 +141,14 @@ def insurer_money(session: Session, edges: list[dt.datetime], *, by_provider: bo
     posted that day, in cents, as positive figures. `by_provider` names the claim's provider
     (a join per entry); without it the provider is 0."""
     provider = Encounter.provider_id if by_provider else literal_column("0", Integer)
-    inner = (select(day_of(ArEntry.posted_at, edges).label("day"), provider.label("provider_id"), ArEntry.kind,
-                    cents(ArEntry.amount).label("c"))
-             .where(ArEntry.posted_at >= edges[0], ArEntry.posted_at < edges[-1],
-                    or_(ArEntry.kind == ArKind.ADJUSTMENT,
-                        (ArEntry.kind == ArKind.PAYMENT) & (ArEntry.account == Account.INSURER))))
+    inner: Select[int, int, str, int] = (
+        select(day_of(ArEntry.posted_at, edges).label("day"), provider.label("provider_id"), ArEntry.kind,
+               cents(ArEntry.amount).label("c"))
+        .where(ArEntry.posted_at >= edges[0], ArEntry.posted_at < edges[-1],
+               # `kind || ''`: read by posting time (the kind's index would look up every payment
+               # and adjustment ever posted, whatever the range)
+               or_(ArEntry.kind.concat("") == ArKind.ADJUSTMENT,
+                   (ArEntry.kind.concat("") == ArKind.PAYMENT) & (ArEntry.account == Account.INSURER))))
     if by_provider:
         inner = inner.join(Encounter, Encounter.id == ArEntry.encounter_id)
     sub = inner.subquery()

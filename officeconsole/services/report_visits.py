@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from officeconsole.models.enums import AppointmentStatus as S
 from officeconsole.services.report_model import (
@@ -23,19 +25,24 @@ from officeconsole.services.report_model import (
 )
 from officeconsole.services.report_queries import CONFIRMED_NO_SHOW
 
+K = TypeVar("K")  # what the counts are of: an appointment status, or minutes waited
+Parts = tuple[tuple[Section, Section], tuple[str, ...], tuple[Series, ...]]
 
-def _split(found: dict[tuple[int, int, object], int]) -> tuple[dict[int, Counter], dict[int, Counter]]:
+
+def _split(found: dict[tuple[int, int, K], int]) -> tuple[dict[int, Counter[K]], dict[int, Counter[K]]]:
     """{(day, provider, key): n} -> per day and per provider {key: n}."""
-    by_day: dict[int, Counter] = defaultdict(Counter)
-    by_provider: dict[int, Counter] = defaultdict(Counter)
+    by_day: dict[int, Counter[K]] = defaultdict(Counter)
+    by_provider: dict[int, Counter[K]] = defaultdict(Counter)
     for (i, provider, key), n in found.items():
         by_day[i][key] += n
         by_provider[provider][key] += n
     return by_day, by_provider
 
 
-def _sections(figures, numbers, by_day, by_provider, names, days) -> tuple[Section, Section]:
-    every = sum(by_day.values(), Counter())
+def _sections(figures: Callable[[Counter[K]], tuple[Any, ...]], numbers: tuple[Column, ...],
+              by_day: dict[int, Counter[K]], by_provider: dict[int, Counter[K]], names: dict[int, str],
+              days: list[dt.date]) -> tuple[Section, Section]:
+    every: Counter[K] = sum(by_day.values(), Counter())
     day_rows = tuple((day, *figures(by_day[i])) for i, day in enumerate(days) if by_day[i])
     provider_rows = tuple((names.get(p, "?"), *figures(c))
                           for p, c in sorted(by_provider.items(), key=lambda item: names.get(item[0], "?")))
@@ -43,13 +50,13 @@ def _sections(figures, numbers, by_day, by_provider, names, days) -> tuple[Secti
             Section("By provider", (Column("Provider", TEXT), *numbers), provider_rows, ("Total", *figures(every))))
 
 
-def no_show_parts(counts: dict[tuple[int, int, str], int], names: dict[int, str], days: list[dt.date]):
+def no_show_parts(counts: dict[tuple[int, int, str], int], names: dict[int, str], days: list[dt.date]) -> Parts:
     """Booked (every appointment that day, cancelled ones too), seen, no-shows and cancelled; the
     no-show rate is no-shows / (seen + no-shows), as on the day sheet; the cancellation rate
     cancelled / booked. Days with nothing booked are left out of the table."""
     by_day, by_provider = _split(counts)
 
-    def figures(c: Counter) -> tuple:
+    def figures(c: Counter[str]) -> tuple[Any, ...]:
         seen, booked = sum(c[s] for s in SEEN), sum(c[s] for s in S)
         confirmed = c[CONFIRMED_NO_SHOW]
         return (booked, seen, c[S.NO_SHOW], c[S.CANCELLED], rate(c[S.NO_SHOW], seen + c[S.NO_SHOW]),
@@ -71,7 +78,7 @@ def no_show_parts(counts: dict[tuple[int, int, str], int], names: dict[int, str]
     return sections, notes, series
 
 
-def wait_parts(found: dict[tuple[int, int, int], int], names: dict[int, str], days: list[dt.date]):
+def wait_parts(found: dict[tuple[int, int, int], int], names: dict[int, str], days: list[dt.date]) -> Parts:
     """Arrival to the provider coming in, for each visit that got that far: how many, the average,
     the median, the 90th percentile (nearest rank) and the longest, in minutes."""
     by_day, by_provider = _split(found)

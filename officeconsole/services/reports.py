@@ -16,6 +16,9 @@ import os
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from officeconsole.models import ClinicSettings
 from officeconsole.models.claims import ArKind
@@ -103,24 +106,25 @@ class ReportService:
         days = days_in(start, end)
         edges = q.day_edges(start, end, self.ctx.timezone)
         with self.ctx.db.read() as session:
-            statuses: dict[int, Counter] = defaultdict(Counter)
+            statuses: dict[int, Counter[str]] = defaultdict(Counter)
             for (i, _provider, status), n in q.appointment_counts(session, edges).items():
                 statuses[i][status] += n
-            charged: Counter = Counter()
+            charged: Counter[int] = Counter()
             for (day, _provider), (_visits, total) in q.charges(session, start, end).items():
                 charged[(day - start).days] += total
-            desk: Counter = Counter()
+            desk: Counter[int] = Counter()
             for (i, _method), total in q.desk_money(session, edges).items():
                 desk[i] += total
-            insurer: dict[int, Counter] = defaultdict(Counter)
+            insurer: dict[int, Counter[str]] = defaultdict(Counter)
             for (i, _provider, kind), total in q.insurer_money(session, edges).items():
                 insurer[i][kind] += total
             new = q.new_patients(session, edges)
-            waits: dict[int, Counter] = defaultdict(Counter)
+            waits: dict[int, Counter[int]] = defaultdict(Counter)
             for (i, _provider, minutes), n in q.waits(session, edges).items():
                 waits[i][minutes] += n
             clinic = _clinic(session)
-        rows, every_wait = [], Counter()
+        rows: list[tuple[Any, ...]] = []
+        every_wait: Counter[int] = Counter()
         for i, day in enumerate(days):
             seen = sum(statuses[i][s] for s in SEEN)
             no_shows = statuses[i][S.NO_SHOW]
@@ -128,11 +132,11 @@ class ReportService:
             rows.append((day, seen, no_shows, statuses[i][S.CANCELLED], rate(no_shows, seen + no_shows),
                          new.get(i, 0), charged[i], desk[i], insurer[i][ArKind.PAYMENT],
                          insurer[i][ArKind.ADJUSTMENT], wait_stats(waits[i]).average))
-        totals = ["Total", *(sum(r[k] for r in rows) for k in (1, 2, 3)), None, sum(r[5] for r in rows),
+        totals: list[Any] = ["Total", *(sum(r[k] for r in rows) for k in (1, 2, 3)), None, sum(r[5] for r in rows),
                   *(sum(r[k] for r in rows) for k in (6, 7, 8, 9)), wait_stats(every_wait).average]
         totals[4] = rate(totals[2], totals[1] + totals[2])
         rows = [_money_cells(r, (6, 7, 8, 9)) for r in rows]
-        totals = _money_cells(tuple(totals), (6, 7, 8, 9))
+        total_cells = _money_cells(tuple(totals), (6, 7, 8, 9))
         columns = (Column("Day", DATE), Column("Visits", COUNT), Column("No-shows", COUNT),
                    Column("Cancelled", COUNT), Column("No-show %", PERCENT), Column("New patients", COUNT),
                    Column("Charges", MONEY), Column("Desk paid", MONEY), Column("Insurers paid", MONEY),
@@ -147,7 +151,7 @@ class ReportService:
                  "Charges: fee x units of the visits with that date of service. Desk paid: taken at the desk that "
                  "day, voids netted on the day of the void. Insurers paid and adjustments: posted that day.",
                  "Avg wait: arrival to the provider coming in, in minutes.")
-        return self._report("day-sheet", start, end, clinic, (Section("By day", columns, tuple(rows), totals),),
+        return self._report("day-sheet", start, end, clinic, (Section("By day", columns, tuple(rows), total_cells),),
                             notes, series)
 
     @requires("report.view")
@@ -160,14 +164,14 @@ class ReportService:
         edges = q.day_edges(start, end, self.ctx.timezone)
         with self.ctx.db.read() as session:
             names = q.provider_names(session)
-            visits: Counter = Counter()
-            charged: Counter = Counter()
-            per_day: Counter = Counter()
+            visits: Counter[int] = Counter()
+            charged: Counter[int] = Counter()
+            per_day: Counter[int] = Counter()
             for (day, provider), (n, total) in q.charges(session, start, end).items():
                 visits[provider] += n
                 charged[provider] += total
                 per_day[(day - start).days] += total
-            posted: dict[int, Counter] = defaultdict(Counter)
+            posted: dict[int, Counter[str]] = defaultdict(Counter)
             for (_i, provider, kind), total in q.insurer_money(session, edges, by_provider=True).items():
                 posted[provider][kind] += total
             clinic = _clinic(session)
@@ -198,12 +202,12 @@ class ReportService:
         edges = q.day_edges(start, end, self.ctx.timezone)
         with self.ctx.db.read() as session:
             desk = q.desk_money(session, edges)
-            insurer: Counter = Counter()
+            insurer: Counter[int] = Counter()
             for (i, _provider, kind), total in q.insurer_money(session, edges).items():
                 if kind == ArKind.PAYMENT:
                     insurer[i] += total
             clinic = _clinic(session)
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for i, day in enumerate(days):
             by_method = [desk.get((i, m), 0) for m in METHODS]
             rows.append((day, *by_method, sum(by_method), insurer[i], sum(by_method) + insurer[i]))
@@ -329,16 +333,17 @@ class ReportService:
                                            f"({end:%m/%d/%Y}): swap the dates."})
         return start, end
 
-    def _report(self, name, start, end, clinic, sections, notes, series) -> Report:
+    def _report(self, name: str, start: dt.date, end: dt.date, clinic: tuple[str, ...],
+                sections: tuple[Section, ...], notes: tuple[str, ...], series: tuple[Series, ...]) -> Report:
         period = f"{start:%m/%d/%Y}" if start == end else f"{start:%m/%d/%Y} to {end:%m/%d/%Y}"
         return Report(name, REPORTS[name][0], start, end, period, sections, notes, series, clinic)
 
 
-def _money_cells(row: tuple, at: tuple[int, ...]) -> tuple:
+def _money_cells(row: tuple[Any, ...], at: tuple[int, ...]) -> tuple[Any, ...]:
     return tuple(cents_to_money(v) if k in at and v is not None else v for k, v in enumerate(row))
 
 
-def _clinic(session) -> tuple[str, ...]:
+def _clinic(session: Session) -> tuple[str, ...]:
     """The letterhead: name, address, phone."""
     clinic = session.get(ClinicSettings, 1)
     if clinic is None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from officeconsole.models import ClinicSettings, Room
+from officeconsole.models import Room
 from officeconsole.services import audit
 from officeconsole.services.booking import get_or_fail
+from officeconsole.services.clinic import clinic_row
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.flow import RoomRow
@@ -44,7 +45,7 @@ class RoomService:
                 existing.active = True
                 room = existing
             else:
-                order = session.scalar(select(func.coalesce(func.max(Room.sort_order), 0))) + 1
+                order = session.execute(select(func.coalesce(func.max(Room.sort_order), 0))).scalar_one() + 1
                 room = Room(name=label, sort_order=order, active=True)
                 session.add(room)
             session.flush()
@@ -102,7 +103,7 @@ class RoomService:
         if not 1 <= value <= 240:
             raise ValidationError({"minutes": "Choose 1 to 240 minutes."})
         with self.ctx.db.write() as session:
-            settings = session.get(ClinicSettings, 1)
+            settings = clinic_row(session)
             settings.wait_threshold_minutes = value
             audit.record(session, self.ctx.now(), self.ctx.actor, "clinic.wait_threshold", entity="clinic",
                          entity_id=1, summary=f"{value} minutes")

@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from officeconsole.models import ClinicSettings, CoverageRule, Holiday, Provider, Shift, ShiftTemplate, TimeOff, User
@@ -315,8 +316,9 @@ class RosterService:
     def clear_week(self, day: dt.date | str) -> int:
         monday = monday_of(parse_day(day))
         with self.ctx.db.write() as session:
-            removed = session.execute(delete(Shift).where(Shift.day >= monday,
-                                                          Shift.day <= monday + dt.timedelta(days=6))).rowcount
+            deleted = session.execute(delete(Shift).where(Shift.day >= monday,
+                                                          Shift.day <= monday + dt.timedelta(days=6)))
+            removed = cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
             audit.record(session, self.ctx.now(), self.ctx.actor, "roster.clear_week", entity="shift",
                          summary=f"{monday:%Y-%m-%d}: {removed} shifts removed")
             return removed
@@ -352,15 +354,15 @@ def provider_ids(session: Session) -> dict[int, int]:
 def provider_days(session: Session, people: list[Person], first: dt.date,
                   last: dt.date) -> dict[tuple[int, dt.date], DayHours]:
     """(user, day) -> the provider's hours that day, for the people who are providers."""
-    providers = [p for p in people if p.provider_id is not None]
+    providers = [(p.user_id, p.provider_id) for p in people if p.provider_id is not None]
     if not providers:
         return {}
-    calendar = HoursCalendar(session, [p.provider_id for p in providers], first, last)
+    calendar = HoursCalendar(session, [provider_id for _user_id, provider_id in providers], first, last)
     days: dict[tuple[int, dt.date], DayHours] = {}
-    for person in providers:
+    for user_id, provider_id in providers:
         day = first
         while day <= last:
-            days[person.user_id, day] = day_hours(calendar, person.provider_id, day)
+            days[user_id, day] = day_hours(calendar, provider_id, day)
             day += dt.timedelta(days=1)
     return days
 
@@ -418,7 +420,7 @@ def _rule_gaps(day: dt.date, rule: CoverageRule, start: dt.time, end: dt.time, s
     gaps: list[Gap] = []
     at = dt.datetime.combine(day, start)
     finish = dt.datetime.combine(day, end)
-    current: list | None = None  # [start, have]
+    current: tuple[dt.time, int] | None = None  # (start, have)
     while at < finish:
         moment = at.time()
         have = sum(1 for s in shifts if s.start <= moment < s.end)
@@ -427,7 +429,7 @@ def _rule_gaps(day: dt.date, rule: CoverageRule, start: dt.time, end: dt.time, s
             gaps.append(Gap(day, rule.role, current[0], moment, current[1], rule.minimum))
             current = None
         if short and current is None:
-            current = [moment, have]
+            current = (moment, have)
         at += STEP
     if current is not None:
         gaps.append(Gap(day, rule.role, current[0], end, current[1], rule.minimum))
@@ -451,7 +453,7 @@ def _cannot_work(session: Session, person: User, day: dt.date, start: dt.time, e
     return ""
 
 
-def _times(start, end, errors: dict[str, str]) -> tuple[dt.time, dt.time]:
+def _times(start: str | dt.time, end: str | dt.time, errors: dict[str, str]) -> tuple[dt.time, dt.time]:
     begin = finish = dt.time(0)
     try:
         begin = parse_time(start)

@@ -92,6 +92,22 @@ def steps(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     return out
 
 
+class LocalTimes:
+    """Stored instants (naive UTC, or SQLite's text of one) as the clinic's wall-clock times, each
+    distinct value converted once: a day's appointments share a few dozen start and end times."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.seen: dict[object, dt.datetime] = {}
+
+    def __call__(self, stored: dt.datetime | str) -> dt.datetime:
+        local = self.seen.get(stored)
+        if local is None:
+            instant = dt.datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+            local = self.seen[stored] = instant.replace(tzinfo=dt.UTC).astimezone(self.zone)
+        return local
+
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

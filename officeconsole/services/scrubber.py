@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from officeconsole.services.claim_data import ClaimData
@@ -74,10 +75,14 @@ class Problem:
     source: str = SCRUBBER
 
 
+# Records one problem: (what to fix, the message).
+Add = Callable[[str, str], None]
+
+
 def scrub(claim: ClaimData, today: dt.date) -> list[Problem]:
     """Every problem with the claim, in the order a biller would fix them; empty when clean."""
     problems: list[Problem] = []
-    add = lambda fix, message: problems.append(Problem(fix, message))  # noqa: E731
+    add: Add = lambda fix, message: problems.append(Problem(fix, message))  # noqa: E731
     _visit(claim, today, add)
     _coding(claim, add)
     _insurance(claim, add)
@@ -87,7 +92,7 @@ def scrub(claim: ClaimData, today: dt.date) -> list[Problem]:
     return problems
 
 
-def _visit(claim: ClaimData, today: dt.date, add) -> None:
+def _visit(claim: ClaimData, today: dt.date, add: Add) -> None:
     if claim.visit_status in ENDED_UNSEEN:
         add(VISIT, f"The visit was {ENDED_UNSEEN[claim.visit_status]}: it is never billed.")
     elif claim.visit_status != "checked_out":
@@ -101,7 +106,7 @@ def _visit(claim: ClaimData, today: dt.date, add) -> None:
         add(CODING, f"Place of service {claim.place_of_service} is not a code this clinic bills.")
 
 
-def _coding(claim: ClaimData, add) -> None:
+def _coding(claim: ClaimData, add: Add) -> None:
     if not claim.diagnoses:
         add(CODING, "No diagnosis: add at least one ICD-10-CM code.")
     for position, code in enumerate(claim.diagnoses, start=1):
@@ -132,7 +137,7 @@ def _coding(claim: ClaimData, add) -> None:
                             f"is {age} on the date of service: bill {fits}.")
 
 
-def _insurance(claim: ClaimData, add) -> None:
+def _insurance(claim: ClaimData, add: Add) -> None:
     policy = claim.policy
     if policy is None:
         add(INSURANCE, f"No insurance in force on {claim.date_of_service:%m/%d/%Y}: add the policy.")
@@ -157,7 +162,7 @@ def _insurance(claim: ClaimData, add) -> None:
             add(INSURANCE, "Subscriber's date of birth is needed (the patient is not the subscriber).")
 
 
-def _patient(claim: ClaimData, add) -> None:
+def _patient(claim: ClaimData, add: Add) -> None:
     p = claim.patient
     if p.dob is None:
         add(PATIENT, "Patient date of birth is missing.")
@@ -172,7 +177,7 @@ def _patient(claim: ClaimData, add) -> None:
 _PARTS = (("last", "last name", "NM103"), ("first", "first name", "NM104"), ("middle", "middle name", "NM105"))
 
 
-def _names(claim: ClaimData, add) -> None:
+def _names(claim: ClaimData, add: Add) -> None:
     """Names in Latin letters, and names and addresses that fit their X12 elements uncut."""
     p = claim.patient
     latin_missing = not (has_latin_letters(p.latin_last_name or p.last_name)
@@ -200,14 +205,14 @@ def _names(claim: ClaimData, add) -> None:
         _fit(value, f"Clinic {label}", element, BILLING, add, "shorten it in Practice setup -> Clinic")
 
 
-def _fits(name: NameParts, whose: str, fix: str, add) -> None:
+def _fits(name: NameParts, whose: str, fix: str, add: Add) -> None:
     for part, label, element in _PARTS:
         _fit(getattr(name, part), f"{whose} {label}", element, fix, add)
     if not x12_text(name.last, 1000) or not x12_text(name.first, 1000):
         add(fix, f"{whose} name {name.full!r} has no letters a claim can carry: check the last and first name.")
 
 
-def _fit(value: str, label: str, element: str, fix: str, add,
+def _fit(value: str, label: str, element: str, fix: str, add: Add,
          how: str = "shorten it as printed on the insurance card") -> None:
     """A problem when the text would be cut to fit its element."""
     length, limit = len(x12_text(value, 10_000)), LIMITS[element]
@@ -216,7 +221,7 @@ def _fit(value: str, label: str, element: str, fix: str, add,
                  f"{how}.")
 
 
-def _billing(claim: ClaimData, add) -> None:
+def _billing(claim: ClaimData, add: Add) -> None:
     b = claim.billing
     if not valid_npi(claim.rendering_npi):
         add(BILLING, f"Rendering provider {claim.rendering_name}: NPI {claim.rendering_npi!r} fails its check digit.")

@@ -100,7 +100,7 @@ def _billing(session: Session) -> tuple[CheckItem, ...]:
     if c is None or not c.phone:
         missing.append("phone")
     items.append(CheckItem("Clinic address and phone", not missing, "c",
-                           "Missing: " + ", ".join(missing) + "." if missing
+                           "Missing: " + ", ".join(missing) + "." if missing or c is None
                            else f"{c.address_line1}, {c.city}, {c.state} {c.postal_code}"))
     npi = c.npi if c is not None else ""
     items.append(CheckItem("Clinic NPI", valid_npi(npi), "c",

@@ -27,7 +27,7 @@ from officeconsole.models.audit import AuditEvent
 from officeconsole.models.enums import Role
 from officeconsole.services import audit
 from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.errors import AuthError, ValidationError
+from officeconsole.services.errors import AuthError, NotFound, ValidationError
 from officeconsole.services.passwords import hash_secret, needs_rehash, verify
 from officeconsole.services.permissions import requires
 from officeconsole.services.text import clean_text
@@ -114,7 +114,7 @@ def login_with_key(ctx: ServiceContext, token: str) -> Actor:
             user = session.get(User, int(parts[1]))
         ok = (user is not None and user.active and Role(user.role) in (Role.MANAGER, Role.ADMIN)
               and verify(user.job_key_hash, parts[2]))
-        if not ok:
+        if not ok or user is None:  # ok means a user was found
             audit.record(session, now, None, "login.failed", entity="user", entity_id=user.id if user else "",
                          summary="job key refused", username=user.username if user else "(job key)")
         else:
@@ -136,15 +136,16 @@ def _attempt(ctx: ServiceContext, session: Session, name: str, secret: str, now:
         # usernames exist.
         window = dt.timedelta(minutes=rules.lockout_minutes)
         session.flush()
-        tries = session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "login.failed", AuditEvent.username == name, AuditEvent.at > now - window))
+        tries = session.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login.failed", AuditEvent.username == name, AuditEvent.at > now - window)
+        ).scalar_one()
         if tries >= rules.lockout_attempts:
             return None, _locked_text(ctx, name, now + window)
         return None, LOGIN_FAILED
     if user.locked_until is not None and _aware(user.locked_until) > now:
         audit.record(session, now, None, "login.locked", entity="user", entity_id=user.id,
                      summary="attempt while locked out", username=name)
-        return None, _locked_message(ctx, user)
+        return None, _locked_text(ctx, user.username, _aware(user.locked_until))
     if verify(user.password_hash, secret):
         method = "password"
         user.password_at = now
@@ -172,20 +173,24 @@ def _attempt(ctx: ServiceContext, session: Session, name: str, secret: str, now:
         audit.record(session, now, None, "login.lockout", entity="user", entity_id=user.id,
                      summary=f"locked for {rules.lockout_minutes} minutes after {rules.lockout_attempts} failed "
                              "attempts", username=name)
-        return None, _locked_message(ctx, user)
+        return None, _locked_text(ctx, user.username, _aware(user.locked_until))
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     actor = _actor(user)
     audit.record(session, now, actor, action, entity="user", entity_id=user.id, summary=f"with {method}")
     return actor, ""
 
 
-def _locked_message(ctx: ServiceContext, user: User) -> str:
-    return _locked_text(ctx, user.username, _aware(user.locked_until))
-
-
 def _locked_text(ctx: ServiceContext, username: str, until: dt.datetime) -> str:
     return (f"Too many failed attempts: {username} is locked until {until.astimezone(ctx.timezone):%H:%M}.\n"
             "A manager can unlock it now (Staff: u, or `officeconsole user unlock NAME`).")
+
+
+def _me(session: Session, me: Actor) -> User:
+    """The signed-in person's own row; NotFound if it has gone (removed while signed in)."""
+    user = session.get(User, me.user_id)
+    if user is None:
+        raise NotFound(f"No user has id {me.user_id}.")
+    return user
 
 
 def _aware(when: dt.datetime) -> dt.datetime:
@@ -205,7 +210,7 @@ class SignInService:
         pin = pin.strip()
         with self.ctx.db.write() as session:
             rules = security_settings(session)
-            user = session.get(User, me.user_id)
+            user = _me(session, me)
             errors = {}
             if not verify(user.password_hash, password):
                 errors["password"] = "That is not your password."
@@ -228,7 +233,7 @@ class SignInService:
         me = self.ctx.actor_or_fail()
         secret = secrets.token_urlsafe(32)
         with self.ctx.db.write() as session:
-            user = session.get(User, me.user_id)
+            user = _me(session, me)
             user.job_key_hash = hash_secret(secret)
             audit.record(session, self.ctx.now(), me, "user.job_key", entity="user", entity_id=me.user_id,
                          summary="job key made (any earlier one revoked)")
@@ -238,7 +243,7 @@ class SignInService:
     def revoke_job_key(self) -> None:
         me = self.ctx.actor_or_fail()
         with self.ctx.db.write() as session:
-            session.get(User, me.user_id).job_key_hash = ""
+            _me(session, me).job_key_hash = ""
             audit.record(session, self.ctx.now(), me, "user.job_key", entity="user", entity_id=me.user_id,
                          summary="job key revoked")
 

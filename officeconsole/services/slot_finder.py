@@ -8,16 +8,18 @@ provider at once, and the search stops as soon as enough slots are found.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from officeconsole.models import AppointmentType, BookedSlot, ClinicSettings, ProviderAppointmentType
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
-from officeconsole.services.hours import HoursCalendar
+from officeconsole.services.hours import HoursCalendar, Interval
 from officeconsole.services.permissions import requires
-from officeconsole.services.schedule import ScheduleService, day_bounds
+from officeconsole.services.schedule import ProviderRow, ScheduleService, day_bounds
 from officeconsole.services.schedule_time import STEP, STEP_MINUTES, TimeProblem, local_instant
 from officeconsole.services.text import parse_date
 
@@ -101,7 +103,7 @@ class SlotFinder:
         found.sort(key=lambda s: (s.start_at, s.provider_name))
         return _with_holiday_notes(self.ctx, found[: query.count])
 
-    def _seeing(self, providers: list, type_id: int, named: bool) -> list:
+    def _seeing(self, providers: list[ProviderRow], type_id: int, named: bool) -> list[ProviderRow]:
         """The providers who see the type (a provider with a list of types sees only those); a provider
         asked for by name who does not see it is refused."""
         with self.ctx.db.read() as session:
@@ -116,8 +118,8 @@ class SlotFinder:
             raise ValidationError({"provider_id": f"{providers[0].name} does not see {kind} visits."})
         return seeing
 
-    def _day(self, session, calendar: HoursCalendar, day: dt.date, providers, length: dt.timedelta, part: str,
-             now: dt.datetime) -> list[Slot]:
+    def _day(self, session: Session, calendar: HoursCalendar, day: dt.date, providers: list[ProviderRow],
+             length: dt.timedelta, part: str, now: dt.datetime) -> list[Slot]:
         hours = {p.id: calendar.intervals(p.id, day) for p in providers}
         working = [p for p in providers if hours[p.id]]
         if not working:
@@ -165,7 +167,7 @@ class SlotFinder:
         return slots
 
 
-def _steps_in(intervals) -> int:
+def _steps_in(intervals: Iterable[Interval]) -> int:
     """How many 5-minute steps a day's working intervals hold."""
     return sum((dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)) // STEP
                for start, end in intervals)

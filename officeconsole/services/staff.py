@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -71,7 +72,7 @@ class StaffService:
     def directory(self, include_former: bool = False) -> list[StaffRow]:
         today = self.ctx.today()
         with self.ctx.db.read() as session:
-            expiries: dict[int, list[dt.date]] = {}
+            expiries: dict[int, list[dt.date | None]] = {}
             for user_id, expires in session.execute(select(Credential.user_id, Credential.expires_on)
                                                     .where(Credential.expires_on.is_not(None))):
                 expiries.setdefault(user_id, []).append(expires)
@@ -82,7 +83,7 @@ class StaffService:
             rows = []
             for user, provider in session.execute(query):
                 alerts = [alert_level(e, today) for e in expiries.get(user.id, [])]
-                worst = min(alerts, key=_SEVERITY.get, default="")
+                worst = min(alerts, key=_SEVERITY.__getitem__, default="")
                 rows.append(StaffRow(user.id, user.version, user.full_name, user.username, user.role, user.job_title,
                                      format_phone(user.phone) if user.phone else "", user.email, user.hired_on,
                                      user.left_on, user.active, provider.npi if provider else "",
@@ -100,7 +101,7 @@ class StaffService:
     @requires("staff.manage")
     def update_staff(self, user_id: int, expected_version: int, data: StaffInput) -> StaffRow:
         errors: dict[str, str] = {}
-        fields = {"job_title": clean_text(data.job_title, 60)}
+        fields: dict[str, Any] = {"job_title": clean_text(data.job_title, 60)}
         for name, parse in (("phone", parse_phone), ("email", parse_email)):
             try:
                 fields[name] = parse(getattr(data, name))

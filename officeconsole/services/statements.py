@@ -13,10 +13,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from officeconsole.models import ArEntry, ChargeLine, ClinicSettings, Encounter, LedgerEntry, Patient
+from officeconsole.models import ArEntry, ChargeLine, Encounter, LedgerEntry, Patient
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.models.ledger import EntryKind
 from officeconsole.services import audit
+from officeconsole.services.clinic import clinic_row
 from officeconsole.services.context import ServiceContext
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.ledger import OPENING_MEMO
@@ -90,7 +91,7 @@ class StatementService:
             patient = session.get(Patient, patient_id)
             if patient is None:
                 raise ValidationError({"patient": f"No patient has id {patient_id}."})
-            clinic = session.get(ClinicSettings, 1)
+            clinic = clinic_row(session)
             lines = []
             visits = set()
             for e in session.scalars(select(Encounter).where(Encounter.patient_id == patient_id)
@@ -183,9 +184,9 @@ def statement_pdf(statement: Statement) -> bytes:
         pdf.cell(width, 6, title, align="L" if title in ("Date", "Description") else "R")
     pdf.ln()
     pdf.set_font("Helvetica", "", 9)
-    for line in statement.lines:
-        values = (f"{line.day:%m/%d/%Y}", line.description[:42], money(line.charges), money(-line.insurance),
-                  money(-line.patient_paid), money(line.patient_share))
+    for entry in statement.lines:
+        values = (f"{entry.day:%m/%d/%Y}", entry.description[:42], money(entry.charges), money(-entry.insurance),
+                  money(-entry.patient_paid), money(entry.patient_share))
         for n, (width, value) in enumerate(zip(widths, values, strict=True)):
             pdf.cell(width, 6, latin1(value), align="L" if n < 2 else "R")
         pdf.ln()
@@ -198,5 +199,5 @@ def statement_pdf(statement: Statement) -> bytes:
     return bytes(pdf.output())
 
 
-def _d(value) -> Decimal:
+def _d(value: Decimal | int | None) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from officeconsole.models.inventory import ItemCategory
 from officeconsole.services.errors import ValidationError
@@ -44,7 +45,7 @@ class CountLine:
     counted: int | str
 
 
-def item_fields(data: ItemInput) -> dict:
+def item_fields(data: ItemInput) -> dict[str, Any]:
     errors: dict[str, str] = {}
     name = clean_text(data.name, 120)
     if not name:

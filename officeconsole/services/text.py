@@ -11,9 +11,7 @@ import datetime as dt
 import re
 import unicodedata
 
-import phonenumbers
 from anyascii import anyascii
-from email_validator import EmailNotValidError, validate_email
 
 DEFAULT_REGION = "US"
 _ESCAPE_SEQUENCE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)?")
@@ -120,6 +118,8 @@ def looks_like_date(text: str) -> bool:
 
 def parse_phone(value: str, region: str = DEFAULT_REGION) -> str:
     """E.164 form of a valid phone number, or ValueError; empty stays empty."""
+    import phonenumbers  # imported on first use: about 0.2 s, and not needed to draw the login
+
     text = clean_text(value)
     if not text:
         return ""
@@ -134,6 +134,8 @@ def parse_phone(value: str, region: str = DEFAULT_REGION) -> str:
 
 def phone_digits(e164: str) -> str:
     """The national digits of a stored number: what a person types to search by phone."""
+    import phonenumbers  # imported on first use: about 0.2 s, and not needed to draw the login
+
     if not e164:
         return ""
     number = phonenumbers.parse(e164, None)
@@ -147,6 +149,8 @@ def format_phone(e164: str, region: str = DEFAULT_REGION) -> str:
     each, so North American numbers whose area code is known to be in the region are laid
     out directly; the region of each area code is asked of phonenumbers once.
     """
+    import phonenumbers  # imported on first use: about 0.2 s, and not needed to draw the login
+
     if not e164:
         return ""
     if region == "US" and len(e164) == 12 and e164.startswith("+1") and e164[2:].isdigit():
@@ -169,6 +173,8 @@ _AREA_REGION: dict[str, str | None] = {}
 
 def parse_email(value: str) -> str:
     """A syntactically valid e-mail address (no DNS look-up), normalised; empty stays empty."""
+    from email_validator import EmailNotValidError, validate_email  # on first use: about 0.3 s
+
     text = clean_text(value)
     if not text:
         return ""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -148,8 +149,9 @@ class TimeOffService:
             row.decision_note = clean_text(note, 200)
             removed = 0
             if status == TimeOffStatus.APPROVED:  # someone away is not on the rota: coverage must see the hole
-                removed = session.execute(delete(Shift).where(
-                    Shift.user_id == row.user_id, Shift.day >= row.first_day, Shift.day <= row.last_day)).rowcount
+                deleted = session.execute(delete(Shift).where(
+                    Shift.user_id == row.user_id, Shift.day >= row.first_day, Shift.day <= row.last_day))
+                removed = cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
             view = self._save(session, row, f"timeoff.{'approve' if status == TimeOffStatus.APPROVED else 'deny'}",
                               f"; {removed} shifts taken off the rota" if removed else "")
             return replace(view, shifts_removed=removed)
@@ -165,7 +167,7 @@ class TimeOffService:
             session.flush()
         except StaleDataError:
             raise ConcurrentEdit("time-off request") from None
-        person = session.get(User, row.user_id)
+        person = get_or_fail(session, User, row.user_id, "user")
         view = self._view(session, row, person.full_name, self.ctx.actor_or_fail().full_name)
         audit.record(session, self.ctx.now(), self.ctx.actor, action, entity="time_off", entity_id=row.id,
                      summary=f"{person.full_name} {row.first_day:%Y-%m-%d}..{row.last_day:%Y-%m-%d} {row.status}"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from officeconsole.models import Appointment, AppointmentType, Patient, Provider, User, WaitlistEntry
@@ -172,7 +172,7 @@ class WaitlistService:
         """
         entries = [e for e in self.waiting() if e.covers(day)]
         finder = SlotFinder(self.ctx)
-        found: dict[tuple, list[Slot]] = {}
+        found: dict[tuple[int | None, int, str], list[Slot]] = {}
         matches = []
         for entry in entries:
             key = (entry.provider_id, entry.minutes, entry.part)
@@ -209,7 +209,7 @@ class WaitlistService:
             return AppointmentView.of(appointment)
 
     # ----- helpers -------------------------------------------------------------------
-    def _open_entry(self, session, entry_id: int, expected_version: int) -> WaitlistEntry:
+    def _open_entry(self, session: Session, entry_id: int, expected_version: int) -> WaitlistEntry:
         entry = get_or_fail(session, WaitlistEntry, entry_id, "waitlist entry")
         if entry.version != expected_version:
             raise ConcurrentEdit("waitlist entry")
@@ -217,7 +217,7 @@ class WaitlistService:
             raise ValidationError({"status": f"This request is {entry.status} already."})
         return entry
 
-    def _rows(self, session, condition) -> list[WaitlistRow]:
+    def _rows(self, session: Session, condition: ColumnElement[bool]) -> list[WaitlistRow]:
         doctor = aliased(User)
         booking = aliased(Appointment)
         rows = session.execute(
@@ -242,7 +242,7 @@ class WaitlistService:
         return out
 
 
-def _flush(session) -> None:
+def _flush(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError:

@@ -15,7 +15,7 @@ clinic's setting.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from officeconsole.services.claim_data import BillingProvider
@@ -135,7 +135,7 @@ def write_270(asks: Sequence[EligibilityAsk], control_number: int, created_at: d
     return SEGMENT.join(segments) + SEGMENT + "\n"
 
 
-def _person(add, entity: str, name: NameParts, *identifier: str) -> None:
+def _person(add: Callable[..., None], entity: str, name: NameParts, *identifier: str) -> None:
     add("NM1", entity, "1", x12_text(name.last, LIMITS["NM103"]), x12_text(name.first, LIMITS["NM104"]),
         x12_text(name.middle, LIMITS["NM105"]), "", x12_text(name.suffix, LIMITS["NM107"]), *identifier)
 

@@ -14,6 +14,7 @@ is taken before the family or out-of-network one. MSG text is kept with the answ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -117,7 +118,7 @@ def read_271(text: str) -> Parsed271:
     try:
         for n, seg in enumerate(segments, start=1):
             sid = seg.get_seg_id()
-            v = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
+            v: Callable[[str], str] = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
             where = envelopes.step(n, seg)
             if where in ("ST", "SE"):
                 _finish(answer, n)
@@ -167,14 +168,14 @@ def read_271(text: str) -> Parsed271:
     return Parsed271(envelopes.sender, envelopes.receiver, envelopes.interchange, digest, created, answers)
 
 
-def _rank(v) -> int:
+def _rank(v: Callable[[str], str]) -> int:
     """Lower is better: in network (EB12 Y or not said), individual (EB02 IND or not said)."""
     network = {"Y": 0, "": 1, "W": 1}.get(v("EB12"), 4)
     level = {"IND": 0, "": 1}.get(v("EB02"), 2)
     return network * 3 + level
 
 
-def _benefit(answer: EligibilityAnswer, v, n: int) -> tuple[str, int]:
+def _benefit(answer: EligibilityAnswer, v: Callable[[str], str], n: int) -> tuple[str, int]:
     code, rank = v("EB01"), _rank(v)
     if not code:
         raise X12Fail(n, "EB", "EB01 is empty (1 active, 6 inactive, B copay, C deductible...).")

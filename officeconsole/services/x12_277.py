@@ -10,6 +10,7 @@ SVC) that rejects the line rejects the claim too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from officeconsole.services.x12_999 import AckFileError
@@ -101,7 +102,7 @@ def read_277ca(text: str) -> Parsed277:
     try:
         for n, seg in enumerate(segments, start=1):
             sid = seg.get_seg_id()
-            v = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
+            v: Callable[[str], str] = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
             where = envelopes.step(n, seg)
             if where == "SE":
                 _finish(claim, n)

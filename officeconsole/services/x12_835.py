@@ -13,11 +13,19 @@ AMT*B6, LQ remarks).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from officeconsole.services.errors import OfficeError
-from officeconsole.services.x12_envelope import Envelopes, X12Fail, read_segments, x12_amount_value, x12_date
+from officeconsole.services.x12_envelope import (
+    Envelopes,
+    Segment,
+    X12Fail,
+    read_segments,
+    x12_amount_value,
+    x12_date,
+)
 
 
 class RemitFileError(OfficeError):
@@ -102,7 +110,7 @@ def read_835(text: str) -> Parsed835:
     return Parsed835(payments, digest)
 
 
-def _walk(segments: list) -> list[ParsedPayment]:  # noqa: C901  (one pass over the file, segment by segment)
+def _walk(segments: list[Segment]) -> list[ParsedPayment]:  # noqa: C901  (one pass over the file, segment by segment)
     payments: list[ParsedPayment] = []
     envelopes = Envelopes("HP", "835", "an 835 remittance")
     current: ParsedPayment | None = None
@@ -111,19 +119,21 @@ def _walk(segments: list) -> list[ParsedPayment]:  # noqa: C901  (one pass over 
     bpr_at = 0
     for n, seg in enumerate(segments, start=1):
         sid = seg.get_seg_id()
-        v = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
-        amount = lambda ref: _amount(v(ref), n, sid, ref)  # noqa: E731
+        v: Callable[[str], str] = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
+        amount: Callable[[str], Decimal] = lambda ref: _amount(v(ref), n, sid, ref)  # noqa: E731
         where = envelopes.step(n, seg)
         if where == "ST":
             current = ParsedPayment("", "", "", "check", None, Decimal(0), segment=n)
             claim, line, bpr_at = None, None, 0
             payments.append(current)
             continue
+        if where not in ("SE", "body"):
+            continue
+        if current is None:  # the envelopes refuse an SE or body segment unless an ST opened a transaction
+            raise X12Fail(n, sid, "a segment outside a transaction (between the envelopes).")
         if where == "SE":
             _check_payment(current, bpr_at, n)
             current = None
-            continue
-        if where != "body":
             continue
         if sid == "BPR":
             bpr_at = n

@@ -10,6 +10,7 @@ group's verdict.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from officeconsole.services.errors import OfficeError
@@ -82,7 +83,7 @@ def read_999(text: str) -> Parsed999:
     try:
         for n, seg in enumerate(segments, start=1):
             sid = seg.get_seg_id()
-            v = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
+            v: Callable[[str], str] = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
             if envelopes.step(n, seg) != "body":
                 continue
             if sid == "AK1":

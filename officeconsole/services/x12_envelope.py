@@ -13,12 +13,24 @@ import datetime as dt
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from officeconsole.services.errors import OfficeError
 
 _AMOUNT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
+class Segment(Protocol):
+    """What the readers use of a pyx12 segment (pyx12 ships no type information)."""
+
+    def get_seg_id(self) -> str: ...
+
+    def get_value(self, ref: str) -> str | None: ...
+
+    def format(self) -> str: ...
 
 
 class X12Fail(Exception):
@@ -37,7 +49,7 @@ def read_x12_file(path: Path | str, error: type[OfficeError]) -> tuple[str, str]
         raise error(f"Cannot read {file}: {exc.strerror or exc}.") from None
 
 
-def read_segments(text: str, error: type[OfficeError]) -> tuple[list, str, str]:
+def read_segments(text: str, error: type[OfficeError]) -> tuple[list[Segment], str, str]:
     """The file's segments, its segment terminator and the SHA-256 of its segments (so line breaks
     or trailing spaces do not make a new file); `error` when it is no X12 file or is cut off."""
     import pyx12.errors
@@ -48,7 +60,7 @@ def read_segments(text: str, error: type[OfficeError]) -> tuple[list, str, str]:
         raise error("This is not an X12 file (it does not start with ISA).")
     try:
         reader = pyx12.x12file.X12Reader(io.StringIO(body))
-        segments = list(reader)
+        segments: list[Segment] = list(reader)
     except pyx12.errors.X12Error as exc:
         raise error(f"Nothing was posted: segment 1 (ISA): {exc}.") from None
     seg_term = reader.seg_term or "~"
@@ -76,11 +88,11 @@ class Envelopes:
         self.last = 0
         self.count = 0  # transactions in the whole file
 
-    def step(self, n: int, seg) -> str:
+    def step(self, n: int, seg: Segment) -> str:
         """'ST' or 'SE' when a transaction opens or closes, 'envelope' for ISA/GS/GE/IEA, 'body' for
         a segment inside a transaction; X12Fail when the segment is out of place."""
         sid = seg.get_seg_id()
-        v = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
+        v: Callable[[str], str] = lambda ref: (seg.get_value(ref) or "").strip()  # noqa: E731
         self.last = n
         if self.isa is None and n > 1:
             raise X12Fail(n, sid, "comes after the interchange's trailer (IEA): a file holds one interchange.")
@@ -100,9 +112,10 @@ class Envelopes:
             self.groups += 1
             return "envelope"
         if sid == "GE":
-            if self.gs is None or self.st is not None:
-                raise X12Fail(n, sid, "a group trailer with no group open" if self.gs is None else
-                              f"the group ends before the transaction at segment {self.st[0]} ends (SE).")
+            if self.gs is None:
+                raise X12Fail(n, sid, "a group trailer with no group open")
+            if self.st is not None:
+                raise X12Fail(n, sid, f"the group ends before the transaction at segment {self.st[0]} ends (SE).")
             if v("GE02").lstrip("0") != self.gs[1].lstrip("0"):
                 raise X12Fail(n, sid, f"control number {v('GE02')!r} does not match the group header's "
                                       f"{self.gs[1]!r} (segment {self.gs[0]}).")
@@ -114,6 +127,8 @@ class Envelopes:
         if sid == "IEA":
             if self.gs is not None:
                 raise X12Fail(n, sid, f"the interchange ends before the group at segment {self.gs[0]} ends (GE).")
+            if self.isa is None:
+                raise X12Fail(n, sid, "an interchange trailer with no interchange open.")
             if v("IEA02").lstrip("0") != self.isa[1].lstrip("0"):
                 raise X12Fail(n, sid, f"control number {v('IEA02')!r} does not match the interchange header's "
                                       f"{self.isa[1]!r} (segment 1).")

@@ -24,7 +24,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from officeconsole.config import Paths
-from officeconsole.services import permissions
 from officeconsole.services.errors import DatabaseLocked, OfficeError
 from officeconsole.tui.modals.help import HelpScreen
 from officeconsole.tui.printable import PRINTABLE_ONLY
@@ -34,6 +33,7 @@ from officeconsole.tui.widgets.app_header import AppHeader
 
 if TYPE_CHECKING:
     from officeconsole.bootstrap import Opened
+    from officeconsole.models.enums import Role
     from officeconsole.services.clinic import ClinicInfo
     from officeconsole.services.context import Actor, ServiceContext
     from officeconsole.services.setup_check import SetupStatus
@@ -66,6 +66,7 @@ class OfficeApp(App):
     # before them, so a quick Ctrl+S never saves a form without its last letters.
     AFTER_TYPING = frozenset({"save", "commit", "search"})
     IDLE_CHECK_SECONDS = 5.0
+    PREPARE_KEPT_AFTER_SECONDS = 0.5  # after the home screen's first draw and its data
     # All the lock screen lets through: moving between its two fields, quitting.
     LOCKED_ACTIONS = frozenset({"quit", "help_quit", "focus_next", "focus_previous", "next_field",
                                 "previous_field"})
@@ -184,20 +185,18 @@ class OfficeApp(App):
             self.idle_lock_minutes = security_settings(session).idle_lock_minutes
             manager = self.ctx.actor is not None and permissions.allowed(self.ctx.actor.role, "clinic.manage")
             status = setup_status(session) if manager else None
-        _ = self.ctx.timezone
-        self.base_ctx._timezone = self.ctx._timezone
+        _ = self.ctx.timezone  # read here, off the UI thread; base_ctx shares it
         self.call_from_thread(self._open_home, clinic, replace, status)
         from officeconsole.services.clock import skew_note
 
         if (note := skew_note(self.ctx.clock)) is not None:
             self.call_from_thread(self.notify, note, title="Clock", severity="warning", markup=False, timeout=15)
-        from officeconsole.models.enums import Role
-
-        if self.ctx.actor is not None and self.ctx.actor.role == Role.BILLING:
+        if self.ctx.actor is not None and permissions.allowed(self.ctx.actor.role, "billing.code"):
             from officeconsole.services.codes import warm_icd10
 
-            # The biller's first scrub does not wait for the ICD-10-CM set (about 1.5 s of CPU to load);
-            # other roles load it when they first code, so their first screens are not slowed by it.
+            # A coder's first scrub or diagnosis search does not wait for the ICD-10-CM set: it loads here, in
+            # this worker, once the home screen is open (from its cache file; the first start after an install
+            # builds that file from simple-icd-10-cm, seconds of CPU).
             warm_icd10()
 
     def _login_failed(self, message: str) -> None:
@@ -245,6 +244,29 @@ class OfficeApp(App):
             missing = ", ".join(item.label.lower() for item in status.before_billing if not item.done)
             self.notify(f"Before claims can go out, still to set up: {missing}. Practice setup: F10.",
                         title="Practice setup", markup=False, timeout=10)
+        self.set_timer(self.PREPARE_KEPT_AFTER_SECONDS, self.prepare_kept_screens)
+
+    async def prepare_kept_screens(self) -> None:
+        """Build the all-day screens this role may open (check-in, the flow board) while the person
+        reads the home screen, and load their day: the first F3 then shows a screen that is ready
+        (building and laying one out on the keypress took 100-200 ms). Idempotent."""
+        actor = self.ctx.actor if self.ctx is not None else None
+        if actor is None or self.locked:
+            return
+        for section in SECTIONS:
+            if not section.keep or not _allowed(actor.role, section.permission):
+                continue
+            if self.ctx is None or self.ctx.actor is not actor:
+                return  # logged out (or someone else in) meanwhile
+            name, screen = self._kept_screen(section.screen_class())
+            if screen.is_attached:
+                continue  # opened already, or being prepared
+            self._load_screen_css(screen)
+            await self._get_screen(name)[1]  # composed and mounted off the stack
+            if not self.is_screen_installed(name) or screen in self.screen_stack:
+                continue  # logged out meanwhile (the screen went with the session), or opened
+            screen._refresh_layout(self.size)  # laid out at the terminal's size, never drawn
+            screen.post_message(events.ScreenSuspend())  # as a kept screen between visits (no polling)
 
     def action_logout(self) -> None:
         if self.ctx is None or self.ctx.actor is None:
@@ -259,7 +281,10 @@ class OfficeApp(App):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, LoginScreen):
             self.pop_screen()
         for name in self._kept:  # the next person starts from fresh screens
+            screen = self.get_screen(name)
             self.uninstall_screen(name)
+            if screen.is_running:
+                screen.remove()  # a kept screen off the stack would otherwise live on, unseen
         self._kept.clear()
         self.clear_notifications()
         if isinstance(self.screen, LoginScreen):
@@ -302,7 +327,7 @@ class OfficeApp(App):
 
         self.locked = True
         self.clear_notifications()
-        at = self.ctx.now().astimezone(self.ctx.timezone).strftime("%H:%M") if self.base_ctx._timezone else ""
+        at = self.ctx.now().astimezone(self.ctx.timezone).strftime("%H:%M") if self.ctx.zone.known else ""
         self.push_screen(LockScreen(self.ctx.actor, reason, self.clinic.name if self.clinic else "Office Console", at))
         ctx = self.ctx
         self.run_worker(lambda: sign_in.record_lock(ctx, reason), thread=True, exit_on_error=False, group="lock")
@@ -331,7 +356,7 @@ class OfficeApp(App):
             if actor is None:
                 return False
             needed = self.KEY_PERMISSIONS[action]
-            if needed is not None and not permissions.allowed(actor.role, needed):
+            if needed is not None and not _allowed(actor.role, needed):
                 return False
         return super().check_action(action, parameters)
 
@@ -382,8 +407,8 @@ class OfficeApp(App):
             return
         name = self.clinic.name if self.clinic else "Office Console"
         date = ""
-        if self.base_ctx is not None and self.base_ctx._timezone is not None:
-            date = self.ctx.now().astimezone(self.base_ctx._timezone).strftime("%a %d %b %Y")
+        if self.ctx is not None and self.ctx.zone.known:
+            date = self.ctx.now().astimezone(self.ctx.timezone).strftime("%a %d %b %Y")
         actor = self.ctx.actor if self.ctx is not None else None
         user = f"{actor.full_name} · {actor.role.label}" if actor else "not logged in"
         headers.first().show(name, date, user, signed_in=actor is not None)
@@ -402,7 +427,7 @@ class OfficeApp(App):
                             self.new_patient)
         actor = self.ctx.actor
         for section in SECTIONS:
-            if permissions.allowed(actor.role, section.permission):
+            if _allowed(actor.role, section.permission):
                 yield SystemCommand(section.title, f"{section.summary} ({section.key_label})",
                                     partial(self.open_section, section))
         yield SystemCommand("Lock", "Hide the console until you or someone else signs in (F12)", self.action_lock)
@@ -413,7 +438,7 @@ class OfficeApp(App):
     def open_section(self, section: Section) -> None:
         """Open a section's screen over the current one (or go back to it), if the role may."""
         if self.ctx is not None and self.ctx.actor is not None and section.refused:
-            if not permissions.allowed(self.ctx.actor.role, section.permission):
+            if not _allowed(self.ctx.actor.role, section.permission):
                 self.notify(section.refused, markup=False)
                 return
         self._open_top(section.screen_class(), keep=section.keep)
@@ -445,11 +470,15 @@ class OfficeApp(App):
         if not keep:
             self.push_screen(kind())
             return
+        self.push_screen(self._kept_screen(kind)[0])
+
+    def _kept_screen(self, kind: type[Screen]) -> tuple[str, Screen]:
+        """The installed screen of this kind for this login (installed now if it is not yet)."""
         name = f"kept-{kind.__name__}"
         if not self.is_screen_installed(name):
             self.install_screen(kind(), name)
             self._kept.append(name)
-        self.push_screen(name)
+        return name, self.get_screen(name)
 
     def set_pin(self) -> None:
         from officeconsole.tui.modals.pin_form import PinModal
@@ -503,6 +532,14 @@ def launch(db: str | None = None) -> int:
     if app.start_error:
         print(f"error: {app.start_error}", file=sys.stderr)
     return app.return_code or 0
+
+
+def _allowed(role: Role, permission: str) -> bool:
+    """The services' permission check, imported when first asked: its table brings the models (and
+    SQLAlchemy), which load in a worker while the login screen is drawn, not before it."""
+    from officeconsole.services import permissions
+
+    return permissions.allowed(role, permission)
 
 
 def _settle_memory() -> None:

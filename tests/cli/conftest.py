@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+import typer
+import typer.testing
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from officeconsole.cli import app
@@ -25,6 +28,17 @@ class Result:
         return self.stdout + self.stderr
 
 
+_commands: dict[typer.Typer, object] = {}
+
+
+def _built_once(typer_app: typer.Typer):
+    """Typer's runner builds the whole command tree from every command's type hints at each call
+    (most of a quick command's time); the tree is the same each time, so it is built once."""
+    if typer_app not in _commands:
+        _commands[typer_app] = get_command(typer_app)
+    return _commands[typer_app]
+
+
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     """`cli("user", "list", "--as", "manager")` with its own home folder and no real user settings,
@@ -35,6 +49,7 @@ def cli(tmp_path, monkeypatch):
     monkeypatch.delenv("OFFICECONSOLE_DB", raising=False)
     monkeypatch.setenv("OFFICECONSOLE_PASSWORD", PASSWORD)
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(typer.testing, "_get_command", _built_once)
     runner = CliRunner()
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:

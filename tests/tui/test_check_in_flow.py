@@ -384,3 +384,25 @@ async def test_the_type_column_is_in_view_at_80_columns(make_app, sched, clinic,
         await pilot.resize_terminal(160, 48)
         await settle(pilot)
         assert next(c.width for c in table.columns if c.label == "Type") >= len("Annual physical")
+
+
+async def test_check_in_is_prepared_at_login_and_goes_with_the_session(make_app, sched, clinic, desk_ctx, manager_ctx):
+    """The console builds check-in and reads its day off screen after a login: F3 shows that screen,
+    and a booking made meanwhile still appears; logging out removes it with everything else."""
+    _clinic_day(sched, clinic, desk_ctx, manager_ctx)
+    app = make_app()
+    async with app.run_test(size=(140, 44)) as pilot:
+        await login(pilot, "desk", home=True)
+        await app.prepare_kept_screens()
+        await settle(pilot)
+        prepared = app.get_screen("kept-CheckInScreen")
+        assert prepared.is_mounted and prepared not in app.screen_stack
+        assert prepared.query_one("#visits", ResultsTable).row_count == 2  # its day read before F3
+        sched["book"].book(BookingInput(sched["ann"], sched["kim"], sched["type"], NOW.date(), "11:40"))
+        await pilot.press("f3")
+        await settle(pilot)
+        assert app.screen is prepared
+        assert _text(prepared, "#checkin-title").endswith("3 still to arrive")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert not app.is_screen_installed("kept-CheckInScreen") and not prepared.is_attached

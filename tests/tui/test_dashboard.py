@@ -89,3 +89,30 @@ async def test_dashboard_at_80_columns_switches_figures_and_people(make_app, db_
         from officeconsole.tui.screens.patients import PatientsScreen
 
         assert isinstance(app.screen, PatientsScreen)
+
+
+async def test_a_period_key_draws_the_period_before_its_figures_are_read(make_app, db_url, history, monkeypatch):  # noqa: F811
+    """The new period's dates and "…" for every figure are drawn by the key itself; the figures
+    fill in when the reads (held here) come back, and a read for a period left behind is dropped."""
+    import threading
+
+    from officeconsole.services.kpi import KpiService
+
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await login(pilot, "manager", home=True)
+        await settle(pilot)
+        screen = app.screen
+        gate, read = threading.Event(), KpiService.dashboard
+        monkeypatch.setattr(KpiService, "dashboard", lambda *a, **k: gate.wait(10) and read(*a, **k))
+        await pilot.press("left_square_bracket")  # October, its reads held
+        assert "10/01/2026 to 10/31/2026" in str(screen.query_one("#dash-title").render())
+        assert set(shown(screen).values()) == {("…", "…", "…")}
+        assert "Today is outside this period" in str(screen.query_one("#dash-today").render())
+        await pilot.press("t")  # back to November before October's figures come
+        assert "11/01/2026 to 11/23/2026" in str(screen.query_one("#dash-title").render())
+        assert str(screen.query_one("#dash-today").render()) == "Today: …"
+        gate.set()
+        await settle(pilot)
+        assert screen.dashboard.complete and screen.dashboard.span.start == dt.date(2026, 11, 1)
+        assert shown(screen)["Visits"] == ("3", "1", "0")

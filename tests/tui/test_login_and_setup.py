@@ -94,3 +94,17 @@ async def test_logging_out_from_a_busy_screen_shows_no_stale_error(make_app, cli
             messages = [n.message for n in app._notifications]
             assert not [m for m in messages if "log in first" in m], messages
             await login(pilot, "manager")
+
+
+def test_the_login_screen_is_drawn_before_the_database_libraries_load():
+    """What the console imports to draw its login screen leaves SQLAlchemy, the models and the
+    phone and e-mail validators to the worker that opens the database: they cost more to import
+    than Textual itself, and the first frame would wait for them."""
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "officeconsole.models", "phonenumbers", "email_validator", "simple_icd_10_cm")
+    code = ("import sys; import officeconsole.cli, officeconsole.tui.app, officeconsole.tui.screens.login; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

@@ -213,6 +213,26 @@ async def test_bad_shifts_refused_in_the_form_one_of_two_removed_a_template_by_n
     assert (denied.status, denied.decision_note) == ("denied", "busy")
 
 
+async def test_the_manager_clears_a_week_after_saying_yes(make_app, rota, clinic):
+    app = make_app()
+    async with app.run_test(size=(150, 45)) as pilot:
+        await open_roster(pilot)
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")  # kept
+        await settle(pilot)
+        assert cell(app, "Dana Desk", LAST_MONDAY) == ["08:00-17:00"]
+        await pilot.press("C")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert messages(app)[-1] == "Week of Mon 11/23/2026 cleared: 5 shifts removed."
+        assert cell(app, "Dana Desk", LAST_MONDAY) == ["·"]
+        assert cell(app, "Avery Lee", LAST_MONDAY) == ["08:00-17:00"]  # their hours stay
+    assert not [s for s in rota.week(LAST_MONDAY).shifts if s.source == "shift"]
+
+
 async def test_the_front_desk_reads_the_rota_but_cannot_change_it(make_app, rota, clinic, as_role, manager_ctx):
     desk, doctor = clinic.actors["front_desk"].user_id, clinic.actors["provider"].user_id
     TimeOffService(as_role("front_desk")).request(desk, MONDAY, None, "vacation")
@@ -225,7 +245,7 @@ async def test_the_front_desk_reads_the_rota_but_cannot_change_it(make_app, rota
         assert text(app, "#credential-alerts") == ("⚠ Credentials: Avery Lee: Illinois medical licence expires "
                                                    "11/28/2026 (in 5 days) · F8 Staff lists them")
         assert rows(app, "#requests")[0][:3] == ("pending", "Dana Desk", "Mon 11/30/2026")
-        for key in ("a", "c", "d"):
+        for key in ("a", "c", "C", "d"):
             await pilot.press(key)
             await settle(pilot)
             assert isinstance(app.screen, RosterScreen)

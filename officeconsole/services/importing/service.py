@@ -184,7 +184,7 @@ class _Run:
         try:
             with self.ctx.db.write() as session:
                 ctx = ServiceContext(BatchDatabase(self.ctx.db, session), self.ctx.clock, self.ctx.actor,
-                                     self.timezone)
+                                     self.ctx.zone)
                 handler = HANDLERS[self.kind](ctx, session, self.source, self.lookups)
                 prepared = [(line, raw, self._values(raw)) for line, raw in batch]
                 readable = [v for _, _, v in prepared if isinstance(v, dict)]

@@ -42,6 +42,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -124,7 +125,7 @@ class Comparison:
         return {"up": 1, "down": -1}.get(self.change, 0) * self.figure.better
 
 
-def _change(now, before) -> str:
+def _change(now: Any, before: Any) -> str:  # two figures of one kind (a count, an amount or a rate), or None
     if now is None or before is None:
         return ""
     return "up" if now > before else "down" if now < before else "same"
@@ -150,11 +151,11 @@ class Dashboard:
     year_ago: Span
     today: Today | None  # when the period runs to today
     rows: tuple[Comparison, ...]
-    providers: tuple[tuple, ...]  # (name, visits, charges, booked minutes, working minutes, utilisation)
-    desk: tuple[tuple, ...]  # (name, check-ins, payments, taken)
-    billers: tuple[tuple, ...]  # (name, claims worked)
+    providers: tuple[tuple[Any, ...], ...]  # (name, visits, charges, booked minutes, working minutes, utilisation)
+    desk: tuple[tuple[Any, ...], ...]  # (name, check-ins, payments, taken)
+    billers: tuple[tuple[Any, ...], ...]  # (name, claims worked)
     months: tuple[dt.date, ...]  # the trend's months (their first days)
-    trend: dict[str, tuple]  # figure key -> a value per month (None: nothing to count)
+    trend: dict[str, tuple[Any, ...]]  # figure key -> a value per month (None: nothing to count)
     complete: bool = True  # False: read with_ar=False, AR_FIGURES and claims worked still to come
 
     def row(self, key: str) -> Comparison:
@@ -181,17 +182,17 @@ class KpiService:
                         for s in (span, before, year_ago)]
             people = self._people(session, span, providers, with_ar)
             months: list[dt.date] = []
-            trend: dict[str, tuple] = {}
+            trend: dict[str, tuple[Any, ...]] = {}
             if with_trend:
                 months = months_back(span.end)
                 per_month = self._measure(session, months, providers, with_ar)
                 trend = {key: tuple(m[key] for m in per_month) for key in TREND}
                 months = months[:-1]
             shown_today = self._today(session) if span.end == today else None
-        if with_ar:
-            receivables = ReceivablesService(self.ctx)
-            for figures, s in zip(measured, (span, before, year_ago), strict=True):
-                figures["days_in_ar"] = receivables.days_in_ar(s.end)
+        if with_ar:  # the three days summed together (one pass over the entries)
+            days = ReceivablesService(self.ctx).days_in_ar_each([s.end for s in (span, before, year_ago)])
+            for figures, days_in_ar in zip(measured, days, strict=True):
+                figures["days_in_ar"] = days_in_ar
         rows = tuple(Comparison(f, *(m.get(f.key) for m in measured)) for f in FIGURES)
         return Dashboard(kind, span, before, year_ago, shown_today, rows, *people, tuple(months), trend, with_ar)
 
@@ -206,14 +207,14 @@ class KpiService:
         grouped queries whatever the number of buckets."""
         edges = self._edges(days)
         buckets = range(len(days) - 1)
-        statuses: dict[int, Counter] = defaultdict(Counter)
+        statuses: dict[int, Counter[str]] = defaultdict(Counter)
         for (b, _provider, status), n in q.appointment_counts(session, edges).items():
             statuses[b][status] += n
         waits = kq.waits(session, edges)
         late, moved, overridden = (kq.late_cancels(session, edges), kq.reschedules(session, edges),
                                    kq.overrides(session, edges))
         new = q.new_patients(session, edges)
-        booked: Counter = Counter()
+        booked: Counter[int] = Counter()
         for (b, _provider), minutes in kq.booked_minutes(session, edges).items():
             booked[b] += minutes
         working = _working_minutes(session, providers, days)
@@ -221,17 +222,17 @@ class KpiService:
         charged = bk.charged(session, days)
         collected = bk.collections(session, edges, insurer=with_ar)
         contractual, remits = (bk.contractual(session, edges), bk.remit_lines(session, edges)) if with_ar else ({}, {})
-        found = []
+        found: list[dict[str, object]] = []
         for b in buckets:
             counts = statuses[b]
             visits, no_shows, every = sum(counts[s] for s in SEEN), counts[S.NO_SHOW], sum(counts.values())
-            minutes: Counter = Counter()
+            waited: Counter[int] = Counter()
             punctual = reached = 0
             for (m, on_time), n in waits[b].items():
-                minutes[m] += n
+                waited[m] += n
                 reached += n
                 punctual += n if on_time else 0
-            stats = wait_stats(minutes)
+            stats = wait_stats(waited)
             work = sum(w[b] for w in working.values())
             lines, denied = remits.get(b, (0, 0))
             found.append({
@@ -249,14 +250,14 @@ class KpiService:
         return found
 
     def _people(self, session: Session, span: Span, providers: list[int], with_ar: bool = True
-                ) -> tuple[tuple, tuple, tuple]:
+                ) -> tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]:
         """Per provider: visits, charges, utilisation; per desk user: check-ins and payments;
         per biller: claims worked."""
         days = [span.start, span.end + dt.timedelta(days=1)]
         edges = self._edges(days)
         names = q.provider_names(session)
-        visits: Counter = Counter()
-        charged: Counter = Counter()
+        visits: Counter[int] = Counter()
+        charged: Counter[int] = Counter()
         for (_day, provider), (n, total) in q.charges(session, span.start, span.end).items():
             visits[provider] += n
             charged[provider] += total
@@ -277,7 +278,7 @@ class KpiService:
     def _today(self, session: Session) -> Today:
         day = self.ctx.today()
         edges = self._edges([day, day + dt.timedelta(days=1)])
-        counts: Counter = Counter()
+        counts: Counter[str] = Counter()
         for (_b, _provider, status), n in q.appointment_counts(session, edges).items():
             counts[status] += n
         waiting, since = kq.waiting_now(session, edges[0], edges[1])

@@ -9,8 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    exists,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from officeconsole.db.types import UTCDateTime
@@ -23,11 +36,11 @@ ON_TIME_MINUTES = 15  # scheduling accuracy: the provider came in within this of
 LATE_CANCEL_HOURS = 24  # a cancellation this close to the visit is a late one
 
 
-def _in(column, edges: list[dt.datetime]):
+def _in(column: SQLColumnExpression[dt.datetime], edges: list[dt.datetime]) -> ColumnElement[bool]:
     return and_(column >= edges[0], column < edges[-1])
 
 
-def _provider_came_in():
+def _provider_came_in() -> ScalarSelect[Any]:
     """When the provider came in: the latest "with provider" step (an undone one is followed by
     a new one), as the flow board and the wait-time report read it."""
     return (select(func.max(AppointmentEvent.at))
@@ -36,7 +49,7 @@ def _provider_came_in():
             .correlate(Appointment).scalar_subquery())
 
 
-def waits(session: Session, edges: list[dt.datetime]) -> dict[int, Counter]:
+def waits(session: Session, edges: list[dt.datetime]) -> dict[int, Counter[tuple[int, bool]]]:
     """bucket -> {(wait minutes, on time): visits} for the visits that reached the provider.
 
     Wait: from the later of arrival and the booked time to the provider coming in, so an early
@@ -54,14 +67,14 @@ def waits(session: Session, edges: list[dt.datetime]) -> dict[int, Counter]:
              .where(timed.c.seen.is_not(None)).subquery())
     wait = case((spans.c.m < 0, 0), else_=spans.c.m)
     on_time = case((spans.c.late.between(-ON_TIME_MINUTES, ON_TIME_MINUTES), 1), else_=0)
-    found: dict[int, Counter] = defaultdict(Counter)
+    found: dict[int, Counter[tuple[int, bool]]] = defaultdict(Counter)
     for bucket, minutes, punctual, n in session.execute(
             select(spans.c.b, wait, on_time, func.count()).group_by(spans.c.b, wait, on_time)):
         found[bucket][(int(minutes), bool(punctual))] += n
     return found
 
 
-def _grouped(session: Session, inner, *keys) -> dict:
+def _grouped(session: Session, inner: Select[*tuple[Any, ...]], *keys: str) -> dict[Any, int]:
     sub = inner.subquery()
     columns = [sub.c[k] for k in keys]
     return {tuple(row[:-1]) if len(keys) > 1 else row[0]: row[-1]
@@ -138,7 +151,7 @@ def waiting_now(session: Session, start: dt.datetime, end: dt.datetime) -> tuple
     return int(n or 0), earliest
 
 
-def user_names(session: Session, ids) -> dict[int, str]:
+def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     ids = [i for i in ids if i is not None]
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
 

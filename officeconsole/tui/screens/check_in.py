@@ -50,6 +50,7 @@ class CheckInScreen(ServiceScreen):
         self.shown: list[FlowRow] = []
         self.provider_filter: int | None = None
         self.inactive: dict[int, list[str]] = {}  # patient id -> payers whose latest 271 said inactive
+        self._drawn: tuple[str, list[tuple[str, tuple[str, ...]]]] | None = None  # the title and rows shown
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -102,8 +103,9 @@ class CheckInScreen(ServiceScreen):
         from officeconsole.services.eligibility import EligibilityService  # (it brings the X12 readers)
 
         def got(found: dict[int, list[str]]) -> None:
-            self.inactive = found
-            self._fill()
+            if found != self.inactive:
+                self.inactive = found
+                self._fill()
         self.call_service(EligibilityService(self.app.ctx).inactive_on, self.board.day,
                           [r.patient_id for r in self.rows.values()], then=got, group="coverage", exclusive=True)
 
@@ -131,17 +133,20 @@ class CheckInScreen(ServiceScreen):
         who = f" · {providers.get(self.provider_filter, '')}" if self.provider_filter else ""
         waiting = sum(r.status == "scheduled" for r in every)
         lapsed = sum(r.patient_id in self.inactive for r in every if r.status == "scheduled")
-        self.query_one("#checkin-title", Label).update(
-            f"Check-in · {self.board.day:%A %m/%d/%Y}{who} · {waiting} still to arrive"
-            + (f" · {INACTIVE_MARK} insurance inactive: {lapsed}" if lapsed else ""), layout=False)
-        table = self.query_one("#visits", ResultsTable)
-        key = table.key_at(table.cursor_row) if table.row_count else None
-        keys = [str(r.appointment_id) for r in rows]
-        table.set_rows([(str(r.appointment_id), (
+        title = (f"Check-in · {self.board.day:%A %m/%d/%Y}{who} · {waiting} still to arrive"
+                 + (f" · {INACTIVE_MARK} insurance inactive: {lapsed}" if lapsed else ""))
+        lines = [(str(r.appointment_id), (
             f"{r.start:%H:%M}", (f"{INACTIVE_MARK} " if r.patient_id in self.inactive else "") + r.patient_name,
             f"{SYMBOLS.get(r.status, '?')} {status_label(r.status)}",
-            r.provider_name, r.type_name, r.mrn)) for r in rows],
-            cursor=keys.index(key) if key in keys else 0)
+            r.provider_name, r.type_name, r.mrn)) for r in rows]
+        if (title, lines) == self._drawn:
+            return  # as on screen: no redraw
+        self._drawn = (title, lines)
+        self.query_one("#checkin-title", Label).update(title, layout=False)
+        table = self.query_one("#visits", ResultsTable)
+        key = table.key_at(table.cursor_row) if table.row_count else None
+        keys = [key for key, _ in lines]
+        table.set_rows(lines, cursor=keys.index(key) if key in keys else 0)
 
     @on(Input.Changed, "#filter")
     def _filtered(self) -> None:

@@ -6,9 +6,11 @@ Keys: `w` `m` `q` the week, month or quarter to date; `[` `]` the period before 
 `t` back to the current period; From / To and Enter for a custom range; `v` switches the
 people table (providers, desk, billers); `p` saves the same figures as a PDF report.
 
-The figures read from the appointments come first (services/kpi `with_ar=False`); collections,
-the rates read from the A/R entries, days in A/R and the trend follow in a second read, shown
-"…" until then. A figure with nothing to count reads "—".
+A period key draws the new period at once, every figure "…"; the figures read from the
+appointments come first (services/kpi `with_ar=False`); collections, the rates read from the
+A/R entries, days in A/R and the trend follow in a second read. Both reads run off the UI
+thread, and an answer for a period no longer asked for is dropped. A figure with nothing to
+count reads "—".
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from textual.widgets import Input, Label, Static
 from textual_plotext import PlotextPlot
 
 from officeconsole.services.errors import ValidationError
-from officeconsole.services.kpi import AR_FIGURES, DAYS, Comparison, Dashboard, KpiService, Span, step
+from officeconsole.services.kpi import AR_FIGURES, DAYS, FIGURES, Comparison, Dashboard, KpiService, Span, step
+from officeconsole.services.kpi.periods import choose_span, previous, year_before
 from officeconsole.services.kpi.tables import kpi_report, trend_series
 from officeconsole.services.money import money
 from officeconsole.services.report_model import COUNT, MINUTES, MONEY, PERCENT
@@ -84,6 +87,8 @@ class DashboardScreen(ServiceScreen):
         self.span: Span | None = None  # None: the current period
         self.dashboard: Dashboard | None = None
         self.people = 0
+        self._wanted: tuple[str, Span] | None = None  # the period last asked for: other answers are dropped
+        self._pending = False  # the period is drawn, its figures not read yet
         self._narrow_people = False  # at 80 columns: the people table shown instead of the figures
 
     def compose(self) -> ComposeResult:
@@ -117,18 +122,47 @@ class DashboardScreen(ServiceScreen):
         self._loaded_at = time.monotonic()
         start, end = (self.span.start, self.span.end) if self.span is not None else (None, None)
         service = KpiService(self.app.ctx)
-        self.query_one("#dash-title", Label).update(f"{KIND_NAMES[self.kind]}: loading…", layout=False)
-        self.call_service(service.dashboard, self.kind, start, end, with_ar=False, with_trend=False,
-                          then=self._first, on_error=self._refused, group="dashboard", exclusive=True)
+        self._show_pending(start, end)
+        # The read starts once the new period is painted (it would share the interpreter with the drawing).
+        self.call_after_refresh(self.call_service, service.dashboard, self.kind, start, end, with_ar=False,
+                                with_trend=False, then=self._first, on_error=self._refused, group="dashboard",
+                                exclusive=True)
+
+    def _show_pending(self, start, end) -> None:
+        """The period asked for, drawn before anything is read: its dates, the periods it is
+        compared with, every figure "…". A range the service will refuse is left to its message."""
+        try:
+            span = choose_span(self.kind, start, end, self.app.ctx.today())
+        except ValidationError:
+            self._wanted = None
+            return
+        self._wanted, self._pending = (self.kind, span), True
+        rows = tuple(Comparison(f, None, None, None) for f in FIGURES)
+        self._show(Dashboard(self.kind, span, previous(self.kind, span), year_before(span), None, rows, (), (), (),
+                             (), {}, complete=False))
 
     def _first(self, dashboard: Dashboard) -> None:
+        if not self._asked(dashboard):
+            return
+        self._pending = False
         self._show(dashboard)
         self.call_service(KpiService(self.app.ctx).dashboard, dashboard.kind, dashboard.span.start,
-                          dashboard.span.end, then=self._show, on_error=self._refused, group="dashboard-rest",
+                          dashboard.span.end, then=self._rest, on_error=self._refused, group="dashboard-rest",
                           exclusive=True)
+
+    def _asked(self, dashboard: Dashboard) -> bool:
+        """Whether this answer is for the period last asked for (a slow read of the period before
+        must not overwrite the new one)."""
+        return self._wanted is None or self._wanted == (dashboard.kind, dashboard.span)
+
+    def _rest(self, dashboard: Dashboard) -> None:
+        if self._asked(dashboard):
+            self._pending = False
+            self._show(dashboard)
 
     def _refused(self, exc) -> None:
         self.show_error(exc)
+        self._pending, self._wanted = False, None
         if self.dashboard is not None:
             self.kind, self.span = self.dashboard.kind, self.dashboard.span
             self._show_range(self.dashboard)
@@ -139,12 +173,13 @@ class DashboardScreen(ServiceScreen):
             return  # the full figures of this period are already shown
         self.dashboard = dashboard
         self._show_range(dashboard)
-        self.query_one("#dash-today", Static).update(_today_line(dashboard))
+        self.query_one("#dash-today", Static).update(_today_line(dashboard, self._pending, self.app.ctx.today()))
         d = dashboard
         self.query_one("#dash-compare", Label).update(
             f"▲▼ vs Previous: {d.before.text} · Last year: {d.year_ago.text}")  # one line at 80 columns
         table = self.query_one("#dash-figures", ResultsTable)
-        cells = [(r.figure.label, self._value(r, r.now), ARROWS[r.change] if d.complete or _read(r) else " ",
+        cells = [(r.figure.label, self._value(r, r.now),
+                  ARROWS[r.change] if not self._pending and (d.complete or _read(r)) else " ",
                   self._value(r, r.before), self._value(r, r.year_ago)) for r in d.rows]
         widths = [min(FIGURE_WIDTH, max(len(c[0]) for c in cells)), max(11, *(len(c[1]) for c in cells)), 1,
                   *(max(9, *(len(c[k]) for c in cells)) for k in (3, 4))]
@@ -176,7 +211,7 @@ class DashboardScreen(ServiceScreen):
                 plot.refresh()
 
     def _value(self, row: Comparison, value: object) -> str:
-        if not self.dashboard.complete and not _read(row):
+        if self._pending or (not self.dashboard.complete and not _read(row)):
             return PENDING
         return figure_text(row.figure.kind, value)
 
@@ -281,8 +316,10 @@ def _read(row: Comparison) -> bool:
     return row.figure.key not in AR_FIGURES
 
 
-def _today_line(d: Dashboard) -> str:
+def _today_line(d: Dashboard, pending: bool, today) -> str:
     t = d.today
+    if pending and d.span.end == today:
+        return f"Today: {PENDING}"
     if t is None:
         return "Today is outside this period: t goes back to it."
     longest = f", longest {t.longest_wait} min" if t.longest_wait is not None else ""

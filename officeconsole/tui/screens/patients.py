@@ -113,7 +113,7 @@ class PatientsScreen(ServiceScreen):
 
     def _fill(self, cursor: int = 0) -> None:
         table = self.query_one("#results", ResultsTable)
-        today = self.app.ctx.today() if self.app.base_ctx._timezone else None
+        today = self.app.ctx.today() if self.app.ctx.zone.known else None
         wide = self.has_class("-wide")
         rows = []
         for row in self.rows:

@@ -3,7 +3,7 @@
 Arrows move over person × day; `[` / `]` the previous / next week, `t` this week. `a` (or
 Enter) adds a shift in the highlighted cell, from a template or typed times; `d` removes one
 (asking which when the cell has two); `c` copies last week's shifts into the week shown and
-lists what it skipped. Under the rota: the week's coverage gaps (Enter on one goes to its
+lists what it skipped, `C` clears the week shown of its shifts (after asking). Under the rota: the week's coverage gaps (Enter on one goes to its
 day) and the time-off requests, pending first; `o` moves between the rota and the requests,
 `y` approves and `n` denies the highlighted request (with a reason), `x` withdraws it, Enter lists the
 appointments booked in it. Approving a provider's absence lists the appointments to move.
@@ -82,6 +82,7 @@ class RosterScreen(ServiceScreen):
         Binding("a", "add_shift", "Add shift"),
         Binding("d,delete", "remove_shift", "Remove"),
         Binding("c", "copy_week", "Copy last week"),
+        Binding("C", "clear_week", "Clear week", show=False),
         Binding("h", "provider_hours", "Provider hours"),
         Binding("o", "switch_focus", "Time off"),
         Binding("y", "approve", "Approve"),
@@ -276,6 +277,20 @@ class RosterScreen(ServiceScreen):
             "Copy last week", f"Copy the shifts of the week of {source:%a %m/%d} into the week of "
             f"{target:%a %m/%d/%Y}? Shifts that would overlap one already there, fall on approved time off or "
             "belong to someone who has left are skipped, with the reason.", "Copy", "Not now"), answered)
+
+    def action_clear_week(self) -> None:
+        if not self.allowed("roster.manage"):
+            return
+        monday = self.monday
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(RosterService(self.app.ctx).clear_week, monday, group="change", exclusive=True,
+                                  then=lambda removed: self._changed(
+                                      f"Week of {monday:%a %m/%d/%Y} cleared: {plural(removed, 'shift')} removed."))
+        self.app.push_screen(ConfirmModal(
+            "Clear the week", f"Remove every shift of the week of {monday:%a %m/%d/%Y}? Providers' hours and time "
+            "off are not touched.", "Clear", "Keep"), answered)
 
     def _copied(self, result: CopyResult) -> None:
         self._changed(f"{result.copied} copied, {len(result.skipped)} skipped.")

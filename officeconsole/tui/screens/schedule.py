@@ -4,7 +4,8 @@
 appointment, Enter opens the patient's record; `f` finds a free slot, `e` puts the highlighted
 patient on the waitlist for an earlier slot, `w` shows the waitlist. `k` marks the highlighted visit
 confirmed (by phone, text, e-mail, in person) or left message, `r` writes the day's reminder list,
-`d` prints the day list (PDF), `R` opens the recall list. A cell's marks: ! the patient has alerts,
+`d` prints the day list (PDF), `R` opens the recall list, `H` lists the highlighted appointment's
+history (booked, moved, cancelled: when, by whom, why). A cell's marks: ! the patient has alerts,
 $ their insurance came back inactive on the latest 271 (a policy in force that day), ☑ confirmed,
 ☎ message left. Under the day's counts,
 who is on duty that day by role (from the rota); when a waiting request would fit time that is
@@ -22,7 +23,7 @@ from textual.events import Resize
 from textual.widgets import Label
 
 from officeconsole.models.enums import Role
-from officeconsole.services.booking import AppointmentView
+from officeconsole.services.booking import AppointmentView, BookingService
 from officeconsole.services.day_lists import DayListService
 from officeconsole.services.errors import ValidationError
 from officeconsole.services.reminders import ReminderService
@@ -37,6 +38,7 @@ from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.find_slot import FindSlotModal, SlotChoice
 from officeconsole.tui.modals.go_to_date import GoToDateModal
 from officeconsole.tui.modals.move_appointment import MoveAppointmentModal
+from officeconsole.tui.modals.notice_list import NoticeListModal
 from officeconsole.tui.modals.waitlist import WaitlistModal
 from officeconsole.tui.modals.waitlist_form import WaitlistFormModal
 from officeconsole.tui.screens.base import ServiceScreen
@@ -68,6 +70,8 @@ CONFIRM_CHOICES = (("Confirmed by phone", "confirmed", "phone"), ("Confirmed by 
                    ("Left message", "left_message", "phone"))
 NO_PROVIDER = "No provider is set up yet: ask a manager to open Practice setup (F10)."
 DUTY_ORDER = (Role.FRONT_DESK, Role.PROVIDER, Role.BILLING, Role.MANAGER, Role.ADMIN)
+HISTORY_COLUMNS = [Column("When", 16), Column("Who", 12), Column("What", 10), Column("Reason", 20),
+                   Column("Detail", 36)]
 
 
 def on_duty_line(shifts: list[ShiftView]) -> str:
@@ -118,6 +122,7 @@ class ScheduleScreen(ServiceScreen):
         Binding("r", "reminders", "Reminders"),
         Binding("d", "print_day", "Day list PDF"),
         Binding("R", "recalls", "Recalls"),
+        Binding("H", "history", "Appointment history", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -328,6 +333,20 @@ class ScheduleScreen(ServiceScreen):
             self.app.notify("Put the cursor on an appointment to cancel it.", markup=False)
         elif self.allowed("appointment.book"):
             self.app.push_screen(CancelAppointmentModal(row), self._changed("Cancelled"))
+
+    def action_history(self) -> None:
+        row = self._selected()
+        if row is None:
+            self.app.notify("Put the cursor on an appointment to see its history.", markup=False)
+            return
+        zone = self.app.ctx.timezone
+
+        def show(events: list[tuple[dt.datetime, str, str, str, str]]) -> None:
+            self.app.push_screen(NoticeListModal(
+                "Appointment history", f"{row.patient_name} · {row.start:%a %m/%d/%Y %H:%M} · {row.provider_name}",
+                HISTORY_COLUMNS, [(f"{at.astimezone(zone):%m/%d/%Y %H:%M}", who or "-", action.replace("_", " "),
+                                   reason.replace("_", " "), detail) for at, who, action, reason, detail in events]))
+        self.call_service(BookingService(self.app.ctx).history, row.id, then=show, group="history", exclusive=True)
 
     def action_find_slot(self) -> None:
         if self.plan is None:

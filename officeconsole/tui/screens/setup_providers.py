@@ -48,7 +48,7 @@ class ProvidersSetupScreen(SetupListScreen[ProviderRow]):
     def _pick(self, people: list[CandidateRow]) -> None:
         if not people:
             self.app.notify("Every active staff member is a provider already: add the person as staff first "
-                            "(officeconsole user add).", markup=False, timeout=8)
+                            "(`officeconsole user add`).", markup=False, timeout=8)
             return
 
         def chosen(index: int | None) -> None:

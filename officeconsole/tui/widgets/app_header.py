@@ -22,6 +22,8 @@ class AppHeader(Horizontal):
     AppHeader > #header-keys { width: auto; text-style: bold; }
     """
 
+    _shown: tuple[str, ...] = ("Office Console", "", "", "")
+
     def compose(self) -> ComposeResult:
         yield Label("Office Console", id="header-clinic", markup=False)
         yield Label("", id="header-date", markup=False)
@@ -29,7 +31,11 @@ class AppHeader(Horizontal):
         yield Label("", id="header-keys", markup=False)
 
     def show(self, clinic: str, date: str, user: str, signed_in: bool = False) -> None:
-        self.query_one("#header-clinic", Label).update(clinic)
-        self.query_one("#header-date", Label).update(date)
-        self.query_one("#header-user", Label).update(user)
-        self.query_one("#header-keys", Label).update("F12 Lock · ^L Log out" if signed_in else "")
+        """Only what changed is updated: each update lays the screen out again, and a kept screen
+        shows the header again on every visit."""
+        texts = (clinic, date, user, "F12 Lock · ^L Log out" if signed_in else "")
+        if texts == self._shown:
+            return
+        self._shown = texts
+        for label, text in zip(("#header-clinic", "#header-date", "#header-user", "#header-keys"), texts, strict=True):
+            self.query_one(label, Label).update(text)
