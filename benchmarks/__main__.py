@@ -35,10 +35,10 @@ from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
 from officeconsole.demo.clinic import TIMEZONE
 from officeconsole.models import Appointment, Patient
-from officeconsole.services import auth
-from officeconsole.services.backups import BackupService
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import OfficeError
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.operations.backups import BackupService
+from officeconsole.services.security import auth
 
 DATA_DIR = Path(__file__).parent / "data"
 QUICK_PATIENTS = 50_000

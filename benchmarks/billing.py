@@ -31,10 +31,10 @@ from officeconsole.models import (
     InsurancePolicy,
     LedgerEntry,
 )
-from officeconsole.services.ar_book import rebuild_patient_balances
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.encounters import EncounterService, QueueFilter
-from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.billing.ar_book import rebuild_patient_balances
+from officeconsole.services.billing.encounters import EncounterService, QueueFilter
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.common.context import ServiceContext
 
 FEES = "code,description,fee\n99212,Visit 12,75\n99213,Visit 13,125\n99214,Visit 14,185\n36415,Blood draw,15\n"
 OPEN_STATES = (("needs_coding", 20), ("ready", 15), ("submitted", 20), ("accepted", 10), ("rejected", 2),
@@ -56,7 +56,7 @@ def ensure_billing(database: Database, manager: ServiceContext, charge_lines: in
     with database.read() as session:
         lines = session.scalar(select(func.count()).select_from(ChargeLine))
     if not lines:
-        from officeconsole.services.fees import FeeService
+        from officeconsole.services.billing.fees import FeeService
 
         if not FeeService(manager).fees():
             FeeService(manager).import_csv(FEES)
@@ -187,7 +187,7 @@ def measure_services(biller: ServiceContext, runs: int) -> dict:
 async def _queue_opens(ctx: ServiceContext, username: str, password: str, runs: int) -> list[float]:
     from textual import events
 
-    from officeconsole.services import auth
+    from officeconsole.services.security import auth
     from officeconsole.tui.app import OfficeApp
     from officeconsole.tui.screens.billing_queue import BillingQueueScreen
 

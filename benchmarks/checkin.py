@@ -16,7 +16,7 @@ import statistics
 import time
 
 from benchmarks.settle import workers_done
-from officeconsole.services.context import ServiceContext
+from officeconsole.services.common.context import ServiceContext
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -28,7 +28,7 @@ async def _opens(ctx: ServiceContext, username: str, password: str,
                  runs: int) -> tuple[list[float], list[float], list[float], list[float], int]:
     from textual import events
 
-    from officeconsole.services import auth
+    from officeconsole.services.security import auth
     from officeconsole.tui.app import OfficeApp
     from officeconsole.tui.modals.check_in_form import CheckInModal
     from officeconsole.tui.screens.check_in import CheckInScreen

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from officeconsole.db.database import Database
 from officeconsole.models import Counter
-from officeconsole.services.clock import FixedClock
+from officeconsole.services.common.clock import FixedClock
 
 COUNTER = "benchmark_now"
 MORNING = dt.time(10, 30)

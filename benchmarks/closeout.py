@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from officeconsole.services.closeout import CloseOutService
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.day_lock import DayLockService
-from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.operations.closeout import CloseOutService
+from officeconsole.services.operations.day_lock import DayLockService
+from officeconsole.services.scheduling.schedule import ScheduleService
 
 
 def _clinic_days(manager: ServiceContext, count: int) -> list[dt.date]:

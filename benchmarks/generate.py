@@ -45,14 +45,14 @@ from officeconsole.models import (
     Provider,
 )
 from officeconsole.models.enums import Role
-from officeconsole.services import auth
-from officeconsole.services.auth import SetupInput, UserService
-from officeconsole.services.clock import FixedClock
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.hours import HoursService
-from officeconsole.services.identifiers import npi_with_check_digit
-from officeconsole.services.insurance import InsuranceService
+from officeconsole.services.common.clock import FixedClock
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.common.identifiers import npi_with_check_digit
+from officeconsole.services.frontdesk.insurance import InsuranceService
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import SetupInput, UserService
 
 BENCH_PASSWORD = "bench-office"
 BATCH = 20_000

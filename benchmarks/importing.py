@@ -16,11 +16,11 @@ from benchmarks.report import Figure
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.models import Payer
-from officeconsole.services import auth
-from officeconsole.services.auth import SetupInput
-from officeconsole.services.clock import SystemClock
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.importing import ImportKind, ImportRequest, ImportService
+from officeconsole.services.common.clock import SystemClock
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.operations.importing import ImportKind, ImportRequest, ImportService
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import SetupInput
 
 QUICK_ROWS = 2_000
 FULL_ROWS = 100_000

@@ -41,11 +41,11 @@ from officeconsole.models import (
     StockMovement,
     User,
 )
-from officeconsole.services import auth
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.inventory import InventoryService
-from officeconsole.services.text import search_key
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.common.text import search_key
+from officeconsole.services.security import auth
+from officeconsole.services.stock.inventory import InventoryService
 
 ITEMS = 5_000
 MOVEMENTS = 50_000

@@ -19,10 +19,10 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Footer, Header, Input, Label
 
 from benchmarks.settle import workers_done
-from officeconsole.services import auth
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.patients import PAGE_SIZE as PAGE
-from officeconsole.services.patients import PatientService
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.frontdesk.patients import PAGE_SIZE as PAGE
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.security import auth
 from officeconsole.tui.app import OfficeApp
 from officeconsole.tui.screens.patients import PatientsScreen
 

@@ -16,9 +16,9 @@ from textual import events
 
 from benchmarks.report import Figure
 from benchmarks.settle import workers_done
-from officeconsole.services import auth
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.kpi import KpiService
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.reporting.kpi import KpiService
+from officeconsole.services.security import auth
 
 
 def _p50_p95(samples: list[float]) -> tuple[float, float]:

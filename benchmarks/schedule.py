@@ -13,9 +13,9 @@ import statistics
 import time
 
 from benchmarks.settle import workers_done
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.schedule import ScheduleService, day_bounds
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.scheduling.schedule import ScheduleService, day_bounds
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
 
 PARTS = ("any", "morning", "afternoon")
 
@@ -102,7 +102,7 @@ async def _day_render(ctx: ServiceContext, username: str, password: str, presses
 
     from textual import events
 
-    from officeconsole.services import auth
+    from officeconsole.services.security import auth
     from officeconsole.tui.app import OfficeApp
     from officeconsole.tui.screens.schedule import ScheduleScreen
 

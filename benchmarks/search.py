@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from officeconsole.db.database import Database
 from officeconsole.models import Patient
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.patients import PAGE_SIZE, PatientService
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.frontdesk.patients import PAGE_SIZE, PatientService
 
 COLUMNS = "id, mrn, last_name, first_name, dob, sex, phone, city"
 KINDS = ("name prefix", "full name", "dob", "phone", "mrn")
@@ -66,7 +66,7 @@ def _raw_runner(database: Database) -> tuple[Callable[[str, str], int], Callable
         return cursor.fetchall()
 
     def answer(kind: str, text: str) -> int:
-        from officeconsole.services.text import search_key
+        from officeconsole.services.common.text import search_key
 
         if kind == "name prefix":
             key = search_key(text)

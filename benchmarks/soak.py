@@ -26,8 +26,8 @@ from benchmarks.settle import workers_done
 from officeconsole.config import describe_url, normalize_db_url
 from officeconsole.db.database import Database
 from officeconsole.demo.clinic import TIMEZONE
-from officeconsole.services import auth
-from officeconsole.services.context import ServiceContext
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.security import auth
 
 WARM_UP = 200  # actions before the first memory reading: modules, caches and kept screens built
 WORDS = ("gar", "smith", "ngu", "mil", "pat", "bro", "wil", "lee", "joh", "mar")

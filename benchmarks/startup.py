@@ -98,7 +98,7 @@ def _console(db: str, session: str | None) -> dict:
 
 async def _work_session(app, ctx, session: str) -> None:
     """Log in, run a handful of searches and open a record from each, as a desk user would."""
-    from officeconsole.services import auth
+    from officeconsole.services.security import auth
     from officeconsole.tui.screens.patients import PatientsScreen
 
     username, password = session.split(":", 1)
@@ -135,8 +135,9 @@ def _scrubs(db: str, session: str) -> dict:
     from officeconsole.bootstrap import open_database
     from officeconsole.models import Encounter, EncounterDiagnosis
     from officeconsole.models.billing import EncounterStatus
-    from officeconsole.services import auth, codes
-    from officeconsole.services.claims import ClaimService
+    from officeconsole.services.billing import codes
+    from officeconsole.services.billing.claims import ClaimService
+    from officeconsole.services.security import auth
 
     opened = open_database(db)
     with opened.ctx.db.read() as session_:

@@ -10,8 +10,8 @@ from officeconsole.config import Paths, resolve_db_url
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
-from officeconsole.services.clock import Clock, ServerClock, SystemClock, measure_offset
-from officeconsole.services.context import ServiceContext
+from officeconsole.services.common.clock import Clock, ServerClock, SystemClock, measure_offset
+from officeconsole.services.common.context import ServiceContext
 
 
 @dataclass
@@ -36,13 +36,13 @@ def open_database(
 
     An encrypted SQLite database is opened with `key`, else with `passphrase`, else the key
     from the keyring or the environment, else what `ask` returns; without any of them it
-    raises DatabaseLocked (services/db_keys.py).
+    raises DatabaseLocked (services/security/db_keys.py).
     """
     paths = paths or Paths.discover()
     paths.ensure()
     url = resolve_db_url(db, paths=paths)
     if key is None:
-        from officeconsole.services.db_keys import unlock
+        from officeconsole.services.security.db_keys import unlock
 
         key = unlock(url, passphrase=passphrase, ask=ask)
     _refuse_an_empty_file(url, upgrade)

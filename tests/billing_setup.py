@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from officeconsole.models import ClinicSettings
-from officeconsole.services.billing_identity import BillingIdentityService, Identities
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.encounters import ChargeInput, EncounterService, EncounterView
-from officeconsole.services.fees import FeeService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
+from officeconsole.services.billing.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.billing.encounters import ChargeInput, EncounterService, EncounterView
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.factories import register
 
@@ -73,7 +73,7 @@ def make_billing(sched, as_role, clinic) -> Billing:
 
 def send_two_claims(billing: Billing, folder):
     """Two claims submitted in one batch, $125 and $215: what the acknowledgement tests answer."""
-    from officeconsole.services.claims import ClaimService
+    from officeconsole.services.billing.claims import ClaimService
 
     first = billing.coded()
     second = billing.coded(lines=(("99214", "25", 1, "1,2"), ("36415", "", 2, "1")))
@@ -88,7 +88,7 @@ def rejected_by_277ca(billing: Billing, folder, status: str, entity: str, words:
     from decimal import Decimal
 
     from officeconsole.demo.acks import ClaimAnswerSpec, make_277ca
-    from officeconsole.services.claims import ClaimService
+    from officeconsole.services.billing.claims import ClaimService
 
     visit = billing.coded()
     claims = ClaimService(billing.biller)

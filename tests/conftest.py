@@ -29,10 +29,10 @@ from sqlalchemy.engine import make_url
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.db.engine import make_engine
-from officeconsole.services import auth
-from officeconsole.services.audit_chain import ENV_KEY_FILE
-from officeconsole.services.clock import FixedClock
-from officeconsole.services.context import Actor, ServiceContext
+from officeconsole.services.common.clock import FixedClock
+from officeconsole.services.common.context import Actor, ServiceContext
+from officeconsole.services.security import auth
+from officeconsole.services.security.audit_chain import ENV_KEY_FILE
 
 from tests.factories import CLINIC_ZONE, seed_clinic
 
@@ -98,7 +98,7 @@ def audit_key_file(tmp_path_factory) -> Iterator[Path]:
     """One audit key for the whole run, never the real config folder's (child processes inherit it).
     Every worker has its own copy of the same key, so a database one worker built (the small demo)
     checks out in another."""
-    from officeconsole.services.audit_chain import load_key
+    from officeconsole.services.security.audit_chain import load_key
 
     path = tmp_path_factory.mktemp("audit-key") / "audit.key"
     secret = load_key(run_folder(tmp_path_factory) / "audit.key", create=True).secret
@@ -468,7 +468,7 @@ class Snapshots:
 
 def _setup_inputs(ctx: ServiceContext) -> tuple:
     """What a setup writes besides what the database holds: the time, the audit key, the hasher."""
-    from officeconsole.services import audit_chain, passwords
+    from officeconsole.services.security import audit_chain, passwords
 
     path = audit_chain.key_path()
     try:
@@ -517,7 +517,7 @@ MONDAY = dt.date(2026, 11, 30)  # NOW is Monday 2026-11-23 10:00 in New York
 @pytest.fixture
 def sched(ctx, clinic, manager_ctx, desk_ctx, _snapshots: Snapshots):
     """Two providers on Mon-Fri 08-12, 13-17; a 20-minute type; two patients (kept like `clinic`)."""
-    from officeconsole.services.booking import BookingService
+    from officeconsole.services.scheduling.booking import BookingService
 
     ids = _snapshots.setup("sched", ctx, lambda: _schedule(ctx, clinic, manager_ctx, desk_ctx))
     return {**ids, "book": BookingService(desk_ctx)}
@@ -526,7 +526,7 @@ def sched(ctx, clinic, manager_ctx, desk_ctx, _snapshots: Snapshots):
 def _schedule(ctx, clinic, manager_ctx, desk_ctx) -> dict[str, int]:
     from officeconsole.models import AppointmentType, Provider, User
     from officeconsole.models.enums import Role
-    from officeconsole.services.hours import HoursService
+    from officeconsole.services.scheduling.hours import HoursService
 
     from tests.factories import register
 

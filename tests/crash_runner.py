@@ -9,8 +9,9 @@ import os
 import signal
 import sys
 
-from officeconsole.services import backups, closeout, day_sheet
-from officeconsole.services.clock import SystemClock
+from officeconsole.services.common.clock import SystemClock
+from officeconsole.services.operations import backups, closeout
+from officeconsole.services.reporting import day_sheet
 
 POINTS = {
     # name: (module or class, attribute, die after the call instead of before)

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from officeconsole.models import Payer, Provider, User
 from officeconsole.models.enums import Role
-from officeconsole.services import auth
-from officeconsole.services.auth import SetupInput, UserService
-from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.patients import PatientInput, PatientRecord, PatientService
+from officeconsole.services.common.context import Actor, ServiceContext
+from officeconsole.services.frontdesk.patients import PatientInput, PatientRecord, PatientService
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import SetupInput, UserService
 
 PASSWORD = "correct horse"
 CLINIC_ZONE = "America/New_York"

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from officeconsole.demo.acks import ClaimAnswerSpec, make_277ca, make_999
 from officeconsole.models import ClaimAckItem, InsurancePolicy, Payer
-from officeconsole.services.acknowledgements import AcknowledgementService
-from officeconsole.services.claim_rejections import fix_for
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, REJECTION, SCRUBBER
+from officeconsole.services.billing.acknowledgements import AcknowledgementService
+from officeconsole.services.billing.claim_rejections import fix_for
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.scrubber import BILLING, CODING, INSURANCE, PATIENT, REJECTION, SCRUBBER
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
 from tests.billing_setup import make_billing, send_two_claims
 

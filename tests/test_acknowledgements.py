@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from officeconsole.demo.acks import ClaimAnswerSpec, make_277ca, make_999
 from officeconsole.models import ArEntry, ClaimAck, ClaimAckItem, ClaimBatch, Encounter
-from officeconsole.services.acknowledgements import AcknowledgementService
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.x12_999 import AckFileError
+from officeconsole.services.billing.acknowledgements import AcknowledgementService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.formats.x12_999 import AckFileError
 
 from tests.billing_setup import make_billing, send_two_claims
 

@@ -19,8 +19,11 @@ from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.db.engine import make_engine
 from officeconsole.models.audit import AuditChainHead, AuditEvent
-from officeconsole.services import audit
-from officeconsole.services.audit_chain import (
+from officeconsole.services.common.context import WRITE_HOOKS, ServiceContext
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.operations.closeout import CloseOutService
+from officeconsole.services.security import audit
+from officeconsole.services.security.audit_chain import (
     ANCHOR,
     CHANGED,
     ENV_KEY_FILE,
@@ -38,9 +41,6 @@ from officeconsole.services.audit_chain import (
     load_key,
     verify_chain,
 )
-from officeconsole.services.closeout import CloseOutService
-from officeconsole.services.context import WRITE_HOOKS, ServiceContext
-from officeconsole.services.errors import ValidationError
 
 from tests.conftest import NOW
 
@@ -290,7 +290,7 @@ def test_an_upgraded_clinic_has_its_old_events_chained(empty_db_url):
 
 def test_wiping_the_whole_trail_does_not_pass(database, trail, manager_ctx):
     """Triggers dropped, every event and the head deleted: the witness beside the key says so."""
-    from officeconsole.services import audit_witness
+    from officeconsole.services.security import audit_witness
 
     service = AuditChainService(manager_ctx)
     with database.write() as session:  # as a close-out or a backup does: the trail's witness, made

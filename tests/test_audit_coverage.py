@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from officeconsole.models import AuditEvent
-from officeconsole.services.reports import ReportService
-from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.reporting.reports import ReportService
+from officeconsole.services.scheduling.schedule import ScheduleService
 
 from tests.conftest import MONDAY
 

@@ -8,8 +8,8 @@ import secrets
 
 import pytest
 
-from officeconsole.services import audit_key_travel as travel
-from officeconsole.services.audit_chain import AuditKey, load_key
+from officeconsole.services.security import audit_key_travel as travel
+from officeconsole.services.security.audit_chain import AuditKey, load_key
 
 
 @pytest.fixture

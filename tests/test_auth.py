@@ -6,14 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import AuditEvent, User
-from officeconsole.services import auth
-from officeconsole.services.auth import SetupInput, UserService
-from officeconsole.services.errors import (
+from officeconsole.services.common.errors import (
     AuthError,
     PermissionDenied,
     SetupError,
     ValidationError,
 )
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import SetupInput, UserService
 
 from tests.factories import PASSWORD
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import AuditEvent, Patient
-from officeconsole.services.backup_files import Rotation, backup_name, decrypt_file, encrypt_file, to_keep
-from officeconsole.services.backups import BackupError, BackupService, restore
-from officeconsole.services.errors import PermissionDenied
+from officeconsole.services.common.errors import PermissionDenied
+from officeconsole.services.operations.backup_files import Rotation, backup_name, decrypt_file, encrypt_file, to_keep
+from officeconsole.services.operations.backups import BackupError, BackupService, restore
 
 from tests.conftest import engine_name
 from tests.factories import register
@@ -52,7 +52,7 @@ def test_unwritable_folder_and_a_full_disk_leave_nothing_behind(ctx, clinic, as_
     def disk_full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("officeconsole.services.backups.encrypt_file", disk_full)
+    monkeypatch.setattr("officeconsole.services.operations.backups.encrypt_file", disk_full)
     with pytest.raises(BackupError, match="No space left on device .*partial file was removed"):
         BackupService(as_role("manager")).backup(tmp_path / "out", passphrase="long enough passphrase")
     assert list((tmp_path / "out").iterdir()) == []
@@ -116,7 +116,7 @@ def test_postgresql_backup_with_pg_dump_and_restore(ctx, clinic, as_role, tmp_pa
 
 
 def test_only_a_missing_or_unreadable_database_is_restored_over_without_sign_in(db_url, clinic, tmp_path):
-    from officeconsole.services.backups import nothing_to_protect
+    from officeconsole.services.operations.backups import nothing_to_protect
 
     assert nothing_to_protect(db_url) is False  # a working clinic: a manager must sign in
     if db_url.startswith("sqlite"):

@@ -8,10 +8,10 @@ from benchmarks import generate, search
 from benchmarks.report import Figure, markdown
 from officeconsole.db.database import Database
 from officeconsole.models import Appointment, InsurancePolicy, Patient
-from officeconsole.services import auth
-from officeconsole.services.clock import SystemClock
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.patients import PatientService
+from officeconsole.services.common.clock import SystemClock
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.security import auth
 
 from tests.factories import patient_input
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.models import Encounter, InsurancePolicy, Patient
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.encounters import EncounterService, QueueFilter
-from officeconsole.services.insurance import InsuranceService, PolicyInput
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.encounters import EncounterService, QueueFilter
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
 from tests.billing_setup import make_billing
 

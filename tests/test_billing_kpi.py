@@ -17,14 +17,20 @@ from decimal import Decimal as D
 import pytest
 
 from officeconsole.demo.acks import ClaimAnswerSpec, make_277ca
-from officeconsole.services.acknowledgements import AcknowledgementService
-from officeconsole.services.billing_kpi import BillingKpiService
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.errors import PermissionDenied
-from officeconsole.services.kpi import KpiService
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.remittance import Adjustment, ClaimPayment, LinePayment, RemitInput, RemittanceService
-from officeconsole.services.reports import ReportService
+from officeconsole.services.billing.acknowledgements import AcknowledgementService
+from officeconsole.services.billing.billing_kpi import BillingKpiService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.remittance import (
+    Adjustment,
+    ClaimPayment,
+    LinePayment,
+    RemitInput,
+    RemittanceService,
+)
+from officeconsole.services.common.errors import PermissionDenied
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.reporting.kpi import KpiService
+from officeconsole.services.reporting.reports import ReportService
 
 from tests.billing_setup import make_billing
 from tests.cli.conftest import cli  # noqa: F401 - the CLI fixture, for the command's test

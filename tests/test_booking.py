@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 
 from officeconsole.db.database import Database
 from officeconsole.models import BookedSlot
-from officeconsole.services.booking import BookingInput, BookingService
-from officeconsole.services.clock import FixedClock
-from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.errors import (
+from officeconsole.services.common.clock import FixedClock
+from officeconsole.services.common.context import Actor, ServiceContext
+from officeconsole.services.common.errors import (
     ConcurrentEdit,
     NeedsOverride,
     NotFound,
@@ -21,7 +20,8 @@ from officeconsole.services.errors import (
     SlotTaken,
     ValidationError,
 )
-from officeconsole.services.hours import HoursService
+from officeconsole.services.scheduling.booking import BookingInput, BookingService
+from officeconsole.services.scheduling.hours import HoursService
 
 from tests.conftest import MONDAY, NOW, WEEK
 
@@ -200,7 +200,7 @@ def test_two_processes_never_book_the_same_slot(db_url, sched, clinic):
 
 
 def test_audit_summaries_say_clinic_time_and_provider_names(ctx, sched, manager_ctx):
-    from officeconsole.services.audit import AuditService
+    from officeconsole.services.security.audit import AuditService
 
     book = sched["book"]
     booked = book.book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))

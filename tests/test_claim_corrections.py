@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.models import AuditEvent, Encounter
-from officeconsole.services.ar_book import ArBook
-from officeconsole.services.claim_corrections import ClaimCorrectionService
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.encounters import ChargeInput, EncounterService
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.remittance import RemittanceService
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.claim_corrections import ClaimCorrectionService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.encounters import ChargeInput, EncounterService
+from officeconsole.services.billing.remittance import RemittanceService
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.formats.x12_check import x12_errors
 
 from tests.billing_setup import make_billing
 

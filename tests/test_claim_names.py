@@ -11,17 +11,17 @@ import pytest
 from sqlalchemy import delete, text, update
 
 from officeconsole.models import ClinicSettings, Encounter, EncounterDiagnosis, InsurancePolicy
-from officeconsole.services.claim_data import load_claim
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.clinic_settings import ClinicSettingsService, input_from
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.patients import PatientService
-from officeconsole.services.person_names import NameParts, split_name
-from officeconsole.services.scrubber import scrub
-from officeconsole.services.text import search_key
-from officeconsole.services.x12_837 import write_837
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.billing.claim_data import load_claim
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.scrubber import scrub
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.text import search_key
+from officeconsole.services.formats.x12_837 import write_837
+from officeconsole.services.formats.x12_check import x12_errors
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.frontdesk.person_names import NameParts, split_name
+from officeconsole.services.practice.clinic_settings import ClinicSettingsService, input_from
 
 from tests.billing_setup import make_billing
 from tests.factories import patient_input, register
@@ -103,7 +103,7 @@ def test_a_claim_the_validator_refuses_is_held_back_and_the_rest_are_sent(ctx, b
     claims.mark_all_ready()
     with ctx.db.write() as session:  # no diagnosis: an empty HI segment
         session.execute(delete(EncounterDiagnosis).where(EncounterDiagnosis.encounter_id == bad.id))
-    monkeypatch.setattr("officeconsole.services.claims.scrub", lambda claim, today: [])
+    monkeypatch.setattr("officeconsole.services.billing.claims.scrub", lambda claim, today: [])
     batch = claims.export_837(tmp_path)
     assert batch.claims == 1 and list(batch.skipped) == [bad.id]
     assert "Claimant, Carla" in batch.skipped[bad.id] and "validator refused it" in batch.skipped[bad.id]

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import func, select, text
 
 from officeconsole.models import ArEntry, ClaimBatch, Encounter
-from officeconsole.services.billing_identity import BillingIdentityService, Identities
-from officeconsole.services.claim_data import load_claim
-from officeconsole.services.claims import ClaimNotClean, ClaimService, ExportError
-from officeconsole.services.encounters import ChargeInput, EncounterService
-from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
-from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, scrub
-from officeconsole.services.x12_837 import x12_text
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.billing.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.billing.claim_data import load_claim
+from officeconsole.services.billing.claims import ClaimNotClean, ClaimService, ExportError
+from officeconsole.services.billing.encounters import ChargeInput, EncounterService
+from officeconsole.services.billing.scrubber import BILLING, CODING, INSURANCE, PATIENT, scrub
+from officeconsole.services.common.errors import ConcurrentEdit, PermissionDenied, ValidationError
+from officeconsole.services.formats.x12_837 import x12_text
+from officeconsole.services.formats.x12_check import x12_errors
 
 from tests.billing_setup import make_billing
 from tests.factories import register
@@ -229,7 +229,7 @@ def test_queue_scope_and_filters(ctx, billing, clinic):
 
     from sqlalchemy import update
 
-    from officeconsole.services.encounters import QueueFilter
+    from officeconsole.services.billing.encounters import QueueFilter
 
     old, recent, open_ = billing.coded(), billing.coded(), billing.coded()
     with ctx.db.write() as session:
@@ -252,7 +252,7 @@ def test_queue_scope_and_filters(ctx, billing, clinic):
 
 
 def test_delimiters_in_names_and_addresses_never_break_the_file(ctx, billing, tmp_path):
-    from officeconsole.services.insurance import InsuranceService, PolicyInput
+    from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
     patient = register(billing.desk, first_name="Ann~Marie", last_name="O*Brien", address_line1="12^Main:St~")
     InsuranceService(billing.desk).add_policy(patient.id, PolicyInput(billing.payer_id, 1, "OB1234", "G*1",
@@ -267,7 +267,7 @@ def test_delimiters_in_names_and_addresses_never_break_the_file(ctx, billing, tm
 
 
 def test_the_payers_claim_filing_indicator_goes_on_the_claim(ctx, billing, tmp_path):
-    from officeconsole.services.insurance import InsuranceService, PolicyInput
+    from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
     insurance = InsuranceService(billing.manager)
     with pytest.raises(ValidationError, match="Claim filing indicator"):
@@ -295,7 +295,7 @@ def test_a_provider_billing_under_their_own_npi_gets_their_own_billing_loop(ctx,
     billing.coded()
     visit = billing.sched["book"].book(dataclasses.replace(
         _booking(billing), provider_id=billing.sched["kim"], start="16:00"))
-    from officeconsole.services.checkin import CheckInInput, CheckInService
+    from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
 
     arrived = CheckInService(billing.desk).check_in(CheckInInput(visit.id, visit.version))
     CheckInService(billing.desk).check_out(arrived.appointment_id, arrived.version)
@@ -319,7 +319,7 @@ def test_a_provider_billing_under_their_own_npi_gets_their_own_billing_loop(ctx,
 
 
 def _booking(billing):
-    from officeconsole.services.booking import BookingInput
+    from officeconsole.services.scheduling.booking import BookingInput
 
     return BookingInput(billing.patient_id, billing.sched["lee"], billing.sched["type"], billing.desk.today(), "09:00")
 
@@ -344,9 +344,9 @@ def test_a_solo_practitioner_may_bill_under_an_ssn_and_taxonomy_is_required(ctx,
 def test_a_claim_is_ready_only_after_the_visit_is_over(billing):
     """Arrived, roomed or with the provider: the scrubber says why not; checked out: clean; a visit that
     ended as a no-show never bills."""
-    from officeconsole.services.checkin import CheckInService
-    from officeconsole.services.flow import FlowService
-    from officeconsole.services.scrubber import VISIT
+    from officeconsole.services.billing.scrubber import VISIT
+    from officeconsole.services.frontdesk.checkin import CheckInService
+    from officeconsole.services.frontdesk.flow import FlowService
 
     visit = billing.visit(checked_out=False)
     coding = EncounterService(billing.biller)

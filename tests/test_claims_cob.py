@@ -13,11 +13,11 @@ from sqlalchemy import func, select, update
 from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.models import ArEntry, Encounter, PatientBalance, Payer
 from officeconsole.models.claims import Account, ArKind
-from officeconsole.services.ar_book import ArBook
-from officeconsole.services.claims import ClaimService, ExportError
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.remittance import RemittanceService
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.claims import ClaimService, ExportError
+from officeconsole.services.billing.remittance import RemittanceService
+from officeconsole.services.formats.x12_check import x12_errors
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
 from tests.billing_setup import make_billing
 

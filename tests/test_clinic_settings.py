@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import AppointmentType, AuditEvent, ClinicSettings
-from officeconsole.services.clinic_settings import ClinicInput, ClinicSettingsService, input_from
-from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
-from officeconsole.services.fees import FeeService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.setup_check import SetupCheckService, setup_status
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.common.errors import ConcurrentEdit, PermissionDenied, ValidationError
+from officeconsole.services.practice.clinic_settings import ClinicInput, ClinicSettingsService, input_from
+from officeconsole.services.practice.setup_check import SetupCheckService, setup_status
+from officeconsole.services.scheduling.hours import HoursService
 
 GOOD = dict(name="Maple Street Family Practice", address_line1="12 Maple Street", address_line2="Suite 4",
             city="Springfield", state="il", postal_code="627041234", phone="(217) 555-0100",
@@ -143,7 +143,7 @@ def test_the_change_is_audited_before_and_after(service):
 
 
 def test_the_billing_identities_form_keeps_working_beside_it(service, manager_ctx):
-    from officeconsole.services.billing_identity import BillingIdentityService, Identities
+    from officeconsole.services.billing.billing_identity import BillingIdentityService, Identities
 
     save(service)
     BillingIdentityService(manager_ctx).set_identities(Identities("1245319599", "36-1234567", "62701-0001",
@@ -171,8 +171,8 @@ def keys_missing(status) -> list[str]:
 
 
 def test_an_empty_clinic_misses_everything(ctx):
-    from officeconsole.services import auth
-    from officeconsole.services.auth import SetupInput
+    from officeconsole.services.security import auth
+    from officeconsole.services.security.auth import SetupInput
 
     manager = auth.setup_clinic(ctx, SetupInput("New Clinic", "America/Chicago", "boss", "Robin Boss",
                                                 "correct horse", "correct horse"))

@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from officeconsole.services import auth
-from officeconsole.services.auth import SetupInput
-from officeconsole.services.clinic_settings import ClinicSettingsService, input_from
+from officeconsole.services.practice.clinic_settings import ClinicSettingsService, input_from
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import SetupInput
 
 from tests.factories import PASSWORD
 

@@ -11,18 +11,18 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from officeconsole.models import Appointment, AuditEvent, CloseRun, LedgerEntry
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.closed_days import DayClosed
-from officeconsole.services.closeout import CloseOutService, CloseSettings
-from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.day_lock import DayLockService
-from officeconsole.services.day_sheet import read_day_sheet, sheet_pdf
-from officeconsole.services.encounters import ChargeInput, EncounterService
-from officeconsole.services.errors import PermissionDenied, ValidationError
-from officeconsole.services.fees import FeeService
-from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.billing.encounters import ChargeInput, EncounterService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.common.errors import PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.operations.closed_days import DayClosed
+from officeconsole.services.operations.closeout import CloseOutService, CloseSettings
+from officeconsole.services.operations.day_lock import DayLockService
+from officeconsole.services.reporting.day_sheet import read_day_sheet, sheet_pdf
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService
+from officeconsole.services.stock.inventory import InventoryService, ItemInput, ReceiveLine
 
 from tests.conftest import NOW, engine_name
 from tests.pdf_text import pdf_text
@@ -176,7 +176,7 @@ def test_backup_step_and_a_rerun_that_finishes_a_failed_backup(ctx, day, manager
     assert DayLockService(manager_ctx).closure(NOW.date()).backed_up_at is None  # locked, backup still owed
     backups = tmp_path / "backups"
     if ctx.db.dialect == "postgresql":  # pg_dump is slow to start: the step, not pg_dump, is under test
-        from officeconsole.services import backups as backup_module
+        from officeconsole.services.operations import backups as backup_module
 
         monkeypatch.setattr(backup_module, "_pg_dump", lambda url, target: target.write_bytes(b"dump"))
         monkeypatch.setattr(backup_module, "verify_dump", lambda path, name="": {"patient": 1})
@@ -307,7 +307,7 @@ def test_a_drawer_that_is_off_is_a_warning_and_the_printed_sheet_says_it_in_mone
 def test_close_day_says_how_much_room_the_backup_has(manager_ctx, clinic, tmp_path, monkeypatch):
     import shutil as disk
 
-    from officeconsole.services import closeout_steps
+    from officeconsole.services.operations import closeout_steps
 
     result = CloseOutService(manager_ctx).close_day(dt.date(2026, 11, 22), dry_run=True, backup_dir=tmp_path)
     room = next(s for s in result.steps if s.name == "Disk space")
@@ -324,8 +324,8 @@ def test_the_close_reads_the_day_through_indexes_even_without_statistics(ctx, cl
     posted) and find the day's encounters by scanning them all; the close's queries leave it only
     the posted-date and the (status, date of service) indexes."""
     from officeconsole.models import Encounter
-    from officeconsole.services.closed_days import day_bounds_utc
-    from officeconsole.services.day_sheet import insurer_money_query, served_on
+    from officeconsole.services.operations.closed_days import day_bounds_utc
+    from officeconsole.services.reporting.day_sheet import insurer_money_query, served_on
 
     def plan(session, query) -> str:
         compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import AppointmentEvent, ClosedDay, CloseRun, LedgerEntry
-from officeconsole.services.backups import verify_dump, verify_sqlite
-from officeconsole.services.day_sheet import read_day_sheet, sheet_pdf
+from officeconsole.services.operations.backups import verify_dump, verify_sqlite
+from officeconsole.services.reporting.day_sheet import read_day_sheet, sheet_pdf
 
 from tests.conftest import NOW
 from tests.crash_runner import POINTS

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import Encounter, FeeScheduleItem
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.codes import icd10, parse_modifiers, procedure_kind, search_icd10
-from officeconsole.services.encounters import ChargeInput, DuplicateCharge, EncounterService
-from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
-from officeconsole.services.fees import FeeImportError, FeeService
+from officeconsole.services.billing.codes import icd10, parse_modifiers, procedure_kind, search_icd10
+from officeconsole.services.billing.encounters import ChargeInput, DuplicateCharge, EncounterService
+from officeconsole.services.billing.fees import FeeImportError, FeeService
+from officeconsole.services.common.errors import ConcurrentEdit, PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.conftest import NOW
 
@@ -147,7 +147,7 @@ def test_queue_counts_and_amounts_by_state(coded_visit, as_role):
 def test_the_code_set_file_reads_back_what_was_written_and_a_damaged_one_is_not_used(tmp_path):
     """The ICD-10-CM cache file keeps descriptions exactly (some hold a tab) and a category's examples;
     a file cut short, or of another format, is rebuilt rather than trusted."""
-    from officeconsole.services import codes
+    from officeconsole.services.billing import codes
 
     rows = [("E11", False, "Type 2 diabetes mellitus", ("E11.00", "E11.01", "E11.9")),
             ("E11.9", True, "Type 2 diabetes mellitus without complications", ()),

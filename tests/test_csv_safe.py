@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from officeconsole.services import csv_safe
-from officeconsole.services.report_files import report_csv
-from officeconsole.services.report_model import MONEY, TEXT, Column, Report, Section
+from officeconsole.services.formats import csv_safe
+from officeconsole.services.reporting.report_files import report_csv
+from officeconsole.services.reporting.report_model import MONEY, TEXT, Column, Report, Section
 
 CASES = [
     # (what is written, what the cell holds)

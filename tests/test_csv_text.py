@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from officeconsole.models import FeeScheduleItem
 from officeconsole.models.imports import ImportKind
-from officeconsole.services.csv_text import read_csv_text
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.fees import FeeImportError, FeeService
-from officeconsole.services.importing.mapping import ImportFileError, Mapping
+from officeconsole.services.billing.fees import FeeImportError, FeeService
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.formats.csv_text import read_csv_text
+from officeconsole.services.operations.importing.mapping import ImportFileError, Mapping
 
 FEES = "code,description,fee\n99213,Visite établie – niveau 3,125.00\n36415,Prélèvement veineux,15.00\n"
 CYRILLIC = "code,description,fee\n99213,Прием пациента повторный уровень три,125.00\n"

@@ -12,9 +12,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from officeconsole.db import maintenance
-from officeconsole.services.backups import BackupError, BackupService, DamagedDatabase
-from officeconsole.services.closeout import CloseOutError, CloseOutService
-from officeconsole.services.day_lock import DayLockService
+from officeconsole.services.operations.backups import BackupError, BackupService, DamagedDatabase
+from officeconsole.services.operations.closeout import CloseOutError, CloseOutService
+from officeconsole.services.operations.day_lock import DayLockService
 
 from tests.conftest import engine_name
 
@@ -90,7 +90,7 @@ def test_damaged_close_out_tables_stop_the_close_before_the_lock(manager_ctx, cl
 @sqlite_only
 def test_a_copy_that_fails_its_check_over_a_sound_database_blames_the_backup_disk(manager_ctx, clinic, tmp_path,
                                                                                    monkeypatch):
-    import officeconsole.services.backups as backups
+    import officeconsole.services.operations.backups as backups
 
     copy = backups._sqlite_copy
 

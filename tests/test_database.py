@@ -10,7 +10,7 @@ from sqlalchemy import text
 from officeconsole.config import Paths, normalize_db_url, resolve_db_url
 from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection, make_engine
-from officeconsole.services.errors import ConfigError, DatabaseUnavailable
+from officeconsole.services.common.errors import ConfigError, DatabaseUnavailable
 
 from tests.conftest import PG_URL
 

@@ -19,16 +19,17 @@ from officeconsole.demo.clinic import DEMO_PASSWORD, build_demo
 from officeconsole.errors import DatabaseUnavailable
 from officeconsole.models import AuditEvent, Patient
 from officeconsole.models.enums import Role
-from officeconsole.services import auth, db_copy
-from officeconsole.services.audit_verify import AuditChainService
-from officeconsole.services.booking import BookingInput, BookingService
-from officeconsole.services.clock import FixedClock
-from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.db_copy import CopyMismatch, DbCopyError, DbCopyService
-from officeconsole.services.errors import PermissionDenied
-from officeconsole.services.ledger import LedgerService, PaymentInput
-from officeconsole.services.patients import PatientService
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.common.clock import FixedClock
+from officeconsole.services.common.context import Actor, ServiceContext
+from officeconsole.services.common.errors import PermissionDenied
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.operations import db_copy
+from officeconsole.services.operations.db_copy import CopyMismatch, DbCopyError, DbCopyService
+from officeconsole.services.scheduling.booking import BookingInput, BookingService
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.security import auth
+from officeconsole.services.security.audit_verify import AuditChainService
 
 from tests.conftest import NOW, SMALL_DEMO
 from tests.factories import patient_input
@@ -265,8 +266,8 @@ def test_postgresql_without_the_right_to_switch_off_triggers(open_source, target
 
 def test_an_encrypted_source_is_copied_with_its_key(open_source, source_url, target_url, monkeypatch):
     pytest.importorskip("sqlcipher3")
-    from officeconsole.services import db_keys
-    from officeconsole.services.encryption import EncryptionService
+    from officeconsole.services.security import db_keys
+    from officeconsole.services.security.encryption import EncryptionService
 
     monkeypatch.setattr(db_keys, "KDF", db_keys.KdfParams(time_cost=1, memory_cost=8, parallelism=1))
 

@@ -14,11 +14,11 @@ from officeconsole.demo import DEMO_PASSWORD, build_demo
 from officeconsole.demo.clinic import PAYERS
 from officeconsole.models import Appointment, InsurancePolicy, Patient, Provider
 from officeconsole.models.enums import Role
-from officeconsole.services import auth
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import SetupError
-from officeconsole.services.identifiers import valid_npi
-from officeconsole.services.patients import PatientInput, PatientService, validate
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import SetupError
+from officeconsole.services.common.identifiers import valid_npi
+from officeconsole.services.frontdesk.patients import PatientInput, PatientService, validate
+from officeconsole.services.security import auth
 
 from tests.conftest import SMALL_DEMO
 from tests.factories import patient_input
@@ -48,7 +48,7 @@ def shared(_template, tmp_path_factory):
     """One demo clinic for the tests that only read it (a build takes seconds: it bills three weeks)."""
     import shutil
 
-    from officeconsole.services.clock import FixedClock
+    from officeconsole.services.common.clock import FixedClock
 
     from tests.conftest import NOW, PG_URL, PgSchema
 
@@ -169,9 +169,9 @@ def test_demo_refuses_a_database_that_holds_a_clinic(ctx, clinic):
 
 def test_demo_schedule_is_protected_and_has_working_hours(ctx, demo):
     from officeconsole.models import AppointmentType
-    from officeconsole.services.booking import BookingInput, BookingService
-    from officeconsole.services.errors import SlotTaken
-    from officeconsole.services.hours import HoursService
+    from officeconsole.services.common.errors import SlotTaken
+    from officeconsole.services.scheduling.booking import BookingInput, BookingService
+    from officeconsole.services.scheduling.hours import HoursService
 
     desk = ctx.as_actor(auth.login(ctx, "desk", DEMO_PASSWORD))
     with ctx.db.read() as session:
@@ -189,7 +189,7 @@ def test_demo_schedule_is_protected_and_has_working_hours(ctx, demo):
 def test_demo_has_claims_in_every_state_and_a_batch_to_export(shared):
     from officeconsole.models import ClaimBatch, Encounter
     from officeconsole.models.billing import EncounterStatus
-    from officeconsole.services.receivables import ReceivablesService
+    from officeconsole.services.billing.receivables import ReceivablesService
 
     ctx, _ = shared
     with ctx.db.read() as session:
@@ -204,7 +204,7 @@ def test_demo_has_claims_in_every_state_and_a_batch_to_export(shared):
 
 def test_demo_visit_went_to_medicare_then_the_supplement_and_the_patient_never_owed(shared):
     from officeconsole.models import ArEntry, ClaimBatchItem, Encounter, Payer, RemitClaim, Remittance
-    from officeconsole.services.ar_book import ArBook
+    from officeconsole.services.billing.ar_book import ArBook
 
     ctx, _ = shared
     with ctx.db.read() as session:
@@ -231,9 +231,9 @@ def test_demo_visit_went_to_medicare_then_the_supplement_and_the_patient_never_o
 
 
 def test_demo_has_a_rota_a_gap_time_off_to_decide_and_expiring_credentials(shared):
-    from officeconsole.services.credentials import CredentialService
-    from officeconsole.services.roster import RosterService
-    from officeconsole.services.time_off import TimeOffService
+    from officeconsole.services.staffing.credentials import CredentialService
+    from officeconsole.services.staffing.roster import RosterService
+    from officeconsole.services.staffing.time_off import TimeOffService
 
     ctx, _ = shared
     manager = ctx.as_actor(auth.login(ctx, "manager", DEMO_PASSWORD))
@@ -248,7 +248,7 @@ def test_demo_has_a_rota_a_gap_time_off_to_decide_and_expiring_credentials(share
 
 
 def test_demo_has_stock_with_low_items_and_lots_near_expiry(shared):
-    from officeconsole.services.inventory import InventoryService
+    from officeconsole.services.stock.inventory import InventoryService
 
     ctx, _ = shared
     manager = ctx.as_actor(auth.login(ctx, "manager", DEMO_PASSWORD))
@@ -263,7 +263,7 @@ def test_demo_bills_codes_that_fit_the_patient_and_medicare_ids_are_mbis(shared)
     """Preventive visits by age (99381-99387 / 99391-99397), one exam diagnosis (never Z00.00 with
     Z00.01), Medicare member IDs in the MBI format; and the scrubber agrees with every demo claim."""
     from officeconsole.models import ChargeLine, Encounter, EncounterDiagnosis, Payer
-    from officeconsole.services.scrubber import MBI, PREVENTIVE_AGES, age_on
+    from officeconsole.services.billing.scrubber import MBI, PREVENTIVE_AGES, age_on
 
     ctx, _ = shared
     with ctx.db.read() as session:
@@ -290,7 +290,7 @@ def test_demo_posted_a_999_and_a_277ca_whose_rejections_wait_for_the_biller(shar
     """The week's batch: the clearinghouse's 999 accepted it; the 277CA accepted claims and
     rejected two, which stay rejected with the payer's codes and words for the biller to fix."""
     from officeconsole.models import ClaimAck, ClaimAckItem, Encounter
-    from officeconsole.services.claims import ClaimService
+    from officeconsole.services.billing.claims import ClaimService
 
     ctx, demo = shared
     with ctx.db.read() as session:
@@ -316,8 +316,8 @@ def test_demo_posted_271_answers_for_todays_patients_one_coverage_inactive(share
     """This morning's 270 asked about every patient booked today; the payers' 271s answered each
     policy, one patient still to arrive has a plan that ended last month."""
     from officeconsole.models import EligibilityCheck
-    from officeconsole.services.eligibility import EligibilityService
-    from officeconsole.services.schedule import day_bounds
+    from officeconsole.services.frontdesk.eligibility import EligibilityService
+    from officeconsole.services.scheduling.schedule import day_bounds
 
     ctx, demo = shared
     desk = ctx.as_actor(auth.login(ctx, "desk", DEMO_PASSWORD))
@@ -344,9 +344,9 @@ def test_demo_posted_271_answers_for_todays_patients_one_coverage_inactive(share
 def test_demo_refunded_a_patient_credit_and_another_waits_for_the_manager(shared):
     """Two patients paid a statement twice: the first one's credit was refunded by check, asked for at
     the desk and approved by the manager, on the account and the day sheet; the second waits."""
-    from officeconsole.services.day_sheet import read_day_sheet
-    from officeconsole.services.ledger import LedgerService
-    from officeconsole.services.refunds import RefundService
+    from officeconsole.services.frontdesk.ledger import LedgerService
+    from officeconsole.services.frontdesk.refunds import RefundService
+    from officeconsole.services.reporting.day_sheet import read_day_sheet
 
     ctx, demo = shared
     manager = ctx.as_actor(auth.login(ctx, "manager", DEMO_PASSWORD))
@@ -370,7 +370,7 @@ def test_a_demo_built_on_a_weekend_has_a_clinic_today(database):
     """Tried on a Saturday, the demo still shows today's clinic: two providers work that day."""
     from officeconsole.demo.clinic import WEEKEND_CLINIC
     from officeconsole.models import User
-    from officeconsole.services.clock import FixedClock
+    from officeconsole.services.common.clock import FixedClock
 
     saturday = ServiceContext(database, FixedClock(dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.UTC)))
     assert saturday.today().weekday() == 5

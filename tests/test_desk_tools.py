@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import Appointment, AuditEvent, ReminderSent
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.day_lists import DayListService
-from officeconsole.services.errors import PermissionDenied, ValidationError
-from officeconsole.services.patient_alerts import PatientAlertService
-from officeconsole.services.recalls import RecallService, add_months
-from officeconsole.services.reminders import ReminderService, reminder_csv
-from officeconsole.services.reports import ReportService
-from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.common.errors import PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.patient_alerts import PatientAlertService
+from officeconsole.services.reporting.reports import ReportService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.day_lists import DayListService
+from officeconsole.services.scheduling.recalls import RecallService, add_months
+from officeconsole.services.scheduling.reminders import ReminderService, reminder_csv
+from officeconsole.services.scheduling.schedule import ScheduleService
 
 from tests.conftest import MONDAY
 from tests.factories import register

@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 
 from officeconsole.demo.eligibility import MemberAnswerSpec, make_271
 from officeconsole.models import AuditEvent, EligibilityCheck
-from officeconsole.services.eligibility import EligibilityService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.x12_270 import trace_number
-from officeconsole.services.x12_271 import EligibilityFileError
-from officeconsole.services.x12_envelope import Envelopes, read_segments
+from officeconsole.services.formats.x12_270 import trace_number
+from officeconsole.services.formats.x12_271 import EligibilityFileError
+from officeconsole.services.formats.x12_envelope import Envelopes, read_segments
+from officeconsole.services.frontdesk.eligibility import EligibilityService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
 from tests.billing_setup import make_billing
 from tests.factories import register
@@ -38,7 +38,7 @@ def asked(billing, tmp_path):
 
 
 def test_booked_but_none_insured_says_so_not_nobody_booked():
-    from officeconsole.services.eligibility import InquiryResult, Skipped
+    from officeconsole.services.frontdesk.eligibility import InquiryResult, Skipped
 
     day = dt.date(2026, 11, 23)
     skipped = [Skipped("Selfpay, Sam (MRN 000123)", "no insurance policy in force on 11/23/2026")]
@@ -168,7 +168,7 @@ def test_no_one_booked_writes_no_file(billing, tmp_path):
 
 
 def test_front_desk_books_and_the_provider_may_not_ask(billing, as_role, tmp_path):
-    from officeconsole.services.errors import PermissionDenied
+    from officeconsole.services.common.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         EligibilityService(as_role("provider")).write_270(billing.desk.today(), tmp_path)

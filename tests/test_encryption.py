@@ -26,14 +26,14 @@ from officeconsole.config import Paths
 from officeconsole.db import cipher, migrate
 from officeconsole.db.engine import cipher_key, make_engine
 from officeconsole.models import Patient
-from officeconsole.services import db_keys
-from officeconsole.services.audit_chain import AuditChainService
-from officeconsole.services.backups import BackupKeyMismatch, BackupService, restore
-from officeconsole.services.booking import BookingInput, BookingService
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.encryption import EncryptionError, EncryptionService
-from officeconsole.services.errors import DatabaseLocked, OfficeError, PermissionDenied, WrongDatabaseKey
-from officeconsole.services.patients import PatientService
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import DatabaseLocked, OfficeError, PermissionDenied, WrongDatabaseKey
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.operations.backups import BackupKeyMismatch, BackupService, restore
+from officeconsole.services.scheduling.booking import BookingInput, BookingService
+from officeconsole.services.security import db_keys
+from officeconsole.services.security.audit_chain import AuditChainService
+from officeconsole.services.security.encryption import EncryptionError, EncryptionService
 
 from tests.conftest import MONDAY, engine_name
 from tests.factories import register
@@ -231,7 +231,7 @@ def test_a_copy_that_does_not_check_out_changes_nothing(ctx, clinic, manager_ctx
     def bad_copy(*_args):
         raise EncryptionError("The encrypted copy did not check out")
 
-    monkeypatch.setattr("officeconsole.services.encryption._check_copy", bad_copy)
+    monkeypatch.setattr("officeconsole.services.security.encryption._check_copy", bad_copy)
     with pytest.raises(EncryptionError, match="did not check out"):
         EncryptionService(manager_ctx).encrypt(PASSPHRASE)
     assert cipher.looks_plain(db_file(db_url)) and not db_keys.keys_path(db_file(db_url)).exists()
@@ -239,7 +239,7 @@ def test_a_copy_that_does_not_check_out_changes_nothing(ctx, clinic, manager_ctx
     monkeypatch.setattr(db_keys, "KDF", db_keys.KdfParams(time_cost=1, memory_cost=8, parallelism=1))
     EncryptionService(manager_ctx).encrypt(PASSPHRASE)
     ctx2 = reopen(db_url, tmp_path, clock, passphrase=PASSPHRASE)
-    monkeypatch.setattr("officeconsole.services.encryption._check_copy", bad_copy)
+    monkeypatch.setattr("officeconsole.services.security.encryption._check_copy", bad_copy)
     with pytest.raises(EncryptionError, match="did not check out"):
         EncryptionService(ctx2.as_actor(clinic.actors["manager"])).rekey("the brand new passphrase")
     with pytest.raises(WrongDatabaseKey):

@@ -13,17 +13,17 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import AuditEvent, Base, Patient
-from officeconsole.services import csv_safe
-from officeconsole.services.errors import PermissionDenied
-from officeconsole.services.export_files import ExportError
-from officeconsole.services.exports import ExportService
-from officeconsole.services.ledger import LedgerService, PaymentInput
+from officeconsole.services.common.errors import PermissionDenied
+from officeconsole.services.formats import csv_safe
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput
+from officeconsole.services.operations.export_files import ExportError
+from officeconsole.services.operations.exports import ExportService
 
 from tests.billing_setup import make_billing
 from tests.factories import register
 from tests.pdf_text import pdf_text
 
-# What the export leaves out, by design (see services/export_csv.py); everything else is written.
+# What the export leaves out, by design (see services/operations/export_csv.py); everything else is written.
 LEFT_OUT = {"booked_slot", "patient_balance", "counter", "audit_chain_head"}
 
 
@@ -170,7 +170,7 @@ def test_one_patient_s_record_as_pdf_and_fhir_bundle_audited_as_a_disclosure(ctx
 
 
 def test_an_unknown_mrn_is_refused(small_clinic, manager_ctx, tmp_path):
-    from officeconsole.services.errors import NotFound
+    from officeconsole.services.common.errors import NotFound
 
     with pytest.raises(NotFound, match="No patient has MRN 9999999"):
         ExportService(manager_ctx).export_record("9999999", tmp_path / "records")
@@ -198,8 +198,8 @@ def demo_export(small_demo, tmp_path_factory):
 
     from officeconsole.db.database import Database
     from officeconsole.models import User
-    from officeconsole.services.clock import FixedClock
-    from officeconsole.services.context import Actor, ServiceContext
+    from officeconsole.services.common.clock import FixedClock
+    from officeconsole.services.common.context import Actor, ServiceContext
 
     from tests.conftest import NOW
 

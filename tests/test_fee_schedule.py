@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import AuditEvent, FeeScheduleItem
-from officeconsole.services.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationError
-from officeconsole.services.fees import FeeImportError, FeeService, parse_fee
+from officeconsole.services.billing.fees import FeeImportError, FeeService, parse_fee
+from officeconsole.services.common.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationError
 
 
 def audit_trail(ctx) -> list[tuple[str, str, str]]:

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select, text
 
 from officeconsole.models import AuditEvent, LedgerEntry
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
-from officeconsole.services.flow import FlowService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.receipts import ReceiptService
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.common.errors import ConcurrentEdit, PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.flow import FlowService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.receipts import ReceiptService
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.conftest import MONDAY, NOW
 from tests.factories import register

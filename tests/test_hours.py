@@ -9,17 +9,23 @@ import datetime as dt
 import pytest
 
 from officeconsole.models import AuditEvent
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.errors import NeedsConfirmation, NeedsOverride, NotFound, PermissionDenied, ValidationError
-from officeconsole.services.hours import (
+from officeconsole.services.common.errors import (
+    NeedsConfirmation,
+    NeedsOverride,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import (
     EARLIEST,
     HoursService,
     parse_block_ranges,
     parse_ranges,
     parse_weekdays,
 )
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.scheduling.schedule import ScheduleService
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
 
 from tests.conftest import MONDAY, NOW
 

@@ -11,13 +11,13 @@ import random
 import pytest
 
 from officeconsole.models import Provider
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.errors import NeedsOverride, ValidationError
-from officeconsole.services.hours import HoursService, subtract
-from officeconsole.services.roster import RosterService
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
-from officeconsole.services.time_off import TimeOffService
+from officeconsole.services.common.errors import NeedsOverride, ValidationError
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import HoursService, subtract
+from officeconsole.services.scheduling.schedule import ScheduleService
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.staffing.roster import RosterService
+from officeconsole.services.staffing.time_off import TimeOffService
 
 from tests.conftest import MONDAY
 

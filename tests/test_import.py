@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import AuditEvent, ImportSource, InsurancePolicy, LedgerEntry, Patient
-from officeconsole.services.errors import PermissionDenied, ValidationError
-from officeconsole.services.importing import ImportFileError, ImportKind, ImportRequest, ImportService
-from officeconsole.services.importing import service as import_service
-from officeconsole.services.importing.mapping import Mapping
-from officeconsole.services.importing.values import strict_date
-from officeconsole.services.ledger import LedgerService
-from officeconsole.services.receivables import ReceivablesService
-from officeconsole.services.statements import StatementService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.billing.statements import StatementService
+from officeconsole.services.common.errors import PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.ledger import LedgerService
+from officeconsole.services.operations.importing import ImportFileError, ImportKind, ImportRequest, ImportService
+from officeconsole.services.operations.importing import service as import_service
+from officeconsole.services.operations.importing.mapping import Mapping
+from officeconsole.services.operations.importing.values import strict_date
 
 from tests.conftest import MONDAY
 from tests.factories import register
@@ -140,8 +140,8 @@ def test_policies_match_payers_by_name_or_id_and_list_an_unmatched_payer_once(ma
 
 
 def test_appointments_book_through_the_schedule_rules(manager_ctx, imported, sched, clinic):
-    from officeconsole.services.booking import BookingInput
-    from officeconsole.services.hours import HoursService
+    from officeconsole.services.scheduling.booking import BookingInput
+    from officeconsole.services.scheduling.hours import HoursService
 
     HoursService(manager_ctx).add_holiday(MONDAY + dt.timedelta(days=3), "Thanksgiving")
     with manager_ctx.db.read() as session:
@@ -244,7 +244,7 @@ def test_appointments_need_a_date_and_start_or_start_at(manager_ctx, imported):
 
 
 def test_a_crash_part_way_leaves_whole_batches_and_a_rerun_finishes(manager_ctx, tmp_path, monkeypatch):
-    from officeconsole.services import audit
+    from officeconsole.services.security import audit
 
     rows = [[f"C{i}", f"Last{chr(65 + i % 26)}", f"First{chr(65 + i // 26)}", "1980-01-01"] for i in range(25)]
     path = write_csv(tmp_path / "patients.csv", ["ID", "Last", "First", "DOB"], rows)

@@ -14,15 +14,15 @@ from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.models import AppointmentType, AuditEvent, Provider, User
 from officeconsole.models.enums import Role
-from officeconsole.services.audit_chain import AuditChainService
-from officeconsole.services.booking import BookingInput, BookingService
-from officeconsole.services.clock import FixedClock
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.exports import ExportService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.importing import ImportKind, ImportRequest, ImportService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.patients import PatientInput, PatientService
+from officeconsole.services.common.clock import FixedClock
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.frontdesk.patients import PatientInput, PatientService
+from officeconsole.services.operations.exports import ExportService
+from officeconsole.services.operations.importing import ImportKind, ImportRequest, ImportService
+from officeconsole.services.scheduling.booking import BookingInput, BookingService
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.security.audit_chain import AuditChainService
 
 from tests.conftest import MONDAY, NOW, WEEK
 from tests.factories import SeededClinic, seed_clinic

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import ChargeLine, InventoryLot, StockMovement
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.encounters import EncounterService
-from officeconsole.services.errors import NotFound, PermissionDenied, ValidationError
-from officeconsole.services.fees import FeeService
-from officeconsole.services.inventory import CountLine, InventoryService, ItemInput, ReceiveLine
-from officeconsole.services.ledger import new_request_key
+from officeconsole.services.billing.encounters import EncounterService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.common.errors import NotFound, PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.stock.inventory import CountLine, InventoryService, ItemInput, ReceiveLine
 
 from tests.conftest import NOW
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from benchmarks import inventory
 from officeconsole.models import InventoryLot, StockMovement
-from officeconsole.services.inventory import InventoryService
+from officeconsole.services.stock.inventory import InventoryService
 
 
 def test_stock_generator_balances_every_lot_and_runs_once(manager_ctx, clinic):

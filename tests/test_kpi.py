@@ -10,19 +10,25 @@ from decimal import Decimal as D
 
 import pytest
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.errors import PermissionDenied, ValidationError
-from officeconsole.services.flow import FlowService
-from officeconsole.services.kpi import KpiService
-from officeconsole.services.kpi.periods import Span, choose_span, kind_of, previous, step, year_before
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.receivables import ReceivablesService
-from officeconsole.services.remittance import Adjustment, ClaimPayment, LinePayment, RemitInput, RemittanceService
-from officeconsole.services.report_files import report_csv, report_json
-from officeconsole.services.reports import ReportService
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.billing.remittance import (
+    Adjustment,
+    ClaimPayment,
+    LinePayment,
+    RemitInput,
+    RemittanceService,
+)
+from officeconsole.services.common.errors import PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.flow import FlowService
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.reporting.kpi import KpiService
+from officeconsole.services.reporting.kpi.periods import Span, choose_span, kind_of, previous, step, year_before
+from officeconsole.services.reporting.report_files import report_csv, report_json
+from officeconsole.services.reporting.reports import ReportService
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.billing_setup import make_billing
 from tests.conftest import NOW

@@ -70,3 +70,13 @@ def test_the_screens_never_import_the_commands():
              for line, imported in _imports(path)
              if imported.startswith("officeconsole.") and _layer(imported) == "cli"]
     assert not wrong, "\n".join(wrong)
+
+
+def test_every_service_module_sits_in_an_area():
+    """services/ holds area packages only (named in its docstring), so a rule is found by its area."""
+    services = PACKAGE / "services"
+    loose = sorted(p.name for p in services.glob("*.py") if p.name != "__init__.py")
+    assert not loose, f"move these into an area package of officeconsole/services: {loose}"
+    areas = sorted(p.name for p in services.iterdir() if (p / "__init__.py").exists())
+    described = (services / "__init__.py").read_text(encoding="utf-8")
+    assert [a for a in areas if f"\n{a} " not in described] == [], "name each area in services/__init__.py"

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, text
 from officeconsole.db import migrate
 from officeconsole.db.engine import make_engine
 from officeconsole.models import Base
-from officeconsole.services.errors import SchemaTooNew
+from officeconsole.services.common.errors import SchemaTooNew
 
 
 def _drift(engine) -> list:

@@ -1,4 +1,4 @@
-"""The one amount reader (`services/money.py`): what is taken, what is refused and what the
+"""The one amount reader (`services/common/money.py`): what is taken, what is refused and what the
 refusal says, field by field; and that every field's maximum fits the money columns on both
 engines (a figure above Numeric(12, 2) overflows on PostgreSQL and is silently kept on SQLite)."""
 
@@ -12,8 +12,8 @@ from sqlalchemy.exc import DataError
 
 from officeconsole.db.base import Base
 from officeconsole.models import FeeScheduleItem
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.money import (
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.money import (
     BALANCE_MAX,
     COLUMN_MAX,
     COPAY_MAX,
@@ -188,25 +188,25 @@ def test_the_column_maximum_is_what_the_database_holds(ctx):
 
 # Each place an amount is typed reads it with the same rules (and its own maximum).
 def _copay(typed):
-    from officeconsole.services.insurance import PolicyInput, validate_policy
+    from officeconsole.services.frontdesk.insurance import PolicyInput, validate_policy
 
     return validate_policy(PolicyInput(1, 1, "M-100", effective_from="2026-01-01", copay=typed))["copay"]
 
 
 def _unit_cost(typed):
-    from officeconsole.services.stock_inputs import ItemInput, item_fields
+    from officeconsole.services.stock.stock_inputs import ItemInput, item_fields
 
     return item_fields(ItemInput("Gloves", "supply", unit_cost=typed))["unit_cost"]
 
 
 def _opening(typed):
-    from officeconsole.services.importing.kinds import opening_amount
+    from officeconsole.services.operations.importing.kinds import opening_amount
 
     return opening_amount(typed)
 
 
 def _adjustments(typed):
-    from officeconsole.services.remit_inputs import parse_adjustments
+    from officeconsole.services.billing.remit_inputs import parse_adjustments
 
     return [(a.group, a.reason, a.amount) for a in parse_adjustments(typed)]
 

@@ -1,4 +1,4 @@
-"""Patient aging summed in the database (services/patient_aging.py) against a plain walk through
+"""Patient aging summed in the database (services/billing/patient_aging.py) against a plain walk through
 every patient's entries, written here from the rule: a visit's entries net on its date of
 service, credits clear the oldest debt first, an opening debt dates from the clinic's day it was
 posted. On a copy of the small demo (copays, insurer payments with the patient's share, denials
@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from officeconsole.db.database import Database
 from officeconsole.models import ArEntry, Encounter, LedgerEntry, User
-from officeconsole.services.clock import FixedClock
-from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.patient_balance import owed
-from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.common.clock import FixedClock
+from officeconsole.services.common.context import Actor, ServiceContext
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.patient_balance import owed
 
 from tests.conftest import NOW
 

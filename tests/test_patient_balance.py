@@ -13,15 +13,21 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from officeconsole.models import ArEntry, Encounter, LedgerEntry, PatientBalance
-from officeconsole.services.checkin import CheckInService
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.patients import PatientService
-from officeconsole.services.receipts import ReceiptService
-from officeconsole.services.receivables import ReceivablesService
-from officeconsole.services.remittance import Adjustment, ClaimPayment, LinePayment, RemitInput, RemittanceService
-from officeconsole.services.statements import StatementService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.billing.remittance import (
+    Adjustment,
+    ClaimPayment,
+    LinePayment,
+    RemitInput,
+    RemittanceService,
+)
+from officeconsole.services.billing.statements import StatementService
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.frontdesk.checkin import CheckInService
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.frontdesk.receipts import ReceiptService
 
 from tests.billing_setup import make_billing
 from tests.factories import register
@@ -251,8 +257,8 @@ def test_a_copay_taken_at_check_in_is_copay_collected_not_a_credit(billing, sche
     """$25 taken at check-in before the visit is billed: every place says the same -$25.00, and
     the desk's words are "copay collected", not a credit to refund; money paid on account beside it
     is still a credit."""
-    from officeconsole.services.booking import BookingInput
-    from officeconsole.services.checkin import CheckInInput
+    from officeconsole.services.frontdesk.checkin import CheckInInput
+    from officeconsole.services.scheduling.booking import BookingInput
 
     day = billing.desk.today()
     visit = sched["book"].book(BookingInput(billing.patient_id, sched["lee"], sched["type"], day, "15:00"))

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import AuditEvent
-from officeconsole.services.audit import AuditService
-from officeconsole.services.errors import ConcurrentEdit, PossibleDuplicate, ValidationError
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.patients import PatientService
+from officeconsole.services.common.errors import ConcurrentEdit, PossibleDuplicate, ValidationError
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.security.audit import AuditService
 
 from tests.factories import patient_input, register
 
@@ -217,7 +217,7 @@ def test_audit_rows_written_in_same_transaction(desk_ctx, registry):
 
 
 def test_payers_are_added_by_billing_not_front_desk(as_role):
-    from officeconsole.services.errors import PermissionDenied
+    from officeconsole.services.common.errors import PermissionDenied
 
     biller = InsuranceService(as_role("billing"))
     row = biller.add_payer("Aetna Test", "ae123", "(800) 555-0100")

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import AuditEvent, Payer
-from officeconsole.services.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationError
-from officeconsole.services.insurance import InsuranceService, PayerInput, PolicyInput
+from officeconsole.services.common.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.insurance import InsuranceService, PayerInput, PolicyInput
 
 from tests.factories import register
 
@@ -146,8 +146,8 @@ def test_front_desk_and_providers_may_not_change_payers(manager_ctx, as_role, ro
 
 
 def test_a_name_longer_than_its_column_is_refused_not_cut(manager_ctx):
-    from officeconsole.services.errors import ValidationError
-    from officeconsole.services.insurance import InsuranceService
+    from officeconsole.services.common.errors import ValidationError
+    from officeconsole.services.frontdesk.insurance import InsuranceService
 
     with pytest.raises(ValidationError, match="Payer name: 5,000 characters; the most it may hold is 120"):
         InsuranceService(manager_ctx).add_payer("P" * 5000)

@@ -14,61 +14,61 @@ import pkgutil
 import pytest
 
 from officeconsole.models.enums import Role
-from officeconsole.services.acknowledgements import AcknowledgementService
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeInput
-from officeconsole.services.audit import AuditService
-from officeconsole.services.audit_chain import AuditChainService
-from officeconsole.services.auth import UserService
-from officeconsole.services.backups import BackupService
-from officeconsole.services.billing_identity import BillingIdentityService, Identities
-from officeconsole.services.billing_kpi import BillingKpiService
-from officeconsole.services.booking import BookingInput, BookingService
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.claim_corrections import ClaimCorrectionService
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.clinic_settings import ClinicInput, ClinicSettingsService
-from officeconsole.services.closeout import CloseOutService
-from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.day_lists import DayListService
-from officeconsole.services.day_lock import DayLockService
-from officeconsole.services.eligibility import EligibilityService
-from officeconsole.services.encounters import ChargeInput, EncounterService
-from officeconsole.services.errors import OfficeError, PermissionDenied
-from officeconsole.services.exports import ExportService
-from officeconsole.services.fees import FeeService
-from officeconsole.services.flow import FlowService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.importing import ImportRequest, ImportService
-from officeconsole.services.insurance import InsuranceService, PayerInput, PolicyInput
-from officeconsole.services.inventory import (
+from officeconsole.services.billing.acknowledgements import AcknowledgementService
+from officeconsole.services.billing.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.billing.billing_kpi import BillingKpiService
+from officeconsole.services.billing.claim_corrections import ClaimCorrectionService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.encounters import ChargeInput, EncounterService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.billing.remittance import RemitInput, RemittanceService
+from officeconsole.services.common.errors import OfficeError, PermissionDenied
+from officeconsole.services.common.permissions import PERMISSIONS
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.eligibility import EligibilityService
+from officeconsole.services.frontdesk.flow import FlowService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PayerInput, PolicyInput
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput
+from officeconsole.services.frontdesk.patient_alerts import PatientAlertService
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.frontdesk.receipts import ReceiptService
+from officeconsole.services.frontdesk.refunds import RefundInput, RefundService
+from officeconsole.services.operations.backups import BackupService
+from officeconsole.services.operations.closeout import CloseOutService
+from officeconsole.services.operations.day_lock import DayLockService
+from officeconsole.services.operations.exports import ExportService
+from officeconsole.services.operations.importing import ImportRequest, ImportService
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeInput
+from officeconsole.services.practice.clinic_settings import ClinicInput, ClinicSettingsService
+from officeconsole.services.practice.providers import ProviderInput, ProviderService
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.practice.setup_check import SetupCheckService
+from officeconsole.services.reporting.kpi import KpiService
+from officeconsole.services.reporting.report_model import Report
+from officeconsole.services.reporting.reports import ReportService
+from officeconsole.services.scheduling.booking import BookingInput, BookingService
+from officeconsole.services.scheduling.day_lists import DayListService
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.scheduling.recalls import RecallService, RuleInput
+from officeconsole.services.scheduling.reminders import ReminderService
+from officeconsole.services.scheduling.schedule import ScheduleService
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.scheduling.waitlist import WaitlistInput, WaitlistService
+from officeconsole.services.security.audit import AuditService
+from officeconsole.services.security.audit_chain import AuditChainService
+from officeconsole.services.security.auth import UserService
+from officeconsole.services.security.sign_in import SignInService
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService
+from officeconsole.services.staffing.roster import RosterService, ShiftInput
+from officeconsole.services.staffing.staff import StaffInput, StaffService
+from officeconsole.services.staffing.time_off import TimeOffService
+from officeconsole.services.stock.inventory import (
     CountLine,
     InventoryService,
     ItemInput,
     ReceiveLine,
 )
-from officeconsole.services.kpi import KpiService
-from officeconsole.services.ledger import LedgerService, PaymentInput
-from officeconsole.services.patient_alerts import PatientAlertService
-from officeconsole.services.patients import PatientService
-from officeconsole.services.permissions import PERMISSIONS
-from officeconsole.services.providers import ProviderInput, ProviderService
-from officeconsole.services.recalls import RecallService, RuleInput
-from officeconsole.services.receipts import ReceiptService
-from officeconsole.services.receivables import ReceivablesService
-from officeconsole.services.refunds import RefundInput, RefundService
-from officeconsole.services.reminders import ReminderService
-from officeconsole.services.remittance import RemitInput, RemittanceService
-from officeconsole.services.report_model import Report
-from officeconsole.services.reports import ReportService
-from officeconsole.services.rooms import RoomService
-from officeconsole.services.roster import RosterService, ShiftInput
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.setup_check import SetupCheckService
-from officeconsole.services.sign_in import SignInService
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
-from officeconsole.services.staff import StaffInput, StaffService
-from officeconsole.services.time_off import TimeOffService
-from officeconsole.services.waitlist import WaitlistInput, WaitlistService
 
 from tests.factories import PASSWORD, patient_input, register
 from tests.permission_table import PERMISSION_TABLE

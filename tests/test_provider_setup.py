@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import AuditEvent, Provider, ProviderAppointmentType
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeInput
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
-from officeconsole.services.identifiers import npi_with_check_digit
-from officeconsole.services.providers import ProviderInput, ProviderService
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.common.errors import ConcurrentEdit, PermissionDenied, ValidationError
+from officeconsole.services.common.identifiers import npi_with_check_digit
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeInput
+from officeconsole.services.practice.providers import ProviderInput, ProviderService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.schedule import ScheduleService
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
 
 from tests.conftest import MONDAY
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import Appointment, AppointmentType, AuditEvent
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.errors import ConcurrentEdit, PermissionDenied, ValidationError
-from officeconsole.services.recalls import RecallService, RuleInput
+from officeconsole.services.common.errors import ConcurrentEdit, PermissionDenied, ValidationError
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.recalls import RecallService, RuleInput
 
 
 def _type(ctx, name: str, active: bool = True) -> int:

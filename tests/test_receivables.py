@@ -11,12 +11,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from officeconsole.models import Encounter
-from officeconsole.services.ar_book import ArBook
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.errors import OfficeError, PermissionDenied, ValidationError
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.receivables import ReceivablesService
-from officeconsole.services.remittance import Adjustment, ClaimPayment, LinePayment, RemitInput, RemittanceService
+from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.billing.remittance import (
+    Adjustment,
+    ClaimPayment,
+    LinePayment,
+    RemitInput,
+    RemittanceService,
+)
+from officeconsole.services.common.errors import OfficeError, PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
 
 from tests.billing_setup import make_billing
 
@@ -169,8 +175,8 @@ def test_days_in_ar_by_sums_is_the_agings_figure(small_demo):
 
     from officeconsole.db.database import Database
     from officeconsole.models import User
-    from officeconsole.services.clock import FixedClock
-    from officeconsole.services.context import Actor, ServiceContext
+    from officeconsole.services.common.clock import FixedClock
+    from officeconsole.services.common.context import Actor, ServiceContext
 
     from tests.conftest import NOW
 

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.models import ArEntry, Encounter, LedgerEntry, PatientBalance, Refund
-from officeconsole.services.ar_book import ArBook
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.day_sheet import read_day_sheet
-from officeconsole.services.errors import PermissionDenied, ValidationError
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.refunds import RefundInput, RefundService
-from officeconsole.services.remittance import RemittanceService
+from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.remittance import RemittanceService
+from officeconsole.services.common.errors import PermissionDenied, ValidationError
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.refunds import RefundInput, RefundService
+from officeconsole.services.reporting.day_sheet import read_day_sheet
 
 from tests.billing_setup import make_billing
 

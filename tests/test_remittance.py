@@ -9,11 +9,9 @@ from sqlalchemy import func, select
 
 from officeconsole.demo.x835 import Clp, Svc, make_835
 from officeconsole.models import ArEntry, Encounter, Remittance
-from officeconsole.services.ar_book import ArBook
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.errors import PermissionDenied, ValidationError
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.remittance import (
+from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.remittance import (
     Adjustment,
     AlreadyPosted,
     ClaimPayment,
@@ -21,8 +19,10 @@ from officeconsole.services.remittance import (
     RemitInput,
     RemittanceService,
 )
-from officeconsole.services.x12_835 import RemitFileError
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.common.errors import PermissionDenied, ValidationError
+from officeconsole.services.formats.x12_835 import RemitFileError
+from officeconsole.services.formats.x12_check import x12_errors
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
 
 from tests.billing_setup import make_billing
 
@@ -192,7 +192,7 @@ def test_a_corrected_835_replaces_the_first_adjudication(ctx, billing, submitted
 
 
 def test_a_denial_posts_the_contract_so_billing_the_patient_moves_only_the_rest(ctx, billing, submitted):
-    from officeconsole.services.receivables import ReceivablesService
+    from officeconsole.services.billing.receivables import ReceivablesService
 
     _, second = submitted
     RemittanceService(billing.biller).post(RemitInput(billing.payer_id, "D1", "2026-11-20", "check", [ClaimPayment(
@@ -226,7 +226,7 @@ def test_an_835_dated_days_ahead_of_its_eft_is_posted(ctx, billing, submitted):
 
 
 def test_a_billed_line_cannot_be_removed(ctx, billing, submitted):
-    from officeconsole.services.encounters import EncounterService
+    from officeconsole.services.billing.encounters import EncounterService
 
     first, _ = submitted
     claims = ClaimService(billing.biller)
@@ -239,7 +239,7 @@ def test_a_billed_line_cannot_be_removed(ctx, billing, submitted):
 
 
 def test_a_payment_larger_than_the_balance_becomes_a_credit(ctx, billing, submitted):
-    from officeconsole.services.receivables import ReceivablesService
+    from officeconsole.services.billing.receivables import ReceivablesService
 
     first, second = submitted
     remits = RemittanceService(billing.biller)

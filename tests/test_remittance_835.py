@@ -24,12 +24,12 @@ from officeconsole.models import (
     RemitProviderAdjustment,
     Remittance,
 )
-from officeconsole.services.ar_book import ArBook
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.remittance import RemittanceService
-from officeconsole.services.x12_835 import RemitFileError, read_835
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.remittance import RemittanceService
+from officeconsole.services.formats.x12_835 import RemitFileError, read_835
+from officeconsole.services.formats.x12_check import x12_errors
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
 
 from tests.billing_setup import make_billing
 

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import AuditEvent
-from officeconsole.services.errors import NotFound, PermissionDenied, ValidationError
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.common.errors import NotFound, PermissionDenied, ValidationError
+from officeconsole.services.practice.rooms import RoomService
 
 
 def test_rename_retire_and_reinstate(ctx, manager_ctx):

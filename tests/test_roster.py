@@ -9,13 +9,13 @@ import pytest
 
 from officeconsole.models import User
 from officeconsole.models.enums import Role
-from officeconsole.services.booking import BookingInput, NeedsOverride
-from officeconsole.services.credentials import CredentialInput, CredentialService, alert_level
-from officeconsole.services.errors import NotFound, PermissionDenied, ValidationError
-from officeconsole.services.roster import RosterService, ShiftInput
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
-from officeconsole.services.staff import StaffInput, StaffService
-from officeconsole.services.time_off import TimeOffService
+from officeconsole.services.common.errors import NotFound, PermissionDenied, ValidationError
+from officeconsole.services.scheduling.booking import BookingInput, NeedsOverride
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService, alert_level
+from officeconsole.services.staffing.roster import RosterService, ShiftInput
+from officeconsole.services.staffing.staff import StaffInput, StaffService
+from officeconsole.services.staffing.time_off import TimeOffService
 
 from tests.conftest import MONDAY, NOW
 

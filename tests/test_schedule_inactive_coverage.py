@@ -10,13 +10,13 @@ import pytest
 
 from officeconsole.demo.eligibility import MemberAnswerSpec, make_271
 from officeconsole.models import InsurancePolicy
-from officeconsole.services.acknowledgements import sender_id
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInService
-from officeconsole.services.eligibility import EligibilityService
-from officeconsole.services.errors import PermissionDenied
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.schedule import INACTIVE_MARK, DayRow, ScheduleService
+from officeconsole.services.billing.acknowledgements import sender_id
+from officeconsole.services.common.errors import PermissionDenied
+from officeconsole.services.frontdesk.checkin import CheckInService
+from officeconsole.services.frontdesk.eligibility import EligibilityService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.schedule import INACTIVE_MARK, DayRow, ScheduleService
 
 from tests.conftest import NOW
 

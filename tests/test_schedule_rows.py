@@ -9,8 +9,8 @@ import datetime as dt
 
 import pytest
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.schedule import DayRow, ScheduleService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.schedule import DayRow, ScheduleService
 
 from tests.conftest import NOW
 

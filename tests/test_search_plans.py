@@ -19,10 +19,10 @@ from officeconsole.db.database import Database
 from officeconsole.db.maintenance import refresh_statistics
 from officeconsole.models import Encounter, Patient, User
 from officeconsole.models.enums import PatientStatus
-from officeconsole.services.clock import FixedClock
-from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.encounters import EncounterService, QueueFilter
-from officeconsole.services.patients import PatientService
+from officeconsole.services.billing.encounters import EncounterService, QueueFilter
+from officeconsole.services.common.clock import FixedClock
+from officeconsole.services.common.context import Actor, ServiceContext
+from officeconsole.services.frontdesk.patients import PatientService
 
 from tests.conftest import NOW, engine_name
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from officeconsole.models import Appointment, AppointmentSeries, AuditEvent
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.errors import SeriesConflicts, ValidationError
-from officeconsole.services.hours import HoursService
+from officeconsole.services.common.errors import SeriesConflicts, ValidationError
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import HoursService
 
 from tests.conftest import MONDAY
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from officeconsole.services.clock import ServerClock, SystemClock, measure_offset, skew_note
+from officeconsole.services.common.clock import ServerClock, SystemClock, measure_offset, skew_note
 
 from tests.conftest import engine_name
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import AuditEvent
-from officeconsole.services import auth, sign_in
-from officeconsole.services.auth import UserService
-from officeconsole.services.errors import AuthError, PermissionDenied, ValidationError
-from officeconsole.services.sign_in import SignInService
+from officeconsole.services.common.errors import AuthError, PermissionDenied, ValidationError
+from officeconsole.services.security import auth, sign_in
+from officeconsole.services.security.auth import UserService
+from officeconsole.services.security.sign_in import SignInService
 
 from tests.conftest import NOW
 from tests.factories import PASSWORD

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.hours import HoursService
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.scheduling.schedule import ScheduleService
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
 
 from tests.conftest import MONDAY
 

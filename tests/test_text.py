@@ -7,7 +7,7 @@ import random
 import phonenumbers
 import pytest
 
-from officeconsole.services.text import format_phone
+from officeconsole.services.common.text import format_phone
 
 
 def _reference(e164: str) -> str:
@@ -37,7 +37,7 @@ def test_random_north_american_numbers_match_the_reference():
 def test_day_words_are_the_clinic_days():
     import datetime as dt
 
-    from officeconsole.services.text import parse_day_words
+    from officeconsole.services.common.text import parse_day_words
 
     friday = dt.date(2026, 12, 4)
     assert parse_day_words("today", friday) == friday
@@ -58,7 +58,7 @@ def test_day_words_are_the_clinic_days():
 def test_dates_no_clinic_record_can_have_are_refused():
     import datetime as dt
 
-    from officeconsole.services.text import parse_date, parse_day_words
+    from officeconsole.services.common.text import parse_date, parse_day_words
 
     for typo in ("9999-12-31", "0001-01-01", "12/31/2200", "1899-12-31"):
         with pytest.raises(ValueError, match="is out of range"):

@@ -12,7 +12,7 @@ from sqlalchemy import func, inspect, select, table
 from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.db.engine import make_engine
-from officeconsole.services.audit_chain import load_key, verify_chain
+from officeconsole.services.security.audit_chain import load_key, verify_chain
 
 from tests.conftest import engine_name
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from officeconsole.models import Appointment, AuditEvent, WaitlistEntry
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.errors import ConcurrentEdit, SlotTaken, ValidationError
-from officeconsole.services.waitlist import WaitlistInput, WaitlistService
+from officeconsole.services.common.errors import ConcurrentEdit, SlotTaken, ValidationError
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.waitlist import WaitlistInput, WaitlistService
 
 from tests.conftest import MONDAY
 

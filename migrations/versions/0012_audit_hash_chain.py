@@ -1,7 +1,7 @@
 """audit hash chain
 
 Each audit event becomes a link of a keyed hash chain: its number (`seq`, unique), the
-previous event's hash and its own HMAC-SHA-256 (services/audit_chain.py); a one-row
+previous event's hash and its own HMAC-SHA-256 (services/security/audit_chain.py); a one-row
 `audit_chain_head` keeps the latest link, sealed (a trigger refuses deleting it). Events
 already in the table are chained here, oldest first (by id), with the audit key from the
 config folder or $OFFICECONSOLE_AUDIT_KEY_FILE (made now if there is none yet), so an
@@ -74,7 +74,7 @@ def downgrade() -> None:
 
 
 # The chain's v1 format, frozen here as this revision wrote it: a later change to the live code
-# (services/audit_chain.py) must not change what this migration computed. Only the key's location
+# (services/security/audit_chain.py) must not change what this migration computed. Only the key's location
 # is read from the live code, since that is where this PC keeps it.
 _encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
 GENESIS = "0" * 64
@@ -101,7 +101,7 @@ def _head_seal(secret: bytes, seq: int, hash_: str, key_id: str) -> str:
 
 def _chain_existing_events() -> None:
     """Number and hash the events already recorded, in the order they were written (by id)."""
-    from officeconsole.services import audit_chain
+    from officeconsole.services.security import audit_chain
 
     events = sa.table(
         'audit_event', sa.column('id', sa.Integer()), sa.column('at', officeconsole.db.types.UTCDateTime()),

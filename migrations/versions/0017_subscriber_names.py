@@ -40,7 +40,7 @@ ADDED = (
 def upgrade() -> None:
     for table, column in ADDED:
         op.add_column(table, column)
-    from officeconsole.services.person_names import split_name
+    from officeconsole.services.frontdesk.person_names import split_name
 
     policy = sa.table('insurance_policy', sa.column('id', sa.Integer()), sa.column('subscriber_name', sa.String()),
                       sa.column('subscriber_last_name', sa.String()), sa.column('subscriber_first_name', sa.String()),

@@ -26,11 +26,12 @@ from rich.table import Table
 from rich.text import Text
 
 from officeconsole.bootstrap import Opened, open_database
-from officeconsole.services import auth, csv_safe
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import AuthError, ValidationError
-from officeconsole.services.printable import printable
-from officeconsole.services.text import parse_day_words
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import AuthError, ValidationError
+from officeconsole.services.common.printable import printable
+from officeconsole.services.common.text import parse_day_words
+from officeconsole.services.formats import csv_safe
+from officeconsole.services.security import auth
 
 ENV_USER = "OFFICECONSOLE_USER"
 ENV_PASSWORD = "OFFICECONSOLE_PASSWORD"
@@ -107,7 +108,7 @@ def signed_in(opened: Opened, username: str) -> ServiceContext:
 def key_signed_in(opened: Opened, key_file: Path) -> ServiceContext:
     """A scheduled job signs in with a manager's key file (`user job-key`), which only its owner
     may read: like an SSH key, a file others can read is refused."""
-    from officeconsole.services import sign_in
+    from officeconsole.services.security import sign_in
 
     try:
         mode = key_file.stat().st_mode
@@ -146,7 +147,7 @@ def record_refusal(message: str) -> None:
         return
     ctx, command = _signed_in.pop()
     from officeconsole import error_log
-    from officeconsole.services import audit
+    from officeconsole.services.security import audit
 
     try:
         with ctx.db.write() as session:
@@ -163,7 +164,7 @@ def record_refusal(message: str) -> None:
 def warn_if_others_can_read(folder: Path, what: str) -> None:
     """A folder given for patient data that other accounts on this PC can list: said, not refused
     (the files in it are owner-only)."""
-    from officeconsole.services.folders import others_can_read
+    from officeconsole.services.common.folders import others_can_read
 
     if others_can_read(folder):
         err.print(Text(f"warning: other accounts on this PC can list {folder}, which holds {what}: "

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeInput, TypeRow
-from officeconsole.services.errors import NotFound
-from officeconsole.services.text import clean_text
+from officeconsole.services.common.errors import NotFound
+from officeconsole.services.common.text import clean_text
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeInput, TypeRow
 
 type_app = typer.Typer(help="Appointment types: name, length, colour, new-patient flag, default code.",
                        no_args_is_help=True)

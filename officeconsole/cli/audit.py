@@ -20,8 +20,8 @@ from officeconsole.cli._common import (
     say,
     signed_in,
 )
-from officeconsole.services.audit import AuditService
-from officeconsole.services.audit_chain import AuditChainService
+from officeconsole.services.security.audit import AuditService
+from officeconsole.services.security.audit_chain import AuditChainService
 
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 
@@ -98,7 +98,7 @@ def recovery_code(ctx: typer.Context, as_user: AsOption, db: DbOption = None) ->
     """Make the audit recovery code (managers): write it on paper and keep it away from the PC. From
     now on every backup carries the audit key wrapped under it, so a restore on a new PC can put the
     key back; making a new code retires the old one for later backups."""
-    from officeconsole.services.audit_key_travel import AuditKeyService
+    from officeconsole.services.security.audit_key_travel import AuditKeyService
 
     code = AuditKeyService(signed_in(open_db(ctx, db), as_user)).new_recovery_code()
     say("Audit recovery code (shown once: write it down and keep it with the clinic's papers, not on this PC):")
@@ -117,7 +117,7 @@ def new_key(
     key, and its first event records where the old key's part ends. Keep the new key with the
     backups (`officeconsole audit recovery-code`); `audit verify` reports the boundary."""
     from officeconsole.cli._common import ENV_PASSWORD
-    from officeconsole.services.audit_key_travel import start_new_key
+    from officeconsole.services.security.audit_key_travel import start_new_key
 
     opened = open_db(ctx, db)
     password = os.environ.get(ENV_PASSWORD) or typer.prompt(f"Password for {as_user}", hide_input=True)

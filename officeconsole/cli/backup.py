@@ -21,16 +21,16 @@ from officeconsole.cli._common import (
     warn_if_others_can_read,
 )
 from officeconsole.config import resolve_db_url
-from officeconsole.services import db_keys
-from officeconsole.services.backup_files import Rotation, is_encrypted
-from officeconsole.services.backups import (
+from officeconsole.services.operations.backup_files import Rotation, is_encrypted
+from officeconsole.services.operations.backups import (
     BackupError,
     BackupKeyMismatch,
     BackupService,
     nothing_to_protect,
     record_restore,
 )
-from officeconsole.services.backups import restore as restore_database
+from officeconsole.services.operations.backups import restore as restore_database
+from officeconsole.services.security import db_keys
 
 ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
 ENV_RECOVERY_CODE = "OFFICECONSOLE_AUDIT_RECOVERY_CODE"
@@ -102,7 +102,7 @@ def restore(
     if not yes and not typer.confirm(f"Replace the database with {file.name}? Close every console first.",
                                      default=False):
         raise typer.Exit(1)
-    from officeconsole.services import audit_key_travel as travel
+    from officeconsole.services.security import audit_key_travel as travel
 
     unwrapped: dict[str, bytes] = {}
 
@@ -147,7 +147,7 @@ def _unwrap_key(travel, file: Path, trail: str, passphrase: str | None) -> bytes
 def _put_audit_key_back(ctx: typer.Context, db: str | None, key: bytes | None, file: Path,
                         passphrase: str | None) -> None:
     """After a PostgreSQL restore (the dump is read only by the server): the key checked and put back."""
-    from officeconsole.services import audit_key_travel as travel
+    from officeconsole.services.security import audit_key_travel as travel
 
     opened = open_db(ctx, db, key=key)
     try:

@@ -23,18 +23,18 @@ from officeconsole.cli._common import (
     signed_in,
 )
 from officeconsole.config import Paths
-from officeconsole.services.billing_identity import BillingIdentityService, Identities
-from officeconsole.services.claim_corrections import ClaimCorrectionService
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.insurance import InsuranceService
-from officeconsole.services.ledger import LedgerService
-from officeconsole.services.money import money
-from officeconsole.services.printable import printable
-from officeconsole.services.receivables import BUCKETS, ReceivablesService
-from officeconsole.services.remittance import RemittanceService
-from officeconsole.services.statements import StatementService
-from officeconsole.services.text import plural
+from officeconsole.services.billing.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.billing.claim_corrections import ClaimCorrectionService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.receivables import BUCKETS, ReceivablesService
+from officeconsole.services.billing.remittance import RemittanceService
+from officeconsole.services.billing.statements import StatementService
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.common.printable import printable
+from officeconsole.services.common.text import plural
+from officeconsole.services.frontdesk.insurance import InsuranceService
+from officeconsole.services.frontdesk.ledger import LedgerService
 
 billing_app = typer.Typer(help="Claims, insurer payments and accounts receivable.", no_args_is_help=True)
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder for the files (default: the reports folder).")]

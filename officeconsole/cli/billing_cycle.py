@@ -24,11 +24,11 @@ from officeconsole.cli._common import (
 )
 from officeconsole.cli.billing import billing_app
 from officeconsole.config import Paths
-from officeconsole.services.acknowledgements import AcknowledgementService
-from officeconsole.services.eligibility import EligibilityService
-from officeconsole.services.money import money
-from officeconsole.services.patients import PatientService
-from officeconsole.services.refunds import RefundInput, RefundService
+from officeconsole.services.billing.acknowledgements import AcknowledgementService
+from officeconsole.services.common.money import money
+from officeconsole.services.frontdesk.eligibility import EligibilityService
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.frontdesk.refunds import RefundInput, RefundService
 
 refund_app = typer.Typer(help="Refunds of a patient's credit or an insurer's overpayment (a manager approves).",
                          no_args_is_help=True)

@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
-from officeconsole.services.clinic_settings import (
+from officeconsole.services.billing.scrubber import PLACES_OF_SERVICE
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.text import format_phone
+from officeconsole.services.practice.clinic_settings import (
     WEEKDAYS,
     X12_USAGE,
     ClinicSettingsService,
@@ -18,10 +21,7 @@ from officeconsole.services.clinic_settings import (
     input_from,
     parse_span,
 )
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.hours import parse_weekdays
-from officeconsole.services.scrubber import PLACES_OF_SERVICE
-from officeconsole.services.text import format_phone
+from officeconsole.services.scheduling.hours import parse_weekdays
 
 clinic_app = typer.Typer(help="The clinic's own settings (managers).", no_args_is_help=True)
 

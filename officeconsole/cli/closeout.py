@@ -26,10 +26,10 @@ from officeconsole.cli._common import (
     signed_in,
     warn_if_others_can_read,
 )
-from officeconsole.services.closeout import CloseOutService, CloseResult
-from officeconsole.services.day_lock import DayLockService
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.money import money
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.operations.closeout import CloseOutService, CloseResult
+from officeconsole.services.operations.day_lock import DayLockService
 
 ENV_PASSPHRASE = "OFFICECONSOLE_BACKUP_PASSPHRASE"
 

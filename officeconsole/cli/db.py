@@ -1,6 +1,6 @@
 """`officeconsole db upgrade|current|history`: the schema, through Alembic; `db copy`: the whole clinic
-into another database (services/db_copy.py); `db encrypt|rekey|recover|passphrase|keyring`:
-encryption at rest of a SQLite database (services/encryption.py)."""
+into another database (services/operations/db_copy.py); `db encrypt|rekey|recover|passphrase|keyring`:
+encryption at rest of a SQLite database (services/security/encryption.py)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ from officeconsole.cli._common import (
 )
 from officeconsole.config import describe_url
 from officeconsole.db import migrate
-from officeconsole.services.encryption import EncryptionError, EncryptionService
+from officeconsole.services.security.encryption import EncryptionError, EncryptionService
 
 if TYPE_CHECKING:
-    from officeconsole.services.db_copy import TableCount
+    from officeconsole.services.operations.db_copy import TableCount
 
 db_app = typer.Typer(help="Schema revision and upgrades; a copy of the clinic into another database; encryption at rest.",
                     no_args_is_help=True)
@@ -77,8 +77,8 @@ def copy(
     compare the row counts table by table and check the copy's audit chain. Exit 1 if anything differs."""
     from officeconsole.config import normalize_db_url
     from officeconsole.db.engine import cipher_key
-    from officeconsole.services import db_keys
-    from officeconsole.services.db_copy import CopyMismatch, DbCopyService, source_ready
+    from officeconsole.services.operations.db_copy import CopyMismatch, DbCopyService, source_ready
+    from officeconsole.services.security import db_keys
 
     opened = open_db(ctx, db, upgrade=False)
     source_ready(opened.ctx.db.engine)  # before signing in: an old schema is named, not tripped over
@@ -206,7 +206,7 @@ def rekey(ctx: typer.Context, as_user: AsOption, name: NameOption = "clinic", ye
 def recover(ctx: typer.Context, as_user: AsOption, name: NameOption = "clinic", db: DbOption = None) -> None:
     """The key file is lost or damaged: open the database with the recovery code, set a passphrase."""
     from officeconsole.bootstrap import open_database
-    from officeconsole.services.db_keys import parse_recovery_code
+    from officeconsole.services.security.db_keys import parse_recovery_code
 
     key = parse_recovery_code(typer.prompt("Recovery code", hide_input=True))
     if key is None:

@@ -17,7 +17,7 @@ from officeconsole.config import Paths, describe_url, normalize_db_url
 from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
 from officeconsole.models import ClinicSettings
-from officeconsole.services.errors import OfficeError, SetupError
+from officeconsole.services.common.errors import OfficeError, SetupError
 
 
 def demo(

@@ -25,14 +25,14 @@ from officeconsole.cli._common import (
     signed_in,
 )
 from officeconsole.cli.schedule import DateOption, ProviderOption, schedule_app
-from officeconsole.services.day_lists import DayListService
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.patient_alerts import PatientAlertService
-from officeconsole.services.patients import PatientService
-from officeconsole.services.recalls import RecallService
-from officeconsole.services.reminders import DEFAULT_KIND, ReminderService
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.text import plural
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.text import plural
+from officeconsole.services.frontdesk.patient_alerts import PatientAlertService
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.scheduling.day_lists import DayListService
+from officeconsole.services.scheduling.recalls import RecallService
+from officeconsole.services.scheduling.reminders import DEFAULT_KIND, ReminderService
+from officeconsole.services.scheduling.schedule import ScheduleService
 
 recall_app = typer.Typer(help="Recalls: patients due for their next visit of a kind.", no_args_is_help=True)
 patient_app = typer.Typer(help="A patient's alerts and notes.", no_args_is_help=True)

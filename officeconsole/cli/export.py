@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import ENV_USER, DbOption, Format, emit, err, open_db, say, signed_in
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.exports import ExportService
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.operations.exports import ExportService
 
 export_app = typer.Typer(
     help="Take the clinic's data out: every table as CSV, or FHIR R4 resources as NDJSON; "

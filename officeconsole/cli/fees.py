@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.fees import FeeService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.common.errors import ValidationError
 
 fees_app = typer.Typer(help="The fee schedule: procedure codes and fees.", no_args_is_help=True)
 

@@ -19,9 +19,9 @@ from officeconsole.cli._common import (
     say,
     signed_in,
 )
-from officeconsole.services.errors import NotFound
-from officeconsole.services.flow import FlowService, RoomRow, status_label
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.common.errors import NotFound
+from officeconsole.services.frontdesk.flow import FlowService, RoomRow, status_label
+from officeconsole.services.practice.rooms import RoomService
 
 room_app = typer.Typer(help="Exam rooms patients are roomed in.", no_args_is_help=True)
 STEPS = (("arrived", "Arrived"), ("roomed", "Roomed"), ("with_provider", "Provider"), ("checked_out", "Out"))

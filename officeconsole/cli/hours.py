@@ -26,8 +26,9 @@ from officeconsole.cli._common import (
     say,
     signed_in,
 )
-from officeconsole.services.errors import NeedsConfirmation, ValidationError
-from officeconsole.services.hours import (
+from officeconsole.services.common.errors import NeedsConfirmation, ValidationError
+from officeconsole.services.common.printable import printable
+from officeconsole.services.scheduling.hours import (
     WEEKDAYS,
     HoursService,
     describe,
@@ -36,8 +37,7 @@ from officeconsole.services.hours import (
     parse_ranges,
     parse_weekdays,
 )
-from officeconsole.services.printable import printable
-from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.scheduling.schedule import ScheduleService
 
 hours_app = typer.Typer(help="Providers' working hours: weekly templates, blocks, exceptions, holidays.",
                         no_args_is_help=True)

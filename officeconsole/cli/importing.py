@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from officeconsole.cli._common import AsOption, DbOption, Format, emit, err, open_db, say, signed_in
-from officeconsole.services.importing import ImportKind, ImportReport, ImportRequest, ImportService
+from officeconsole.services.operations.importing import ImportKind, ImportReport, ImportRequest, ImportService
 
 import_app = typer.Typer(
     help="Bring in another system's patients, insurance policies, appointments and opening balances from CSV "

@@ -13,8 +13,8 @@ from officeconsole.cli._common import DbOption, chosen_db, out
 from officeconsole.config import ENV_DB, Paths, describe_url, resolve_db_url
 from officeconsole.db import migrate
 from officeconsole.db.engine import check_connection, make_engine
-from officeconsole.services import audit_chain, db_keys
-from officeconsole.services.errors import DatabaseLocked, OfficeError, WrongDatabaseKey
+from officeconsole.services.common.errors import DatabaseLocked, OfficeError, WrongDatabaseKey
+from officeconsole.services.security import audit_chain, db_keys
 
 
 def info(ctx: typer.Context, db: DbOption = None) -> None:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
-from officeconsole.services.inventory import InventoryService
-from officeconsole.services.money import money
+from officeconsole.services.common.money import money
+from officeconsole.services.stock.inventory import InventoryService
 
 inventory_app = typer.Typer(help="Supplies, vaccines and medicines: stock, expiry, what to order.",
                             no_args_is_help=True)

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
-from officeconsole.services.errors import NotFound
-from officeconsole.services.insurance import InsuranceService, PayerInput, PayerRow
-from officeconsole.services.text import clean_text, format_phone
+from officeconsole.services.common.errors import NotFound
+from officeconsole.services.common.text import clean_text, format_phone
+from officeconsole.services.frontdesk.insurance import InsuranceService, PayerInput, PayerRow
 
 payer_app = typer.Typer(help="Insurance payers.", no_args_is_help=True)
 

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, Format, FormatOption, emit, open_db, say, signed_in
-from officeconsole.services.errors import NotFound, ValidationError
-from officeconsole.services.providers import ProviderInput, ProviderRow, ProviderService
-from officeconsole.services.text import clean_text
+from officeconsole.services.common.errors import NotFound, ValidationError
+from officeconsole.services.common.text import clean_text
+from officeconsole.services.practice.providers import ProviderInput, ProviderRow, ProviderService
 
 provider_app = typer.Typer(help="Providers: NPI, taxonomy, credentials, the visit types they see.",
                            no_args_is_help=True)

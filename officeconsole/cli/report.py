@@ -22,11 +22,11 @@ from officeconsole.cli._common import (
     say,
     signed_in,
 )
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.printable import printable
-from officeconsole.services.report_files import report_csv, report_json
-from officeconsole.services.report_model import TEXT, Report
-from officeconsole.services.reports import REPORTS, ReportService
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.printable import printable
+from officeconsole.services.reporting.report_files import report_csv, report_json
+from officeconsole.services.reporting.report_model import TEXT, Report
+from officeconsole.services.reporting.reports import REPORTS, ReportService
 
 FORMATS = ("table", "csv", "json", "pdf")
 

@@ -11,8 +11,8 @@ from typer.core import TyperGroup
 
 from officeconsole import error_log
 from officeconsole.cli._common import DbOption, err, forget_signed_in, open_db, record_refusal
-from officeconsole.services.errors import OfficeError, PermissionDenied
-from officeconsole.services.printable import printable
+from officeconsole.services.common.errors import OfficeError, PermissionDenied
+from officeconsole.services.common.printable import printable
 
 try:  # Typer carries its own copy of Click from 0.20 on
     from typer._click import exceptions as click_errors

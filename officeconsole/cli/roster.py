@@ -19,9 +19,9 @@ from officeconsole.cli._common import (
     signed_in,
 )
 from officeconsole.models.enums import Role
-from officeconsole.services.credentials import CredentialService
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.roster import WEEKDAY_KEYS, RosterService
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.staffing.credentials import CredentialService
+from officeconsole.services.staffing.roster import WEEKDAY_KEYS, RosterService
 
 roster_app = typer.Typer(help="The staff rota, coverage gaps and credential alerts.", no_args_is_help=True)
 

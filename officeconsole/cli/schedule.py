@@ -18,12 +18,12 @@ from officeconsole.cli._common import (
     say,
     signed_in,
 )
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.hours import HoursService
-from officeconsole.services.reminders import REMINDER_COLUMNS, reminder_cells
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.schedule_time import TimeProblem, parse_weekdays
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.scheduling.reminders import REMINDER_COLUMNS, reminder_cells
+from officeconsole.services.scheduling.schedule import ScheduleService
+from officeconsole.services.scheduling.schedule_time import TimeProblem, parse_weekdays
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
 
 schedule_app = typer.Typer(help="The schedule: a day's appointments and free slots.", no_args_is_help=True)
 

@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 
 from officeconsole.cli._common import AsOption, DbOption, new_password, open_db, say, signed_in
-from officeconsole.services import auth
-from officeconsole.services.auth import SetupInput
-from officeconsole.services.errors import SetupError
-from officeconsole.services.setup_check import CheckItem, SetupCheckService, SetupStatus
+from officeconsole.services.common.errors import SetupError
+from officeconsole.services.practice.setup_check import CheckItem, SetupCheckService, SetupStatus
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import SetupInput
 
 setup_app = typer.Typer(help="Set up a new clinic and see what it still needs.", no_args_is_help=True)
 

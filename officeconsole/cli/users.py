@@ -21,8 +21,8 @@ from officeconsole.cli._common import (
     signed_in,
 )
 from officeconsole.models.enums import Role
-from officeconsole.services.auth import UserService
-from officeconsole.services.sign_in import LABELS, LIMITS, SignInService
+from officeconsole.services.security.auth import UserService
+from officeconsole.services.security.sign_in import LABELS, LIMITS, SignInService
 
 user_app = typer.Typer(help="Staff accounts (managers and admins).", no_args_is_help=True)
 

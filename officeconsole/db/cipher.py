@@ -4,7 +4,7 @@ copying a database into a new file under a key.
 The engine (engine.py) uses `apply_key` on every connection it opens; backups, the pre-upgrade
 copy and `db encrypt`/`db rekey` use `connect` and `export` directly. A key is always the raw
 32 bytes (`PRAGMA key = "x'...'"`), never a passphrase, so no PBKDF runs per connection: the
-passphrase work happens once, when the key is unwrapped (services/db_keys.py).
+passphrase work happens once, when the key is unwrapped (services/security/db_keys.py).
 
 `sqlcipher3` is imported only when an encrypted database is opened.
 """

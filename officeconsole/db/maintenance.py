@@ -33,7 +33,7 @@ def damage(engine: Engine, tables: tuple[str, ...] = ()) -> str | None:
 
     The whole file takes about 15 seconds a gigabyte; a few small tables, milliseconds. The nightly
     close checks its own tables before it locks the day and the whole database in the backup copy
-    it makes (services/backups.py), where a damaged page is copied as it is."""
+    it makes (services/operations/backups.py), where a damaged page is copied as it is."""
     if engine.dialect.name != "sqlite":
         return None
     from sqlalchemy.exc import DatabaseError

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from officeconsole.services.x12_837 import x12_amount
+from officeconsole.services.formats.x12_837 import x12_amount
 
 
 def _interchange(group: str, version: str, body: list[str], control: int, sender: str, receiver: str,

@@ -39,15 +39,15 @@ from officeconsole.models import (
 )
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.enums import AppointmentStatus as S
-from officeconsole.services.ar_book import ArBook, rebuild_patient_balances
-from officeconsole.services.billing_identity import BillingIdentityService, Identities
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.receivables import ReceivablesService
-from officeconsole.services.remittance import RemittanceService
-from officeconsole.services.scrubber import age_on, preventive_code
+from officeconsole.services.billing.ar_book import ArBook, rebuild_patient_balances
+from officeconsole.services.billing.billing_identity import BillingIdentityService, Identities
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.billing.remittance import RemittanceService
+from officeconsole.services.billing.scrubber import age_on, preventive_code
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
 
 HISTORY_DAYS = 21  # older visits are inserted as settled history
 SUBMITTED_DAYS = 8  # visits 8-21 days old have been billed

@@ -25,19 +25,19 @@ from officeconsole.demo.people import FIRST_MRN, PayerPlan, PeopleGenerator
 from officeconsole.demo.roster import build_roster
 from officeconsole.models import Appointment, AppointmentEvent, BookedSlot, Counter, InsurancePolicy, Patient
 from officeconsole.models.enums import Role
-from officeconsole.services import audit, auth
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeInput
-from officeconsole.services.auth import SetupInput, UserService
-from officeconsole.services.clinic_settings import ClinicInput, ClinicSettingsService
-from officeconsole.services.context import Actor, ServiceContext
-from officeconsole.services.errors import SetupError
-from officeconsole.services.fees import FeeService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.identifiers import npi_with_check_digit
-from officeconsole.services.insurance import InsuranceService
-from officeconsole.services.providers import ProviderInput, ProviderService
-from officeconsole.services.rooms import RoomService
-from officeconsole.services.waitlist import WaitlistInput, WaitlistService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.common.context import Actor, ServiceContext
+from officeconsole.services.common.errors import SetupError
+from officeconsole.services.common.identifiers import npi_with_check_digit
+from officeconsole.services.frontdesk.insurance import InsuranceService
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeInput
+from officeconsole.services.practice.clinic_settings import ClinicInput, ClinicSettingsService
+from officeconsole.services.practice.providers import ProviderInput, ProviderService
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.scheduling.waitlist import WaitlistInput, WaitlistService
+from officeconsole.services.security import audit, auth
+from officeconsole.services.security.auth import SetupInput, UserService
 
 DEMO_PASSWORD = "demo-office"
 CLINIC_NAME = "Prairie View Family Medicine (demo)"

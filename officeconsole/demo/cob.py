@@ -19,10 +19,10 @@ from officeconsole.models import (
 )
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import ArKind
-from officeconsole.services.ar_book import ArBook
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.remittance import RemittanceService
+from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.remittance import RemittanceService
+from officeconsole.services.common.context import ServiceContext
 
 
 def settle_one_secondary(ctx: ServiceContext, folder: Path, today: dt.date, npi: str, name: str) -> int | None:

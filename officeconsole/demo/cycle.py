@@ -33,14 +33,14 @@ from officeconsole.models import (
     Payer,
 )
 from officeconsole.models.enums import AppointmentStatus
-from officeconsole.services.acknowledgements import AcknowledgementService, sender_id
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.eligibility import EligibilityService
-from officeconsole.services.ledger import LedgerService, PaymentInput
-from officeconsole.services.refunds import RefundInput, RefundService
-from officeconsole.services.schedule import day_bounds
-from officeconsole.services.x12_270 import policy_of_trace
-from officeconsole.services.x12_837 import x12_text
+from officeconsole.services.billing.acknowledgements import AcknowledgementService, sender_id
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.formats.x12_270 import policy_of_trace
+from officeconsole.services.formats.x12_837 import x12_text
+from officeconsole.services.frontdesk.eligibility import EligibilityService
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput
+from officeconsole.services.frontdesk.refunds import RefundInput, RefundService
+from officeconsole.services.scheduling.schedule import day_bounds
 
 CLEARINGHOUSE_ID = "PRAIRIECLR"
 CLEARINGHOUSE_NAME = "Prairie Claims Clearinghouse (demo)"

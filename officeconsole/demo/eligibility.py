@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from officeconsole.demo.acks import _interchange
-from officeconsole.services.x12_837 import x12_amount
+from officeconsole.services.formats.x12_837 import x12_amount
 
 
 @dataclass

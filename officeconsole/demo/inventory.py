@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
-from officeconsole.services.ledger import new_request_key
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.stock.inventory import InventoryService, ItemInput, ReceiveLine
 
 # name, category, unit, NDC/SKU, vendor, unit cost, reorder point, par, storage, billing code
 ITEMS = (

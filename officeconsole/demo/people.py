@@ -17,8 +17,8 @@ from decimal import Decimal
 from faker import Faker
 
 from officeconsole.models.enums import ContactPreference, PatientStatus, Relationship, Sex
-from officeconsole.services.patient_search import format_mrn
-from officeconsole.services.text import search_key
+from officeconsole.services.common.text import search_key
+from officeconsole.services.frontdesk.patient_search import format_mrn
 
 FIRST_MRN = 1001
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.roster import RosterService, ShiftInput, monday_of
-from officeconsole.services.staff import StaffInput, StaffService
-from officeconsole.services.time_off import TimeOffService
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService
+from officeconsole.services.staffing.roster import RosterService, ShiftInput, monday_of
+from officeconsole.services.staffing.staff import StaffInput, StaffService
+from officeconsole.services.staffing.time_off import TimeOffService
 
 TEMPLATES = (("Front early", "front_desk", "07:30", "15:30"), ("Front late", "front_desk", "09:00", "17:00"),
              ("Front AM", "front_desk", "07:30", "12:30"), ("Billing day", "billing", "08:30", "16:30"),

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from officeconsole.services.x12_837 import x12_amount
+from officeconsole.services.formats.x12_837 import x12_amount
 
 
 @dataclass

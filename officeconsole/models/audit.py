@@ -3,7 +3,7 @@
 Rows are only ever inserted; database triggers (see the first migration) refuse UPDATE
 and DELETE on both engines. Each row is also a link of a keyed hash chain (`seq`,
 `prev_hash`, `hash`), and `audit_chain_head` keeps the chain's latest link, sealed with the
-same key: see services/audit_chain.py for what that does and does not prove.
+same key: see services/security/audit_chain.py for what that does and does not prove.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(40), default="")
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
     summary: Mapped[str] = mapped_column(Text, default="")
-    # The chain, filled in at flush time (services/audit_chain.py): the event's number (1, 2, ...
+    # The chain, filled in at flush time (services/security/audit_chain.py): the event's number (1, 2, ...
     # with no gaps), the previous event's hash and HMAC-SHA-256 over this event and that hash.
     seq: Mapped[int] = mapped_column(BigInteger)
     prev_hash: Mapped[str] = mapped_column(String(64))

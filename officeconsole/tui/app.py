@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from officeconsole.config import Paths
-from officeconsole.services.errors import DatabaseLocked, OfficeError
+from officeconsole.services.common.errors import DatabaseLocked, OfficeError
 from officeconsole.tui.modals.help import HelpScreen
 from officeconsole.tui.printable import PRINTABLE_ONLY
 from officeconsole.tui.screens.login import LoginScreen
@@ -34,9 +34,9 @@ from officeconsole.tui.widgets.app_header import AppHeader
 if TYPE_CHECKING:
     from officeconsole.bootstrap import Opened
     from officeconsole.models.enums import Role
-    from officeconsole.services.clinic import ClinicInfo
-    from officeconsole.services.context import Actor, ServiceContext
-    from officeconsole.services.setup_check import SetupStatus
+    from officeconsole.services.common.context import Actor, ServiceContext
+    from officeconsole.services.practice.clinic import ClinicInfo
+    from officeconsole.services.practice.setup_check import SetupStatus
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ class OfficeApp(App):
         self.push_screen(UnlockDatabaseScreen(message, self._open), self._show_start)
 
     def _open(self, passphrase: str | None = None) -> StartState:
-        from officeconsole.services import auth
-        from officeconsole.services.clinic import clinic_info
+        from officeconsole.services.practice.clinic import clinic_info
+        from officeconsole.services.security import auth
 
         ctx, paths = self.base_ctx, self.paths
         if ctx is None:
@@ -175,10 +175,10 @@ class OfficeApp(App):
             self.call_from_thread(self._login_failed, f"Your screens could not be opened: {detail}")
 
     def _after_login(self, replace: Screen | None) -> None:
-        from officeconsole.services import permissions
-        from officeconsole.services.clinic import clinic_info
-        from officeconsole.services.setup_check import setup_status
-        from officeconsole.services.sign_in import security_settings
+        from officeconsole.services.common import permissions
+        from officeconsole.services.practice.clinic import clinic_info
+        from officeconsole.services.practice.setup_check import setup_status
+        from officeconsole.services.security.sign_in import security_settings
 
         with self.ctx.db.read() as session:
             clinic = clinic_info(session)
@@ -187,12 +187,12 @@ class OfficeApp(App):
             status = setup_status(session) if manager else None
         _ = self.ctx.timezone  # read here, off the UI thread; base_ctx shares it
         self.call_from_thread(self._open_home, clinic, replace, status)
-        from officeconsole.services.clock import skew_note
+        from officeconsole.services.common.clock import skew_note
 
         if (note := skew_note(self.ctx.clock)) is not None:
             self.call_from_thread(self.notify, note, title="Clock", severity="warning", markup=False, timeout=15)
         if self.ctx.actor is not None and permissions.allowed(self.ctx.actor.role, "billing.code"):
-            from officeconsole.services.codes import warm_icd10
+            from officeconsole.services.billing.codes import warm_icd10
 
             # A coder's first scrub or diagnosis search does not wait for the ICD-10-CM set: it loads here, in
             # this worker, once the home screen is open (from its cache file; the first start after an install
@@ -206,7 +206,7 @@ class OfficeApp(App):
     def reload_clinic(self) -> None:
         """Read the clinic's details again after a manager changed them."""
         def read() -> None:
-            from officeconsole.services.clinic import clinic_info
+            from officeconsole.services.practice.clinic import clinic_info
 
             with self.ctx.db.read() as session:
                 clinic = clinic_info(session)
@@ -310,7 +310,7 @@ class OfficeApp(App):
     def _read_idle_setting(self) -> None:
         """A manager's change of the idle lock (here or at another console, or `user sign-in-rules`)
         reaches this console without a new sign-in."""
-        from officeconsole.services.sign_in import security_settings
+        from officeconsole.services.security.sign_in import security_settings
 
         with self.ctx.db.read() as session:
             self.idle_lock_minutes = security_settings(session).idle_lock_minutes
@@ -322,7 +322,7 @@ class OfficeApp(App):
         """Hide everything behind the lock screen; the person signed in stays signed in."""
         if self.locked or self.ctx is None or self.ctx.actor is None:
             return
-        from officeconsole.services import sign_in
+        from officeconsole.services.security import sign_in
         from officeconsole.tui.screens.lock import LockScreen
 
         self.locked = True
@@ -537,7 +537,7 @@ def launch(db: str | None = None) -> int:
 def _allowed(role: Role, permission: str) -> bool:
     """The services' permission check, imported when first asked: its table brings the models (and
     SQLAlchemy), which load in a worker while the login screen is drawn, not before it."""
-    from officeconsole.services import permissions
+    from officeconsole.services.common import permissions
 
     return permissions.allowed(role, permission)
 

@@ -11,7 +11,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from officeconsole.services.printable import UNPRINTABLE
+from officeconsole.services.common.printable import UNPRINTABLE
 
 
 class PrintableOnly(LineFilter):

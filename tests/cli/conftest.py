@@ -11,7 +11,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from officeconsole.cli import app
-from officeconsole.services.clock import SystemClock
+from officeconsole.services.common.clock import SystemClock
 
 from tests.conftest import NOW
 from tests.factories import PASSWORD

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from officeconsole.demo.x835 import Clp, Svc, make_835
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.formats.x12_check import x12_errors
 
 from tests.billing_setup import make_billing
 
@@ -84,9 +84,9 @@ def test_export_with_nothing_ready_makes_no_folder(cli, db_url, clinic, tmp_path
 
 
 def test_balance_write_off_and_patient_aging_totals(cli, db_url, sched, as_role, clinic):
-    from officeconsole.services.claims import ClaimService
-    from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-    from officeconsole.services.patients import PatientService
+    from officeconsole.services.billing.claims import ClaimService
+    from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+    from officeconsole.services.frontdesk.patients import PatientService
 
     from tests.factories import register
 
@@ -138,7 +138,7 @@ def test_post_835_checks_the_whole_file_and_shows_plb_and_every_unmatched_item(c
 
 
 def test_secondary_claim_then_correct_and_void_from_the_command_line(cli, db_url, sched, as_role, clinic, tmp_path):
-    from officeconsole.services.insurance import InsuranceService, PolicyInput
+    from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
     billing = make_billing(sched, as_role, clinic)
     added = cli("--db", db_url, "payer", "add", "Medigap Test Plan", "--payer-id", "MGAP1", "--crossover",

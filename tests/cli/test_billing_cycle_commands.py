@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from officeconsole.demo.acks import ClaimAnswerSpec, make_277ca
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.patients import PatientService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.patients import PatientService
 
 from tests.billing_setup import make_billing
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from officeconsole.services.insurance import InsuranceService, PolicyInput
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
 from tests.factories import register
 

@@ -24,7 +24,7 @@ def test_a_group_named_alone_still_shows_its_help(cli):
 
 
 def test_tables_at_80_columns_wrap_between_words_not_inside_them(cli, db_url, sched, monkeypatch):
-    from officeconsole.services.booking import BookingInput
+    from officeconsole.services.scheduling.booking import BookingInput
 
     from tests.conftest import MONDAY
 

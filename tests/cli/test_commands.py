@@ -90,7 +90,7 @@ def test_payer_add_and_list(cli, seeded_url):
 
 
 def test_audit_list_shows_who_did_what_to_a_patient(cli, seeded_url, desk_ctx):
-    from officeconsole.services.patients import PatientService
+    from officeconsole.services.frontdesk.patients import PatientService
 
     record = register(desk_ctx)
     PatientService(desk_ctx).get(record.id)

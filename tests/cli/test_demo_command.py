@@ -86,8 +86,8 @@ def test_entry_point_errors_have_no_traceback(tmp_path):
 def test_batch_commands_do_not_load_textual(tmp_path):
     """Services, models and the CLI stay free of the console, so batch jobs start fast."""
     code = (
-        "import sys, officeconsole.cli, officeconsole.services.patients, officeconsole.services.insurance,"
-        " officeconsole.services.audit, officeconsole.services.auth, officeconsole.demo, officeconsole.models;"
+        "import sys, officeconsole.cli, officeconsole.services.frontdesk.patients, officeconsole.services.frontdesk.insurance,"
+        " officeconsole.services.security.audit, officeconsole.services.security.auth, officeconsole.demo, officeconsole.models;"
         " bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual');"
         " print(bad); sys.exit(1 if bad else 0)"
     )

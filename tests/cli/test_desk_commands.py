@@ -10,7 +10,7 @@ import sys
 from sqlalchemy import select
 
 from officeconsole.models import Appointment, Patient
-from officeconsole.services.booking import BookingInput
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.conftest import MONDAY
 from tests.pdf_text import pdf_text

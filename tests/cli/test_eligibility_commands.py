@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from officeconsole.demo.eligibility import MemberAnswerSpec, make_271
-from officeconsole.services.eligibility import EligibilityService
-from officeconsole.services.x12_270 import trace_number
+from officeconsole.services.formats.x12_270 import trace_number
+from officeconsole.services.frontdesk.eligibility import EligibilityService
 
 from tests.billing_setup import make_billing
 from tests.factories import register

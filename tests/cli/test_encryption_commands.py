@@ -10,7 +10,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from officeconsole.services import db_keys
+from officeconsole.services.security import db_keys
 
 from tests.conftest import engine_name
 from tests.factories import register

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 
-from officeconsole.services.booking import BookingInput
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.conftest import MONDAY
 from tests.factories import register

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.flow import FlowService
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.flow import FlowService
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.conftest import NOW
 

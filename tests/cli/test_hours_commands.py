@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.hours import HoursService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import HoursService
 
 from tests.conftest import MONDAY
 

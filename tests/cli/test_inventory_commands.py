@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
-from officeconsole.services.ledger import new_request_key
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.stock.inventory import InventoryService, ItemInput, ReceiveLine
 
 
 def test_inventory_reports(cli, db_url, clinic, manager_ctx):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from officeconsole.services.identifiers import npi_with_check_digit
+from officeconsole.services.common.identifiers import npi_with_check_digit
 
 NPI = npi_with_check_digit("198765432")
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
 
 DAY = "2026-11-23"  # the test clock's day: the payments below are posted on it
 

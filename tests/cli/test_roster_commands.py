@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.roster import RosterService, ShiftInput
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService
+from officeconsole.services.staffing.roster import RosterService, ShiftInput
 
 from tests.conftest import MONDAY
 

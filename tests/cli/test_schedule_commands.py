@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from officeconsole.services.booking import BookingInput
+from officeconsole.services.scheduling.booking import BookingInput
 
 from tests.conftest import MONDAY
 

@@ -60,8 +60,8 @@ def test_setup_check_lists_what_is_missing_and_exits_1(cli, seeded_url):
 
 def test_setup_check_exits_0_when_everything_is_set_up(cli, seeded_url, ctx, clinic, manager_ctx):
     from officeconsole.models import AppointmentType
-    from officeconsole.services.fees import FeeService
-    from officeconsole.services.hours import HoursService
+    from officeconsole.services.billing.fees import FeeService
+    from officeconsole.services.scheduling.hours import HoursService
 
     with ctx.db.write() as session:
         session.add(AppointmentType(name="Follow-up", default_minutes=20))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from officeconsole.services.insurance import InsuranceService
+from officeconsole.services.frontdesk.insurance import InsuranceService
 
 
 def test_the_cli_says_one_line_for_the_unexpected(cli, db_url, clinic, monkeypatch):

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 import pytest
 
-from officeconsole.services.identifiers import npi_with_check_digit
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.common.identifiers import npi_with_check_digit
+from officeconsole.services.formats.x12_check import x12_errors
 
 from tests.e2e.test_demo_in_tmux import Terminal, terminal_env  # noqa: F401 - the fixture is used by name
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from officeconsole.services.claims import ClaimService
+from officeconsole.services.billing.claims import ClaimService
 from officeconsole.tui.screens.billing_queue import BillingQueueScreen
 
 from tests.billing_setup import make_billing, rejected_by_277ca

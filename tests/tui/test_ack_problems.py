@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from officeconsole.services.claims import ClaimService
+from officeconsole.services.billing.claims import ClaimService
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.billing_queue import BillingQueueScreen
@@ -83,7 +83,7 @@ async def test_a_biller_is_told_who_fixes_a_rejected_npi(make_app, sched, as_rol
     "permission denied", and nothing opens."""
     billing = make_billing(sched, as_role, clinic)
     visit, ack = rejected_by_277ca(billing, tmp_path, "562", "82", "RENDERING PROVIDER NPI INVALID")
-    from officeconsole.services.acknowledgements import AcknowledgementService
+    from officeconsole.services.billing.acknowledgements import AcknowledgementService
 
     AcknowledgementService(billing.biller).post_file(ack)
     app = make_app()

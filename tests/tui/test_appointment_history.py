@@ -3,7 +3,7 @@ booked, moved and cancelled, by whom and why."""
 
 from __future__ import annotations
 
-from officeconsole.services.booking import BookingInput
+from officeconsole.services.scheduling.booking import BookingInput
 from officeconsole.tui.modals.notice_list import NoticeListModal
 from officeconsole.tui.widgets.results_table import ResultsTable
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from textual.widgets import Label
 
 from officeconsole.models import LedgerEntry
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.scheduling.booking import BookingInput
 from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.receipt import ReceiptModal
@@ -162,8 +162,8 @@ async def test_board_shows_another_consoles_change_within_a_poll(make_app, sched
 
 async def test_a_board_that_cannot_poll_says_since_when_and_catches_up(make_app, sched, clinic, desk_ctx,
                                                                         manager_ctx, monkeypatch):
-    from officeconsole.services.errors import DatabaseUnavailable
-    from officeconsole.services.flow import FlowService
+    from officeconsole.services.common.errors import DatabaseUnavailable
+    from officeconsole.services.frontdesk.flow import FlowService
 
     _ann, bob = _clinic_day(sched, clinic, desk_ctx, manager_ctx)
     app = make_app()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from textual.widgets import Label, Select
 
-from officeconsole.services.clinic_settings import ClinicSettingsService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.patients import PatientService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.practice.clinic_settings import ClinicSettingsService
 from officeconsole.tui.modals.clinic_form import ClinicFormModal
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.patient_form import PatientFormScreen

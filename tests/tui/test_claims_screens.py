@@ -9,7 +9,7 @@ from sqlalchemy import update
 from textual.widgets import Input, Label, Static
 
 from officeconsole.models import ClinicSettings, Encounter
-from officeconsole.services.claims import ClaimService
+from officeconsole.services.billing.claims import ClaimService
 from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.remit_form import RemitModal
@@ -174,9 +174,9 @@ async def test_code_scrub_export_post_and_aging_agree_to_the_cent(make_app, ctx,
     """The issue's whole path at the keyboard: code a visit, mark it ready, export (pyx12 accepts
     the file), post the insurer's payment with a contractual adjustment and the patient's share;
     the A/R screen, the claim's balance and the aging service agree to the cent."""
-    from officeconsole.services.ar_book import ArBook
-    from officeconsole.services.receivables import ReceivablesService
-    from officeconsole.services.x12_check import x12_errors
+    from officeconsole.services.billing.ar_book import ArBook
+    from officeconsole.services.billing.receivables import ReceivablesService
+    from officeconsole.services.formats.x12_check import x12_errors
     from officeconsole.tui.modals.charge_form import ChargeModal
     from officeconsole.tui.modals.diagnoses_form import DiagnosesModal
 
@@ -251,7 +251,7 @@ async def test_actions_use_the_row_under_the_cursor_not_a_stale_result(make_app,
     wait for the highlighted claim's own, and an insurance problem opens the policy the claim bills."""
     import dataclasses
 
-    from officeconsole.services.insurance import InsuranceService, PolicyInput
+    from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
     billing = make_billing(sched, as_role, clinic)
     billing.coded()
@@ -313,7 +313,7 @@ async def _paid_claim_in_the_queue(make_app, sched, as_role, clinic, tmp_path):
     from decimal import Decimal as D
 
     from officeconsole.demo.x835 import Clp, Svc, make_835
-    from officeconsole.services.remittance import RemittanceService
+    from officeconsole.services.billing.remittance import RemittanceService
 
     billing = make_billing(sched, as_role, clinic)
     claim = billing.coded()

@@ -5,10 +5,10 @@ finds nothing) and exported into an 837P that pyx12 accepts."""
 
 from __future__ import annotations
 
-from officeconsole.services import auth
-from officeconsole.services.identifiers import npi_with_check_digit
-from officeconsole.services.setup_check import SetupCheckService
-from officeconsole.services.x12_check import x12_errors
+from officeconsole.services.common.identifiers import npi_with_check_digit
+from officeconsole.services.formats.x12_check import x12_errors
+from officeconsole.services.practice.setup_check import SetupCheckService
+from officeconsole.services.security import auth
 from officeconsole.tui.modals.appointment_type_form import AppointmentTypeFormModal
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.charge_form import ChargeModal

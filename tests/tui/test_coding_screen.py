@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Label
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.encounters import EncounterService
-from officeconsole.services.fees import FeeService
+from officeconsole.services.billing.encounters import EncounterService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.scheduling.booking import BookingInput
 from officeconsole.tui.modals.charge_form import ChargeModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.diagnoses_form import DiagnosesModal

@@ -96,7 +96,7 @@ async def test_a_period_key_draws_the_period_before_its_figures_are_read(make_ap
     fill in when the reads (held here) come back, and a read for a period left behind is dropped."""
     import threading
 
-    from officeconsole.services.kpi import KpiService
+    from officeconsole.services.reporting.kpi import KpiService
 
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:

@@ -10,9 +10,9 @@ from textual.widgets import Static
 
 from officeconsole.config import Paths
 from officeconsole.models import Appointment, VisitConfirmation
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.patient_alerts import PatientAlertService
-from officeconsole.services.recalls import RecallService
+from officeconsole.services.frontdesk.patient_alerts import PatientAlertService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.recalls import RecallService
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.modals.choice import ChoiceModal

@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from officeconsole.demo.eligibility import MemberAnswerSpec, make_271
-from officeconsole.services.acknowledgements import sender_id
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.eligibility import EligibilityService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
+from officeconsole.services.billing.acknowledgements import sender_id
+from officeconsole.services.frontdesk.eligibility import EligibilityService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.scheduling.booking import BookingInput
 from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.screens.check_in import CheckInScreen
 

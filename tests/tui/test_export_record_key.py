@@ -4,7 +4,7 @@ the key is offered to managers only."""
 from __future__ import annotations
 
 from officeconsole.config import Paths
-from officeconsole.services.audit import AuditService
+from officeconsole.services.security.audit import AuditService
 from officeconsole.tui.app import OfficeApp
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from officeconsole.services.colours import parse_colour
+from officeconsole.services.common.colours import parse_colour
 from officeconsole.tui.widgets.schedule_grid import _colour
 
 

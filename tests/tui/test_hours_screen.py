@@ -9,8 +9,8 @@ import datetime as dt
 
 from textual.widgets import Input
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.hours import HoursService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import HoursService
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.hours_forms import ExceptionFormModal, HolidayFormModal, HolidaysModal, WeekFormModal
 from officeconsole.tui.screens.roster import RosterScreen

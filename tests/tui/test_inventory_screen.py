@@ -12,12 +12,12 @@ import pytest
 from textual.widgets import Select
 
 from officeconsole.config import Paths
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.encounters import EncounterService
-from officeconsole.services.fees import FeeService
-from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
-from officeconsole.services.ledger import new_request_key
+from officeconsole.services.billing.encounters import EncounterService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.stock.inventory import InventoryService, ItemInput, ReceiveLine
 from officeconsole.tui.modals.purchase_order import PurchaseOrderModal
 from officeconsole.tui.modals.stock_count import StockCountModal
 from officeconsole.tui.modals.stock_item import StockItemModal

@@ -156,7 +156,7 @@ async def test_a_pin_set_from_the_palette_unlocks_during_the_day(make_app, clini
 
 
 async def test_an_idle_lock_changed_elsewhere_reaches_an_open_console(make_app, clinic, manager_ctx):
-    from officeconsole.services.sign_in import SignInService
+    from officeconsole.services.security.sign_in import SignInService
 
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

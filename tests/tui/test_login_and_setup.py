@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Label
 
-from officeconsole.services import auth
+from officeconsole.services.security import auth
 from officeconsole.tui.screens.login import LoginScreen
 from officeconsole.tui.screens.patients import PatientsScreen
 from officeconsole.tui.screens.practice_setup import PracticeSetupScreen

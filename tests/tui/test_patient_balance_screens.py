@@ -9,11 +9,17 @@ from decimal import Decimal as D
 
 from textual.widgets import Label, Static
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.remittance import Adjustment, ClaimPayment, LinePayment, RemitInput, RemittanceService
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.remittance import (
+    Adjustment,
+    ClaimPayment,
+    LinePayment,
+    RemitInput,
+    RemittanceService,
+)
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.scheduling.booking import BookingInput
 from officeconsole.tui.modals.account import AccountModal
 from officeconsole.tui.modals.check_in_form import CheckInModal
 from officeconsole.tui.modals.check_out import CheckOutModal

@@ -7,8 +7,8 @@ import io
 from rich.console import Console
 from textual.widgets import DataTable, Label, Select, Static
 
-from officeconsole.services.audit import AuditService
-from officeconsole.services.patients import PatientService
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.security.audit import AuditService
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.patient_form import PatientFormScreen
@@ -214,7 +214,7 @@ async def test_usable_at_80_by_24(make_app, desk_ctx):
 
 
 async def test_record_lists_upcoming_and_recent_appointments(make_app, sched):
-    from officeconsole.services.booking import BookingInput
+    from officeconsole.services.scheduling.booking import BookingInput
 
     from tests.conftest import MONDAY
 
@@ -236,7 +236,7 @@ async def test_a_new_patient_starts_in_the_clinics_state_and_keeps_it(make_app, 
     """The State box holds the clinic's state as a real value (not a grey hint that saves nothing)."""
     import dataclasses
 
-    from officeconsole.services.clinic_settings import ClinicSettingsService, input_from
+    from officeconsole.services.practice.clinic_settings import ClinicSettingsService, input_from
 
     settings = ClinicSettingsService(manager_ctx)
     view = settings.settings()

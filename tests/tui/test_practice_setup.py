@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, Label, Static
 
-from officeconsole.services import auth
-from officeconsole.services.auth import SetupInput, UserService
-from officeconsole.services.clinic_settings import ClinicSettingsService
+from officeconsole.services.practice.clinic_settings import ClinicSettingsService
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import SetupInput, UserService
 from officeconsole.tui.modals.clinic_form import ClinicFormModal
 from officeconsole.tui.screens.dashboard import DashboardScreen
 from officeconsole.tui.screens.patients import PatientsScreen

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeInput
-from officeconsole.services.booking import BookingInput, BookingService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.identifiers import npi_with_check_digit
-from officeconsole.services.providers import ProviderService
+from officeconsole.services.common.identifiers import npi_with_check_digit
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeInput
+from officeconsole.services.practice.providers import ProviderService
+from officeconsole.services.scheduling.booking import BookingInput, BookingService
+from officeconsole.services.scheduling.hours import HoursService
 from officeconsole.tui.modals.appointment_type_form import AppointmentTypeFormModal
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal

@@ -9,8 +9,8 @@ import datetime as dt
 from textual.widgets import Input, Label, Select
 
 from officeconsole.models import Appointment
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.recalls import RecallService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.recalls import RecallService
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.recall_rule_form import RecallRuleFormModal

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from textual.widgets import Input, Label
 
 from officeconsole.models import LedgerEntry, Refund
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.refunds import RefundService
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.refunds import RefundService
 from officeconsole.tui.modals.account import AccountModal
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.reason import ReasonModal
@@ -161,7 +161,7 @@ async def test_the_desk_asks_and_a_manager_approves_on_the_account(make_app, sch
 async def test_a_manager_declines_a_waiting_refund_with_a_reason(make_app, sched, as_role, clinic):
     billing = make_billing(sched, as_role, clinic)
     _credit(billing, "25")
-    from officeconsole.services.refunds import RefundInput
+    from officeconsole.services.frontdesk.refunds import RefundInput
 
     RefundService(billing.biller).request(RefundInput(billing.patient_id, "25", "cash", "Asked at the desk",
                                                       new_request_key()))

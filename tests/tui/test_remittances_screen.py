@@ -8,8 +8,8 @@ from decimal import Decimal as D
 from textual.widgets import Label
 
 from officeconsole.demo.x835 import Clp, Svc, make_835
-from officeconsole.services.claims import ClaimService
-from officeconsole.services.remittance import RemittanceService
+from officeconsole.services.billing.claims import ClaimService
+from officeconsole.services.billing.remittance import RemittanceService
 from officeconsole.tui.screens.remittances import RemittancesScreen
 from officeconsole.tui.widgets.results_table import ResultsTable
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from textual.widgets import Input, Label
 
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
 from officeconsole.tui.screens.reports import ReportsScreen, step_month, step_week
 from officeconsole.tui.widgets.results_table import ResultsTable
 
@@ -118,8 +118,8 @@ def test_range_steps():
 
 
 def test_reports_screen_snapshot(snap_compare, make_app, paid, sched, desk_ctx, clock):
-    from officeconsole.services.booking import BookingInput
-    from officeconsole.services.checkin import CheckInInput, CheckInService
+    from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+    from officeconsole.services.scheduling.booking import BookingInput
 
     from tests.conftest import NOW
 

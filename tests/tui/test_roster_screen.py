@@ -10,11 +10,11 @@ import datetime as dt
 import pytest
 from textual.widgets import Input
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.roster import RosterService, ShiftInput
-from officeconsole.services.time_off import TimeOffService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService
+from officeconsole.services.staffing.roster import RosterService, ShiftInput
+from officeconsole.services.staffing.time_off import TimeOffService
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.notice_list import NoticeListModal

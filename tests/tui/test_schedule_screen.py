@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Label
 
-from officeconsole.services.booking import BookingInput
+from officeconsole.services.scheduling.booking import BookingInput
 from officeconsole.tui.modals.go_to_date import GoToDateModal
 from officeconsole.tui.screens.patient_record import PatientRecordScreen
 from officeconsole.tui.screens.patients import PatientsScreen
@@ -143,7 +143,7 @@ async def test_book_move_and_cancel_with_the_keyboard(make_app, sched):
 
 
 async def test_a_closed_day_says_so_and_refuses_a_booking(make_app, sched, manager_ctx, tmp_path):
-    from officeconsole.services.closeout import CloseOutService
+    from officeconsole.services.operations.closeout import CloseOutService
     from officeconsole.tui.modals.booking_form import BookingModal
 
     CloseOutService(manager_ctx).close_day(reports_dir=tmp_path)  # today, closed early
@@ -174,7 +174,7 @@ async def test_a_closed_day_says_so_and_refuses_a_booking(make_app, sched, manag
 async def test_every_appointment_is_drawn_on_its_real_start(make_app, sched, desk_ctx):
     """Bookings start on any 5 minutes: 08:15 is on the 08:15 row, two 10:35 visits side by side are on
     the same row, and a 5-minute visit right after another is not hidden under it."""
-    from officeconsole.services.booking import BookingInput
+    from officeconsole.services.scheduling.booking import BookingInput
     from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
 
     from tests.conftest import MONDAY
@@ -209,14 +209,14 @@ async def test_every_appointment_is_drawn_on_its_real_start(make_app, sched, des
 
 
 async def test_providers_out_of_view_are_named_at_80_columns(make_app, sched, manager_ctx):
-    from officeconsole.services.auth import UserService
-    from officeconsole.services.identifiers import npi_with_check_digit
-    from officeconsole.services.providers import ProviderInput, ProviderService
+    from officeconsole.services.common.identifiers import npi_with_check_digit
+    from officeconsole.services.practice.providers import ProviderInput, ProviderService
+    from officeconsole.services.security.auth import UserService
 
     from tests.factories import PASSWORD
 
     user = UserService(manager_ctx).add("drpark", "Sam Park", "provider", PASSWORD)
-    from officeconsole.services.hours import HoursService
+    from officeconsole.services.scheduling.hours import HoursService
 
     from tests.conftest import WEEK
 
@@ -238,7 +238,7 @@ async def test_providers_out_of_view_are_named_at_80_columns(make_app, sched, ma
 
 
 async def test_visits_booked_in_approved_time_off_are_flagged(make_app, sched, clinic, manager_ctx):
-    from officeconsole.services.time_off import TimeOffService
+    from officeconsole.services.staffing.time_off import TimeOffService
     from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
 
     sched["book"].book(BookingInput(sched["ann"], sched["lee"], sched["type"], MONDAY, "09:00"))

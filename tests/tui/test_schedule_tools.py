@@ -6,7 +6,7 @@ import datetime as dt
 
 from textual.widgets import Label
 
-from officeconsole.services.booking import BookingInput
+from officeconsole.services.scheduling.booking import BookingInput
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.find_slot import FindSlotModal

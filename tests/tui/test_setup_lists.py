@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from textual.widgets import Input
 
-from officeconsole.services.fees import FeeService
-from officeconsole.services.insurance import InsuranceService, PayerInput
-from officeconsole.services.rooms import RoomService
-from officeconsole.services.sign_in import SignInService
+from officeconsole.services.billing.fees import FeeService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PayerInput
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.security.sign_in import SignInService
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.fee_form import FeeFormModal, FeeImportModal
 from officeconsole.tui.modals.payer_form import PayerFormModal

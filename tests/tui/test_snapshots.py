@@ -14,7 +14,7 @@ from tests.tui.conftest import login, open_record, settle, type_text
 
 @pytest.fixture
 def people(desk_ctx, clinic):
-    from officeconsole.services.insurance import InsuranceService, PolicyInput
+    from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
 
     rows = [("Abbott", "Grace", "1948-02-29", "(217) 555-0140"),
             ("Baker", "Luis", "1985-07-04", "(217) 555-0141"),
@@ -102,7 +102,7 @@ def test_insurance_form(snap_compare, make_app, people):
 
 
 def test_schedule_day_80x24(snap_compare, make_app, sched, desk_ctx):
-    from officeconsole.services.booking import BookingInput
+    from officeconsole.services.scheduling.booking import BookingInput
 
     from tests.conftest import MONDAY
     from tests.factories import register
@@ -131,11 +131,11 @@ def _flow_day(sched, clinic, desk_ctx, manager_ctx, clock):
     """Ann waiting 18 minutes, Bob roomed, a policy that lapsed, two rooms."""
     import datetime as dt
 
-    from officeconsole.services.booking import BookingInput
-    from officeconsole.services.checkin import CheckInInput, CheckInService
-    from officeconsole.services.flow import FlowService
-    from officeconsole.services.insurance import InsuranceService, PolicyInput
-    from officeconsole.services.rooms import RoomService
+    from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+    from officeconsole.services.frontdesk.flow import FlowService
+    from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+    from officeconsole.services.practice.rooms import RoomService
+    from officeconsole.services.scheduling.booking import BookingInput
 
     from tests.conftest import NOW
 
@@ -172,7 +172,7 @@ def test_check_in_form(snap_compare, make_app, sched, clinic, desk_ctx, manager_
 def test_flow_board(snap_compare, make_app, sched, clinic, desk_ctx, manager_ctx, clock):
     import datetime as dt
 
-    from officeconsole.services.checkin import CheckInInput, CheckInService
+    from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
 
     ann, _ = _flow_day(sched, clinic, desk_ctx, manager_ctx, clock)
     CheckInService(desk_ctx).check_in(CheckInInput(ann.id, ann.version))

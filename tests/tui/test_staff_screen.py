@@ -11,12 +11,12 @@ import io
 from rich.console import Console
 from textual.widgets import DataTable, Input, Label, Static
 
-from officeconsole.services.booking import BookingInput
-from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.roster import RosterService, ShiftInput
-from officeconsole.services.staff import StaffRow, StaffService
-from officeconsole.services.time_off import TimeOffService
+from officeconsole.services.scheduling.booking import BookingInput
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService
+from officeconsole.services.staffing.roster import RosterService, ShiftInput
+from officeconsole.services.staffing.staff import StaffRow, StaffService
+from officeconsole.services.staffing.time_off import TimeOffService
 from officeconsole.tui.modals.credential_form import CredentialFormModal
 from officeconsole.tui.modals.staff_form import StaffFormModal
 from officeconsole.tui.modals.time_off_form import TimeOffFormModal

@@ -24,21 +24,21 @@ from sqlalchemy import String, Text, select, update
 
 from officeconsole.models import AppointmentType, Base, Patient, Provider
 from officeconsole.models.enums import Role
-from officeconsole.services.auth import UserService
-from officeconsole.services.booking import BookingInput, BookingService
-from officeconsole.services.checkin import CheckInInput, CheckInService
-from officeconsole.services.credentials import CredentialInput, CredentialService
-from officeconsole.services.flow import FlowService
-from officeconsole.services.hours import HoursService
-from officeconsole.services.insurance import InsuranceService, PolicyInput
-from officeconsole.services.inventory import InventoryService, ItemInput, ReceiveLine
-from officeconsole.services.ledger import new_request_key
-from officeconsole.services.rooms import RoomService
-from officeconsole.services.roster import RosterService, ShiftInput
-from officeconsole.services.staff import StaffInput, StaffService
-from officeconsole.services.text import clean_text
-from officeconsole.services.time_off import TimeOffService
-from officeconsole.services.waitlist import WaitlistInput, WaitlistService
+from officeconsole.services.common.text import clean_text
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
+from officeconsole.services.frontdesk.flow import FlowService
+from officeconsole.services.frontdesk.insurance import InsuranceService, PolicyInput
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.practice.rooms import RoomService
+from officeconsole.services.scheduling.booking import BookingInput, BookingService
+from officeconsole.services.scheduling.hours import HoursService
+from officeconsole.services.scheduling.waitlist import WaitlistInput, WaitlistService
+from officeconsole.services.security.auth import UserService
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService
+from officeconsole.services.staffing.roster import RosterService, ShiftInput
+from officeconsole.services.staffing.staff import StaffInput, StaffService
+from officeconsole.services.staffing.time_off import TimeOffService
+from officeconsole.services.stock.inventory import InventoryService, ItemInput, ReceiveLine
 
 from tests.cli import conftest as cli_conftest
 from tests.conftest import MONDAY, NOW, WEEK

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual import events
 
-from officeconsole.services import auth
+from officeconsole.services.security import auth
 from officeconsole.tui.screens.practice_setup import PracticeSetupScreen
 
 from tests.tui.conftest import settle

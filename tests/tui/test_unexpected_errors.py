@@ -30,7 +30,7 @@ async def test_an_unexpected_worker_error_is_one_message(make_app, clinic, tmp_p
 
 
 async def test_a_failure_while_opening_ends_the_console_with_one_line(db_url, clinic, tmp_path, monkeypatch):
-    from officeconsole.services import auth
+    from officeconsole.services.security import auth
     from officeconsole.tui.app import OfficeApp
 
     monkeypatch.setenv("OFFICECONSOLE_HOME", str(tmp_path / "home"))
@@ -50,7 +50,7 @@ async def test_a_failure_while_opening_ends_the_console_with_one_line(db_url, cl
 
 
 async def test_a_failure_after_login_is_said_and_the_login_screen_stays(make_app, clinic, tmp_path, monkeypatch):
-    from officeconsole.services import setup_check
+    from officeconsole.services.practice import setup_check
     from officeconsole.tui.screens.login import LoginScreen
 
     monkeypatch.setenv("OFFICECONSOLE_HOME", str(tmp_path / "home"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Label
 
-from officeconsole.services import db_keys
-from officeconsole.services.encryption import EncryptionService
+from officeconsole.services.security import db_keys
+from officeconsole.services.security.encryption import EncryptionService
 from officeconsole.tui.app import OfficeApp
 from officeconsole.tui.screens.login import LoginScreen
 from officeconsole.tui.screens.patients import PatientsScreen

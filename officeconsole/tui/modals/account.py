@@ -19,12 +19,12 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Label
 
 from officeconsole.models.refunds import RefundStatus
-from officeconsole.services import permissions
-from officeconsole.services.context import ServiceContext
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.ledger import Account, EntryView, LedgerService, new_request_key
-from officeconsole.services.money import money
-from officeconsole.services.refunds import Refundable, RefundService, RefundView
+from officeconsole.services.common import permissions
+from officeconsole.services.common.context import ServiceContext
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.frontdesk.ledger import Account, EntryView, LedgerService, new_request_key
+from officeconsole.services.frontdesk.refunds import Refundable, RefundService, RefundView
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.reason import ReasonModal
 from officeconsole.tui.modals.receipt import ReceiptModal

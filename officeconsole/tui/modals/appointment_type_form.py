@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeInput, TypeRow
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeInput, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import FormField, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

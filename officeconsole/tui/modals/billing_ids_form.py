@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.billing_identity import BillingIdentityService, Identities, ProviderNpi
-from officeconsole.services.errors import OfficeError
+from officeconsole.services.billing.billing_identity import BillingIdentityService, Identities, ProviderNpi
+from officeconsole.services.common.errors import OfficeError
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -16,9 +16,9 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select
 
-from officeconsole.services.booking import AppointmentView, BookingInput, BookingService
-from officeconsole.services.errors import NeedsOverride, OfficeError, SeriesConflicts, ValidationError
-from officeconsole.services.schedule import ProviderRow, TypeRow
+from officeconsole.services.common.errors import NeedsOverride, OfficeError, SeriesConflicts, ValidationError
+from officeconsole.services.scheduling.booking import AppointmentView, BookingInput, BookingService
+from officeconsole.services.scheduling.schedule import ProviderRow, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.alert_line import AlertLine
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values

@@ -7,9 +7,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from officeconsole.services.booking import AppointmentView, BookingService, CancelReason
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.schedule import DayRow
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.scheduling.booking import AppointmentView, BookingService, CancelReason
+from officeconsole.services.scheduling.schedule import DayRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -12,10 +12,10 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.encounters import ChargeInput, DuplicateCharge, EncounterService, EncounterView
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.fees import FeeRow, FeeService
-from officeconsole.services.money import money
+from officeconsole.services.billing.encounters import ChargeInput, DuplicateCharge, EncounterService, EncounterView
+from officeconsole.services.billing.fees import FeeRow, FeeService
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.common.money import money
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, text_field, values

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from officeconsole.services import permissions
-from officeconsole.services.checkin import CheckInInput, CheckInService, CheckInView, VerifiedHow
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.flow import FlowRow
-from officeconsole.services.ledger import new_request_key
-from officeconsole.services.money import money
+from officeconsole.services.common import permissions
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService, CheckInView, VerifiedHow
+from officeconsole.services.frontdesk.flow import FlowRow
+from officeconsole.services.frontdesk.ledger import new_request_key
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.alert_line import AlertLine
 from officeconsole.tui.widgets.form_field import select_field, show_errors, values
@@ -119,7 +119,7 @@ class CheckInModal(ServiceModal[FlowRow | None]):
             "Insurance\n" + ("\n".join(lines) if lines else "  No insurance on file: self-pay."))
         actor = self.app.ctx.actor
         if view.policies and actor is not None and permissions.allowed(actor.role, "eligibility.check"):
-            from officeconsole.services.eligibility import EligibilityService
+            from officeconsole.services.frontdesk.eligibility import EligibilityService
 
             self.call_service(EligibilityService(self.app.ctx).latest, p.id, group="eligibility", exclusive=True,
                               then=lambda answers: self.query_one("#checkin-eligibility", Static).update(

@@ -11,13 +11,13 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Label, Static
 
-from officeconsole.services.checkin import CheckInService, CheckInView
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.flow import FlowRow
-from officeconsole.services.ledger import LedgerService, PaymentInput, new_request_key
-from officeconsole.services.money import money
-from officeconsole.services.patients import PatientService
-from officeconsole.services.schedule import ScheduleService
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.frontdesk.checkin import CheckInService, CheckInView
+from officeconsole.services.frontdesk.flow import FlowRow
+from officeconsole.services.frontdesk.ledger import LedgerService, PaymentInput, new_request_key
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.scheduling.schedule import ScheduleService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.widgets import Input, Label
 
-from officeconsole.services.clinic_settings import WEEKDAYS, ClinicInput, ClinicSettingsService, ClinicView
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.scrubber import PLACES_OF_SERVICE
-from officeconsole.services.text import format_phone
+from officeconsole.services.billing.scrubber import PLACES_OF_SERVICE
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.common.text import format_phone
+from officeconsole.services.practice.clinic_settings import WEEKDAYS, ClinicInput, ClinicSettingsService, ClinicView
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

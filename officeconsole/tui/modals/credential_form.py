@@ -11,9 +11,9 @@ from textual.widgets import Input, Label
 
 from officeconsole.models.enums import Role
 from officeconsole.models.roster import CredentialKind
-from officeconsole.services.credentials import CredentialInput, CredentialService, CredentialView
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.staff import StaffRow
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.staffing.credentials import CredentialInput, CredentialService, CredentialView
+from officeconsole.services.staffing.staff import StaffRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.codes import search_icd10, warm_icd10
-from officeconsole.services.encounters import EncounterService, EncounterView
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.billing.codes import search_icd10, warm_icd10
+from officeconsole.services.billing.encounters import EncounterService, EncounterView
+from officeconsole.services.common.errors import OfficeError, ValidationError
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import text_field
 from officeconsole.tui.widgets.key_bar import KeyBar

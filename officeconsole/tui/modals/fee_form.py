@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.fees import FeeImportError, FeeRow, FeeService, ImportResult
+from officeconsole.services.billing.fees import FeeImportError, FeeRow, FeeService, ImportResult
+from officeconsole.services.common.errors import OfficeError, ValidationError
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -16,10 +16,10 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.schedule import ProviderRow, TypeRow
-from officeconsole.services.schedule_time import TimeProblem, parse_weekdays
-from officeconsole.services.slot_finder import Slot, SlotFinder, SlotQuery
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.scheduling.schedule import ProviderRow, TypeRow
+from officeconsole.services.scheduling.schedule_time import TimeProblem, parse_weekdays
+from officeconsole.services.scheduling.slot_finder import Slot, SlotFinder, SlotQuery
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

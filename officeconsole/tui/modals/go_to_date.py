@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from officeconsole.services.text import parse_date
+from officeconsole.services.common.text import parse_date
 
 
 class GoToDateModal(ModalScreen[dt.date | None]):

@@ -69,7 +69,7 @@ class HelpScreen(ModalScreen[None]):
 
     def _sections(self) -> list[tuple[str, str]]:
         """The function keys of the sections this person's role may open (the app's one table)."""
-        from officeconsole.services import permissions
+        from officeconsole.services.common import permissions
         from officeconsole.tui.sections import SECTIONS
 
         ctx = getattr(self.app, "ctx", None)

@@ -19,8 +19,8 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import NeedsConfirmation, OfficeError, ValidationError
-from officeconsole.services.hours import (
+from officeconsole.services.common.errors import NeedsConfirmation, OfficeError, ValidationError
+from officeconsole.services.scheduling.hours import (
     WEEKDAY_KEYS,
     WEEKDAYS,
     HolidaySuggestion,

@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select
 
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.insurance import InsuranceService, PayerRow, PolicyInput, PolicyView
-from officeconsole.services.patients import PatientRecord
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.frontdesk.insurance import InsuranceService, PayerRow, PolicyInput, PolicyView
+from officeconsole.services.frontdesk.patients import PatientRecord
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

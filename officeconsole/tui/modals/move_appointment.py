@@ -7,9 +7,9 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.booking import AppointmentView, BookingService
-from officeconsole.services.errors import NeedsOverride, OfficeError, ValidationError
-from officeconsole.services.schedule import DayRow, ProviderRow
+from officeconsole.services.common.errors import NeedsOverride, OfficeError, ValidationError
+from officeconsole.services.scheduling.booking import AppointmentView, BookingService
+from officeconsole.services.scheduling.schedule import DayRow, ProviderRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -14,9 +14,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.patient_alerts import SUGGESTED_ALERTS, AlertRow, NoteRow, PatientAlertService
-from officeconsole.services.text import parse_date
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.common.text import parse_date
+from officeconsole.services.frontdesk.patient_alerts import SUGGESTED_ALERTS, AlertRow, NoteRow, PatientAlertService
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, show_refusal, text_field, values

@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.insurance import FILING_CODES, InsuranceService, PayerInput, PayerRow
-from officeconsole.services.text import format_phone
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.common.text import format_phone
+from officeconsole.services.frontdesk.insurance import FILING_CODES, InsuranceService, PayerInput, PayerRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

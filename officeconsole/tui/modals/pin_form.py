@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.sign_in import SignInService
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.security.sign_in import SignInService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

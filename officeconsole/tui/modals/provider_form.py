@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeRow
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.providers import (
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeRow
+from officeconsole.services.practice.providers import (
     CandidateRow,
     ProviderInput,
     ProviderRow,

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from officeconsole.services import csv_safe
-from officeconsole.services.inventory import InventoryService, Suggestion
+from officeconsole.services.formats import csv_safe
+from officeconsole.services.stock.inventory import InventoryService, Suggestion
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable

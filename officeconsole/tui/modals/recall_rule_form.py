@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select
 
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeRow
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.recalls import MAX_MONTHS, MIN_MONTHS, RecallService, RuleInput, RuleRow
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeRow
+from officeconsole.services.scheduling.recalls import MAX_MONTHS, MIN_MONTHS, RecallService, RuleInput, RuleRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

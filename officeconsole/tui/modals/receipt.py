@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from officeconsole.services.receipts import Receipt, ReceiptService
+from officeconsole.services.frontdesk.receipts import Receipt, ReceiptService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.key_bar import KeyBar
 

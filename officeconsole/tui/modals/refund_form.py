@@ -17,11 +17,11 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
 from officeconsole.models.refunds import RefundMethod
-from officeconsole.services import permissions
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.ledger import new_request_key
-from officeconsole.services.money import money
-from officeconsole.services.refunds import Refundable, RefundInput, RefundService, RefundView
+from officeconsole.services.common import permissions
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.frontdesk.refunds import Refundable, RefundInput, RefundService, RefundView
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

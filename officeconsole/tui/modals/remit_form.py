@@ -10,10 +10,8 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label, Select
 
-from officeconsole.services.encounters import EncounterView
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.money import money
-from officeconsole.services.remittance import (
+from officeconsole.services.billing.encounters import EncounterView
+from officeconsole.services.billing.remittance import (
     ClaimPayment,
     LinePayment,
     RemitInput,
@@ -21,6 +19,8 @@ from officeconsole.services.remittance import (
     RemittanceService,
     parse_adjustments,
 )
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.common.money import money
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from officeconsole.services.flow import RoomRow
+from officeconsole.services.frontdesk.flow import RoomRow
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 

@@ -18,8 +18,8 @@ from textual.content import Content
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.roster import Person, RosterService, ShiftInput, ShiftView, TemplateView
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.staffing.roster import Person, RosterService, ShiftInput, ShiftView, TemplateView
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

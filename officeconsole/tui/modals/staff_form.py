@@ -10,8 +10,8 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
 from officeconsole.models.enums import Role
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.staff import StaffInput, StaffRow, StaffService
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.staffing.staff import StaffInput, StaffRow, StaffService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
 
 from officeconsole.models.inventory import ItemCategory
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.inventory import InventoryService, ItemInput, ItemRow
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.stock.inventory import InventoryService, ItemInput, ItemRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Select
 
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.inventory import InventoryService, ItemRow, ReceiveLine
-from officeconsole.services.ledger import new_request_key
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.stock.inventory import InventoryService, ItemRow, ReceiveLine
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

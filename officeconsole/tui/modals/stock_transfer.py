@@ -11,9 +11,9 @@ from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.inventory import InventoryService, ItemRow, LotRow
-from officeconsole.services.ledger import new_request_key
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.stock.inventory import InventoryService, ItemRow, LotRow
 from officeconsole.tui.modals.stock_waste import lot_label
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import FormField, select_field, show_refusal, text_field, values

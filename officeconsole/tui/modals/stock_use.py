@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select
 
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.inventory import InventoryService, ItemRow, UseResult, VisitChoice
-from officeconsole.services.ledger import new_request_key
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.stock.inventory import InventoryService, ItemRow, UseResult, VisitChoice
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

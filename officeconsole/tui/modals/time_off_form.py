@@ -11,8 +11,8 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Input, Label
 
 from officeconsole.models.roster import TimeOffKind
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.time_off import TimeOffService, TimeOffView
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.staffing.time_off import TimeOffService, TimeOffView
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_refusal, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from officeconsole.services.booking import AppointmentView
-from officeconsole.services.schedule import ProviderRow, TypeRow
-from officeconsole.services.waitlist import WaitlistMatch, WaitlistRow, WaitlistService
+from officeconsole.services.scheduling.booking import AppointmentView
+from officeconsole.services.scheduling.schedule import ProviderRow, TypeRow
+from officeconsole.services.scheduling.waitlist import WaitlistMatch, WaitlistRow, WaitlistService
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.waitlist_form import WaitlistFormModal
 from officeconsole.tui.screens.base import ServiceModal

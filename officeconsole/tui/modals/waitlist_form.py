@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Label, Select
 
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.schedule import DayRow, ProviderRow, TypeRow
-from officeconsole.services.waitlist import WaitlistInput, WaitlistRow, WaitlistService
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.scheduling.schedule import DayRow, ProviderRow, TypeRow
+from officeconsole.services.scheduling.waitlist import WaitlistInput, WaitlistRow, WaitlistService
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Label, Select
 
-from officeconsole.services.booking import AppointmentView
-from officeconsole.services.checkin import CheckInService
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.patients import PatientService
-from officeconsole.services.schedule import ProviderRow, ScheduleService, TypeRow
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.frontdesk.checkin import CheckInService
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.scheduling.booking import AppointmentView
+from officeconsole.services.scheduling.schedule import ProviderRow, ScheduleService, TypeRow
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import select_field, show_errors, text_field, values
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -8,10 +8,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError, ValidationError
-from officeconsole.services.ledger import new_request_key
-from officeconsole.services.money import money
-from officeconsole.services.receivables import ReceivablesService
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.frontdesk.ledger import new_request_key
 from officeconsole.tui.screens.base import ServiceModal
 from officeconsole.tui.widgets.form_field import show_errors, text_field
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from officeconsole.services.errors import OfficeError, PermissionDenied
+from officeconsole.services.common.errors import OfficeError, PermissionDenied
 
 if TYPE_CHECKING:
     from officeconsole.tui.app import OfficeApp
@@ -51,8 +51,8 @@ class ServiceCalls:
 
     def allowed(self, permission: str) -> bool:
         """Check early so a refused action says so at once; the service checks again anyway."""
-        from officeconsole.services import permissions
-        from officeconsole.services.errors import PermissionDenied
+        from officeconsole.services.common import permissions
+        from officeconsole.services.common.errors import PermissionDenied
 
         actor = self.app.ctx.actor
         try:
@@ -87,7 +87,7 @@ class ServiceScreen(ServiceCalls, Screen):
         needed = self.ACTION_PERMISSIONS.get(action)
         if needed is None:
             return True
-        from officeconsole.services import permissions
+        from officeconsole.services.common import permissions
 
         actor = self.app.ctx.actor if self.app.ctx is not None else None
         return actor is not None and permissions.allowed(actor.role, needed)

@@ -20,20 +20,29 @@ from textual.binding import Binding
 from textual.widgets import Label, Static
 
 from officeconsole.models.billing import EncounterStatus
-from officeconsole.services import permissions
-from officeconsole.services.billing_identity import BillingIdentityService
-from officeconsole.services.claim_corrections import ClaimCorrectionService
-from officeconsole.services.claims import BatchResult, ClaimNotClean, ClaimService, ReadyRun, ScrubResult
-from officeconsole.services.encounters import EncounterService, EncounterView, Queue, QueueFilter, QueueRow
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.insurance import InsuranceService
-from officeconsole.services.ledger import new_request_key
-from officeconsole.services.money import money
-from officeconsole.services.patients import PatientService
-from officeconsole.services.receivables import ReceivablesService
-from officeconsole.services.schedule import ScheduleService
-from officeconsole.services.scrubber import BILLING, CODING, INSURANCE, PATIENT, REJECTION, SCRUBBER, VISIT, Problem
-from officeconsole.services.text import plural
+from officeconsole.services.billing.billing_identity import BillingIdentityService
+from officeconsole.services.billing.claim_corrections import ClaimCorrectionService
+from officeconsole.services.billing.claims import BatchResult, ClaimNotClean, ClaimService, ReadyRun, ScrubResult
+from officeconsole.services.billing.encounters import EncounterService, EncounterView, Queue, QueueFilter, QueueRow
+from officeconsole.services.billing.receivables import ReceivablesService
+from officeconsole.services.billing.scrubber import (
+    BILLING,
+    CODING,
+    INSURANCE,
+    PATIENT,
+    REJECTION,
+    SCRUBBER,
+    VISIT,
+    Problem,
+)
+from officeconsole.services.common import permissions
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.common.money import money
+from officeconsole.services.common.text import plural
+from officeconsole.services.frontdesk.insurance import InsuranceService
+from officeconsole.services.frontdesk.ledger import new_request_key
+from officeconsole.services.frontdesk.patients import PatientService
+from officeconsole.services.scheduling.schedule import ScheduleService
 from officeconsole.tui.modals.billing_ids_form import BillingIdsModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
@@ -348,7 +357,7 @@ class BillingQueueScreen(ServiceScreen):
         """A 999 or 277CA file: the claims it names move by themselves."""
         if not self.allowed("claims.submit"):
             return
-        from officeconsole.services.acknowledgements import AcknowledgementService
+        from officeconsole.services.billing.acknowledgements import AcknowledgementService
 
         def typed(path: str | None) -> None:
             if path:

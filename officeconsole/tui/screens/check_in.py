@@ -14,11 +14,11 @@ from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import Input, Label
 
-from officeconsole.services import permissions
-from officeconsole.services.booking import AppointmentView
-from officeconsole.services.flow import FlowBoard, FlowChanges, FlowRow, FlowService, status_label
-from officeconsole.services.schedule import INACTIVE_MARK
-from officeconsole.services.text import search_key
+from officeconsole.services.common import permissions
+from officeconsole.services.common.text import search_key
+from officeconsole.services.frontdesk.flow import FlowBoard, FlowChanges, FlowRow, FlowService, status_label
+from officeconsole.services.scheduling.booking import AppointmentView
+from officeconsole.services.scheduling.schedule import INACTIVE_MARK
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.walk_in import WalkInModal
 from officeconsole.tui.screens.base import ServiceScreen
@@ -100,7 +100,7 @@ class CheckInScreen(ServiceScreen):
         actor = self.app.ctx.actor
         if self.board is None or actor is None or not permissions.allowed(actor.role, "eligibility.check"):
             return
-        from officeconsole.services.eligibility import EligibilityService  # (it brings the X12 readers)
+        from officeconsole.services.frontdesk.eligibility import EligibilityService  # (it brings the X12 readers)
 
         def got(found: dict[int, list[str]]) -> None:
             if found != self.inactive:

@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from officeconsole.services.encounters import EncounterService, EncounterView
-from officeconsole.services.money import money
+from officeconsole.services.billing.encounters import EncounterService, EncounterView
+from officeconsole.services.common.money import money
 from officeconsole.tui.modals.charge_form import ChargeModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.diagnoses_form import DiagnosesModal

@@ -25,14 +25,23 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 from textual_plotext import PlotextPlot
 
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.kpi import AR_FIGURES, DAYS, FIGURES, Comparison, Dashboard, KpiService, Span, step
-from officeconsole.services.kpi.periods import choose_span, previous, year_before
-from officeconsole.services.kpi.tables import kpi_report, trend_series
-from officeconsole.services.money import money
-from officeconsole.services.report_model import COUNT, MINUTES, MONEY, PERCENT
-from officeconsole.services.reports import ReportService
-from officeconsole.services.text import parse_date
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.money import money
+from officeconsole.services.common.text import parse_date
+from officeconsole.services.reporting.kpi import (
+    AR_FIGURES,
+    DAYS,
+    FIGURES,
+    Comparison,
+    Dashboard,
+    KpiService,
+    Span,
+    step,
+)
+from officeconsole.services.reporting.kpi.periods import choose_span, previous, year_before
+from officeconsole.services.reporting.kpi.tables import kpi_report, trend_series
+from officeconsole.services.reporting.report_model import COUNT, MINUTES, MONEY, PERCENT
+from officeconsole.services.reporting.reports import ReportService
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.reports import ReportsScreen, _draw
 from officeconsole.tui.widgets.app_header import AppHeader

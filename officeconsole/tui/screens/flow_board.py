@@ -19,12 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from officeconsole.services import permissions
-from officeconsole.services.errors import OfficeError
-from officeconsole.services.flow import NEXT, FlowBoard, FlowChanges, FlowRow, FlowService, status_label
-from officeconsole.services.inventory import InventoryService, ItemRow
-from officeconsole.services.patient_alerts import PatientAlertService
-from officeconsole.services.schedule import INACTIVE_MARK
+from officeconsole.services.common import permissions
+from officeconsole.services.common.errors import OfficeError
+from officeconsole.services.frontdesk.flow import NEXT, FlowBoard, FlowChanges, FlowRow, FlowService, status_label
+from officeconsole.services.frontdesk.patient_alerts import PatientAlertService
+from officeconsole.services.scheduling.schedule import INACTIVE_MARK
+from officeconsole.services.stock.inventory import InventoryService, ItemRow
 from officeconsole.tui.modals.check_out import CheckOutModal
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
@@ -66,7 +66,7 @@ class FlowBoardScreen(ServiceScreen):
         self.order: list[FlowRow] = []
         self.last_event_id = 0
         self.stale_since: dt.datetime | None = None  # the last poll failed: the board shows what it had
-        self.alerts: dict[int, list[str]] = {}  # patient id -> alerts in force (services/patient_alerts.py)
+        self.alerts: dict[int, list[str]] = {}  # patient id -> alerts in force (services/frontdesk/patient_alerts.py)
         self.alert_ids: set[int] = set()
         self.inactive: dict[int, list[str]] = {}  # patient id -> payers whose latest 271 said inactive
 
@@ -121,7 +121,7 @@ class FlowBoardScreen(ServiceScreen):
                           exclusive=True)
         actor = self.app.ctx.actor
         if self.board is not None and actor is not None and permissions.allowed(actor.role, "eligibility.check"):
-            from officeconsole.services.eligibility import EligibilityService  # (it brings the X12 readers)
+            from officeconsole.services.frontdesk.eligibility import EligibilityService  # (it brings the X12 readers)
 
             def coverage(found: dict[int, list[str]]) -> None:
                 self.inactive = found

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
-from officeconsole.services.importing import ImportKind, ImportReport, ImportRequest, ImportService
+from officeconsole.services.operations.importing import ImportKind, ImportReport, ImportRequest, ImportService
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Label
 
-from officeconsole.services.inventory import CountResult, InventoryService, ItemRow, LotRow, UseResult
+from officeconsole.services.stock.inventory import CountResult, InventoryService, ItemRow, LotRow, UseResult
 from officeconsole.tui.modals.purchase_order import PurchaseOrderModal
 from officeconsole.tui.modals.stock_count import StockCountModal
 from officeconsole.tui.modals.stock_item import StockItemModal

@@ -16,12 +16,12 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError
+from officeconsole.services.common.errors import OfficeError
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.form_field import text_field
 
 if TYPE_CHECKING:
-    from officeconsole.services.context import Actor
+    from officeconsole.services.common.context import Actor
 
 
 class LockScreen(ServiceScreen):
@@ -57,7 +57,7 @@ class LockScreen(ServiceScreen):
 
     @on(Input.Submitted, "#secret")
     def _submit(self) -> None:
-        from officeconsole.services import sign_in
+        from officeconsole.services.security import sign_in
 
         username = self.query_one("#username", Input).value
         secret = self.query_one("#secret", Input).value

@@ -9,14 +9,14 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from officeconsole.services.errors import OfficeError
+from officeconsole.services.common.errors import OfficeError
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.form_field import text_field
 from officeconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
-    from officeconsole.services.context import Actor
+    from officeconsole.services.common.context import Actor
 
 
 class LoginScreen(ServiceScreen):
@@ -59,7 +59,7 @@ class LoginScreen(ServiceScreen):
         if not self.app.ready:
             self._fail("Still opening the database: press Enter again in a moment.")
             return
-        from officeconsole.services import auth
+        from officeconsole.services.security import auth
 
         self.query_one("#login", Button).disabled = True
         self.call_service(auth.login, self.app.base_ctx, username, password,

@@ -14,8 +14,8 @@ from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import OfficeError, PossibleDuplicate, ValidationError
-from officeconsole.services.patients import PatientInput, PatientRecord, PatientService, needs_latin_name
+from officeconsole.services.common.errors import OfficeError, PossibleDuplicate, ValidationError
+from officeconsole.services.frontdesk.patients import PatientInput, PatientRecord, PatientService, needs_latin_name
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader

@@ -17,12 +17,12 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.widgets import DataTable, Label, Static
 
-from officeconsole.services import permissions
-from officeconsole.services.errors import NotFound, OfficeError, PermissionDenied
-from officeconsole.services.exports import ExportService, RecordExport
-from officeconsole.services.insurance import PolicyView
-from officeconsole.services.patients import PatientRecord, PatientService
-from officeconsole.services.schedule import DayRow, ScheduleService
+from officeconsole.services.common import permissions
+from officeconsole.services.common.errors import NotFound, OfficeError, PermissionDenied
+from officeconsole.services.frontdesk.insurance import PolicyView
+from officeconsole.services.frontdesk.patients import PatientRecord, PatientService
+from officeconsole.services.operations.exports import ExportService, RecordExport
+from officeconsole.services.scheduling.schedule import DayRow, ScheduleService
 from officeconsole.tui.modals.insurance_form import InsuranceFormModal
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_form import CONTACT_OPTIONS, SEX_OPTIONS, PatientFormScreen

@@ -13,8 +13,8 @@ from textual.containers import Horizontal
 from textual.events import Key, Resize
 from textual.widgets import Input, Label
 
-from officeconsole.services.patient_search import Cursor
-from officeconsole.services.patients import PAGE_SIZE, PatientRow, PatientService, SearchPage
+from officeconsole.services.frontdesk.patient_search import Cursor
+from officeconsole.services.frontdesk.patients import PAGE_SIZE, PatientRow, PatientService, SearchPage
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.screens.patient_form import PatientFormScreen
 from officeconsole.tui.screens.patient_record import PatientRecordScreen

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from officeconsole.services.clinic_settings import ClinicSettingsService, ClinicView
-from officeconsole.services.setup_check import CheckItem, SetupCheckService, SetupStatus
+from officeconsole.services.practice.clinic_settings import ClinicSettingsService, ClinicView
+from officeconsole.services.practice.setup_check import CheckItem, SetupCheckService, SetupStatus
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.key_bar import KeyBar

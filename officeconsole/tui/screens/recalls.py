@@ -13,9 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from officeconsole.services.recalls import RecallRow, RecallService, RuleRow
-from officeconsole.services.schedule import ProviderRow, TypeRow
-from officeconsole.services.slot_finder import Slot, SlotFinder, SlotQuery
+from officeconsole.services.scheduling.recalls import RecallRow, RecallService, RuleRow
+from officeconsole.services.scheduling.schedule import ProviderRow, TypeRow
+from officeconsole.services.scheduling.slot_finder import Slot, SlotFinder, SlotQuery
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.screens.base import ServiceScreen

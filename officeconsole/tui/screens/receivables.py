@@ -10,12 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from officeconsole.services.ledger import new_request_key
-from officeconsole.services.money import money
-from officeconsole.services.receivables import BUCKETS, Aging, ReceivablesService
-from officeconsole.services.remittance import DenialRow, RemittanceService
-from officeconsole.services.statements import StatementService
-from officeconsole.services.text import plural
+from officeconsole.services.billing.receivables import BUCKETS, Aging, ReceivablesService
+from officeconsole.services.billing.remittance import DenialRow, RemittanceService
+from officeconsole.services.billing.statements import StatementService
+from officeconsole.services.common.money import money
+from officeconsole.services.common.text import plural
+from officeconsole.services.frontdesk.ledger import new_request_key
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.write_off import WriteOffModal
 from officeconsole.tui.screens.base import ServiceScreen

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Label
 
-from officeconsole.services.money import money
-from officeconsole.services.remittance import RemittanceClaimRow, RemittanceRow, RemittanceService
+from officeconsole.services.billing.remittance import RemittanceClaimRow, RemittanceRow, RemittanceService
+from officeconsole.services.common.money import money
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.key_bar import KeyBar

@@ -21,10 +21,10 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.report_model import DATE, MONEY, PERCENT, TEXT, Report, Section, Series
-from officeconsole.services.reports import REPORTS, ReportService, default_range
-from officeconsole.services.text import parse_date
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.common.text import parse_date
+from officeconsole.services.reporting.report_model import DATE, MONEY, PERCENT, TEXT, Report, Section, Series
+from officeconsole.services.reporting.reports import REPORTS, ReportService, default_range
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.key_bar import KeyBar

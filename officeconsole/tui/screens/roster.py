@@ -27,8 +27,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label
 
 from officeconsole.models.roster import TimeOffStatus
-from officeconsole.services.credentials import CredentialService, CredentialView
-from officeconsole.services.roster import (
+from officeconsole.services.common.text import format_phone, plural
+from officeconsole.services.staffing.credentials import CredentialService, CredentialView
+from officeconsole.services.staffing.roster import (
     HOURS_ELSEWHERE,
     CopyResult,
     Person,
@@ -38,8 +39,7 @@ from officeconsole.services.roster import (
     Week,
     monday_of,
 )
-from officeconsole.services.text import format_phone, plural
-from officeconsole.services.time_off import TimeOffService, TimeOffView
+from officeconsole.services.staffing.time_off import TimeOffService, TimeOffView
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.notice_list import NoticeListModal

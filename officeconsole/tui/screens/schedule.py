@@ -23,15 +23,22 @@ from textual.events import Resize
 from textual.widgets import Label
 
 from officeconsole.models.enums import Role
-from officeconsole.services.booking import AppointmentView, BookingService
-from officeconsole.services.day_lists import DayListService
-from officeconsole.services.errors import ValidationError
-from officeconsole.services.reminders import ReminderService
-from officeconsole.services.roster import RosterService, ShiftView
-from officeconsole.services.schedule import INACTIVE_MARK, DayPlan, DayRow, ProviderRow, ScheduleService, TypeRow
-from officeconsole.services.schedule_time import STEP_MINUTES
-from officeconsole.services.slot_finder import SlotFinder, SlotQuery
-from officeconsole.services.waitlist import WaitlistMatch, WaitlistService
+from officeconsole.services.common.errors import ValidationError
+from officeconsole.services.scheduling.booking import AppointmentView, BookingService
+from officeconsole.services.scheduling.day_lists import DayListService
+from officeconsole.services.scheduling.reminders import ReminderService
+from officeconsole.services.scheduling.schedule import (
+    INACTIVE_MARK,
+    DayPlan,
+    DayRow,
+    ProviderRow,
+    ScheduleService,
+    TypeRow,
+)
+from officeconsole.services.scheduling.schedule_time import STEP_MINUTES
+from officeconsole.services.scheduling.slot_finder import SlotFinder, SlotQuery
+from officeconsole.services.scheduling.waitlist import WaitlistMatch, WaitlistService
+from officeconsole.services.staffing.roster import RosterService, ShiftView
 from officeconsole.tui.modals.booking_form import BookingModal
 from officeconsole.tui.modals.cancel_appointment import CancelAppointmentModal
 from officeconsole.tui.modals.choice import ChoiceModal

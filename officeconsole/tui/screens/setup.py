@@ -8,11 +8,11 @@ from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from officeconsole.services import auth
-from officeconsole.services.auth import MIN_PASSWORD_LENGTH, SetupInput
-from officeconsole.services.clinic import DEFAULT_TIMEZONE
-from officeconsole.services.context import Actor
-from officeconsole.services.errors import OfficeError, ValidationError
+from officeconsole.services.common.context import Actor
+from officeconsole.services.common.errors import OfficeError, ValidationError
+from officeconsole.services.practice.clinic import DEFAULT_TIMEZONE
+from officeconsole.services.security import auth
+from officeconsole.services.security.auth import MIN_PASSWORD_LENGTH, SetupInput
 from officeconsole.tui.screens.base import ServiceScreen
 from officeconsole.tui.widgets.app_header import AppHeader
 from officeconsole.tui.widgets.form_field import show_errors, text_field, values

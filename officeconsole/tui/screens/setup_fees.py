@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.binding import Binding
 
-from officeconsole.services.fees import FeeRow, FeeService, ImportResult
+from officeconsole.services.billing.fees import FeeRow, FeeService, ImportResult
 from officeconsole.tui.modals.fee_form import FeeFormModal, FeeImportModal
 from officeconsole.tui.screens.setup_list import SetupListScreen
 from officeconsole.tui.widgets.results_table import Column

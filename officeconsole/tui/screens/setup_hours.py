@@ -20,8 +20,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Static
 
-from officeconsole.services.hours import WEEKDAYS, ExceptionView, HoursService, TemplateView
-from officeconsole.services.schedule import ProviderRow, ScheduleService
+from officeconsole.services.scheduling.hours import WEEKDAYS, ExceptionView, HoursService, TemplateView
+from officeconsole.services.scheduling.schedule import ProviderRow, ScheduleService
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.hours_forms import ExceptionFormModal, HolidaysModal, WeekFormModal
 from officeconsole.tui.screens.base import ServiceScreen

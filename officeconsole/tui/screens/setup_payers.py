@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from officeconsole.services.insurance import InsuranceService, PayerRow
-from officeconsole.services.text import format_phone
+from officeconsole.services.common.text import format_phone
+from officeconsole.services.frontdesk.insurance import InsuranceService, PayerRow
 from officeconsole.tui.modals.payer_form import PayerFormModal
 from officeconsole.tui.screens.setup_list import SetupListScreen
 from officeconsole.tui.widgets.results_table import Column

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from officeconsole.services.providers import CandidateRow, ProviderRow, ProviderService
+from officeconsole.services.practice.providers import CandidateRow, ProviderRow, ProviderService
 from officeconsole.tui.modals.choice import ChoiceModal
 from officeconsole.tui.modals.provider_form import ProviderFormModal
 from officeconsole.tui.screens.setup_list import SetupListScreen

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from officeconsole.services.recalls import RecallService, RuleRow
+from officeconsole.services.scheduling.recalls import RecallService, RuleRow
 from officeconsole.tui.modals.recall_rule_form import RecallRuleFormModal
 from officeconsole.tui.screens.setup_list import SetupListScreen
 from officeconsole.tui.widgets.results_table import Column

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from officeconsole.services.flow import RoomRow
-from officeconsole.services.rooms import RoomService
+from officeconsole.services.frontdesk.flow import RoomRow
+from officeconsole.services.practice.rooms import RoomService
 from officeconsole.tui.modals.room_form import RoomFormModal
 from officeconsole.tui.screens.setup_list import SetupListScreen
 from officeconsole.tui.widgets.results_table import Column

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from officeconsole.services.appointment_types import AppointmentTypeService, TypeRow
+from officeconsole.services.practice.appointment_types import AppointmentTypeService, TypeRow
 from officeconsole.tui.modals.appointment_type_form import AppointmentTypeFormModal
 from officeconsole.tui.screens.setup_list import SetupListScreen
 from officeconsole.tui.widgets.results_table import Column

@@ -22,9 +22,9 @@ from textual.events import Resize
 from textual.widgets import DataTable, Input, Label, Static
 
 from officeconsole.models.enums import Role
-from officeconsole.services.credentials import CredentialService, CredentialView
-from officeconsole.services.staff import StaffRow, StaffService
-from officeconsole.services.time_off import TimeOffView
+from officeconsole.services.staffing.credentials import CredentialService, CredentialView
+from officeconsole.services.staffing.staff import StaffRow, StaffService
+from officeconsole.services.staffing.time_off import TimeOffView
 from officeconsole.tui.modals.confirm import ConfirmModal
 from officeconsole.tui.modals.credential_form import CredentialFormModal
 from officeconsole.tui.modals.staff_form import StaffFormModal
@@ -217,7 +217,7 @@ class StaffScreen(ServiceScreen):
         return f"{verb} {row.left_on:%m/%d/%Y}"
 
     def _may_manage(self) -> bool:
-        from officeconsole.services import permissions
+        from officeconsole.services.common import permissions
 
         actor = self.app.ctx.actor
         return actor is not None and permissions.allowed(actor.role, "staff.manage")
@@ -316,7 +316,7 @@ class StaffScreen(ServiceScreen):
 
     def action_unlock(self) -> None:
         """End the highlighted person's lockout after too many failed sign-ins (managers)."""
-        from officeconsole.services.auth import UserService
+        from officeconsole.services.security.auth import UserService
 
         if self.person is not None and self.allowed("user.manage"):
             self.call_service(UserService(self.app.ctx).unlock, self.person.username, group="move", exclusive=True,
@@ -325,7 +325,7 @@ class StaffScreen(ServiceScreen):
     # ----- time off ------------------------------------------------------------------
     def action_time_off(self) -> None:
         """One's own time off; a manager may ask for the highlighted person."""
-        from officeconsole.services import permissions
+        from officeconsole.services.common import permissions
 
         actor = self.app.ctx.actor
         if actor is None or not self.allowed("timeoff.request"):

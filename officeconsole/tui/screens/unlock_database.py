@@ -17,7 +17,7 @@ from textual.containers import Center, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
-from officeconsole.services.errors import DatabaseLocked, OfficeError
+from officeconsole.services.common.errors import DatabaseLocked, OfficeError
 from officeconsole.tui.widgets.form_field import text_field
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from officeconsole.services.patient_alerts import PatientAlertService
+from officeconsole.services.frontdesk.patient_alerts import PatientAlertService
 
 
 def alert_text(alerts: list[str] | tuple[str, ...]) -> str:

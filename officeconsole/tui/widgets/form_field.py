@@ -99,7 +99,7 @@ def show_refusal(form, exc, summary_id: str) -> None:
     (and as a notification). `form` is a ServiceModal; what was typed stays."""
     from textual.widgets import Label
 
-    from officeconsole.services.errors import ValidationError
+    from officeconsole.services.common.errors import ValidationError
 
     summary = form.query_one(f"#{summary_id}", Label)
     if isinstance(exc, ValidationError):

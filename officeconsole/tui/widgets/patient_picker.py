@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label
 
-from officeconsole.services.patients import PatientRow, PatientService, SearchPage
+from officeconsole.services.frontdesk.patients import PatientRow, PatientService, SearchPage
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 
 ROWS = 6

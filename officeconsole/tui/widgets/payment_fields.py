@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from officeconsole.models.ledger import PaymentMethod
-from officeconsole.services.ledger import PaymentInput
+from officeconsole.services.frontdesk.ledger import PaymentInput
 from officeconsole.tui.widgets.form_field import FormField, select_field, text_field
 
 

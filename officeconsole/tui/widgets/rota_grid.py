@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from officeconsole.models.enums import Role
-from officeconsole.services.roster import Person, ShiftView, Week
+from officeconsole.services.staffing.roster import Person, ShiftView, Week
 from officeconsole.tui.widgets.results_table import fit
 
 NAME_WIDTH = 20

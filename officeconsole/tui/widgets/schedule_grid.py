@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from officeconsole.services.schedule import DayPlan, DayRow
+from officeconsole.services.scheduling.schedule import DayPlan, DayRow
 from officeconsole.tui.widgets.results_table import fit
 
 ROW_MINUTES = 5  # bookings start on any 5 minutes: each is drawn on its real start

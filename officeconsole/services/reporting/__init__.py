@@ -1,0 +1,1 @@
+"""Reports and the manager's dashboard: grouped queries, report models and files, the day sheet."""

@@ -1,0 +1,1 @@
+"""Who may do what, and the proof of what was done: accounts, sign-in, the audit trail, encryption at rest."""

@@ -1,0 +1,1 @@
+"""Inventory: deliveries, use first-expiry-first-out, waste, counts, what to order."""
