@@ -20,6 +20,7 @@ from officeconsole.services.common.errors import (
     SlotTaken,
     ValidationError,
 )
+from officeconsole.services.frontdesk.checkin import CheckInInput, CheckInService
 from officeconsole.services.scheduling.booking import BookingInput, BookingService
 from officeconsole.services.scheduling.hours import HoursService
 
@@ -41,6 +42,10 @@ def test_book_within_hours_claims_its_steps_and_is_recorded(ctx, sched):
         assert session.scalar(select(func.count()).select_from(BookedSlot)) == 4
     history = sched["book"].history(booked.id)
     assert [(who, action) for _, who, action, _, _ in history] == [("desk", "booked")]
+    today = sched["book"].book(_input(sched, day=NOW.date(), start="10:20"))
+    CheckInService(sched["book"].ctx).check_in(CheckInInput(today.id, today.version))
+    history = sched["book"].history(today.id)
+    assert [action for _, _, action, _, _ in history] == ["booked", "arrived"]  # the status it moved to
 
 
 def test_same_provider_overlap_is_refused_adjacent_is_fine(sched):

@@ -225,15 +225,17 @@ class BookingService:
 
     @requires("schedule.view")
     def history(self, appointment_id: int) -> list[tuple[dt.datetime, str, str, str, str]]:
-        """(when, who, action, reason, detail) for each event, oldest first."""
+        """(when, who, action, reason, detail) for each event, oldest first. A change of status names
+        the status it moved to ("arrived", "checked out"): "status" alone tells the desk nothing."""
         with self.ctx.db.read() as session:
             rows = session.execute(
-                select(AppointmentEvent.at, User.username, AppointmentEvent.action, AppointmentEvent.reason,
-                       AppointmentEvent.detail)
+                select(AppointmentEvent.at, User.username, AppointmentEvent.action, AppointmentEvent.to_status,
+                       AppointmentEvent.reason, AppointmentEvent.detail)
                 .outerjoin(User, User.id == AppointmentEvent.user_id)
                 .where(AppointmentEvent.appointment_id == appointment_id)
                 .order_by(AppointmentEvent.at, AppointmentEvent.id))
-            return [(at, who or "", action, reason, detail) for at, who, action, reason, detail in rows]
+            return [(at, who or "", to.replace("_", " ") if action == "status" and to else action, reason, detail)
+                    for at, who, action, to, reason, detail in rows]
 
 
 class Booker:

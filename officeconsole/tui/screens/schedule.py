@@ -77,7 +77,7 @@ CONFIRM_CHOICES = (("Confirmed by phone", "confirmed", "phone"), ("Confirmed by 
                    ("Left message", "left_message", "phone"))
 NO_PROVIDER = "No provider is set up yet: ask a manager to open Practice setup (F10)."
 DUTY_ORDER = (Role.FRONT_DESK, Role.PROVIDER, Role.BILLING, Role.MANAGER, Role.ADMIN)
-HISTORY_COLUMNS = [Column("When", 16), Column("Who", 12), Column("What", 10), Column("Reason", 20),
+HISTORY_COLUMNS = [Column("When", 16), Column("Who", 12), Column("What", 14), Column("Reason", 18),
                    Column("Detail", 36)]
 
 
