@@ -25,6 +25,21 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[int(round(0.95 * (len(ordered) - 1)))]
 
 
+def _day_params(ctx: ServiceContext, day: dt.date) -> tuple:
+    """A clinic day's bounds as the driver takes them (SQLite stores naive ISO text)."""
+    start, end = (t.replace(tzinfo=None) for t in day_bounds(day, ctx))
+    return (start.isoformat(sep=" "), end.isoformat(sep=" ")) if ctx.db.dialect == "sqlite" else (start, end)
+
+
+def _timed_raw(raw, cursor, sql: str, params: tuple) -> float:
+    """One plain read through the driver, in ms: the floor a service's figure is set beside."""
+    tick = time.perf_counter()
+    cursor.execute(sql, params)
+    cursor.fetchall()
+    raw.rollback()
+    return (time.perf_counter() - tick) * 1000
+
+
 def measure_slot_finder(ctx: ServiceContext, runs: int = 40) -> dict[str, tuple[float, float]]:
     schedule = ScheduleService(ctx)
     providers = [p.id for p in schedule.providers()]
@@ -35,9 +50,8 @@ def measure_slot_finder(ctx: ServiceContext, runs: int = 40) -> dict[str, tuple[
     raw = ctx.db.engine.raw_connection()
     cursor = raw.cursor()
     mark = "?" if ctx.db.dialect == "sqlite" else "%s"
-    start, end = (t.replace(tzinfo=None) for t in day_bounds(ctx.today(), ctx))
     sql = f"SELECT provider_id, slot_start FROM booked_slot WHERE slot_start >= {mark} AND slot_start < {mark}"
-    params = (start.isoformat(sep=" "), end.isoformat(sep=" ")) if ctx.db.dialect == "sqlite" else (start, end)
+    params = _day_params(ctx, ctx.today())
     try:
         finder.find(queries[0])  # warm up
         timings: dict[str, list[float]] = {"service": [], "raw": []}
@@ -46,11 +60,7 @@ def measure_slot_finder(ctx: ServiceContext, runs: int = 40) -> dict[str, tuple[
             found = finder.find(query)
             timings["service"].append((time.perf_counter() - tick) * 1000)
             assert found, "the benchmark clinic should always have a free slot"
-            tick = time.perf_counter()
-            cursor.execute(sql, params)
-            cursor.fetchall()
-            raw.rollback()
-            timings["raw"].append((time.perf_counter() - tick) * 1000)
+            timings["raw"].append(_timed_raw(raw, cursor, sql, params))
     finally:
         cursor.close()
         raw.close()
@@ -75,13 +85,7 @@ def measure_day_read(ctx: ServiceContext, days: int = 10, repeats: int = 3) -> d
                 tick = time.perf_counter()
                 schedule.day(day)
                 timings["service"].append((time.perf_counter() - tick) * 1000)
-                start, end = (t.replace(tzinfo=None) for t in day_bounds(day, ctx))
-                params = (start.isoformat(sep=" "), end.isoformat(sep=" ")) if ctx.db.dialect == "sqlite" else (start, end)
-                tick = time.perf_counter()
-                cursor.execute(sql, params)
-                cursor.fetchall()
-                raw.rollback()
-                timings["raw"].append((time.perf_counter() - tick) * 1000)
+                timings["raw"].append(_timed_raw(raw, cursor, sql, _day_params(ctx, day)))
     finally:
         cursor.close()
         raw.close()
