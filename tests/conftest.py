@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -181,12 +182,14 @@ class PgWorkerDatabases:
     def url(self, suffix: str = "") -> str:
         return self.base.set(database=self.prefix + suffix).render_as_string(hide_password=False)
 
-    def create(self, suffix: str = "", template: str | None = None) -> str:
-        """A new database `<prefix><suffix>` (a copy of `template`'s database if given): its URL."""
+    def create(self, suffix: str = "", template: str | None = None, *, source: str | None = None) -> str:
+        """A new database `<prefix><suffix>`, a copy of this worker's `<prefix><template>` or of
+        the database named `source` (another worker's) if given: its URL."""
         name = self.prefix + suffix
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            clone = f' TEMPLATE "{self.prefix + template}"' if template is not None else ""
+            origin = source or (self.prefix + template if template is not None else None)
+            clone = f' TEMPLATE "{origin}"' if origin is not None else ""
             conn.execute(text(f'CREATE DATABASE "{name}"{clone}'))
         if name not in self.made:
             self.made.append(name)
@@ -288,34 +291,55 @@ SMALL_DEMO = {"patients": 40, "seed": 11, "days_back": 14, "days_ahead": 7}
 
 @pytest.fixture(scope="session")
 def small_demo(_template: str, pg_databases, tmp_path_factory):
-    """The small demo clinic (SMALL_DEMO: 40 patients, three weeks billed), built once per run on
-    SQLite (a file the workers copy) and once per worker on PostgreSQL;
-    `small_demo.copy(name)` gives the URL of a fresh copy of it: a file copy on SQLite, a database
-    cloned from it as a template on PostgreSQL."""
+    """The small demo clinic (SMALL_DEMO: 40 patients, three weeks billed), built once per run by
+    the first worker to need it: the others copy its file (SQLite) or clone its database (a copy
+    kept for the purpose, as a template: PostgreSQL). `small_demo.copy(name)` gives the URL of a
+    fresh copy of it: a file copy on SQLite, a database cloned from it on PostgreSQL."""
+    if fcntl is None:  # no run-wide lock: each worker builds its own
+        return SmallDemo(_build_own_small_demo(_template, pg_databases, tmp_path_factory), pg_databases,
+                         tmp_path_factory)
+    shared = run_folder(tmp_path_factory) / "small-demo"
+    shared.mkdir(exist_ok=True)
+    with run_lock(shared / "lock"):
+        if (shared / "summary.pickle").exists():
+            summary = pickle.loads((shared / "summary.pickle").read_bytes())
+            url = _copy_shared_small_demo(shared, pg_databases, tmp_path_factory)
+            if url is not None:
+                return SmallDemo((summary, url), pg_databases, tmp_path_factory)
+        built = _build_own_small_demo(_template, pg_databases, tmp_path_factory)
+        summary, url = built
+        if pg_databases is not None:  # a copy no test connects to, so it can be cloned at any time
+            (shared / "source").write_text(make_url(pg_databases.create("_demo_shared", template="_demo")).database)
+        else:
+            shutil.copyfile(make_url(url).database, shared / "demo.db")
+        (shared / "summary.pickle").write_bytes(pickle.dumps(summary))
+    return SmallDemo(built, pg_databases, tmp_path_factory)
+
+
+def _build_own_small_demo(template: str, pg_databases, tmp_path_factory):
     if pg_databases is not None:
         url = pg_databases.create("_demo")
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
-        return SmallDemo(_build_small_demo(url), url, pg_databases, tmp_path_factory)
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    url = f"sqlite:///{path}"
-    if fcntl is None:
-        shutil.copyfile(_template, path)
-        return SmallDemo(_build_small_demo(url), url, pg_databases, tmp_path_factory)
-    # On SQLite the first worker to need it builds it for the whole run; the others copy its file.
-    shared = run_folder(tmp_path_factory) / "small-demo"
-    shared.mkdir(exist_ok=True)
-    with run_lock(shared / "lock"):
-        if (shared / "summary.pickle").exists():
-            shutil.copyfile(shared / "demo.db", path)
-            summary = pickle.loads((shared / "summary.pickle").read_bytes())
-        else:
-            shutil.copyfile(_template, path)
-            summary = _build_small_demo(url)
-            shutil.copyfile(path, shared / "demo.db")
-            (shared / "summary.pickle").write_bytes(pickle.dumps(summary))
-    return SmallDemo(summary, url, pg_databases, tmp_path_factory)
+    else:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(template, path)
+        url = f"sqlite:///{path}"
+    return _build_small_demo(url), url
+
+
+def _copy_shared_small_demo(shared: Path, pg_databases, tmp_path_factory) -> str | None:
+    """This worker's copy of the run's small demo; None when the worker that built it has ended its
+    run and dropped its databases (PostgreSQL)."""
+    if pg_databases is None:
+        path = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(shared / "demo.db", path)
+        return f"sqlite:///{path}"
+    try:
+        return pg_databases.create("_demo", source=(shared / "source").read_text())
+    except (sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.OperationalError):  # the source is gone
+        return None
 
 
 def _build_small_demo(url: str):
@@ -329,8 +353,8 @@ def _build_small_demo(url: str):
 
 
 class SmallDemo:
-    def __init__(self, summary, url: str, pg_databases: PgWorkerDatabases | None, tmp_path_factory) -> None:
-        self.summary, self.url, self.pg, self.tmp = summary, url, pg_databases, tmp_path_factory
+    def __init__(self, built, pg_databases: PgWorkerDatabases | None, tmp_path_factory) -> None:
+        (self.summary, self.url), self.pg, self.tmp = built, pg_databases, tmp_path_factory
 
     def copy(self, name: str) -> str:
         if self.pg is not None:

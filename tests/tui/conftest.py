@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import unicodedata
 
 import pytest
 from textual import events
-from textual._wait import wait_for_idle
 from textual.app import App
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
@@ -21,15 +21,19 @@ from tests.factories import PASSWORD
 
 async def settle(pilot, *, rounds: int = 20) -> None:
     """Wait for every worker (database calls) and the screen updates they cause; stop as soon as
-    a pause leaves no worker pending or running (a worker's callback may start the next one)."""
-    workers = pilot.app.workers
+    a pause leaves no worker pending or running (a worker's callback may start the next one) and
+    no call waiting for the next refresh (a screen may start its read once it is drawn)."""
+    app = pilot.app
+    workers = app.workers
     for _ in range(rounds):
         try:
             await workers.wait_for_complete()
         except WorkerCancelled:
             pass  # a screen closed meanwhile cancelled its own workers
         await pilot.pause()
-        if all(worker.is_finished for worker in workers):
+        await _handled(pilot)
+        after_refresh = any(screen._callbacks for screen in app.screen_stack)  # e.g. a read started once drawn
+        if not after_refresh and all(worker.is_finished for worker in workers):
             return
 
 
@@ -68,9 +72,44 @@ async def _press_keys(app: App, keys) -> None:
         await wait_for_idle(0)
 
 
+async def wait_for_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
+    """Textual's wait for the process to idle, in 2 ms steps instead of 20 ms ones: the process is
+    idle once a step passes with under a quarter of it spent on the CPU (the UI loop or a worker's
+    thread), so a test waits for the work a key set off, not for a fixed 20 ms slice after it."""
+    step = 0.002
+    start = time.monotonic()
+    while True:
+        cpu = time.process_time()
+        await asyncio.sleep(step)
+        elapsed = time.monotonic() - start
+        if elapsed >= max_sleep:
+            return
+        if elapsed > min_sleep and time.process_time() - cpu < step / 4:
+            return
+
+
 @pytest.fixture(autouse=True)
 def quick_keys(monkeypatch):
+    import textual.pilot
+
     monkeypatch.setattr(App, "_press_keys", _press_keys)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", wait_for_idle)
+    monkeypatch.setattr(Pilot, "resize_terminal", _resize_terminal)
+
+
+_pilot_resize = Pilot.resize_terminal
+
+
+async def _resize_terminal(self: Pilot, width: int, height: int) -> None:
+    """Pilot's resize, then a wait for the app's resize timer (1/120 s) to fire and the new
+    layout to be handled, instead of a wait for idle that the timer may outlast."""
+    await _pilot_resize(self, width, height)
+    for _ in range(100):
+        if self.app._resize_timer is None:
+            break
+        await asyncio.sleep(0.002)
+    await _handled(self)
+    await wait_for_idle(0)
 
 
 async def type_text(pilot, text: str) -> None:
