@@ -318,7 +318,7 @@ class StaffScreen(ServiceScreen):
         """End the highlighted person's lockout after too many failed sign-ins (managers)."""
         from officeconsole.services.security.auth import UserService
 
-        if self.person is not None and self.allowed("user.manage"):
+        if self.allowed("user.manage") and self.person is not None:  # a refusal is said at once
             self.call_service(UserService(self.app.ctx).unlock, self.person.username, group="move", exclusive=True,
                               then=lambda message: self.app.notify(message, markup=False))
 
