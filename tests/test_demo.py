@@ -12,7 +12,7 @@ from officeconsole.db import migrate
 from officeconsole.db.database import Database
 from officeconsole.demo import DEMO_PASSWORD, build_demo
 from officeconsole.demo.clinic import PAYERS
-from officeconsole.models import Appointment, InsurancePolicy, Patient, Provider
+from officeconsole.models import Appointment, Encounter, InsurancePolicy, Patient, Provider
 from officeconsole.models.enums import Role
 from officeconsole.services.common.context import ServiceContext
 from officeconsole.services.common.errors import SetupError
@@ -367,14 +367,20 @@ def test_demo_refunded_a_patient_credit_and_another_waits_for_the_manager(shared
 
 
 def test_a_demo_built_on_a_weekend_has_a_clinic_today(database):
-    """Tried on a Saturday, the demo still shows today's clinic: two providers work that day."""
+    """Tried on a Saturday, the demo still shows today's clinic: two providers work that day. Built
+    with one week behind it, shorter than the claims take to be sent: nothing is sent, and the
+    week's insured visits wait in the billing queue."""
     from officeconsole.demo.clinic import WEEKEND_CLINIC
     from officeconsole.models import User
     from officeconsole.services.common.clock import FixedClock
 
     saturday = ServiceContext(database, FixedClock(dt.datetime(2026, 11, 28, 16, 0, tzinfo=dt.UTC)))
     assert saturday.today().weekday() == 5
-    build_demo(saturday, patients=40, seed=11, days_back=14, days_ahead=7)
+    summary = build_demo(saturday, patients=40, seed=11, days_back=7, days_ahead=3)
+    assert summary.billing["exported"] == 0
+    with database.read() as session:
+        states = set(session.scalars(select(Encounter.status)))
+    assert "needs_coding" in states and not states & {"submitted", "accepted", "paid", "denied"}
     start = dt.datetime.combine(saturday.today(), dt.time(), saturday.timezone).astimezone(dt.UTC)
     with database.read() as session:
         working = set(session.scalars(

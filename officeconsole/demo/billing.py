@@ -17,7 +17,7 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from officeconsole.db.bulk import insert_rows, next_id, sync_sequences
 from officeconsole.demo.cob import settle_one_secondary
@@ -92,15 +92,17 @@ def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Rand
         for encounter in held:
             encounter.status = St.NEEDS_CODING
         held_ids = [e.id for e in held]
-    batch = claims.export_837(folder)
-    counts["exported"] = batch.claims
+    with ctx.db.read() as session:  # a window shorter than SUBMITTED_DAYS has nothing to send yet
+        sendable = session.scalar(select(func.count()).select_from(Encounter).where(Encounter.status == St.READY))
+    batch = claims.export_837(folder) if sendable else None
+    counts["exported"] = batch.claims if batch is not None else 0
     with ctx.db.write() as session:
         for encounter in session.scalars(select(Encounter).where(Encounter.id.in_(held_ids))):
             encounter.status = St.READY
     _remittances(ctx, rng, today, npi, name)
     # Coinsurance a secondary policy covers went to it, not the patient: one such claim is sent and paid.
     counts["secondary_settled"] = int(settle_one_secondary(ctx, folder, today, npi, name) is not None)
-    if batch.claims:  # the clearinghouse's 999 and the 277CA for the claims still waiting
+    if batch is not None and batch.claims:  # the clearinghouse's 999 and the 277CA for the claims still waiting
         counts.update(acknowledge_batch(ctx, folder, batch.control_number,
                                         [e for e, _ in _by_state(ctx, St.SUBMITTED)]))
     _moves(ctx, rng, today)

@@ -12,21 +12,22 @@ from sqlalchemy import func, select
 from officeconsole.db.database import Database
 from officeconsole.models import Patient
 
-from tests.conftest import PG_URL, SMALL_DEMO
+from tests.conftest import PG_URL
 
 
 @pytest.fixture(autouse=True)
-def three_weeks(monkeypatch):
-    """The command builds the small demo's three weeks instead of the default three months: what
-    these tests check is the command (its output, where it builds, what it refuses), and the
-    full window takes half as long again to bill for each of the five builds here. The full window is built and checked by
-    tests/test_demo.py and by `officeconsole demo` in tests/e2e/test_demo_in_tmux.py."""
+def one_week(monkeypatch):
+    """The command builds one week (nothing billed yet) and three days ahead instead of the default
+    three months: what these tests check is the command (its output, where it builds, what it
+    refuses), and billing the full window takes most of each of the six builds here. The full
+    window is built and checked by tests/test_demo.py and by `officeconsole demo` in
+    tests/e2e/test_demo_in_tmux.py."""
     import officeconsole.demo
 
     build = officeconsole.demo.build_demo
 
     def small_window(ctx, **options):
-        window = {"days_back": SMALL_DEMO["days_back"], "days_ahead": SMALL_DEMO["days_ahead"]}
+        window = {"days_back": 7, "days_ahead": 3}
         return build(ctx, **{**window, **options})
 
     monkeypatch.setattr(officeconsole.demo, "build_demo", small_window)
