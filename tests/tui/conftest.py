@@ -51,9 +51,13 @@ async def _press_keys(app: App, keys) -> None:
     """`pilot.press`, as Textual sends the keys, except that the wait after each key for the key to
     be handled is a message round (`_handled`) instead of a wait for the process to idle: Textual
     waits for the CPU to idle twice per key (at least 20 ms each), here once, after the key's
-    animations, so after each key the process has idled, as after Textual's own press."""
+    animations, so after each key the process has idled, as after Textual's own press. A key
+    after the first also waits for the workers the keys before it started (a database read can
+    leave the process idle while it waits on the server)."""
     pilot = Pilot(app)
-    for key in keys:
+    for n, key in enumerate(keys):
+        if n:  # keys pressed together are pressed as a person would: each once the last one's reading is shown
+            await _workers_done(app)
         if key.startswith("wait:"):
             await asyncio.sleep(float(key.split(":")[1]) / 1000)
             await app.animator.wait_until_complete()
@@ -70,6 +74,14 @@ async def _press_keys(app: App, keys) -> None:
         await _handled(pilot)
         await app.animator.wait_until_complete()
         await wait_for_idle(0)
+
+
+async def _workers_done(app: App) -> None:
+    try:
+        await app.workers.wait_for_complete()
+    except WorkerCancelled:
+        pass  # a screen closed meanwhile cancelled its own workers
+    await _handled(Pilot(app))
 
 
 async def wait_for_idle(min_sleep: float = 0.0, max_sleep: float = 1.0) -> None:
