@@ -364,3 +364,35 @@ def test_a_claim_is_ready_only_after_the_visit_is_over(billing):
     CheckInService(billing.desk).check_out(visit, current.version)
     assert claims.scrub(encounter.id).problems == []
     assert claims.mark_all_ready().ready == [encounter.id]
+
+
+def test_claims_read_together_are_the_claims_read_one_by_one(small_demo):
+    """The batch reader (a ready run, an 837 batch) reads every claim state the demo has exactly
+    as a single claim is read: patient, billed policy (fixed or still following the patient),
+    provider, diagnoses, lines in order, the visit's status and the earlier payers."""
+    from officeconsole.db.database import Database
+    from officeconsole.services.billing.claim_data import load_claims
+    from officeconsole.services.billing.cob import policies_in_force
+
+    database = Database.from_url(small_demo.url)  # read only: the shared demo is not changed
+    try:
+        with database.read() as session:
+            encounters = session.scalars(select(Encounter).order_by(Encounter.date_of_service.desc())).all()
+            together = load_claims(session, encounters)
+            one_by_one = [load_claim(session, e.id) for e in encounters]
+            in_force = {e.id: [p.id for p in policies_in_force(session, e)] for e in encounters}
+            states = {e.status for e in encounters}
+            sequences = {e.claim_sequence for e in encounters}
+            encounters = [(e.status, e.claim_sequence, e.policy_id) for e in encounters]
+    finally:
+        database.dispose()
+    assert together == one_by_one
+    for (status, sequence, policy_id), claim in zip(encounters, together, strict=True):
+        policy = claim.policy.id if claim.policy else None
+        if status in ("needs_coding", "rejected") and sequence == "P":
+            assert policy == (in_force[claim.encounter_id] or [None])[0]  # still follows the patient's policies
+        elif policy_id is not None:
+            assert policy == policy_id  # fixed when it was marked ready
+    assert len(together) == len(encounters) > 50
+    assert {"needs_coding", "submitted", "paid"} <= states and "S" in sequences
+    assert any(c.policy is None for c in together) and any(c.other_payers for c in together)

@@ -25,7 +25,7 @@ from officeconsole.models.billing import PAYABLE_STATES
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services.billing.ar_book import ArBook
-from officeconsole.services.billing.claim_data import ClaimData, billing_provider, fee_codes, load_claim
+from officeconsole.services.billing.claim_data import ClaimData, billing_provider, fee_codes, load_claim, load_claims
 from officeconsole.services.billing.claim_rejections import RejectionRow, open_rejections
 from officeconsole.services.billing.claim_rejections import history as rejection_history
 from officeconsole.services.billing.scrubber import REJECTION, SCRUBBER, Problem, scrub
@@ -42,6 +42,7 @@ from officeconsole.services.practice.clinic import next_number
 from officeconsole.services.security import audit
 
 MAX_BATCH = 500
+READY_CHUNK = 500  # claims read, checked and written together by the ready run
 # Moves a biller makes by hand, from the states that allow them.
 MOVES: dict[str, tuple[str, ...]] = {
     St.ACCEPTED: (St.SUBMITTED,),
@@ -159,12 +160,16 @@ class ClaimService:
             waiting.append(Encounter.date_of_service <= through)
         with self.ctx.db.write() as session:
             billing, scheduled = billing_provider(session), fee_codes(session)
-            for encounter in session.scalars(select(Encounter).where(*waiting).order_by(Encounter.id)):
-                try:
-                    self._ready(session, encounter, load_claim(session, encounter.id, billing, scheduled))
-                    run.ready.append(encounter.id)
-                except ClaimNotClean as exc:
-                    run.failing[encounter.id] = exc.problems
+            encounters = session.scalars(select(Encounter).where(*waiting).order_by(Encounter.id)).all()
+            for start in range(0, len(encounters), READY_CHUNK):
+                chunk = encounters[start:start + READY_CHUNK]
+                for encounter, claim in zip(chunk, load_claims(session, chunk, billing, scheduled), strict=True):
+                    try:
+                        self._ready(session, encounter, claim, flush=False)
+                        run.ready.append(encounter.id)
+                    except ClaimNotClean as exc:
+                        run.failing[encounter.id] = exc.problems
+                self._flush(session)  # the chunk's changes and audit events, chained in one step
         return run
 
     @requires("claims.submit")
@@ -180,8 +185,7 @@ class ClaimService:
                 raise ExportError("No claims are ready: mark clean claims ready in the billing queue first.")
             billing, scheduled = billing_provider(session), fee_codes(session)
             claims, skipped = [], {}
-            for encounter in encounters:
-                claim = load_claim(session, encounter.id, billing, scheduled)
+            for encounter, claim in zip(encounters, load_claims(session, encounters, billing, scheduled), strict=True):
                 problems = scrub(claim, self.ctx.today())
                 if problems:  # something changed since it was marked ready (a payer, the clinic's NPI)
                     skipped[encounter.id] = f"{_whose(claim)}: " + "; ".join(p.message for p in problems)
@@ -219,14 +223,15 @@ class ClaimService:
         with _unlink_on_failure(staged), self.ctx.db.write() as session:
             original = get_or_fail(session, ClaimBatch, batch_id, "claim batch")
             billing, scheduled = billing_provider(session), fee_codes(session)
-            claims, skipped = [], {}
+            skipped, resend = {}, []
             for encounter in session.scalars(select(Encounter).join(
                     ClaimBatchItem, ClaimBatchItem.encounter_id == Encounter.id)
                     .where(ClaimBatchItem.batch_id == original.id).order_by(Encounter.id)):
                 if encounter.status != St.SUBMITTED:  # an accepted claim sent again is a duplicate (CO-18)
                     skipped[encounter.id] = f"now {encounter.status.replace('_', ' ')}"
                     continue
-                claims.append(load_claim(session, encounter.id, billing, scheduled))
+                resend.append(encounter)
+            claims = load_claims(session, resend, billing, scheduled)
             if not claims:
                 raise ExportError(f"Nothing in batch {original.control_number} can be sent again: "
                                   "every claim has moved on.")
@@ -301,7 +306,7 @@ class ClaimService:
                                Decimal("0.00"), book.balance(encounter).patient, encounter.note)
 
     # ----- helpers -------------------------------------------------------------------
-    def _ready(self, session: Session, encounter: Encounter, claim: ClaimData) -> ClaimData:
+    def _ready(self, session: Session, encounter: Encounter, claim: ClaimData, *, flush: bool = True) -> ClaimData:
         if encounter.status not in (St.NEEDS_CODING, St.REJECTED):
             raise ValidationError({"state": f"This claim is {encounter.status.replace('_', ' ')} already."})
         problems = scrub(claim, self.ctx.today())
@@ -312,18 +317,25 @@ class ClaimService:
         encounter.payer_id = claim.policy.payer_id
         encounter.status = St.READY  # a rejected claim's rejection is history from here (claim_rejections)
         encounter.note = ""
-        self._save(session, encounter, "claim.ready", f"{money(claim.total)} to {claim.policy.payer_name}{again}")
+        self._save(session, encounter, "claim.ready", f"{money(claim.total)} to {claim.policy.payer_name}{again}",
+                   flush=flush)
         return claim
 
-    def _save(self, session: Session, encounter: Encounter, action: str, summary: str) -> None:
+    def _save(self, session: Session, encounter: Encounter, action: str, summary: str, *, flush: bool = True) -> None:
         now = self.ctx.now()
         encounter.updated_at = now
+        if flush:
+            self._flush(session)
+        audit.record(session, now, self.ctx.actor, action, entity="encounter", entity_id=encounter.id,
+                     patient_id=encounter.patient_id, summary=summary)
+
+    @staticmethod
+    def _flush(session: Session) -> None:
+        """Write the changes; a claim someone else changed meanwhile is a concurrent edit."""
         try:
             session.flush()
         except StaleDataError:
             raise ConcurrentEdit("claim") from None
-        audit.record(session, now, self.ctx.actor, action, entity="encounter", entity_id=encounter.id,
-                     patient_id=encounter.patient_id, summary=summary)
 
     def _write_batch(self, session: Session, folder: Path, claims: list[ClaimData], resent_of: int | None,
                      refused: dict[int, str] | None = None) -> tuple[ClaimBatch, Path] | None:

@@ -135,8 +135,29 @@ def refuse_changes_in_closed_days(session: Session, flush_context: UOWTransactio
     watched = [(o, False) for o in session.new if isinstance(o, _WATCHED)]
     watched += [(o, True) for o in session.dirty if isinstance(o, _WATCHED) and session.is_modified(o)]
     watched += [(o, False) for o in session.deleted if isinstance(o, _WATCHED)]
+    if any(isinstance(o, ClosedDay) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_OPEN_DAYS, None)  # a day locked or reopened in this transaction: ask again
     if not watched:
         return
     with session.no_autoflush:
         zone = _zone(session)
-        refuse_closed(session, [d for obj, changed in watched for d in _dated(session, obj, zone, changed)])
+        days = {d for obj, changed in watched for d in _dated(session, obj, zone, changed)}
+        known_open = _open_days(session)
+        refuse_closed(session, days - known_open)
+        known_open |= days
+
+
+_OPEN_DAYS = "open_days_this_transaction"
+
+
+def _open_days(session: Session) -> set[dt.date]:
+    """Days this transaction has already found open: a batch that writes a thousand rows dated
+    in one week asks about that week once, not once per write. (Another user's close between
+    two writes of this transaction is caught by the money tables' triggers.)"""
+    transaction = session.get_transaction()
+    cached = session.info.get(_OPEN_DAYS)
+    if cached is None or cached[0] is not transaction:
+        cached = (transaction, set())
+        session.info[_OPEN_DAYS] = cached
+    days: set[dt.date] = cached[1]
+    return days
