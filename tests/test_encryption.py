@@ -18,13 +18,13 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from migrations import HEAD_REVISION
 from sqlalchemy import select, text
 
 from officeconsole.bootstrap import open_database
 from officeconsole.config import Paths
 from officeconsole.db import cipher, migrate
 from officeconsole.db.engine import cipher_key, make_engine
+from officeconsole.migrations import HEAD_REVISION
 from officeconsole.models import Patient
 from officeconsole.services.common.context import ServiceContext
 from officeconsole.services.common.errors import DatabaseLocked, OfficeError, PermissionDenied, WrongDatabaseKey

@@ -10,11 +10,11 @@ import sys
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from migrations import HEAD_REVISION
 from sqlalchemy import inspect, text
 
 from officeconsole.db import migrate
 from officeconsole.db.engine import make_engine
+from officeconsole.migrations import HEAD_REVISION
 from officeconsole.models import Base
 from officeconsole.services.common.errors import SchemaTooNew
 
@@ -84,7 +84,7 @@ def test_failed_migration_leaves_old_schema_whole(tmp_path, monkeypatch):
     def disk_on_fire() -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("migrations.triggers.create_audit_guard", disk_on_fire)
+    monkeypatch.setattr("officeconsole.migrations.triggers.create_audit_guard", disk_on_fire)
     with pytest.raises(RuntimeError, match="disk on fire"):
         migrate.upgrade(engine)
     assert inspect(engine).get_table_names() == []

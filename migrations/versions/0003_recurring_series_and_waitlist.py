@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from migrations.triggers import add_reference_column, drop_reference_column
 
 import officeconsole.db.types
+from officeconsole.migrations.triggers import add_reference_column, drop_reference_column
 
 revision: str = '0003'
 down_revision: str | None = '0002'

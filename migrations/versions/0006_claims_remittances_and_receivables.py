@@ -12,14 +12,14 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from migrations.triggers import (
+
+import officeconsole.db.types
+from officeconsole.migrations.triggers import (
     add_reference_column,
     create_append_only,
     drop_append_only,
     drop_reference_column,
 )
-
-import officeconsole.db.types
 
 revision: str = '0006'
 down_revision: str | None = '0005'

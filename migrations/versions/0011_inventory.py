@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from migrations.triggers import create_append_only, drop_append_only
 
 import officeconsole.db.types
+from officeconsole.migrations.triggers import create_append_only, drop_append_only
 
 revision: str = '0011'
 down_revision: str | None = '0010'

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from migrations.triggers import create_audit_guard, drop_audit_guard
 
 import officeconsole.db.types
+from officeconsole.migrations.triggers import create_audit_guard, drop_audit_guard
 
 revision: str = '0012'
 down_revision: str | None = '0011'

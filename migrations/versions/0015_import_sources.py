@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from migrations.triggers import create_append_only, create_closed_day_guard
 
 import officeconsole.db.types
+from officeconsole.migrations.triggers import create_append_only, create_closed_day_guard
 
 revision: str = '0015'
 down_revision: str | None = '0014'

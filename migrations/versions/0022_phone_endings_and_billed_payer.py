@@ -19,9 +19,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from migrations.triggers import add_reference_column, drop_reference_column
 
 from officeconsole.db.types import search_key_type
+from officeconsole.migrations.triggers import add_reference_column, drop_reference_column
 
 revision: str = "0022"
 down_revision: str | None = "0021"

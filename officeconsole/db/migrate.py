@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import migrations
-from migrations import HEAD_REVISION
 from sqlalchemy import Connection, Engine, inspect, text
 
+from officeconsole import migrations
 from officeconsole.db import cipher
 from officeconsole.db.engine import check_connection, cipher_key, writer_engine
 from officeconsole.errors import SchemaTooNew
+from officeconsole.migrations import HEAD_REVISION
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -92,7 +92,7 @@ def ensure_known_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, backup_dir: Path | None = None, revision: str = "head") -> UpgradeResult:
     check_connection(engine)
     if revision == "head" and (stamped := _stamped_revision(engine)) == HEAD_REVISION:
-        return UpgradeResult(before=stamped, after=stamped, backup=None)
+        return UpgradeResult(before=stamped, after=HEAD_REVISION, backup=None)
     from alembic import command
 
     before = ensure_known_revision(engine)
