@@ -171,7 +171,10 @@ def test_rejected_claim_reverses_its_charges_and_is_billed_again_once(ctx, billi
         claims.set_claim_state(encounter.id, version, "accepted")
     with ctx.db.read() as session:
         assert session.scalar(select(func.sum(ArEntry.amount))) == 0
-    assert claims.mark_all_ready().ready == [encounter.id]
+    held = claims.mark_all_ready()  # the bulk run never resends a rejection: it lists it
+    assert held.ready == [] and [p.message for p in held.failing[encounter.id]] == ["Rejected: Invalid subscriber ID"]
+    assert claims.scrub(encounter.id).status == "rejected"
+    assert claims.mark_ready(encounter.id, version + 1).status == "ready"  # the biller's own resend
     claims.export_837(tmp_path)
     with ctx.db.read() as session:
         assert session.scalar(select(func.sum(ArEntry.amount))) == Decimal("125.00")

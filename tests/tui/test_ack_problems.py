@@ -1,6 +1,7 @@
 """By keys: a 277CA posted from the billing queue (`a`) rejects a claim; its rejection is the claim's
-problem 1, whose number opens the policy; the member ID fixed, `r` marks it ready again (the
-resend), the rejection is shown as history, and `x` sends it."""
+problem 1, whose number opens the policy; the member ID fixed, `R` (all ready) still leaves it
+to the biller, `r` marks it ready again (the resend), the rejection is shown as history, and `x`
+sends it."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ async def test_a_rejection_is_problem_one_fixed_and_sent_again(make_app, sched, 
         await settle(pilot)
         assert isinstance(app.screen, BillingQueueScreen)
         assert PROBLEM in panel(app)  # fixed, but not sent yet: still the open problem
+
+        await pilot.press("R")  # all ready: a rejection is never sent again in bulk
+        await settle(pilot)
+        assert app.screen.query_one("#claims", ResultsTable).row_count == 1
+        assert PROBLEM in panel(app)
+        assert "0 claims marked ready; 1 still need fixing." in [n.message for n in app._notifications]
 
         await pilot.press("r")  # ready again: the resend
         await settle(pilot)

@@ -153,7 +153,9 @@ class ClaimService:
     @requires("claims.submit")
     def mark_all_ready(self, through: dt.date | None = None) -> ReadyRun:
         """Scrub every claim waiting for coding (with a date of service up to `through`, if given);
-        the clean ones become ready, the rest are listed. One transaction."""
+        the clean ones become ready, the rest are listed. A rejected claim is listed with its
+        rejection, never sent again in bulk: the scrubber cannot see that a wrong member ID was
+        fixed, so the biller resends it on its own (`mark_ready`) once it is. One transaction."""
         run = ReadyRun([], {})
         waiting: list[ColumnElement[bool]] = [Encounter.status.in_([St.NEEDS_CODING, St.REJECTED])]
         if through is not None:
@@ -164,6 +166,9 @@ class ClaimService:
             for start in range(0, len(encounters), READY_CHUNK):
                 chunk = encounters[start:start + READY_CHUNK]
                 for encounter, claim in zip(chunk, load_claims(session, chunk, billing, scheduled), strict=True):
+                    if rejection := open_rejections(session, encounter):
+                        run.failing[encounter.id] = rejection
+                        continue
                     try:
                         self._ready(session, encounter, claim, flush=False)
                         run.ready.append(encounter.id)
