@@ -56,13 +56,13 @@ class Figure:
     def target_text(self) -> str:
         parts = []
         if self.target is not None:
-            parts.append(f"≤ {_num(self.target)} {self.unit}")
+            parts.append(f"≤ {fmt_number(self.target)} {self.unit}")
         if self.target_ratio is not None:
             parts.append(f"≤ {self.target_ratio:g}× baseline")
         return ", ".join(parts) or "—"
 
 
-def _num(value: float) -> str:
+def fmt_number(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     if value >= 10:
@@ -75,10 +75,10 @@ def _num(value: float) -> str:
 def markdown(figures: list[Figure]) -> str:
     lines = ["| figure | value | baseline | ratio | target | met? |", "|---|---:|---:|---:|---|:---:|"]
     for f in figures:
-        baseline = f"{_num(f.baseline)} {f.unit} ({f.baseline_name})" if f.baseline is not None else "—"
+        baseline = f"{fmt_number(f.baseline)} {f.unit} ({f.baseline_name})" if f.baseline is not None else "—"
         ratio = f"{f.ratio:.1f}×" if f.ratio is not None else "—"
         met = f"not judged: {f.busy}" if f.busy and not f.missing else {True: "yes", False: "**no**", None: "—"}[f.met]
-        value = f"not measured: {f.missing}" if f.missing else f"{_num(f.value)} {f.unit}"
+        value = f"not measured: {f.missing}" if f.missing else f"{fmt_number(f.value)} {f.unit}"
         lines.append(f"| {f.name} | {value} | {baseline} | {ratio} | {f.target_text()} | {met} |")
     return "\n".join(lines)
 

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.report import RESULTS_DIR, Figure, markdown
+from benchmarks.misses import why_missed
+from benchmarks.report import RESULTS_DIR, Figure, fmt_number, markdown
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 NAME = re.compile(r"^(?P<stamp>\d{8}T\d{6}Z)-(?P<quick>quick-)?(?P<suite>[a-z]+)-(?P<engine>[a-z]+)\.json$")
@@ -157,6 +158,11 @@ def render(runs: list[Run]) -> str:
         notes = [f"- {figure.name}: {figure.note}" for figure, _ in rows if figure.note]
         if notes:
             out += ["", "Notes:", "", *notes]
+        missed = [figure for figure, _ in rows if figure.met is False]
+        if missed:
+            out += ["", "Targets not met, and where their time goes:", ""]
+            out += [f"- {figure.name}: {fmt_number(figure.value)} {figure.unit} against {figure.target_text()}. "
+                    f"{why_missed(figure.name)}" for figure in missed]
         out += ["", "Measured on:", ""]
         for run in sorted(engine_runs, key=lambda r: (r.suite != "full", r.suite)):
             quick = " --quick" if run.quick else ""
