@@ -146,6 +146,24 @@ def _machine(machine: dict) -> str:
             f"Python {machine.get('python', '?')}, SQLite {machine.get('sqlite', '?')}; {versions}")
 
 
+ENGINE_GAP = 1.5  # a server database may cost a round trip per read, but no more than this over SQLite
+
+
+def engine_gap(sqlite: dict[str, Figure], figures: list[Figure]) -> list[str]:
+    """Each timed figure of another engine more than ENGINE_GAP times the same figure on SQLite
+    (rates, sizes and throughputs, where higher is not slower, are left out)."""
+    lines = []
+    for figure in figures:
+        base = sqlite.get(figure.name)
+        if base is None or figure.unit not in ("ms", "s") or not base.value or figure.missing or base.missing:
+            continue
+        times = figure.value / base.value
+        if times > ENGINE_GAP:
+            lines.append(f"- {figure.name}: {fmt_number(figure.value)} {figure.unit} against "
+                         f"{fmt_number(base.value)} {base.unit} on SQLite ({times:.1f}×)")
+    return lines
+
+
 def render(runs: list[Run]) -> str:
     out = [INTRO]
     by_engine = latest(runs)
@@ -158,6 +176,11 @@ def render(runs: list[Run]) -> str:
         notes = [f"- {figure.name}: {figure.note}" for figure, _ in rows if figure.note]
         if notes:
             out += ["", "Notes:", "", *notes]
+        if engine != "sqlite" and "sqlite" in by_engine:
+            slower = engine_gap({f.name: f for f, _ in merged(by_engine["sqlite"])}, [f for f, _ in rows])
+            if slower:
+                out += ["", f"Figures more than {ENGINE_GAP:g}× their SQLite value (the target for every row):", "",
+                        *slower]
         missed = [figure for figure, _ in rows if figure.met is False]
         if missed:
             out += ["", "Targets not met, and where their time goes:", ""]

@@ -92,3 +92,25 @@ def test_performance_table_shows_the_newest_full_run_per_engine(tmp_path, monkey
     assert "| patient search p95 | 1.50 ms | 0.50 ms (raw SQL p95) | 3.0× | ≤ 2.00 ms, ≤ 20× baseline | yes |" in page
     assert "## SQLite" in page and "## PostgreSQL" not in page and "9.00 ms" not in page
     assert "python -m benchmarks.table" in page
+
+
+def test_performance_page_names_each_miss_with_its_profile_and_each_slow_server_figure(tmp_path, monkeypatch):
+    from benchmarks import misses
+
+    monkeypatch.setattr(misses, "PROFILES", {"A/R aging": "Two thirds of it is the patients' read."})
+
+    def write(name: str, search: float, aging: float) -> None:
+        figures = [Figure("patient search p95", search, "ms", target=2), Figure("A/R aging p95", aging, "ms", target=300),
+                   Figure("close-day", 0.5, "s", target=2)]
+        (tmp_path / name).write_text(json.dumps({"machine": {}, "figures": [{**f.__dict__} for f in figures]}),
+                                     encoding="utf-8")
+
+    write("20260101T000000Z-full-sqlite.json", 1.0, 900)
+    write("20260101T000000Z-full-postgresql.json", 3.0, 400)
+    page = table.render(table.load_runs(tmp_path))
+    sqlite, server = page.split("## PostgreSQL")
+    assert "- A/R aging p95: 900 ms against ≤ 300 ms. Two thirds of it is the patients' read." in sqlite
+    assert "patient search p95: 1.00 ms against" not in sqlite  # met: not listed
+    assert "- patient search p95: 3.00 ms against ≤ 2.00 ms. No profile recorded for it yet." in server
+    assert "- patient search p95: 3.00 ms against 1.00 ms on SQLite (3.0×)" in server
+    assert "A/R aging p95: 400 ms against 900" not in server and "close-day: 0.50" not in server
