@@ -32,7 +32,7 @@ BIG_TABLES = ("patient", "encounter", "charge_line")
 @pytest.fixture(scope="module")
 def demo(small_demo):
     database = Database.from_url(small_demo.copy("plans"))
-    refresh_statistics(database.engine)
+    refresh_statistics(database.engine, after_bulk_load=True)  # every table's figures, on both engines
     ctx = ServiceContext(database, FixedClock(NOW))
     with database.read() as session:
         users = {

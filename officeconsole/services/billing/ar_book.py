@@ -34,17 +34,21 @@ class ClaimBalance:
 
 
 class ArBook:
-    def __init__(self, ctx: ServiceContext, session: Session) -> None:
+    def __init__(self, ctx: ServiceContext, session: Session, *, fresh: str | None = None) -> None:
+        """`fresh`: a key prefix no entry can have yet, because it names a row this transaction
+        has just made (a new remittance's "remit:12:"): its keys are not looked up first."""
         self.ctx = ctx
         self.session = session
+        self.fresh = fresh
 
     def post(self, encounter: Encounter, key: str, account: str, kind: str, amount: Decimal, *,
              payer_id: int | None = None, line_id: int | None = None, group: str = "", reason: str = "",
              remittance_id: int | None = None, memo: str = "") -> ArEntry | None:
         """Post one entry unless `key` is posted already (then the first is returned); zero posts nothing."""
-        earlier = self.session.scalar(select(ArEntry).where(ArEntry.request_key == key))
-        if earlier is not None:
-            return earlier
+        if not (self.fresh and key.startswith(self.fresh)):
+            earlier = self.session.scalar(select(ArEntry).where(ArEntry.request_key == key))
+            if earlier is not None:
+                return earlier
         if amount == 0:
             return None
         entry = ArEntry(encounter_id=encounter.id, charge_line_id=line_id, patient_id=encounter.patient_id,

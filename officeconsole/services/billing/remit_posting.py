@@ -32,7 +32,7 @@ from officeconsole.models import (
 from officeconsole.models.billing import EncounterStatus as St
 from officeconsole.models.claims import Account, ArKind
 from officeconsole.services.billing import cob
-from officeconsole.services.billing.ar_book import ArBook
+from officeconsole.services.billing.ar_book import ArBook, ClaimBalance
 from officeconsole.services.billing.claim_data import load_claim
 from officeconsole.services.billing.remit_inputs import (
     CONTRACTUAL,
@@ -168,8 +168,8 @@ class ClaimPoster:
                                         reason_code=r, amount=a)
                         for line_id, adjustments in [*((x.id, a) for x, a in said), (None, claim_adjustments)]
                         for g, r, a in adjustments)
-        encounter.status = self._state(encounter, payer.id)
         balance = book.balance(encounter)
+        encounter.status = self._state(encounter, payer.id, balance)
         if claim.reversal and balance.charged and balance.insurer == balance.charged:
             encounter.status = St.ACCEPTED  # nothing adjudicated any more: waiting for the corrected claim
         next_claim = ""
@@ -311,8 +311,7 @@ class ClaimPoster:
 
         return value(ArKind.PAYMENT), value(ArKind.ADJUSTMENT), value(ArKind.TRANSFER)
 
-    def _state(self, encounter: Encounter, payer_id: int) -> str:
-        balance = self.book.balance(encounter)
+    def _state(self, encounter: Encounter, payer_id: int, balance: ClaimBalance) -> str:
         if balance.insurer == 0:
             return St.CLOSED if balance.patient <= 0 else St.PAID
         if balance.insurer < 0:

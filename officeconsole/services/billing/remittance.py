@@ -343,7 +343,9 @@ class RemittanceService:
                          for r, ref, a in data.provider_adjustments)
         session.add_all(RemitProviderAdjustment(remittance_id=remit.id, reason_code=p.reason, reference=p.reference,
                                                 amount=p.amount) for p in provider)
-        poster = ClaimPoster(self.ctx, session, ArBook(self.ctx, session))
+        # The keys of this remittance's postings are new: each names it (remit:<id>:...) and it was
+        # made just above (a file posted again is refused as AlreadyPosted before this point).
+        poster = ClaimPoster(self.ctx, session, ArBook(self.ctx, session, fresh=f"remit:{remit.id}:"))
         posted: list[PostedClaim] = []
         errors: dict[str, str] = {}
         for n, claim in enumerate(data.claims, start=1):

@@ -229,6 +229,7 @@ class CloseOutService:
         reminders(self.ctx, run)
         alerts(self.ctx, run)
         if not any(step.failed for step in run.steps):  # (a damaged file fails ANALYZE: its step said so)
+            run.progress("Planner statistics")  # timed apart from the last step, shown to nobody
             refresh_statistics(self.ctx.db.engine)  # a day of new rows: the planner's figures kept current
         return CloseResult(day, False, run.steps, sheet, expected, _variance(counted, expected), run.files, run_id)
 
