@@ -179,8 +179,9 @@ def render(runs: list[Run]) -> str:
         if engine != "sqlite" and "sqlite" in by_engine:
             slower = engine_gap({f.name: f for f, _ in merged(by_engine["sqlite"])}, [f for f, _ in rows])
             if slower:
-                out += ["", f"Figures more than {ENGINE_GAP:g}× their SQLite value (the target for every row):", "",
-                        *slower]
+                out += ["", f"Figures more than {ENGINE_GAP:g}× their SQLite value (the target for every row; the "
+                        "engines are measured in separate runs, so a busier machine during one shows here "
+                        "too):", "", *slower]
         missed = [figure for figure, _ in rows if figure.met is False]
         if missed:
             out += ["", "Targets not met, and where their time goes:", ""]
