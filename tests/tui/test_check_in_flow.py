@@ -384,6 +384,14 @@ async def test_the_type_column_is_in_view_at_80_columns(make_app, sched, clinic,
         await pilot.resize_terminal(160, 48)
         await settle(pilot)
         assert next(c.width for c in table.columns if c.label == "Type") >= len("Annual physical")
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("f4")  # the flow board: who, the waits and the room whole at 80 columns
+        await settle(pilot)
+        board = app.screen.query_one("#board", ResultsTable)
+        labels = [c.label for c in board.columns]
+        assert sum(c.width + 2 for c in board.columns[:labels.index("Room") + 1]) <= board.scrollable_content_region.width
+        counts = str(app.screen.query_one("#flow-counts", Label).render())
+        assert counts.endswith("· 2 to arrive · 0 done · ⚑ 0 flagged") and len(counts) <= 78
 
 
 async def test_check_in_is_prepared_at_login_and_goes_with_the_session(make_app, sched, clinic, desk_ctx, manager_ctx):

@@ -367,3 +367,30 @@ async def test_shift_v_voids_a_paid_claim_with_its_reason(make_app, ctx, sched, 
     with ctx.db.read() as session:
         encounter = session.get(Encounter, claim.id)
         assert (encounter.status, encounter.claim_frequency) == ("ready", "8")
+
+
+async def test_every_state_count_shows_at_80_columns_and_the_amounts_when_there_is_room(make_app, sched, as_role,
+                                                                                      clinic):
+    """A busy queue's nine state counts with their amounts take four lines at 80 columns: the
+    counts alone are shown there, every state in view; widened, the amounts come back."""
+    from officeconsole.models.billing import EncounterStatus
+    from officeconsole.services.billing.encounters import Queue
+
+    make_billing(sched, as_role, clinic).coded()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "biller")
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BillingQueueScreen)
+        assert str(screen.query_one("#queue-counts", Label).render()) == "Needs coding 1 ($125.00)"  # fits
+        busy = Queue([], {state.value: (1234, Decimal("123456.00")) for state in EncounterStatus})
+        screen._show(busy)
+        await settle(pilot)
+        shown = str(screen.query_one("#queue-counts", Label).render())
+        assert "$" not in shown and shown.endswith("Closed (30 days) 1234") and shown.count("1234") == 9
+        assert screen.query_one("#queue-counts", Label).size.height <= BillingQueueScreen.COUNT_LINES
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert str(screen.query_one("#queue-counts", Label).render()).count("($123,456.00)") == 9

@@ -160,6 +160,23 @@ class BillingQueueScreen(ServiceScreen):
         return QueueFilter(self.state, self.payers[self.payer_index][0], self.providers[self.provider_index][0],
                            AGES[self.age_index])
 
+    COUNT_LINES = 3  # the most lines the counts take (billing_queue.tcss: max-height)
+
+    def _show_counts(self) -> None:
+        """Each state's claims and amount; on a narrow terminal, where that would not fit in
+        COUNT_LINES lines, the counts alone, so no state is cut off."""
+        queue = self.queue
+        if queue is None:
+            return
+        full = " · ".join(f"{count_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items())
+        width = max(20, self.size.width - 2)  # the label's margins
+        if len(full) > width * self.COUNT_LINES - 8:  # (lines wrap at words: leave some room)
+            full = " · ".join(f"{count_label(state)} {n}" for state, (n, _total) in queue.counts.items())
+        self.query_one("#queue-counts", Label).update(full or "No claims match.")
+
+    def on_resize(self) -> None:
+        self._show_counts()
+
     def load(self) -> None:
         self.call_service(EncounterService(self.app.ctx).queue, None, 500, self.where, then=self._show, group="load",
                           exclusive=True)
@@ -171,8 +188,7 @@ class BillingQueueScreen(ServiceScreen):
             f"Billing queue · {state_label(self.state)} (s) · payer {self.payers[self.payer_index][1]} (p) · "
             f"provider {self.providers[self.provider_index][1]} (v) · {'any age' if age is None else f'over {age} days'}"
             f" (g) · {plural(len(queue.rows), 'claim')}", layout=False)
-        parts = [f"{count_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items()]
-        self.query_one("#queue-counts", Label).update(" · ".join(parts) or "No claims match.")
+        self._show_counts()
         table = self.query_one("#claims", ResultsTable)
         keep = table.cursor_row
         today = self.app.ctx.today()

@@ -82,8 +82,9 @@ class FlowBoardScreen(ServiceScreen):
     def on_mount(self) -> None:
         self.query_one("#board", ResultsTable).set_columns([
             # The waits first after who and where, so they stay in view at 80 columns.
-            Column("", 1), Column("Appt", 5), Column("Patient", 22), Column("Status", 15), Column("Wait", 6),
-            Column("In status", 9), Column("Room", 10), Column("Provider", 16), Column("Type", 14),
+            # "For": how long in that status ("With provider for 12 min"); the room stays whole at 80.
+            Column("", 1), Column("Appt", 5), Column("Patient", 20), Column("Status", 15), Column("Wait", 6),
+            Column("For", 7), Column("Room", 10), Column("Provider", 16), Column("Type", 14),
             Column("Alerts", 40)])  # "!" before the name marks a patient with alerts at 80 columns
         self.timer = self.set_interval(POLL_SECONDS, self._poll)
         self.load()
@@ -185,8 +186,9 @@ class FlowBoardScreen(ServiceScreen):
         self.query_one("#flow-title", Label).update(
             f"Flow board · {self.board.day:%A %m/%d/%Y} · waits over {limit} min flagged{stale}", layout=False)
         self.query_one("#flow-counts", Label).update(
+            # One line at 80 columns: "done" as the schedule's legend says it, ⚑ as the rows flag it.
             f"{counts['arrived']} waiting · {counts['roomed']} roomed · {counts['with_provider']} with provider · "
-            f"{counts['scheduled']} yet to arrive · {counts['checked_out']} checked out · {len(flagged)} over the limit",
+            f"{counts['scheduled']} to arrive · {counts['checked_out']} done · ⚑ {len(flagged)} flagged",
             layout=False)
 
     def _current(self) -> FlowRow | None:
