@@ -17,6 +17,7 @@ import datetime as dt
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.events import Resize
 from textual.widgets import Label
 
 from officeconsole.services.common import permissions
@@ -36,6 +37,7 @@ from officeconsole.tui.widgets.key_bar import KeyBar
 from officeconsole.tui.widgets.results_table import Column, ResultsTable
 from officeconsole.tui.widgets.schedule_grid import SYMBOLS
 
+WIDE = 100  # narrower (80 columns): a shorter name column, so the room stays whole
 POLL_SECONDS = 3.0
 GROUP = {"with_provider": 0, "roomed": 1, "arrived": 2, "scheduled": 3, "checked_out": 4, "no_show": 5}
 
@@ -80,14 +82,18 @@ class FlowBoardScreen(ServiceScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one("#board", ResultsTable).set_columns([
-            # The waits first after who and where, so they stay in view at 80 columns.
-            # "For": how long in that status ("With provider for 12 min"); the room stays whole at 80.
-            Column("", 1), Column("Appt", 5), Column("Patient", 20), Column("Status", 15), Column("Wait", 6),
-            Column("For", 7), Column("Room", 10), Column("Provider", 16), Column("Type", 14),
-            Column("Alerts", 40)])  # "!" before the name marks a patient with alerts at 80 columns
         self.timer = self.set_interval(POLL_SECONDS, self._poll)
         self.load()
+
+    def on_resize(self, event: Resize) -> None:
+        """The waits come first after who and where, so they and the room stay in view at 80
+        columns (a shorter name column there); "For" is how long in that status ("With provider
+        for 12 min"). A "!" before the name marks a patient with alerts when Alerts is out of view."""
+        narrow = event.size.width < WIDE
+        self.query_one("#board", ResultsTable).set_columns([
+            Column("", 1), Column("Appt", 5), Column("Patient", 20 if narrow else 24), Column("Status", 15),
+            Column("Wait", 6), Column("For", 7), Column("Room", 10), Column("Provider", 16), Column("Type", 14),
+            Column("Alerts", 40)])
 
     def load(self) -> None:
         self.call_service(FlowService(self.app.ctx).board, self.app.ctx.today(), then=self._loaded,
