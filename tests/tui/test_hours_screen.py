@@ -165,3 +165,18 @@ async def test_narrower_hours_list_the_booked_visit_and_save_when_confirmed(make
         assert ("Wed 12/02/2026", "Staff training", "closed") in [
             app.screen.query_one("#holidays").row(n) for n in range(app.screen.query_one("#holidays").row_count)]
     assert HoursService(manager_ctx).intervals(sched["kim"], MONDAY + dt.timedelta(days=2)) == []
+
+
+async def test_w_pressed_before_the_hours_are_read_opens_the_week_once_they_are(make_app, clinic, manager_ctx):
+    """A quick `h` then `w` (the screen still reading its providers and their hours) is not lost:
+    the week form opens as soon as there is a week to edit."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(pilot, "manager")
+        screen = HoursSetupScreen()
+        await app.push_screen(screen)
+        assert screen.current is None  # nothing read yet: the keys came first
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, WeekFormModal)
+        assert app.screen.query_one("#mon", Input).value == ""  # a first week: nothing in force yet

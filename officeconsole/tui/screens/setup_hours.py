@@ -71,8 +71,14 @@ class HoursSetupScreen(ServiceScreen):
     def __init__(self, *, provider_id: int | None = None) -> None:
         super().__init__()
         self.wanted = provider_id
-        self.providers: list[ProviderRow] = []
+        self.providers: list[ProviderRow] | None = None  # None until read
         self.current: ProviderHours | None = None
+        self.pending: str | None = None  # an action whose key came before the hours were read
+
+    @property
+    def waiting_for_hours(self) -> bool:
+        """Still reading: the providers, or the highlighted provider's hours."""
+        return self.providers is None or bool(self.providers)
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -105,6 +111,7 @@ class HoursSetupScreen(ServiceScreen):
         index = next((n for n, p in enumerate(providers) if p.id == wanted), 0)
         table.set_rows([(str(p.id), (p.name,)) for p in providers], cursor=index)
         if not providers:
+            self.pending = None
             self.query_one("#hours-templates", Static).update(
                 "No provider yet: make a staff member a provider in Practice setup -> Providers first.")
             return
@@ -131,6 +138,9 @@ class HoursSetupScreen(ServiceScreen):
         if provider is None or provider.id != data.provider_id:
             return  # an answer for a provider no longer highlighted
         self.current = data
+        if self.pending is not None:
+            self.call_after_refresh(getattr(self, f"action_{self.pending}"))
+            self.pending = None
         self.query_one("#hours-title", Label).update(f"Provider hours · {provider.name}", layout=False)
         self.query_one("#hours-templates", Static).update("\n".join(template_lines(data.templates,
                                                                                     self.app.ctx.today())))
@@ -146,6 +156,9 @@ class HoursSetupScreen(ServiceScreen):
 
     # ----- changing ------------------------------------------------------------------
     def action_edit_week(self) -> None:
+        if self.current is None and self.waiting_for_hours:
+            self.pending = "edit_week"  # pressed while the hours load: opened once they are in
+            return
         provider = self.provider()
         if provider is None or self.current is None or not self.allowed("schedule.manage"):
             return
