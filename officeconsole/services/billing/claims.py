@@ -211,12 +211,12 @@ class ClaimService:
             for claim in claims:
                 encounter = by_id[claim.encounter_id]
                 encounter.status = St.SUBMITTED
+                encounter.updated_at = batch.created_at  # (set together: one UPDATE when the charges' reads flush it)
                 if claim.frequency == "8":  # a void: its charges were reversed when it was voided
                     left = book.balance(encounter)
                     encounter.status = St.CLOSED if left.insurer == 0 and left.patient <= 0 else St.PAID
                 else:
                     self._post_charges(session, encounter, claim)
-                encounter.updated_at = batch.created_at
         final = _publish(path)
         return BatchResult(batch.id, batch.control_number, final, batch.claim_count, batch.total, skipped)
 

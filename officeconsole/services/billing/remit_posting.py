@@ -172,10 +172,10 @@ class ClaimPoster:
         encounter.status = self._state(encounter, payer.id, balance)
         if claim.reversal and balance.charged and balance.insurer == balance.charged:
             encounter.status = St.ACCEPTED  # nothing adjudicated any more: waiting for the corrected claim
+        encounter.updated_at = self.ctx.now()
         next_claim = ""
         if following is not None and to_patient > 0:
             next_claim = self._hand_off(encounter, following)
-        encounter.updated_at = self.ctx.now()
         try:
             session.flush()
         except StaleDataError:
