@@ -390,7 +390,10 @@ async def test_every_state_count_shows_at_80_columns_and_the_amounts_when_there_
         await settle(pilot)
         shown = str(screen.query_one("#queue-counts", Label).render())
         assert "$" not in shown and shown.endswith("Closed (30 days) 1234") and shown.count("1234") == 9
+        title = str(screen.query_one("#queue-title", Label).render())  # the filters whole, without key hints
+        assert title == "Needs coding · payer all · provider all · any age · 0 claims"
         assert screen.query_one("#queue-counts", Label).size.height <= BillingQueueScreen.COUNT_LINES
         await pilot.resize_terminal(160, 48)
         await settle(pilot)
         assert str(screen.query_one("#queue-counts", Label).render()).count("($123,456.00)") == 9
+        assert str(screen.query_one("#queue-title", Label).render()).startswith("Billing queue · Needs coding (s) · ")

@@ -162,12 +162,22 @@ class BillingQueueScreen(ServiceScreen):
 
     COUNT_LINES = 3  # the most lines the counts take (billing_queue.tcss: max-height)
 
-    def _show_counts(self) -> None:
-        """Each state's claims and amount; on a narrow terminal, where that would not fit in
-        COUNT_LINES lines, the counts alone, so no state is cut off."""
+    def _show_summary(self) -> None:
+        """The filters in the title, and each state's claims and amount; on a narrow terminal, where
+        they would not fit (one line, COUNT_LINES lines), the title without its key hints and the
+        counts without amounts, so nothing is cut off."""
         queue = self.queue
         if queue is None:
             return
+        age = AGES[self.age_index]
+        parts = [(state_label(self.state), "s"), (f"payer {self.payers[self.payer_index][1]}", "p"),
+                 (f"provider {self.providers[self.provider_index][1]}", "v"),
+                 ("any age" if age is None else f"over {age} days", "g")]
+        title = " · ".join(["Billing queue", *(f"{text} ({key})" for text, key in parts),
+                            plural(len(queue.rows), "claim")])
+        if len(title) > self.size.width - 2:  # narrow: the filters and the count, the keys are on the key bar
+            title = " · ".join([*(text for text, _key in parts), plural(len(queue.rows), "claim")])
+        self.query_one("#queue-title", Label).update(title, layout=False)
         full = " · ".join(f"{count_label(state)} {n} ({money(total)})" for state, (n, total) in queue.counts.items())
         width = max(20, self.size.width - 2)  # the label's margins
         if len(full) > width * self.COUNT_LINES - 8:  # (lines wrap at words: leave some room)
@@ -175,7 +185,7 @@ class BillingQueueScreen(ServiceScreen):
         self.query_one("#queue-counts", Label).update(full or "No claims match.")
 
     def on_resize(self) -> None:
-        self._show_counts()
+        self._show_summary()
 
     def load(self) -> None:
         self.call_service(EncounterService(self.app.ctx).queue, None, 500, self.where, then=self._show, group="load",
@@ -183,12 +193,7 @@ class BillingQueueScreen(ServiceScreen):
 
     def _show(self, queue: Queue) -> None:
         self.queue = queue
-        age = AGES[self.age_index]
-        self.query_one("#queue-title", Label).update(
-            f"Billing queue · {state_label(self.state)} (s) · payer {self.payers[self.payer_index][1]} (p) · "
-            f"provider {self.providers[self.provider_index][1]} (v) · {'any age' if age is None else f'over {age} days'}"
-            f" (g) · {plural(len(queue.rows), 'claim')}", layout=False)
-        self._show_counts()
+        self._show_summary()
         table = self.query_one("#claims", ResultsTable)
         keep = table.cursor_row
         today = self.app.ctx.today()
