@@ -19,10 +19,11 @@ PROFILES: dict[str, str] = {
         "formatting. On SQLite (no round trip) every query kind meets it."),
     "slot finder p": (
         "The finder walks day by day until it has five free slots; in the busy month ahead that is about "
-        "32 days a search. A third of its time is the server's answers, a third SQLAlchemy, a third "
-        "Python over each day's working hours and booked steps (`slot_finder._day`, and the holiday notes "
-        "it reads for the days it shows). The raw query for one day is 5 ms, so the cost is the number "
-        "of days read, one query each."),
+        "32 days a search. In the run shown it counted each day's booked steps with its own query, and a "
+        "third of its time was the server's answers, a third SQLAlchemy, a third Python over each day's "
+        "hours. It now counts a week at a time (one query instead of seven): measured again on the same "
+        "clinic, p50 30 ms and p95 65 ms against 42 and 76 ms for the code before, in one session. The "
+        "rest is reading the bookings of each day with room, and the Python over its hours."),
     "schedule, 5 providers": (
         "Drawing, not reading: 58 % of the UI thread is Textual and Rich laying out and drawing the "
         "grid, 9 % our grid cells (`schedule_grid.render_line`); the day's read (a worker) is under 2 % "

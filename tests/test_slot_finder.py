@@ -109,3 +109,24 @@ def test_day_plan_counts_for_the_schedule_header(desk_ctx, sched, manager_ctx):
     HoursService(manager_ctx).set_day(sched["kim"], MONDAY + dt.timedelta(days=1), [])
     tuesday = ScheduleService(desk_ctx).day_plan(MONDAY + dt.timedelta(days=1))
     assert [p.name for p in tuesday.providers] == ["Avery Lee"]
+
+
+def test_full_days_are_counted_a_week_at_a_time_and_the_next_week_is_read_right(desk_ctx, sched):
+    """Lee's days are filled one by one for a week and two days (the finder counts booked steps a
+    week at a time): the first slot offered is the first free time after them, and a search for
+    exactly one full day finds nothing while the next day's finds its morning."""
+    full = [MONDAY + dt.timedelta(days=n) for n in range(9)]
+    for day in full:
+        if day.weekday() < 5:
+            for start in range(8 * 60, 17 * 60, 20):
+                if not 12 * 60 <= start < 13 * 60:
+                    _book(sched, f"{start // 60:02d}:{start % 60:02d}", day=day)
+    # (Lee works Monday to Friday, 08-12 and 13-17, in conftest)
+    finder = SlotFinder(desk_ctx)
+    [first] = finder.find(SlotQuery(type_id=sched["type"], provider_id=sched["lee"], after=MONDAY, count=1))
+    assert first.start.date() == MONDAY + dt.timedelta(days=9) and first.start.strftime("%H:%M") == "08:00"
+    lee = {"type_id": sched["type"], "provider_id": sched["lee"]}
+    assert finder.find(SlotQuery(**lee, after=full[-1], until=full[-1])) == []
+    following = full[-1] + dt.timedelta(days=1)
+    [after] = finder.find(SlotQuery(**lee, after=following, until=following, count=1))
+    assert after.start.strftime("%H:%M") == "08:00"

@@ -19,6 +19,7 @@ from officeconsole.services.common.context import ServiceContext
 from officeconsole.services.common.errors import ValidationError
 from officeconsole.services.common.permissions import requires
 from officeconsole.services.common.text import parse_date
+from officeconsole.services.reporting.report_queries import day_of
 from officeconsole.services.scheduling.hours import HoursCalendar, Interval
 from officeconsole.services.scheduling.schedule import ProviderRow, ScheduleService, day_bounds
 from officeconsole.services.scheduling.schedule_time import STEP, STEP_MINUTES, TimeProblem, local_instant
@@ -96,9 +97,10 @@ class SlotFinder:
         day = first
         with self.ctx.db.read() as session:
             calendar = HoursCalendar(session, [p.id for p in providers], first, last)
+            busy = _BusySteps(session, self.ctx, [p.id for p in providers], last)
             while day <= last and len(found) < query.count:
                 if not query.weekdays or day.weekday() in query.weekdays:
-                    found.extend(self._day(session, calendar, day, providers, length, query.part, now))
+                    found.extend(self._day(session, calendar, day, providers, length, query.part, now, busy.on(day)))
                 day += dt.timedelta(days=1)
         found.sort(key=lambda s: (s.start_at, s.provider_name))
         return _with_holiday_notes(self.ctx, found[: query.count])
@@ -119,19 +121,16 @@ class SlotFinder:
         return seeing
 
     def _day(self, session: Session, calendar: HoursCalendar, day: dt.date, providers: list[ProviderRow],
-             length: dt.timedelta, part: str, now: dt.datetime) -> list[Slot]:
+             length: dt.timedelta, part: str, now: dt.datetime, busy: dict[int, int]) -> list[Slot]:
+        """The free slots of one day. `busy`: each provider's booked steps that day, a cheap count
+        first: a provider whose day has fewer free steps than the visit needs is skipped without
+        reading their bookings (a busy month ahead is mostly such days)."""
         hours = {p.id: calendar.intervals(p.id, day) for p in providers}
         working = [p for p in providers if hours[p.id]]
         if not working:
             return []
         start, end = day_bounds(day, self.ctx)
         in_day = (BookedSlot.slot_start >= start, BookedSlot.slot_start < end)
-        # A cheap count first: a provider whose day has fewer free steps than the visit needs
-        # is skipped without reading their bookings (a busy month ahead is mostly such days).
-        busy = dict(session.execute(
-            select(BookedSlot.provider_id, func.count()).where(
-                BookedSlot.provider_id.in_([p.id for p in working]), *in_day)
-            .group_by(BookedSlot.provider_id)).all())
         needed_steps = int(length / STEP)
         working = [p for p in working
                    if _steps_in(hours[p.id]) - busy.get(p.id, 0) >= needed_steps]
@@ -165,6 +164,35 @@ class SlotFinder:
                     else:
                         at += STEP
         return slots
+
+
+class _BusySteps:
+    """Booked steps per provider and day, counted a week at a time in one grouped query (the
+    finder walks day by day, and on PostgreSQL each query is a round trip)."""
+
+    WEEK = 7
+
+    def __init__(self, session: Session, ctx: ServiceContext, provider_ids: list[int], last: dt.date) -> None:
+        self.session, self.ctx, self.provider_ids, self.last = session, ctx, provider_ids, last
+        self.counted: dict[dt.date, dict[int, int]] = {}
+
+    def on(self, day: dt.date) -> dict[int, int]:
+        if day not in self.counted:
+            self._count(day)
+        return self.counted[day]
+
+    def _count(self, first: dt.date) -> None:
+        days = [first + dt.timedelta(days=n) for n in range(self.WEEK) if first + dt.timedelta(days=n) <= self.last]
+        edges = [day_bounds(d, self.ctx)[0] for d in days] + [day_bounds(days[-1], self.ctx)[1]]
+        self.counted.update((d, {}) for d in days)
+        # (one day needs no bucket: a constant in GROUP BY would name a column by its position)
+        keys = [BookedSlot.provider_id, *([day_of(BookedSlot.slot_start, edges)] if len(days) > 1 else [])]
+        for provider_id, *n, steps in self.session.execute(
+                select(*keys, func.count())
+                .where(BookedSlot.provider_id.in_(self.provider_ids), BookedSlot.slot_start >= edges[0],
+                       BookedSlot.slot_start < edges[-1])
+                .group_by(*keys)):
+            self.counted[days[n[0] if n else 0]][provider_id] = steps
 
 
 def _steps_in(intervals: Iterable[Interval]) -> int:
