@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from officeconsole.models import Appointment, AuditEvent, CloseRun, LedgerEntry
+from officeconsole.models import Appointment, AuditEvent, ClosedDay, CloseRun, LedgerEntry
 from officeconsole.services.billing.encounters import ChargeInput, EncounterService
 from officeconsole.services.billing.fees import FeeService
 from officeconsole.services.common.errors import PermissionDenied, ValidationError
@@ -132,6 +132,29 @@ def test_a_closed_day_refuses_changes_dated_in_it(ctx, day, sched, manager_ctx, 
     void = LedgerService(as_role("manager")).void_payment(payment, "wrong patient", new_request_key())
     assert void.amount == Decimal("40.00")
     assert read_day_sheet(manager_ctx, NOW.date()).desk_payments == Decimal("90.00")  # unchanged
+
+
+
+def test_a_day_locked_inside_a_transaction_refuses_that_transactions_later_writes(ctx, day, manager_ctx, tmp_path):
+    """A transaction remembers the days it found open (a batch asks once), but never past a lock
+    it makes itself: the visit written before the lock goes through, the one after is refused."""
+    from officeconsole.services.operations import closed_days
+
+    run_id = CloseOutService(manager_ctx).close_day(reports_dir=tmp_path).run_id
+    DayLockService(manager_ctx).reopen(NOW.date(), "a late charge")
+    with pytest.raises(DayClosed), ctx.db.write() as session:
+        visit = session.get(Appointment, day["ann"])
+        visit.override_reason = "checked"
+        session.flush()  # the day is open: remembered
+        starts, ends = closed_days.day_bounds_utc(NOW.date(), ctx.timezone)
+        session.add(ClosedDay(day=NOW.date(), starts_at=starts, ends_at=ends, closed_at=NOW,
+                              closed_by_id=manager_ctx.actor.user_id, close_run_id=run_id))
+        visit.override_reason = "written in the flush that locks the day"
+        session.flush()  # checked before the lock's row is written: it goes through, and is not remembered
+        visit.override_reason = "written after the lock"
+        session.flush()
+    with ctx.db.read() as session:
+        assert session.get(Appointment, day["ann"]).override_reason == ""  # nothing of it stays
 
 
 def test_the_database_refuses_money_posted_in_a_closed_day(ctx, day, sched, manager_ctx, clinic, tmp_path):

@@ -135,8 +135,9 @@ def refuse_changes_in_closed_days(session: Session, flush_context: UOWTransactio
     watched = [(o, False) for o in session.new if isinstance(o, _WATCHED)]
     watched += [(o, True) for o in session.dirty if isinstance(o, _WATCHED) and session.is_modified(o)]
     watched += [(o, False) for o in session.deleted if isinstance(o, _WATCHED)]
-    if any(isinstance(o, ClosedDay) for o in (*session.new, *session.dirty, *session.deleted)):
-        session.info.pop(_OPEN_DAYS, None)  # a day locked or reopened in this transaction: ask again
+    locking = any(isinstance(o, ClosedDay) for o in (*session.new, *session.dirty, *session.deleted))
+    if locking:  # a day locked or reopened in this flush: what was known open is asked again, later too
+        session.info.pop(_OPEN_DAYS, None)
     if not watched:
         return
     with session.no_autoflush:
@@ -144,7 +145,8 @@ def refuse_changes_in_closed_days(session: Session, flush_context: UOWTransactio
         days = {d for obj, changed in watched for d in _dated(session, obj, zone, changed)}
         known_open = _open_days(session)
         refuse_closed(session, days - known_open)
-        known_open |= days
+        if not locking:
+            known_open |= days
 
 
 _OPEN_DAYS = "open_days_this_transaction"
