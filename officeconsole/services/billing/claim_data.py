@@ -7,9 +7,10 @@ feed directly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -202,25 +203,16 @@ def billed_policy(session: Session, encounter: Encounter) -> InsurancePolicy | N
 
 
 def _billed_policies(session: Session, encounters: Sequence[Encounter]) -> dict[int, InsurancePolicy | None]:
-    fixed_ids = {e.policy_id for e in encounters if e.policy_id is not None and _policy_is_fixed(e)}
-    coding = {e.patient_id for e in encounters if not _policy_is_fixed(e)}
-    found: dict[int, InsurancePolicy] = {}
+    fixed = {e.id: e.policy_id for e in encounters if e.policy_id is not None and _policy_is_fixed(e)}
+    found = _by_id(session, InsurancePolicy, fixed.values())
     by_patient: dict[int, list[InsurancePolicy]] = {}
-    for chunk in _chunks(sorted(fixed_ids)):
-        found.update((row.id, row) for row in session.scalars(
-            select(InsurancePolicy).where(InsurancePolicy.id.in_(chunk))))
-    for chunk in _chunks(sorted(coding)):
+    for chunk in _chunks(sorted({e.patient_id for e in encounters if e.id not in fixed})):
         for row in session.scalars(select(InsurancePolicy).where(InsurancePolicy.patient_id.in_(chunk))
                                    .order_by(InsurancePolicy.rank, InsurancePolicy.id)):
             by_patient.setdefault(row.patient_id, []).append(row)
-    result: dict[int, InsurancePolicy | None] = {}
-    for e in encounters:
-        if _policy_is_fixed(e):
-            result[e.id] = found.get(e.policy_id) if e.policy_id is not None else None
-        else:
-            result[e.id] = next((row for row in by_patient.get(e.patient_id, ())
-                                 if _in_force(row, e.date_of_service)), None)
-    return result
+    return {e.id: found.get(fixed[e.id]) if e.id in fixed else
+            next((row for row in by_patient.get(e.patient_id, ()) if _in_force(row, e.date_of_service)), None)
+            for e in encounters}
 
 
 def fee_codes(session: Session) -> frozenset[str]:
@@ -236,6 +228,17 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start:start + CHUNK]
 
 
+_Row = TypeVar("_Row", Patient, InsurancePolicy, Payer)
+
+
+def _by_id(session: Session, model: type[_Row], ids: Iterable[int]) -> dict[int, _Row]:
+    """The rows of `model` with these ids, read CHUNK at a time."""
+    found: dict[int, _Row] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        found.update((row.id, row) for row in session.scalars(select(model).where(model.id.in_(chunk))))
+    return found
+
+
 def load_claim(session: Session, encounter_id: int, billing: BillingProvider | None = None,
                scheduled: frozenset[str] | None = None) -> ClaimData:
     encounter = get_or_fail(session, Encounter, encounter_id, "encounter")
@@ -249,16 +252,12 @@ def load_claims(session: Session, encounters: Sequence[Encounter], billing: Bill
     if not encounters:
         return []
     ids = sorted({e.id for e in encounters})
-    patients: dict[int, Patient] = {}
-    for chunk in _chunks(sorted({e.patient_id for e in encounters})):
-        patients.update((p.id, p) for p in session.scalars(select(Patient).where(Patient.id.in_(chunk))))
+    patients = _by_id(session, Patient, (e.patient_id for e in encounters))
     missing = next((e.patient_id for e in encounters if e.patient_id not in patients), None)
     if missing is not None:
         raise NotFound(f"No patient has id {missing}.")
     policies = _billed_policies(session, encounters)
-    payers: dict[int, Payer] = {}
-    for chunk in _chunks(sorted({p.payer_id for p in policies.values() if p is not None})):
-        payers.update((row.id, row) for row in session.scalars(select(Payer).where(Payer.id.in_(chunk))))
+    payers = _by_id(session, Payer, (p.payer_id for p in policies.values() if p is not None))
     providers = {row.id: row for row in session.execute(
         select(Provider.id, User.full_name, Provider.npi, Provider.taxonomy, Provider.bills_own_npi)
         .join(User, Provider.user_id == User.id)
