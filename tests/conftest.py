@@ -56,6 +56,13 @@ def pytest_configure(config) -> None:
         config.option.warn_unused_snapshots = True
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """The tests marked `slow` or `e2e` (each many seconds) run first, in their files' order: the
+    workers then end the run on short tests, instead of one worker finishing a long test alone
+    while the other has nothing left."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None and item.get_closest_marker("e2e") is None)
+
+
 def pytest_sessionstart(session) -> None:
     """On the PostgreSQL run an unreachable server fails the run at once: it never skips."""
     if PG_URL:

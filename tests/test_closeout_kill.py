@@ -27,6 +27,8 @@ from tests.crash_runner import POINTS
 from tests.factories import PASSWORD
 from tests.test_closeout import day  # noqa: F401  (the seeded day: one visit coded, one no-show, $90 taken)
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 CLOSING_TIME = NOW.replace(hour=23).isoformat()  # 18:00 in New York
 

@@ -23,6 +23,8 @@ from officeconsole.services.security import auth
 from tests.conftest import SMALL_DEMO
 from tests.factories import patient_input
 
+pytestmark = pytest.mark.slow
+
 PATIENTS = 150
 SUPPLEMENTS = {name for name, _code, kind, *_ in PAYERS if kind == "supplement"}
 

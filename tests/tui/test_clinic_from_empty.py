@@ -5,6 +5,8 @@ finds nothing) and exported into an 837P that pyx12 accepts."""
 
 from __future__ import annotations
 
+import pytest
+
 from officeconsole.services.common.identifiers import npi_with_check_digit
 from officeconsole.services.formats.x12_check import x12_errors
 from officeconsole.services.practice.setup_check import SetupCheckService
@@ -39,6 +41,8 @@ from officeconsole.tui.screens.setup_types import AppointmentTypesScreen
 from officeconsole.tui.widgets.schedule_grid import ScheduleGrid
 
 from tests.tui.conftest import settle, type_text
+
+pytestmark = pytest.mark.slow
 
 CLINIC_NPI = npi_with_check_digit("145678901")
 DOCTOR_NPI = npi_with_check_digit("176543210")
