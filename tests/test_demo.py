@@ -144,13 +144,18 @@ def test_registering_after_the_demo_continues_the_numbering(ctx, demo):
 
 def test_demo_is_deterministic_for_a_seed(small_demo, empty_db_url, clock):
     """A second build with the small demo's seed and clock (built for the run in a database of its
-    own) gives the same clinic."""
+    own) gives the same clinic, naming each step as it starts."""
     first = small_demo.summary
     built = Database.from_url(small_demo.url)  # read only: the shared demo is not changed
     other = Database.from_url(empty_db_url)
     try:
         migrate.upgrade(other.engine)
-        second = build_demo(ServiceContext(other, clock), **SMALL_DEMO)
+        steps: list[str] = []
+        second = build_demo(ServiceContext(other, clock), **SMALL_DEMO, progress=steps.append)
+        assert steps == [  # what `officeconsole demo` shows while it builds
+            "staff and payers", "providers, hours and rooms", f"{SMALL} patients and their schedule",
+            "coding the past visits", "checking claims", "sending claims (837P)",
+            "posting the payers' remittances (835)", "eligibility answers and refunds", "staff rota and stock"]
         columns = (Patient.mrn, Patient.first_name, Patient.last_name, Patient.dob, Patient.phone,
                    Patient.email, Patient.city)
         with built.read() as a, other.read() as b:

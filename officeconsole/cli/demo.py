@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from officeconsole.bootstrap import open_database
-from officeconsole.cli._common import out, say
+from officeconsole.cli._common import err, out, say
 from officeconsole.config import Paths, describe_url, normalize_db_url
 from officeconsole.db.database import Database
 from officeconsole.db.engine import check_connection
@@ -36,7 +36,12 @@ def demo(
     _make_room(url, force)
     opened = open_database(url, paths=paths)
     try:
-        summary = build_demo(opened.ctx, patients=patients, seed=seed, claims_dir=paths.reports_dir / "claims")
+        with err.status("Building the demo clinic…") as status:
+            def progress(name: str) -> None:
+                status.update(f"Building the demo clinic: {name}…")
+
+            summary = build_demo(opened.ctx, patients=patients, seed=seed, claims_dir=paths.reports_dir / "claims",
+                                 progress=progress)
     finally:
         opened.ctx.db.dispose()
     _print_summary(summary, url)

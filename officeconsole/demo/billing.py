@@ -14,6 +14,7 @@ import datetime as dt
 import random
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,19 +71,23 @@ DENIALS = (("CO", "50"), ("CO", "97"), ("CO", "197"), ("CO", "29"))
 
 
 def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Random,
-                  claims_dir: Path | None = None) -> dict[str, int]:
+                  claims_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Code every past visit and move recent claims through the queue, `ctx` acting as the biller;
-    the files sent and received are kept in `claims_dir` (a new temporary folder when None)."""
+    the files sent and received are kept in `claims_dir` (a new temporary folder when None).
+    `progress` is told each step as it starts."""
+    step = progress or (lambda _name: None)
     today = ctx.today()
     with ctx.db.read() as session:
         clinic = session.get(ClinicSettings, 1)
         npi, name = clinic.npi, clinic.name
     BillingIdentityService(manager).set_identities(Identities(npi, "37-1234567", "62704-1234", CLEARINGHOUSE_ID,
                                                           CLEARINGHOUSE_NAME))
+    step("coding the past visits")
     counts = _code_visits(ctx, rng, today)
     claims = ClaimService(ctx)
     # Every clean claim up to four days ago is ready (uninsured or incomplete ones stay in "needs
     # coding" with their problems listed); last week's are held back from the export below.
+    step("checking claims")
     claims.mark_all_ready(through=today - dt.timedelta(days=READY_DAYS))
     folder = claims_dir or Path(tempfile.mkdtemp(prefix="officeconsole-demo-claims-"))
     with ctx.db.write() as session:  # hold this week's ready claims back from the export
@@ -94,11 +99,13 @@ def build_billing(manager: ServiceContext, ctx: ServiceContext, rng: random.Rand
         held_ids = [e.id for e in held]
     with ctx.db.read() as session:  # a window shorter than SUBMITTED_DAYS has nothing to send yet
         sendable = session.scalar(select(func.count()).select_from(Encounter).where(Encounter.status == St.READY))
+    step("sending claims (837P)")
     batch = claims.export_837(folder) if sendable else None
     counts["exported"] = batch.claims if batch is not None else 0
     with ctx.db.write() as session:
         for encounter in session.scalars(select(Encounter).where(Encounter.id.in_(held_ids))):
             encounter.status = St.READY
+    step("posting the payers' remittances (835)")
     _remittances(ctx, rng, today, npi, name)
     # Coinsurance a secondary policy covers went to it, not the patient: one such claim is sent and paid.
     counts["secondary_settled"] = int(settle_one_secondary(ctx, folder, today, npi, name) is not None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,13 +101,17 @@ class DemoSummary:
 
 
 def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
-               days_back: int = 60, days_ahead: int = 30, claims_dir: Path | None = None) -> DemoSummary:
-    """Fill an empty database with a generated clinic. Deterministic for a seed and a date."""
+               days_back: int = 60, days_ahead: int = 30, claims_dir: Path | None = None,
+               progress: Callable[[str], None] | None = None) -> DemoSummary:
+    """Fill an empty database with a generated clinic. Deterministic for a seed and a date.
+    `progress` is told each step as it starts (the build takes seconds: a command shows them)."""
+    step = progress or (lambda _name: None)
     if not auth.needs_setup(ctx.db):
         raise SetupError("This database already holds a clinic: the demo needs an empty one.")
     if patients < 1:
         raise ValueError("the demo needs at least one patient")
     summary = DemoSummary(CLINIC_NAME)
+    step("staff and payers")
     manager = auth.setup_clinic(ctx, SetupInput(CLINIC_NAME, TIMEZONE, MANAGER[0], MANAGER[1],
                                                 DEMO_PASSWORD, DEMO_PASSWORD))
     summary.logins.append(DemoLogin(MANAGER[0], MANAGER[1], Role.MANAGER, DEMO_PASSWORD))
@@ -136,8 +141,10 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     rng = random.Random(seed)
     now = ctx.now()
     today = ctx.today()
+    step("providers, hours and rooms")
     provider_plans, type_plans, room_ids = _practice(as_manager, rng, provider_users,
                                                      today - dt.timedelta(days=days_back))
+    step(f"{patients} patients and their schedule")
     with ctx.db.write() as session:
         people = PeopleGenerator(seed, today, now)
         first_patient = next_id(session, Patient)
@@ -165,11 +172,13 @@ def build_demo(ctx: ServiceContext, *, patients: int = 2000, seed: int = 7,
     _waitlist(as_manager, rng, now + dt.timedelta(days=10))
     FeeService(as_manager).import_csv(DEMO_FEES)
     folder = claims_dir or Path(tempfile.mkdtemp(prefix="officeconsole-demo-claims-"))
-    summary.billing = build_billing(as_manager, ctx.as_actor(biller), rng, folder)
+    summary.billing = build_billing(as_manager, ctx.as_actor(biller), rng, folder, progress=step)
     # This morning's 270/271 for today's booked patients, and patients' credits refunded (no draw
     # from `rng`: the rota and stock below stay as they were).
+    step("eligibility answers and refunds")
     summary.billing.update(check_eligibility(ctx.as_actor(desk), folder))
     summary.billing.update(refund_credits(ctx.as_actor(desk), as_manager))
+    step("staff rota and stock")
     build_roster(as_manager, rng, {row[0]: row[6] for row in PROVIDERS})
     build_inventory(as_manager, rng)
     return summary
