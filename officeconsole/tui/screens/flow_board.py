@@ -70,6 +70,7 @@ class FlowBoardScreen(ServiceScreen):
         self.stale_since: dt.datetime | None = None  # the last poll failed: the board shows what it had
         self.alerts: dict[int, list[str]] = {}  # patient id -> alerts in force (services/frontdesk/patient_alerts.py)
         self.alert_ids: set[int] = set()
+        self.narrow: bool | None = None  # the columns laid out for a narrow terminal (None: not yet)
         self.inactive: dict[int, list[str]] = {}  # patient id -> payers whose latest 271 said inactive
 
     def compose(self) -> ComposeResult:
@@ -90,6 +91,9 @@ class FlowBoardScreen(ServiceScreen):
         columns (a shorter name column there); "For" is how long in that status ("With provider
         for 12 min"). A "!" before the name marks a patient with alerts when Alerts is out of view."""
         narrow = event.size.width < WIDE
+        if narrow == self.narrow:
+            return  # the same columns: nothing to lay out again
+        self.narrow = narrow
         self.query_one("#board", ResultsTable).set_columns([
             Column("", 1), Column("Appt", 5), Column("Patient", 20 if narrow else 24), Column("Status", 15),
             Column("Wait", 6), Column("For", 7), Column("Room", 10), Column("Provider", 16), Column("Type", 14),
